@@ -1,0 +1,56 @@
+/// One integration an agent can call, loaded from `providers/<id>.yaml`.
+public struct Provider: Sendable, Equatable {
+    /// The id: the provider file's name without `.yaml`.
+    public var id: String
+    /// The display name.
+    public var name: String
+    /// A link to the provider's API documentation.
+    public var docs: String?
+    /// A one-line description.
+    public var description: String?
+    /// How the provider authenticates.
+    public var authMode: AuthMode
+    /// OAuth settings, for the OAuth modes.
+    public var oauth: OAuthSettings?
+    /// The credential schema.
+    public var fields: [CredentialField]
+    /// The base URL template every proxied request stays under.
+    public var baseURL: Template
+    /// How the credential is put onto requests.
+    public var injection: Injection
+    /// Named operations.
+    public var tools: [ProviderTool]
+    /// The file the provider was loaded from.
+    public var sourceFile: String
+
+    /// Creates a provider.
+    public init(
+        id: String, name: String, docs: String? = nil, description: String? = nil, authMode: AuthMode, oauth: OAuthSettings? = nil,
+        fields: [CredentialField], baseURL: Template, injection: Injection, tools: [ProviderTool] = [], sourceFile: String = ""
+    ) {
+        self.id = id
+        self.name = name
+        self.docs = docs
+        self.description = description
+        self.authMode = authMode
+        self.oauth = oauth
+        self.fields = fields
+        self.baseURL = baseURL
+        self.injection = injection
+        self.tools = tools
+        self.sourceFile = sourceFile
+    }
+
+    /// The schema field with this name, if declared.
+    public func field(named name: String) -> CredentialField? { fields.first { $0.name == name } }
+
+    /// Template variables a credential of this provider can supply.
+    public var availableVariables: Set<String> {
+        var names = Set(fields.map(\.name))
+        if let oauth {
+            names.insert("access_token")
+            names.formUnion(oauth.tokenFields)
+        }
+        return names
+    }
+}

@@ -1,0 +1,290 @@
+import Foundation
+
+/// Turns one merged provider document into a `Provider`, reporting each problem with its key path.
+struct ProviderDecoder {
+    let node: YAMLNode
+    let id: String
+    let strict: Bool
+
+    static let topKeys: Set<String> = ["name", "docs", "description", "auth", "proxy", "tools"]
+    static let authKeys: Set<String> = [
+        "mode", "authorization_url", "token_url", "revocation_url", "scopes", "scope_separator", "authorization_params",
+        "token_params", "pkce", "token_endpoint_auth", "default_token_ttl", "refresh_window", "refresh_token_idle_ttl",
+        "token_response", "token_fields", "fields",
+    ]
+    static let fieldKeys: Set<String> = ["name", "label", "secret", "required", "pattern", "help"]
+    static var fieldNamePattern: Regex<Substring> { /^[a-z_][a-z0-9_]*$/ }
+    static var toolNamePattern: Regex<Substring> { /^[a-z0-9_]+$/ }
+    static let methods: Set<String> = ["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD"]
+
+    func decode() -> Provider? {
+        guard let top = node.map else { return nil }
+        node.checkKeys(top, allowed: Self.topKeys)
+        let name = requiredString("name", in: top, of: node)
+        let docs = node.child("docs", of: top).flatMap { docsNode in docsNode.string.map { (docsNode, $0) } }
+        if let (docsNode, text) = docs, let problem = URLRules.problem(with: text, strict: strict, allowFragment: true) { docsNode.fail(problem) }
+        if strict && docs == nil { node.fail("a shipped provider needs a 'docs' link") }
+        let description = node.child("description", of: top)?.string
+
+        guard let authNode = node.child("auth", of: top) else { node.fail("'auth' is required"); return nil }
+        guard let auth = authNode.map else { return nil }
+        authNode.checkKeys(auth, allowed: Self.authKeys)
+        guard let modeNode = authNode.child("mode", of: auth) else { authNode.fail("'mode' is required"); return nil }
+        guard let modeText = modeNode.string else { return nil }
+        guard let mode = AuthMode(rawValue: modeText) else {
+            modeNode.fail("must be one of \(AuthMode.allCases.map(\.rawValue).joined(separator: ", "))")
+            return nil
+        }
+        let oauth = mode.isOAuth ? decodeOAuth(auth, node: authNode, mode: mode) : nil
+        if !mode.isOAuth {
+            for key in Self.authKeys.subtracting(["mode", "fields"]) where auth[key] != nil {
+                authNode.child(key, of: auth)?.fail("applies only to oauth2 modes")
+            }
+        }
+        let fields = decodeFields(auth, node: authNode, mode: mode)
+
+        guard let proxyNode = node.child("proxy", of: top) else { node.fail("'proxy' is required"); return nil }
+        guard let proxy = proxyNode.map else { return nil }
+        proxyNode.checkKeys(proxy, allowed: ["base_url", "inject"])
+        let baseURL = decodeBaseURL(proxy, node: proxyNode)
+        let injection = decodeInjection(proxy, node: proxyNode, mode: mode, fields: fields)
+        let tools = node.child("tools", of: top).map(decodeTools) ?? []
+
+        guard let name, let baseURL, let injection, let fields else { return nil }
+        if mode.isOAuth && oauth == nil { return nil }
+        let provider = Provider(
+            id: id, name: name, docs: docs?.1, description: description, authMode: mode, oauth: oauth, fields: fields,
+            baseURL: baseURL, injection: injection, tools: tools, sourceFile: node.file
+        )
+        checkVariables(of: provider, proxyNode: proxyNode, proxy: proxy)
+        return provider
+    }
+
+    private func requiredString(_ key: String, in map: [String: Any], of parent: YAMLNode) -> String? {
+        guard let child = parent.child(key, of: map) else { parent.fail("'\(key)' is required"); return nil }
+        guard let text = child.string else { return nil }
+        if text.trimmingCharacters(in: .whitespaces).isEmpty { child.fail("must not be empty"); return nil }
+        return text
+    }
+
+    private func url(_ key: String, in map: [String: Any], of parent: YAMLNode, required: Bool) -> String? {
+        guard let child = parent.child(key, of: map) else {
+            if required { parent.fail("'\(key)' is required for this auth mode") }
+            return nil
+        }
+        guard let text = child.string else { return nil }
+        var sample = text
+        if text.contains("{{") {
+            // Account-specific hosts (a Shopify shop, a Zendesk subdomain) come from non-secret credential fields.
+            guard let template = try? Template(text), !text.hasPrefix("{{") else { child.fail("must be a URL with a literal scheme; {{field}} may fill host labels or path segments"); return nil }
+            let nonSecret = Set((parentFields(of: parent) ?? []).filter { !$0.secret }.map(\.name))
+            for name in template.variables.subtracting(nonSecret).sorted() { child.fail("uses '{{\(name)}}', which is not a non-secret credential field") }
+            sample = (try? template.render(Dictionary(uniqueKeysWithValues: template.variables.map { ($0, "x") }))) ?? text
+        }
+        if let problem = URLRules.problem(with: sample, strict: strict) { child.fail(problem); return nil }
+        return text
+    }
+
+    /// The declared fields of the `auth` block, read quietly (their own problems are reported by `decodeFields`).
+    private func parentFields(of authNode: YAMLNode) -> [CredentialField]? {
+        guard let auth = authNode.value as? [String: Any], let items = auth["fields"] as? [[String: Any]] else { return nil }
+        return items.compactMap { item in
+            guard let name = item["name"] as? String else { return nil }
+            return CredentialField(name: name, label: name, secret: item["secret"] as? Bool ?? true)
+        }
+    }
+
+    private func positive(_ key: String, in map: [String: Any], of parent: YAMLNode) -> Int? {
+        guard let child = parent.child(key, of: map), let value = child.int else { return nil }
+        if value <= 0 { child.fail("must be greater than zero"); return nil }
+        return value
+    }
+
+    private func decodeOAuth(_ auth: [String: Any], node authNode: YAMLNode, mode: AuthMode) -> OAuthSettings? {
+        let authorizationURL = url("authorization_url", in: auth, of: authNode, required: mode == .oauth2)
+        if mode == .oauth2ClientCredentials, auth["authorization_url"] != nil {
+            authNode.child("authorization_url", of: auth)?.fail("client-credentials providers have no authorization URL")
+        }
+        guard let tokenURL = url("token_url", in: auth, of: authNode, required: true) else { return nil }
+        var settings = OAuthSettings(authorizationURL: authorizationURL, tokenURL: tokenURL)
+        settings.revocationURL = url("revocation_url", in: auth, of: authNode, required: false)
+        settings.scopes = authNode.child("scopes", of: auth)?.stringList ?? []
+        if let separator = authNode.child("scope_separator", of: auth) {
+            if let text = separator.string {
+                if text.isEmpty { separator.fail("must not be empty") } else { settings.scopeSeparator = text }
+            }
+        }
+        settings.authorizationParams = Dictionary(uniqueKeysWithValues: authNode.child("authorization_params", of: auth)?.stringMap ?? [])
+        settings.tokenParams = Dictionary(uniqueKeysWithValues: authNode.child("token_params", of: auth)?.stringMap ?? [])
+        settings.pkce = authNode.child("pkce", of: auth)?.bool ?? true
+        if let method = authNode.child("token_endpoint_auth", of: auth), let text = method.string {
+            if let value = OAuthSettings.TokenEndpointAuth(rawValue: text) { settings.tokenEndpointAuth = value } else {
+                method.fail("must be client_secret_post or client_secret_basic")
+            }
+        }
+        settings.defaultTokenTTL = positive("default_token_ttl", in: auth, of: authNode)
+        settings.refreshWindow = positive("refresh_window", in: auth, of: authNode) ?? 300
+        settings.refreshTokenIdleTTL = positive("refresh_token_idle_ttl", in: auth, of: authNode)
+        if let paths = authNode.child("token_response", of: auth), let map = paths.map {
+            paths.checkKeys(map, allowed: ["access_token", "refresh_token", "expires_in", "scope"])
+            settings.tokenResponsePaths = Dictionary(uniqueKeysWithValues: paths.stringMap ?? [])
+        }
+        if let tokenFields = authNode.child("token_fields", of: auth), let names = tokenFields.list {
+            for item in names {
+                guard let name = item.string else { continue }
+                if name.wholeMatch(of: Self.fieldNamePattern) == nil { item.fail("must be a lowercase identifier") } else {
+                    settings.tokenFields.append(name)
+                }
+            }
+        }
+        return settings
+    }
+
+    private func decodeFields(_ auth: [String: Any], node authNode: YAMLNode, mode: AuthMode) -> [CredentialField]? {
+        guard let fieldsNode = authNode.child("fields", of: auth) else {
+            switch mode {
+            case .apiKey: return [CredentialField(name: "api_key", label: "API key")]
+            case .basic: return [CredentialField(name: "username", label: "Username", secret: false), CredentialField(name: "password", label: "Password")]
+            case .oauth2, .oauth2ClientCredentials: return []
+            case .custom:
+                authNode.fail("a custom provider must declare its 'fields'")
+                return nil
+            }
+        }
+        guard let items = fieldsNode.list else { return nil }
+        var fields: [CredentialField] = []
+        var names = Set<String>()
+        for item in items {
+            guard let map = item.map else { continue }
+            item.checkKeys(map, allowed: Self.fieldKeys)
+            guard let name = requiredString("name", in: map, of: item) else { continue }
+            if name.wholeMatch(of: Self.fieldNamePattern) == nil { item.child("name", of: map)?.fail("must be a lowercase identifier") }
+            if !names.insert(name).inserted { item.child("name", of: map)?.fail("'\(name)' is declared twice") }
+            if mode.isOAuth, ["access_token", "refresh_token", "expires_at", "expires_in"].contains(name) {
+                item.child("name", of: map)?.fail("'\(name)' is managed by the OAuth flow and cannot be a field")
+            }
+            var field = CredentialField(name: name, label: item.child("label", of: map)?.string ?? name)
+            field.secret = item.child("secret", of: map)?.bool ?? true
+            field.required = item.child("required", of: map)?.bool ?? true
+            field.help = item.child("help", of: map)?.string
+            if let patternNode = item.child("pattern", of: map), let pattern = patternNode.string {
+                if (try? NSRegularExpression(pattern: pattern)) == nil { patternNode.fail("is not a valid regular expression") } else {
+                    field.pattern = pattern
+                }
+            }
+            if mode.isOAuth && field.secret {
+                item.fail("fields of an OAuth provider are extra non-secret inputs (e.g. a subdomain): set 'secret: false'")
+            }
+            fields.append(field)
+        }
+        return fields
+    }
+
+    private func decodeBaseURL(_ proxy: [String: Any], node proxyNode: YAMLNode) -> Template? {
+        guard let text = requiredString("base_url", in: proxy, of: proxyNode), let child = proxyNode.child("base_url", of: proxy) else { return nil }
+        let template: Template
+        do { template = try Template(text) } catch { child.fail(error.reason); return nil }
+        if template.variables.isEmpty, let problem = URLRules.problem(with: text, strict: strict) { child.fail(problem); return nil }
+        if text.contains("?") || text.contains("#") { child.fail("must not carry a query or fragment"); return nil }
+        if !template.variables.isEmpty, !text.hasPrefix("{{") {
+            // With a literal scheme, the variables may only fill host labels or path segments; check the literal part now.
+            let sample = (try? template.render(Dictionary(uniqueKeysWithValues: template.variables.map { ($0, "x") }))) ?? text
+            if let problem = URLRules.problem(with: sample, strict: strict) { child.fail(problem); return nil }
+        }
+        return template
+    }
+
+    private func decodeInjection(_ proxy: [String: Any], node proxyNode: YAMLNode, mode: AuthMode, fields: [CredentialField]?) -> Injection? {
+        guard let injectNode = proxyNode.child("inject", of: proxy) else {
+            switch mode {
+            case .oauth2, .oauth2ClientCredentials:
+                return (try? Template("Bearer {{access_token}}")).map { Injection(headers: [("Authorization", $0)]) }
+            case .basic:
+                guard let user = try? Template("{{username}}"), let password = try? Template("{{password}}") else { return nil }
+                return Injection(basic: (user, password))
+            case .apiKey, .custom:
+                proxyNode.fail("'inject' is required: say how the credential is put onto requests")
+                return nil
+            }
+        }
+        guard let inject = injectNode.map else { return nil }
+        injectNode.checkKeys(inject, allowed: ["headers", "query", "basic"])
+        var injection = Injection()
+        var ok = true
+        func templates(_ key: String) -> [(name: String, value: Template)] {
+            guard let child = injectNode.child(key, of: inject), let pairs = child.stringMap else { return [] }
+            return pairs.compactMap { name, value in
+                do { return (name, try Template(value)) } catch {
+                    ok = false
+                    child.child(name, of: child.map ?? [:])?.fail((error as? TemplateError)?.reason ?? "invalid template")
+                    return nil
+                }
+            }
+        }
+        injection.headers = templates("headers")
+        for (name, _) in injection.headers where !HeaderRules.isInjectable(name) {
+            ok = false
+            injectNode.child("headers", of: inject)?.fail("'\(name)' is not a header a provider file may set")
+        }
+        injection.query = templates("query")
+        if let basicNode = injectNode.child("basic", of: inject), let basic = basicNode.map {
+            basicNode.checkKeys(basic, allowed: ["username", "password"])
+            let user = basicNode.child("username", of: basic)?.string.flatMap { try? Template($0) }
+            let password = basicNode.child("password", of: basic)?.string.flatMap { try? Template($0) }
+            if let user, let password { injection.basic = (user, password) } else {
+                ok = false
+                basicNode.fail("needs 'username' and 'password' templates")
+            }
+        }
+        if injection.basic != nil, injection.headers.contains(where: { $0.name.lowercased() == "authorization" }) {
+            ok = false
+            injectNode.fail("sets Authorization twice: through 'basic' and through 'headers'")
+        }
+        return ok ? injection : nil
+    }
+
+    private func decodeTools(_ toolsNode: YAMLNode) -> [ProviderTool] {
+        guard let items = toolsNode.list else { return [] }
+        var tools: [ProviderTool] = []
+        var names = Set<String>()
+        for item in items {
+            guard let map = item.map else { continue }
+            item.checkKeys(map, allowed: ["name", "description", "method", "path", "query", "input_schema"])
+            guard let name = requiredString("name", in: map, of: item),
+                  let description = requiredString("description", in: map, of: item),
+                  let method = requiredString("method", in: map, of: item),
+                  let path = requiredString("path", in: map, of: item)
+            else { continue }
+            if name.wholeMatch(of: Self.toolNamePattern) == nil { item.child("name", of: map)?.fail("must be lowercase letters, digits and '_'") }
+            if !names.insert(name).inserted { item.child("name", of: map)?.fail("'\(name)' is declared twice") }
+            if !Self.methods.contains(method) { item.child("method", of: map)?.fail("must be one of \(Self.methods.sorted().joined(separator: ", "))") }
+            if !path.hasPrefix("/") { item.child("path", of: map)?.fail("must start with '/'") }
+            var schemaJSON = #"{"type":"object"}"#
+            if let schemaNode = item.child("input_schema", of: map), let schema = schemaNode.map {
+                if let data = try? JSONSerialization.data(withJSONObject: schema, options: [.sortedKeys]), let text = String(data: data, encoding: .utf8) {
+                    schemaJSON = text
+                } else {
+                    schemaNode.fail("is not expressible as JSON")
+                }
+            }
+            let query = item.child("query", of: map)?.stringList ?? []
+            tools.append(ProviderTool(name: name, description: description, method: method, path: path, query: query, inputSchemaJSON: schemaJSON))
+        }
+        return tools
+    }
+
+    private func checkVariables(of provider: Provider, proxyNode: YAMLNode, proxy: [String: Any]) {
+        let available = provider.availableVariables
+        for name in provider.baseURL.variables.subtracting(available).sorted() {
+            proxyNode.child("base_url", of: proxy)?.fail("uses '{{\(name)}}', which is neither a credential field nor a token field")
+        }
+        for name in provider.injection.variables.subtracting(available).sorted() {
+            (proxyNode.child("inject", of: proxy) ?? proxyNode).fail("uses '{{\(name)}}', which is neither a credential field nor a token field")
+        }
+        // Secrets in a URL end up in upstream access logs; only the query injection may carry them, by explicit choice.
+        let secretNames = Set(provider.fields.filter(\.secret).map(\.name)).union(provider.oauth == nil ? [] : ["access_token"])
+        for name in provider.baseURL.variables.intersection(secretNames).sorted() {
+            proxyNode.child("base_url", of: proxy)?.fail("must not contain the secret '{{\(name)}}'")
+        }
+    }
+}

@@ -1,0 +1,11 @@
+/// The request the proxy sends upstream, minus the body: target URL and the headers Latchkey sets.
+public struct OutboundRequest: Sendable, Equatable {
+    /// The absolute target URL.
+    public var url: String
+    /// Headers set by injection; they replace any agent header of the same name.
+    public var injectedHeaders: [(name: String, value: String)]
+
+    public static func == (lhs: OutboundRequest, rhs: OutboundRequest) -> Bool {
+        lhs.url == rhs.url && lhs.injectedHeaders.map(\.name) == rhs.injectedHeaders.map(\.name) && lhs.injectedHeaders.map(\.value) == rhs.injectedHeaders.map(\.value)
+    }
+}

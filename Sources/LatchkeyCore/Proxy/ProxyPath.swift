@@ -1,0 +1,90 @@
+import Foundation
+
+/// Decides whether an agent's path may be appended to a provider's base URL.
+///
+/// The path is forwarded byte for byte as the agent sent it (so APIs that need encoded characters such as
+/// GitLab's `group%2Fproject` keep working), but only after checking what any upstream could make of it: every
+/// segment is percent-decoded repeatedly, Unicode-normalised, and split on `/`, `\` and `;`; a `.` or `..` anywhere,
+/// an empty segment, a control character or invalid UTF-8 refuses the whole request. Nothing refused is ever sent.
+public enum ProxyPath {
+    /// Checks `raw`, the path after `/v1/proxy/{provider}` (empty, or starting with `/`). Returns it unchanged.
+    public static func validate(_ raw: String) throws(LatchkeyError) -> String {
+        if raw.isEmpty { return raw }
+        guard raw.hasPrefix("/") else { throw .badRequest("the path must start with '/'") }
+        for byte in raw.utf8 where byte <= 0x20 || byte == 0x7f || byte == UInt8(ascii: "\\") || byte >= 0x80 {
+            throw .badRequest("the path contains a character that must be percent-encoded (space, control character, backslash or non-ASCII)")
+        }
+        let segments = raw.dropFirst().split(separator: "/", omittingEmptySubsequences: false)
+        for (index, segment) in segments.enumerated() {
+            if segment.isEmpty {
+                // A trailing slash is a real path; an empty segment in the middle (`//`) is not, and some servers read `//host` as an authority.
+                if index == segments.count - 1 { continue }
+                throw .badRequest("the path contains an empty segment ('//')")
+            }
+            try checkSegment(segment)
+        }
+        return raw
+    }
+
+    /// Checks that a query string carries no characters that could split a request.
+    public static func validateQuery(_ raw: String) throws(LatchkeyError) {
+        for byte in raw.utf8 where byte <= 0x20 || byte == 0x7f || byte >= 0x80 || byte == UInt8(ascii: "#") {
+            throw .badRequest("the query contains a character that must be percent-encoded")
+        }
+        guard let decoded = fullyDecoded(raw), !decoded.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7f }) else {
+            throw .badRequest("the query contains an invalid escape or a control character")
+        }
+    }
+
+    static func checkSegment(_ segment: Substring) throws(LatchkeyError) {
+        guard let decoded = fullyDecoded(String(segment)) else {
+            throw .badRequest("the path contains an invalid percent-escape or invalid UTF-8")
+        }
+        if decoded.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7f }) {
+            throw .badRequest("the path contains an encoded control character")
+        }
+        // Fullwidth and other compatibility forms of '.', '/' and '\' normalise to the ASCII ones on some servers.
+        let normalised = decoded.precomposedStringWithCompatibilityMapping
+        for piece in normalised.split(whereSeparator: { $0 == "/" || $0 == "\\" }) {
+            let name = piece.split(separator: ";", omittingEmptySubsequences: false).first ?? piece
+            if name == "." || name == ".." { throw .badRequest("the path may not contain '.' or '..' segments, in any encoding") }
+        }
+        if normalised.hasPrefix(".;") || normalised.hasPrefix("..;") { throw .badRequest("the path may not contain '.' or '..' segments, in any encoding") }
+    }
+
+    /// Percent-decodes until nothing changes (at most 4 rounds); nil on an invalid escape or invalid UTF-8.
+    static func fullyDecoded(_ text: String) -> String? {
+        var current = text
+        for _ in 0..<4 {
+            guard current.contains("%") else { return current }
+            guard let next = percentDecode(current) else { return nil }
+            if next == current { return current }
+            current = next
+        }
+        // Still encoded after four rounds: nothing legitimate nests that deep.
+        return current.contains("%") ? nil : current
+    }
+
+    static func percentDecode(_ text: String) -> String? {
+        var bytes: [UInt8] = []
+        var iterator = Array(text.utf8).makeIterator()
+        while let byte = iterator.next() {
+            if byte == UInt8(ascii: "%") {
+                guard let high = iterator.next().flatMap(hexValue), let low = iterator.next().flatMap(hexValue) else { return nil }
+                bytes.append(high << 4 | low)
+            } else {
+                bytes.append(byte)
+            }
+        }
+        return String(validating: bytes, as: UTF8.self)
+    }
+
+    static func hexValue(_ byte: UInt8) -> UInt8? {
+        switch byte {
+        case UInt8(ascii: "0")...UInt8(ascii: "9"): byte - UInt8(ascii: "0")
+        case UInt8(ascii: "a")...UInt8(ascii: "f"): byte - UInt8(ascii: "a") + 10
+        case UInt8(ascii: "A")...UInt8(ascii: "F"): byte - UInt8(ascii: "A") + 10
+        default: nil
+        }
+    }
+}

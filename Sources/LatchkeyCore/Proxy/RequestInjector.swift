@@ -1,0 +1,87 @@
+import Foundation
+
+/// Turns (provider, credential values, agent path and query) into the outbound URL and injected headers.
+public enum RequestInjector {
+    /// Builds the outbound request. `rawPath` and `rawQuery` are exactly what the agent sent after the provider id.
+    public static func build(provider: Provider, values: [String: String], rawPath: String, rawQuery: String?) throws(LatchkeyError) -> OutboundRequest {
+        let path = try ProxyPath.validate(rawPath)
+        let base = try baseURL(of: provider, values: values)
+        var url = base.origin + base.path + path
+        if url == base.origin { url += "/" }
+
+        var queryParts: [String] = []
+        if let rawQuery, !rawQuery.isEmpty {
+            try ProxyPath.validateQuery(rawQuery)
+            let injectedNames = Set(provider.injection.query.map(\.name))
+            // An agent-supplied parameter with an injected name is dropped, so the credential is never ambiguous.
+            queryParts = rawQuery.split(separator: "&", omittingEmptySubsequences: true).map(String.init).filter { part in
+                let name = part.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false).first.map(String.init) ?? part
+                return !injectedNames.contains(ProxyPath.fullyDecoded(name) ?? name)
+            }
+        }
+        for (name, template) in provider.injection.query {
+            queryParts.append(encodeQueryComponent(name) + "=" + encodeQueryComponent(try render(template, values)))
+        }
+        if !queryParts.isEmpty { url += "?" + queryParts.joined(separator: "&") }
+
+        var headers: [(name: String, value: String)] = []
+        for (name, template) in provider.injection.headers { headers.append((name, try render(template, values))) }
+        if let basic = provider.injection.basic {
+            let pair = try render(basic.username, values) + ":" + render(basic.password, values)
+            headers.append(("Authorization", "Basic " + Data(pair.utf8).base64EncodedString()))
+        }
+        return OutboundRequest(url: url, injectedHeaders: headers)
+    }
+
+    /// The provider's base URL for this credential, split into origin and path prefix (no trailing slash).
+    public static func baseURL(of provider: Provider, values: [String: String]) throws(LatchkeyError) -> (origin: String, path: String) {
+        let startsWithVariable = provider.baseURL.source.hasPrefix("{{")
+        let rendered: String
+        do {
+            rendered = try provider.baseURL.render(values) { name, value in
+                if startsWithVariable && provider.baseURL.source.hasPrefix("{{\(name)}}") || provider.baseURL.source.hasPrefix("{{ \(name) }}") {
+                    return value.hasSuffix("/") ? String(value.dropLast()) : value
+                }
+                // A value inside the URL fills a host label or a path segment: nothing that could change the origin.
+                guard !value.isEmpty, value.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || "-_.~".contains($0)) }), value != ".", value != ".." else {
+                    throw LatchkeyError.badRequest("the credential's '\(name)' cannot be used in \(provider.id)'s base URL")
+                }
+                return value
+            }
+        } catch let error as LatchkeyError {
+            throw error
+        } catch {
+            throw .badRequest("the credential lacks a value \(provider.id)'s base URL needs")
+        }
+        guard let components = URLComponents(string: rendered), let scheme = components.scheme?.lowercased(), ["http", "https"].contains(scheme),
+              let host = components.host, !host.isEmpty, components.user == nil, components.password == nil,
+              components.query == nil, components.fragment == nil
+        else { throw .badRequest("\(provider.id)'s base URL for this credential is not a valid URL") }
+        if scheme == "http", startsWithVariable, !URLRules.isLocalHost(host) {
+            throw .badRequest("\(provider.id)'s base URL for this credential must be https")
+        }
+        let port = components.port.map { ":\($0)" } ?? ""
+        var path = components.percentEncodedPath
+        while path.hasSuffix("/") { path.removeLast() }
+        return ("\(scheme)://\(host)\(port)", path)
+    }
+
+    static func render(_ template: Template, _ values: [String: String]) throws(LatchkeyError) -> String {
+        let text: String
+        do { text = try template.render(values) } catch { throw .badRequest("the credential has no value for a field the provider needs") }
+        if text.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7f }) {
+            throw .badRequest("a credential value contains a control character")
+        }
+        return text
+    }
+
+    static let queryAllowed: CharacterSet = {
+        var set = CharacterSet.alphanumerics.intersection(CharacterSet(charactersIn: Unicode.Scalar(0)...Unicode.Scalar(127)))
+        set.insert(charactersIn: "-._~")
+        return set
+    }()
+
+    static func encodeQueryComponent(_ text: String) -> String {
+        text.addingPercentEncoding(withAllowedCharacters: queryAllowed) ?? ""
+    }
+}

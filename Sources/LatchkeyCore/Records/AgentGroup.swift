@@ -1,0 +1,21 @@
+import Foundation
+
+/// A scope agents act under; holds agent keys and bindings.
+public struct AgentGroup: Sendable, Equatable {
+    /// The record id.
+    public var id: String
+    /// The owning user.
+    public var ownerID: String
+    /// A name, unique per user.
+    public var name: String
+    /// When it was created.
+    public var createdAt: Date
+
+    /// Creates a group.
+    public init(id: String, ownerID: String, name: String, createdAt: Date) {
+        self.id = id
+        self.ownerID = ownerID
+        self.name = name
+        self.createdAt = createdAt
+    }
+}

@@ -1,0 +1,51 @@
+/// Authenticates agents and resolves the credential bound for a provider in their group.
+public struct AgentService: Sendable {
+    let store: any Store
+    let catalog: Catalog
+    let credentials: CredentialService
+    let links: SetupLinks
+    let clock: any WallClock
+
+    /// Creates the service.
+    public init(store: any Store, catalog: Catalog, credentials: CredentialService, links: SetupLinks, clock: any WallClock) {
+        self.store = store
+        self.catalog = catalog
+        self.credentials = credentials
+        self.links = links
+        self.clock = clock
+    }
+
+    /// The agent presenting `bearer`, or `unauthorized`.
+    public func authenticate(bearer: String?) async throws -> AgentContext {
+        guard let bearer, let (prefix, hash) = SecretToken.parse(bearer, kind: .agentKey),
+              let (key, group) = try await store.agentKey(prefix: prefix),
+              SecretToken.constantTimeEquals(key.hash, hash)
+        else { throw LatchkeyError.unauthorized }
+        return AgentContext(key: key, group: group)
+    }
+
+    /// The provider and the credential bound for it in the agent's group, with its values opened.
+    public func resolve(agent: AgentContext, providerID: String) async throws -> ResolvedCredential {
+        guard let provider = catalog.provider(providerID) else { throw LatchkeyError.unknownProvider(providerID) }
+        guard let credential = try await store.boundCredential(groupID: agent.group.id, provider: providerID) else {
+            try await store.recordMissingBinding(groupID: agent.group.id, provider: providerID, at: clock.now)
+            throw LatchkeyError.credentialMissing(provider: providerID, setupURL: links.bind(groupID: agent.group.id, provider: providerID))
+        }
+        switch credential.status {
+        case .needsReauth, .revoked:
+            throw LatchkeyError.credentialNeedsReauth(provider: providerID, setupURL: links.reconnect(credentialID: credential.id))
+        case .active, .refreshFailing:
+            break
+        }
+        return ResolvedCredential(provider: provider, credential: credential, values: try await credentials.values(of: credential))
+    }
+
+    /// The agent's bindings with their credentials' status, for `GET /v1/tools`.
+    public func boundProviders(agent: AgentContext) async throws -> [(Binding, Credential?)] {
+        var result: [(Binding, Credential?)] = []
+        for binding in try await store.bindings(groupID: agent.group.id) {
+            result.append((binding, try await store.credential(id: binding.credentialID)))
+        }
+        return result
+    }
+}

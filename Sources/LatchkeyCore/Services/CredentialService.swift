@@ -1,0 +1,157 @@
+import Foundation
+
+/// Creating, reading, changing and deleting users' credentials.
+public struct CredentialService: Sendable {
+    let store: any Store
+    let catalog: Catalog
+    let sealer: Sealer
+    let audit: AuditLog
+    let clock: any WallClock
+
+    /// Creates the service.
+    public init(store: any Store, catalog: Catalog, sealer: Sealer, clock: any WallClock) {
+        self.store = store
+        self.catalog = catalog
+        self.sealer = sealer
+        self.clock = clock
+        self.audit = AuditLog(store: store, clock: clock)
+    }
+
+    /// Stores a new credential for `owner`: a static one (api_key, basic, custom) or imported OAuth tokens.
+    public func create(owner: User, provider providerID: String, name: String, fields: [String: String]) async throws -> CredentialView {
+        guard let provider = catalog.provider(providerID) else {
+            throw LatchkeyError.validationFailed(field: "provider", message: "'\(providerID)' is not in the catalog")
+        }
+        let name = try Self.validName(name)
+        let now = clock.now
+        var credential = Credential(id: Identifier.make("crd"), ownerID: owner.id, provider: provider.id, name: name, authMode: provider.authMode, createdAt: now, updatedAt: now)
+        if provider.authMode.isOAuth {
+            try await applyImportedTokens(fields, provider: provider, to: &credential)
+        } else {
+            try FieldValidator.validate(fields, for: provider, partial: false)
+            try await apply(fields, provider: provider, to: &credential)
+        }
+        try await store.createCredential(credential)
+        try await audit.record(ownerID: owner.id, actor: "user:\(owner.id)", action: provider.authMode.isOAuth ? "credential.imported" : "credential.created",
+                               targetType: "credential", targetID: credential.id, detail: ["provider": provider.id, "name": name])
+        return CredentialView(credential)
+    }
+
+    /// The owner's credentials, masked.
+    public func list(owner: User) async throws -> [CredentialView] {
+        try await store.credentials(ownerID: owner.id).map(CredentialView.init)
+    }
+
+    /// One of the owner's credentials, masked; another user's answers not found.
+    public func get(owner: User, id: String) async throws -> CredentialView {
+        CredentialView(try await owned(owner: owner, id: id))
+    }
+
+    /// Renames and/or changes field values; a secret field left out keeps its value.
+    public func update(owner: User, id: String, name: String?, fields: [String: String]?) async throws -> CredentialView {
+        for _ in 0..<5 {
+            var credential = try await owned(owner: owner, id: id)
+            guard let provider = catalog.provider(credential.provider) else { throw LatchkeyError.unknownProvider(credential.provider) }
+            if let name { credential.name = try Self.validName(name) }
+            if let fields, !fields.isEmpty {
+                guard !provider.authMode.isOAuth || fields.keys.allSatisfy({ provider.field(named: $0) != nil }) else {
+                    throw LatchkeyError.validationFailed(field: "fields", message: "OAuth tokens change through reconnecting, not through PATCH")
+                }
+                try FieldValidator.validate(fields, for: provider, partial: true)
+                try await apply(fields, provider: provider, to: &credential)
+            }
+            credential.version += 1
+            credential.updatedAt = clock.now
+            if try await store.updateCredential(credential) {
+                try await audit.record(ownerID: owner.id, actor: "user:\(owner.id)", action: "credential.updated", targetType: "credential", targetID: id,
+                                       detail: ["changed": ((name == nil ? [] : ["name"]) + (fields?.keys.sorted() ?? [])).joined(separator: ",")])
+                return CredentialView(credential)
+            }
+            // A concurrent writer (a refresh, another edit) won; re-read and apply the change again.
+        }
+        throw LatchkeyError.conflict("the credential kept changing while it was being updated; try again")
+    }
+
+    /// Deletes one of the owner's credentials and its bindings. Returns it, so callers can revoke at the provider.
+    @discardableResult
+    public func delete(owner: User, id: String) async throws -> Credential {
+        let credential = try await owned(owner: owner, id: id)
+        guard try await store.deleteCredential(id: id) else { throw LatchkeyError.notFound("credential") }
+        try await audit.record(ownerID: owner.id, actor: "user:\(owner.id)", action: "credential.deleted", targetType: "credential", targetID: id,
+                               detail: ["provider": credential.provider, "name": credential.name])
+        return credential
+    }
+
+    /// The credential if `owner` owns it; otherwise not found, exactly as if it did not exist.
+    public func owned(owner: User, id: String) async throws -> Credential {
+        guard let credential = try await store.credential(id: id), credential.ownerID == owner.id else { throw LatchkeyError.notFound("credential") }
+        return credential
+    }
+
+    /// Decrypts a credential's values (public and secret) for injection.
+    public func values(of credential: Credential) async throws -> [String: String] {
+        var values = credential.publicFields
+        for (field, sealed) in credential.secrets { values[field] = try await sealer.open(sealed, recordID: credential.id, field: field) }
+        return values
+    }
+
+    static func validName(_ name: String) throws(LatchkeyError) -> String {
+        let trimmed = name.trimmingCharacters(in: .whitespaces)
+        guard !trimmed.isEmpty else { throw .validationFailed(field: "name", message: "'name' must not be empty") }
+        guard trimmed.count <= 200, !trimmed.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7f }) else {
+            throw .validationFailed(field: "name", message: "'name' must be at most 200 printable characters")
+        }
+        return trimmed
+    }
+
+    private func apply(_ fields: [String: String], provider: Provider, to credential: inout Credential) async throws {
+        for (name, value) in fields {
+            guard let field = provider.field(named: name) else { continue }
+            if field.secret {
+                credential.secrets[name] = try await sealer.seal(value, recordID: credential.id, field: name)
+                credential.publicFields.removeValue(forKey: name)
+            } else {
+                credential.publicFields[name] = value
+                credential.secrets.removeValue(forKey: name)
+            }
+        }
+    }
+
+    /// Imports tokens obtained elsewhere: `access_token`, optional `refresh_token`, `expires_at` (RFC 3339) or `expires_in`.
+    private func applyImportedTokens(_ fields: [String: String], provider: Provider, to credential: inout Credential) async throws {
+        let tokenKeys: Set<String> = ["access_token", "refresh_token", "expires_at", "expires_in", "scope"]
+        var declared: [String: String] = [:]
+        for (name, value) in fields where !tokenKeys.contains(name) { declared[name] = value }
+        try FieldValidator.validate(declared, for: provider, partial: false)
+        guard let access = fields["access_token"], !access.isEmpty else {
+            throw LatchkeyError.validationFailed(field: "fields.access_token", message: "importing OAuth tokens needs 'access_token'")
+        }
+        let tokenField = CredentialField(name: "access_token", label: "Access token")
+        try FieldValidator.check(access, field: tokenField)
+        if let refresh = fields["refresh_token"] { try FieldValidator.check(refresh, field: CredentialField(name: "refresh_token", label: "Refresh token")) }
+        switch (fields["expires_at"], fields["expires_in"]) {
+        case (let at?, nil):
+            guard let date = ISO8601DateFormatter().date(from: at) else {
+                throw LatchkeyError.validationFailed(field: "fields.expires_at", message: "'expires_at' must be an RFC 3339 time such as 2026-01-31T12:00:00Z")
+            }
+            credential.expiresAt = date
+        case (nil, let seconds?):
+            guard let value = Int(seconds), value > 0 else {
+                throw LatchkeyError.validationFailed(field: "fields.expires_in", message: "'expires_in' must be a positive number of seconds")
+            }
+            credential.expiresAt = clock.now.addingTimeInterval(TimeInterval(value))
+        case (nil, nil):
+            if let ttl = provider.oauth?.defaultTokenTTL { credential.expiresAt = clock.now.addingTimeInterval(TimeInterval(ttl)) }
+        case (_?, _?):
+            throw LatchkeyError.validationFailed(field: "fields.expires_in", message: "give 'expires_at' or 'expires_in', not both")
+        }
+        if let scope = fields["scope"] {
+            credential.scopes = scope.split(separator: Character(provider.oauth?.scopeSeparator.first.map(String.init) ?? " ")).map(String.init)
+        }
+        credential.publicFields = declared
+        credential.secrets["access_token"] = try await sealer.seal(access, recordID: credential.id, field: "access_token")
+        if let refresh = fields["refresh_token"], !refresh.isEmpty {
+            credential.secrets["refresh_token"] = try await sealer.seal(refresh, recordID: credential.id, field: "refresh_token")
+        }
+    }
+}

@@ -1,0 +1,29 @@
+/// Domain errors. They carry no HTTP status: the server maps each to SPEC's JSON error shape in one place.
+public enum LatchkeyError: Error, Sendable, Equatable {
+    /// Malformed input.
+    case badRequest(String)
+    /// A field failed validation; `field` names it (e.g. `fields.api_key`).
+    case validationFailed(field: String, message: String)
+    /// No credentials, or unknown ones.
+    case unauthorized
+    /// Authenticated but not allowed.
+    case forbidden(String)
+    /// No such record, or another user's.
+    case notFound(String)
+    /// A duplicate.
+    case conflict(String)
+    /// The provider is not in the catalog.
+    case unknownProvider(String)
+    /// The agent's group has no binding for the provider.
+    case credentialMissing(provider: String, setupURL: String)
+    /// The bound OAuth credential needs new consent.
+    case credentialNeedsReauth(provider: String, setupURL: String)
+    /// The token is expired and refreshing it failed for now.
+    case refreshFailed(provider: String)
+    /// A request body over the limit.
+    case payloadTooLarge(limit: Int)
+    /// The provider's API could not be reached.
+    case upstreamUnreachable(String)
+    /// The provider's API did not answer in time.
+    case upstreamTimeout
+}

@@ -1,0 +1,15 @@
+/// The dashboard links that `setup_url` values lead to.
+public struct SetupLinks: Sendable {
+    /// The public base URL, without a trailing slash.
+    public let publicURL: String
+
+    /// Creates links under `publicURL`.
+    public init(publicURL: String) {
+        self.publicURL = publicURL.hasSuffix("/") ? String(publicURL.dropLast()) : publicURL
+    }
+
+    /// Where a user binds a credential for `provider` into group `groupID`.
+    public func bind(groupID: String, provider: String) -> String { "\(publicURL)/groups/\(groupID)?bind=\(provider)" }
+    /// Where a user reconnects an OAuth credential.
+    public func reconnect(credentialID: String) -> String { "\(publicURL)/credentials/\(credentialID)/reconnect" }
+}

@@ -1,0 +1,7 @@
+/// The audit log.
+public protocol AuditStore: Sendable {
+    /// Appends an event.
+    func appendAudit(_ event: AuditEvent) async throws
+    /// The owner's events, newest first, older than the event `before` when given.
+    func auditEvents(ownerID: String, limit: Int, before: String?) async throws -> [AuditEvent]
+}

@@ -1,0 +1,14 @@
+/// Credentials with their sealed fields, written together.
+public protocol CredentialStore: Sendable {
+    /// Inserts a credential and its sealed values in one transaction.
+    func createCredential(_ credential: Credential) async throws
+    /// The credential with `id`, whoever owns it (callers check ownership).
+    func credential(id: String) async throws -> Credential?
+    /// The user's credentials, newest first.
+    func credentials(ownerID: String) async throws -> [Credential]
+    /// Replaces the credential (row and sealed values) if its stored version is still `credential.version - 1`;
+    /// returns false, writing nothing, when another writer got there first.
+    func updateCredential(_ credential: Credential) async throws -> Bool
+    /// Deletes the credential, its sealed values and its bindings; returns false if it did not exist.
+    func deleteCredential(id: String) async throws -> Bool
+}

@@ -1,0 +1,7 @@
+/// Everything Latchkey persists. Each backend (SQLite, PostgreSQL) implements it and passes one conformance suite.
+public protocol Store: UserStore, CredentialStore, GroupStore, AuditStore, OAuthAppStore, DataKeyStore {
+    /// Applies pending migrations.
+    func migrate() async throws
+    /// Whether the database answers.
+    func ping() async -> Bool
+}

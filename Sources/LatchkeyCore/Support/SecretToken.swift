@@ -1,0 +1,55 @@
+import Crypto
+import Foundation
+
+/// Bearer secrets (`lku_…` user API tokens, `lka_…` agent keys): generated here, stored only as hashes.
+///
+/// A token is `{kind}_{prefix}{rest}`: the 12-character prefix is a public lookup handle (shown in lists); the
+/// SHA-256 of the whole token is what the store keeps. 256 random bits make a slow hash unnecessary.
+public struct SecretToken: Sendable {
+    /// The full token, shown once.
+    public let value: String
+    /// The public lookup handle.
+    public let prefix: String
+    /// The SHA-256 of the full token.
+    public let hash: Data
+
+    /// The two kinds of bearer secrets.
+    public enum Kind: String, Sendable {
+        case userAPIToken = "lku"
+        case agentKey = "lka"
+    }
+
+    static let prefixLength = 12
+    static let alphabet = Array("0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz")
+
+    /// Generates a new token of `kind`.
+    public static func generate(_ kind: Kind) -> SecretToken {
+        var generator = SystemRandomNumberGenerator()
+        // 43 base62 characters carry more than 256 bits.
+        let body = String((0..<43).map { _ in alphabet[Int(generator.next(upperBound: UInt64(alphabet.count)))] })
+        let value = "\(kind.rawValue)_\(body)"
+        return SecretToken(value: value, prefix: String(body.prefix(prefixLength)), hash: hash(value))
+    }
+
+    /// Splits a presented token into its kind's lookup prefix and hash; nil when it is not shaped like one.
+    public static func parse(_ presented: String, kind: Kind) -> (prefix: String, hash: Data)? {
+        let head = "\(kind.rawValue)_"
+        guard presented.hasPrefix(head), presented.count == head.count + 43,
+              presented.utf8.allSatisfy({ $0 < 128 })
+        else { return nil }
+        let body = presented.dropFirst(head.count)
+        guard body.allSatisfy({ alphabet.contains($0) }) else { return nil }
+        return (String(body.prefix(prefixLength)), hash(presented))
+    }
+
+    /// SHA-256 of a token.
+    public static func hash(_ value: String) -> Data { Data(SHA256.hash(data: Data(value.utf8))) }
+
+    /// Compares two hashes in time that does not depend on where they differ.
+    public static func constantTimeEquals(_ a: Data, _ b: Data) -> Bool {
+        guard a.count == b.count else { return false }
+        var difference: UInt8 = 0
+        for (x, y) in zip(a, b) { difference |= x ^ y }
+        return difference == 0
+    }
+}

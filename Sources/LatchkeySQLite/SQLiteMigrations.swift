@@ -1,0 +1,54 @@
+import GRDB
+
+/// The schema, as versioned migrations. Each step is additive so that older servers keep running during an upgrade.
+enum SQLiteMigrations {
+    static var migrator: DatabaseMigrator {
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("v1-foundation") { db in
+            try db.execute(sql: """
+                CREATE TABLE users (
+                    id TEXT PRIMARY KEY, email TEXT NOT NULL UNIQUE, password_hash TEXT NOT NULL,
+                    role TEXT NOT NULL, created_at REAL NOT NULL);
+                CREATE TABLE api_tokens (
+                    id TEXT PRIMARY KEY, user_id TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+                    name TEXT NOT NULL, prefix TEXT NOT NULL UNIQUE, hash BLOB NOT NULL, created_at REAL NOT NULL);
+                CREATE TABLE credentials (
+                    id TEXT PRIMARY KEY, owner_id TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+                    provider TEXT NOT NULL, name TEXT NOT NULL, auth_mode TEXT NOT NULL, status TEXT NOT NULL,
+                    status_reason TEXT, public_fields TEXT NOT NULL, expires_at REAL, scopes TEXT NOT NULL,
+                    version INTEGER NOT NULL, created_at REAL NOT NULL, updated_at REAL NOT NULL);
+                CREATE INDEX credentials_owner ON credentials(owner_id);
+                CREATE TABLE sealed_values (
+                    record_id TEXT NOT NULL, field TEXT NOT NULL, key_version INTEGER NOT NULL, value BLOB NOT NULL,
+                    PRIMARY KEY (record_id, field));
+                CREATE INDEX sealed_values_version ON sealed_values(key_version);
+                CREATE TABLE data_keys (
+                    version INTEGER PRIMARY KEY, wrapped BLOB NOT NULL, active INTEGER NOT NULL, created_at REAL NOT NULL);
+                CREATE TABLE agent_groups (
+                    id TEXT PRIMARY KEY, owner_id TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+                    name TEXT NOT NULL, created_at REAL NOT NULL, UNIQUE (owner_id, name));
+                CREATE TABLE agent_keys (
+                    id TEXT PRIMARY KEY, group_id TEXT NOT NULL REFERENCES agent_groups(id) ON DELETE CASCADE,
+                    prefix TEXT NOT NULL UNIQUE, hash BLOB NOT NULL, created_at REAL NOT NULL);
+                CREATE INDEX agent_keys_group ON agent_keys(group_id);
+                CREATE TABLE bindings (
+                    group_id TEXT NOT NULL REFERENCES agent_groups(id) ON DELETE CASCADE, provider TEXT NOT NULL,
+                    credential_id TEXT NOT NULL REFERENCES credentials(id) ON DELETE CASCADE, created_at REAL NOT NULL,
+                    PRIMARY KEY (group_id, provider));
+                CREATE INDEX bindings_credential ON bindings(credential_id);
+                CREATE TABLE missing_bindings (
+                    group_id TEXT NOT NULL REFERENCES agent_groups(id) ON DELETE CASCADE, provider TEXT NOT NULL,
+                    count INTEGER NOT NULL, first_seen REAL NOT NULL, last_seen REAL NOT NULL,
+                    PRIMARY KEY (group_id, provider));
+                CREATE TABLE audit_events (
+                    seq INTEGER PRIMARY KEY AUTOINCREMENT, id TEXT NOT NULL UNIQUE, owner_id TEXT NOT NULL,
+                    actor TEXT NOT NULL, action TEXT NOT NULL, target_type TEXT NOT NULL, target_id TEXT NOT NULL,
+                    detail TEXT NOT NULL, created_at REAL NOT NULL);
+                CREATE INDEX audit_events_owner ON audit_events(owner_id, seq);
+                CREATE TABLE oauth_apps (
+                    provider TEXT PRIMARY KEY, client_id TEXT NOT NULL, updated_at REAL NOT NULL);
+                """)
+        }
+        return migrator
+    }
+}

@@ -1,0 +1,98 @@
+import Foundation
+import GRDB
+import LatchkeyCore
+
+extension SQLiteStore {
+    public func createCredential(_ credential: Credential) async throws {
+        try await write("credential") { db in
+            try db.execute(sql: """
+                INSERT INTO credentials (id, owner_id, provider, name, auth_mode, status, status_reason, public_fields,
+                    expires_at, scopes, version, created_at, updated_at)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """, arguments: Self.arguments(credential))
+            try Self.writeSecrets(of: credential, db)
+        }
+    }
+
+    public func credential(id: String) async throws -> Credential? {
+        try await read { db in try Self.fetchCredential(db, id: id) }
+    }
+
+    public func credentials(ownerID: String) async throws -> [Credential] {
+        try await read { db in
+            let rows = try Row.fetchAll(db, sql: "SELECT * FROM credentials WHERE owner_id = ? ORDER BY created_at DESC, id", arguments: [ownerID])
+            return try rows.map { try Self.credential($0, secrets: Self.secrets(db, recordID: $0["id"])) }
+        }
+    }
+
+    public func updateCredential(_ credential: Credential) async throws -> Bool {
+        try await write("credential") { db in
+            try db.execute(sql: """
+                UPDATE credentials SET name = ?, status = ?, status_reason = ?, public_fields = ?, expires_at = ?, scopes = ?,
+                    version = ?, updated_at = ?
+                WHERE id = ? AND version = ?
+                """, arguments: [credential.name, credential.status.rawValue, credential.statusReason, Self.json(credential.publicFields),
+                                 credential.expiresAt?.seconds, Self.json(credential.scopes), credential.version, credential.updatedAt.seconds,
+                                 credential.id, credential.version - 1])
+            guard db.changesCount == 1 else { return false }
+            try db.execute(sql: "DELETE FROM sealed_values WHERE record_id = ?", arguments: [credential.id])
+            try Self.writeSecrets(of: credential, db)
+            return true
+        }
+    }
+
+    public func deleteCredential(id: String) async throws -> Bool {
+        try await write("credential") { db in
+            try db.execute(sql: "DELETE FROM credentials WHERE id = ?", arguments: [id])
+            let deleted = db.changesCount == 1
+            try db.execute(sql: "DELETE FROM sealed_values WHERE record_id = ?", arguments: [id])
+            return deleted
+        }
+    }
+
+    static func fetchCredential(_ db: Database, id: String) throws -> Credential? {
+        guard let row = try Row.fetchOne(db, sql: "SELECT * FROM credentials WHERE id = ?", arguments: [id]) else { return nil }
+        return try credential(row, secrets: secrets(db, recordID: id))
+    }
+
+    static func secrets(_ db: Database, recordID: String) throws -> [String: SealedValue] {
+        var secrets: [String: SealedValue] = [:]
+        for row in try Row.fetchAll(db, sql: "SELECT field, value FROM sealed_values WHERE record_id = ?", arguments: [recordID]) {
+            secrets[row["field"]] = SealedValue(bytes: row["value"])
+        }
+        return secrets
+    }
+
+    static func writeSecrets(of credential: Credential, _ db: Database) throws {
+        for (field, value) in credential.secrets {
+            try db.execute(sql: "INSERT INTO sealed_values (record_id, field, key_version, value) VALUES (?, ?, ?, ?)",
+                           arguments: [credential.id, field, value.keyVersion ?? 0, value.bytes])
+        }
+    }
+
+    static func arguments(_ c: Credential) -> StatementArguments {
+        [c.id, c.ownerID, c.provider, c.name, c.authMode.rawValue, c.status.rawValue, c.statusReason, json(c.publicFields),
+         c.expiresAt?.seconds, json(c.scopes), c.version, c.createdAt.seconds, c.updatedAt.seconds]
+    }
+
+    static func credential(_ row: Row, secrets: [String: SealedValue]) throws -> Credential {
+        let expires: Double? = row["expires_at"]
+        return Credential(
+            id: row["id"], ownerID: row["owner_id"], provider: row["provider"], name: row["name"],
+            authMode: AuthMode(rawValue: row["auth_mode"]) ?? .custom, status: CredentialStatus(rawValue: row["status"]) ?? .needsReauth,
+            statusReason: row["status_reason"], publicFields: try decode(row["public_fields"]), secrets: secrets,
+            expiresAt: expires.map(Date.init(seconds:)), scopes: try decode(row["scopes"]), version: row["version"],
+            createdAt: Date(seconds: row["created_at"]), updatedAt: Date(seconds: row["updated_at"])
+        )
+    }
+
+    static func json<T: Encodable>(_ value: T) -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = .sortedKeys
+        return (try? encoder.encode(value)).flatMap { String(data: $0, encoding: .utf8) } ?? "null"
+    }
+
+    static func decode<T: Decodable>(_ text: String) throws -> T {
+        try JSONDecoder().decode(T.self, from: Data(text.utf8))
+    }
+}

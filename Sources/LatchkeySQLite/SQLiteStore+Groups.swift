@@ -1,0 +1,118 @@
+import Foundation
+import GRDB
+import LatchkeyCore
+
+extension SQLiteStore {
+    public func createGroup(_ group: AgentGroup) async throws {
+        try await write("group \(group.name)") { db in
+            try db.execute(sql: "INSERT INTO agent_groups (id, owner_id, name, created_at) VALUES (?, ?, ?, ?)",
+                           arguments: [group.id, group.ownerID, group.name, group.createdAt.seconds])
+        }
+    }
+
+    public func group(id: String) async throws -> AgentGroup? {
+        try await read { db in try Row.fetchOne(db, sql: "SELECT * FROM agent_groups WHERE id = ?", arguments: [id]).map(Self.group) }
+    }
+
+    public func groups(ownerID: String) async throws -> [AgentGroup] {
+        try await read { db in try Row.fetchAll(db, sql: "SELECT * FROM agent_groups WHERE owner_id = ? ORDER BY name", arguments: [ownerID]).map(Self.group) }
+    }
+
+    public func deleteGroup(id: String) async throws -> Bool {
+        try await write("group") { db in
+            try db.execute(sql: "DELETE FROM agent_groups WHERE id = ?", arguments: [id])
+            return db.changesCount == 1
+        }
+    }
+
+    public func createAgentKey(_ key: AgentKey) async throws {
+        try await write("agent key") { db in
+            try db.execute(sql: "INSERT INTO agent_keys (id, group_id, prefix, hash, created_at) VALUES (?, ?, ?, ?, ?)",
+                           arguments: [key.id, key.groupID, key.prefix, key.hash, key.createdAt.seconds])
+        }
+    }
+
+    public func agentKey(prefix: String) async throws -> (AgentKey, AgentGroup)? {
+        try await read { db in
+            guard let row = try Row.fetchOne(db, sql: """
+                SELECT k.id AS key_id, k.group_id, k.prefix, k.hash, k.created_at AS key_created_at,
+                       g.id, g.owner_id, g.name, g.created_at
+                FROM agent_keys k JOIN agent_groups g ON g.id = k.group_id WHERE k.prefix = ?
+                """, arguments: [prefix]) else { return nil }
+            let key = AgentKey(id: row["key_id"], groupID: row["group_id"], prefix: row["prefix"], hash: row["hash"], createdAt: Date(seconds: row["key_created_at"]))
+            return (key, Self.group(row))
+        }
+    }
+
+    public func agentKeys(groupID: String) async throws -> [AgentKey] {
+        try await read { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM agent_keys WHERE group_id = ? ORDER BY created_at, id", arguments: [groupID]).map { row in
+                AgentKey(id: row["id"], groupID: row["group_id"], prefix: row["prefix"], hash: row["hash"], createdAt: Date(seconds: row["created_at"]))
+            }
+        }
+    }
+
+    public func deleteAgentKey(id: String, groupID: String) async throws -> Bool {
+        try await write("agent key") { db in
+            try db.execute(sql: "DELETE FROM agent_keys WHERE id = ? AND group_id = ?", arguments: [id, groupID])
+            return db.changesCount == 1
+        }
+    }
+
+    public func putBinding(_ binding: Binding) async throws {
+        try await write("binding") { db in
+            try db.execute(sql: """
+                INSERT INTO bindings (group_id, provider, credential_id, created_at) VALUES (?, ?, ?, ?)
+                ON CONFLICT (group_id, provider) DO UPDATE SET credential_id = excluded.credential_id, created_at = excluded.created_at
+                """, arguments: [binding.groupID, binding.provider, binding.credentialID, binding.createdAt.seconds])
+            try db.execute(sql: "DELETE FROM missing_bindings WHERE group_id = ? AND provider = ?", arguments: [binding.groupID, binding.provider])
+        }
+    }
+
+    public func boundCredential(groupID: String, provider: String) async throws -> Credential? {
+        try await read { db in
+            guard let id = try String.fetchOne(db, sql: "SELECT credential_id FROM bindings WHERE group_id = ? AND provider = ?", arguments: [groupID, provider]) else { return nil }
+            return try Self.fetchCredential(db, id: id)
+        }
+    }
+
+    public func bindings(groupID: String) async throws -> [Binding] {
+        try await read { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM bindings WHERE group_id = ? ORDER BY provider", arguments: [groupID]).map { row in
+                Binding(groupID: row["group_id"], provider: row["provider"], credentialID: row["credential_id"], createdAt: Date(seconds: row["created_at"]))
+            }
+        }
+    }
+
+    public func deleteBinding(groupID: String, provider: String) async throws -> Bool {
+        try await write("binding") { db in
+            try db.execute(sql: "DELETE FROM bindings WHERE group_id = ? AND provider = ?", arguments: [groupID, provider])
+            return db.changesCount == 1
+        }
+    }
+
+    public func recordMissingBinding(groupID: String, provider: String, at date: Date) async throws {
+        try await write("missing binding") { db in
+            try db.execute(sql: """
+                INSERT INTO missing_bindings (group_id, provider, count, first_seen, last_seen) VALUES (?, ?, 1, ?, ?)
+                ON CONFLICT (group_id, provider) DO UPDATE SET count = count + 1, last_seen = excluded.last_seen
+                """, arguments: [groupID, provider, date.seconds, date.seconds])
+        }
+    }
+
+    public func missingBindings(ownerID: String) async throws -> [MissingBinding] {
+        try await read { db in
+            try Row.fetchAll(db, sql: """
+                SELECT m.* FROM missing_bindings m JOIN agent_groups g ON g.id = m.group_id
+                WHERE g.owner_id = ? AND NOT EXISTS (SELECT 1 FROM bindings b WHERE b.group_id = m.group_id AND b.provider = m.provider)
+                ORDER BY m.last_seen DESC
+                """, arguments: [ownerID]).map { row in
+                MissingBinding(groupID: row["group_id"], provider: row["provider"], count: row["count"], firstSeen: Date(seconds: row["first_seen"]), lastSeen: Date(seconds: row["last_seen"]))
+            }
+        }
+    }
+
+    static func group(_ row: Row) -> AgentGroup {
+        AgentGroup(id: row["id"], ownerID: row["owner_id"], name: row["name"], createdAt: Date(seconds: row["created_at"]))
+    }
+}

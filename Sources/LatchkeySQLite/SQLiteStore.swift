@@ -1,0 +1,48 @@
+import Foundation
+import GRDB
+import LatchkeyCore
+
+/// The `Store` on SQLite through the system libsqlite3: WAL mode, so readers never wait for the writer, and a busy
+/// timeout, so that `serve`, `refresh` and `keys` processes share one file.
+public final class SQLiteStore: Store {
+    let pool: DatabasePool
+
+    /// Opens (creating if needed) the database at `path`. Call `migrate()` before use.
+    public init(path: String) throws {
+        let directory = URL(fileURLWithPath: path).deletingLastPathComponent().path
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+        var configuration = Configuration()
+        configuration.busyMode = .timeout(10)
+        configuration.foreignKeysEnabled = true
+        configuration.label = "latchkey"
+        pool = try DatabasePool(path: path, configuration: configuration)
+        // The database holds only sealed secrets, but its metadata is still the user's business.
+        chmod(path, 0o600)
+    }
+
+    public func migrate() async throws {
+        try SQLiteMigrations.migrator.migrate(pool)
+    }
+
+    public func ping() async -> Bool {
+        (try? await pool.read { db in try Int.fetchOne(db, sql: "SELECT 1") }) == 1
+    }
+
+    /// Runs a write, turning unique-constraint failures into `StoreError.conflict`.
+    func write<T: Sendable>(_ what: String, _ body: @escaping @Sendable (Database) throws -> T) async throws -> T {
+        do {
+            return try await pool.write(body)
+        } catch let error as DatabaseError where error.extendedResultCode == .SQLITE_CONSTRAINT_UNIQUE || error.extendedResultCode == .SQLITE_CONSTRAINT_PRIMARYKEY {
+            throw StoreError.conflict(what)
+        }
+    }
+
+    func read<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws -> T {
+        try await pool.read(body)
+    }
+}
+
+extension Date {
+    var seconds: Double { timeIntervalSince1970 }
+    init(seconds: Double) { self.init(timeIntervalSince1970: seconds) }
+}

@@ -1,0 +1,44 @@
+import Hummingbird
+import LatchkeyCore
+import Logging
+import NIOCore
+
+/// Builds the HTTP application. The executable and the tests call the same function.
+public enum ApplicationBuilder {
+    /// The router with every route and middleware, over `runtime`.
+    public static func router(runtime: LatchkeyRuntime, upstream: UpstreamClient) -> Router<AppRequestContext> {
+        _ = PrometheusSetup.registry
+        let router = Router(context: AppRequestContext.self)
+        router.add(middleware: ErrorMiddleware())
+        router.add(middleware: HeaderLimitMiddleware(limit: runtime.configuration.headerLimit))
+        // The proxy answers ahead of the router; its calls are counted by `latchkey_proxy_requests_total`.
+        router.add(middleware: ProxyMiddleware(runtime: runtime, upstream: upstream, metrics: ProxyMetrics()))
+        router.add(middleware: MetricsMiddleware())
+        OperationsController(store: runtime.store, catalog: runtime.catalog).register(on: router)
+        AgentController(agents: runtime.agents).register(on: router)
+        let api = router.group("api/v1").add(middleware: UserAuthMiddleware(users: runtime.users))
+        ProvidersController(catalog: runtime.catalog).register(on: api)
+        CredentialsController(runtime: runtime).register(on: api)
+        GroupsController(runtime: runtime).register(on: api)
+        AccountController(runtime: runtime).register(on: api)
+        return router
+    }
+
+    /// The application listening on the configured address, with its background services.
+    public static func application(runtime: LatchkeyRuntime, logger: Logger,
+                                   onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }) -> some ApplicationProtocol {
+        let configuration = runtime.configuration
+        let upstream = UpstreamClient(connectTimeout: configuration.upstreamConnectTimeout, readTimeout: configuration.upstreamTimeout)
+        return Application(
+            router: router(runtime: runtime, upstream: upstream),
+            configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "Latchkey"),
+            services: [upstream],
+            onServerRunning: { channel in
+                let port = channel.localAddress?.port ?? configuration.port
+                logger.notice("Latchkey is listening", metadata: ["url": "http://\(configuration.host):\(port)", "public_url": "\(configuration.publicURL)"])
+                await onServerRunning(port)
+            },
+            logger: logger
+        )
+    }
+}

@@ -1,0 +1,70 @@
+import Foundation
+import LatchkeyCore
+import LatchkeySQLite
+import Logging
+
+/// An opened deployment: configuration, store, catalog, sealer and the domain services over them.
+/// `serve` and every command build one of these, so they all work on the same database the same way.
+public struct LatchkeyRuntime: Sendable {
+    public let configuration: ServerConfiguration
+    public let store: any Store
+    public let catalog: Catalog
+    public let sealer: Sealer
+    public let clock: any WallClock
+    public let links: SetupLinks
+    public let credentials: CredentialService
+    public let groups: GroupService
+    public let agents: AgentService
+    public let users: UserService
+    public let warnings: WarningService
+    public let oauthApps: OAuthAppService
+    public let keyRotation: KeyRotation
+
+    /// Opens the deployment: validates the catalog, opens and migrates the store, loads the master key.
+    /// `createKey` lets `serve` create the default key file on first run.
+    public static func open(_ configuration: ServerConfiguration, createKey: Bool, logger: Logger, clock: any WallClock = SystemClock(),
+                            hasher: any PasswordHasher = BcryptHasher()) async throws -> LatchkeyRuntime {
+        let catalog: Catalog
+        do { catalog = try CatalogLoader.load(configuration.providerSources) } catch {
+            throw ConfigurationError("the provider catalog is invalid:\n\(error)")
+        }
+        let store = try await openStore(configuration.database)
+        let master = try MasterKeyLoader.load(configuration.masterKey, create: createKey, logger: logger)
+        let sealer = Sealer(master: master, keyStore: store, clock: clock)
+        do { try await sealer.bootstrap() } catch let error as SealingError { throw ConfigurationError("\(error)") }
+        return LatchkeyRuntime(configuration: configuration, store: store, catalog: catalog, sealer: sealer, clock: clock, hasher: hasher)
+    }
+
+    /// Builds the services over already-open parts (tests use this with their own store and clock).
+    public init(configuration: ServerConfiguration, store: any Store, catalog: Catalog, sealer: Sealer, clock: any WallClock, hasher: any PasswordHasher) {
+        self.configuration = configuration
+        self.store = store
+        self.catalog = catalog
+        self.sealer = sealer
+        self.clock = clock
+        links = SetupLinks(publicURL: configuration.publicURL)
+        credentials = CredentialService(store: store, catalog: catalog, sealer: sealer, clock: clock)
+        groups = GroupService(store: store, catalog: catalog, clock: clock)
+        agents = AgentService(store: store, catalog: catalog, credentials: credentials, links: links, clock: clock)
+        users = UserService(store: store, hasher: hasher, clock: clock)
+        warnings = WarningService(store: store, links: links)
+        oauthApps = OAuthAppService(store: store, catalog: catalog, sealer: sealer, clock: clock)
+        keyRotation = KeyRotation(store: store, sealer: sealer)
+    }
+
+    /// Opens and migrates the configured store.
+    public static func openStore(_ location: DatabaseLocation) async throws -> any Store {
+        switch location {
+        case .sqlite(let path):
+            do {
+                let store = try SQLiteStore(path: path)
+                try await store.migrate()
+                return store
+            } catch {
+                throw ConfigurationError("cannot open the SQLite database at \(path): \(error)")
+            }
+        case .postgres:
+            throw ConfigurationError("PostgreSQL is not supported by this build yet; use an sqlite: database URL")
+        }
+    }
+}

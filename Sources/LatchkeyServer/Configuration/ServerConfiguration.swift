@@ -1,0 +1,35 @@
+import LatchkeyCore
+
+/// Everything a Latchkey process is configured with, read once at start-up.
+public struct ServerConfiguration: Sendable {
+    /// Listening host.
+    public var host: String
+    /// Listening port (0 picks a free one).
+    public var port: Int
+    /// Where the database is.
+    public var database: DatabaseLocation
+    /// The URL users reach this server at; the base of `setup_url` links and the OAuth redirect URI.
+    public var publicURL: String
+    /// Provider directories, in order.
+    public var providerSources: [CatalogSource]
+    /// Where the master key comes from.
+    public var masterKey: MasterKeySource
+    /// The largest request body the proxy forwards.
+    public var proxyBodyLimit: Int
+    /// The largest management API request body.
+    public var apiBodyLimit: Int
+    /// Seconds to wait for an upstream to connect.
+    public var upstreamConnectTimeout: Int
+    /// Seconds of upstream silence after which a call fails with `upstream_timeout`.
+    public var upstreamTimeout: Int
+    /// The largest total size of request headers accepted.
+    public var headerLimit: Int
+}
+
+/// Where the master key comes from.
+public enum MasterKeySource: Sendable, Equatable {
+    /// `LATCHKEY_MASTER_KEY`: base64 in the environment.
+    case inline(String)
+    /// A file holding the base64 key; `createIfMissing` for the default path, which `serve` creates.
+    case file(path: String, createIfMissing: Bool)
+}

@@ -1,0 +1,44 @@
+import Hummingbird
+import LatchkeyCore
+
+/// `/api/v1/credentials`: static credentials and imported OAuth tokens, always masked on the way out.
+struct CredentialsController {
+    let runtime: LatchkeyRuntime
+
+    func register(on group: RouterGroup<AppRequestContext>) {
+        let limit = runtime.configuration.apiBodyLimit
+        let credentials = runtime.credentials
+        group.post("credentials") { request, context in
+            let user = try context.requireUser()
+            let input = try await JSONInput.read(request, limit: limit, allowed: ["provider", "name", "fields"])
+            let provider = try input.string("provider", required: true) ?? ""
+            let name = try input.string("name", required: true) ?? ""
+            let fields = try input.stringMap("fields", required: false, numericKeys: ["expires_in"]) ?? [:]
+            let view = try await credentials.create(owner: user, provider: provider, name: name, fields: fields)
+            return JSONOutput.response(CredentialDTO(view), status: .created)
+        }
+        group.get("credentials") { _, context in
+            let user = try context.requireUser()
+            return JSONOutput.response(["credentials": try await credentials.list(owner: user).map(CredentialDTO.init)])
+        }
+        group.get("credentials/:id") { _, context in
+            let user = try context.requireUser()
+            return JSONOutput.response(CredentialDTO(try await credentials.get(owner: user, id: try context.parameters.require("id"))))
+        }
+        group.patch("credentials/:id") { request, context in
+            let user = try context.requireUser()
+            let id = try context.parameters.require("id")
+            // Ownership first: another user's id answers 404 before its body is even looked at.
+            _ = try await credentials.owned(owner: user, id: id)
+            let input = try await JSONInput.read(request, limit: limit, allowed: ["name", "fields"])
+            let view = try await credentials.update(owner: user, id: id, name: try input.string("name", required: false),
+                                                    fields: try input.stringMap("fields", required: false))
+            return JSONOutput.response(CredentialDTO(view))
+        }
+        group.delete("credentials/:id") { _, context in
+            let user = try context.requireUser()
+            try await credentials.delete(owner: user, id: try context.parameters.require("id"))
+            return Response(status: .noContent)
+        }
+    }
+}

@@ -1,0 +1,60 @@
+import Hummingbird
+import LatchkeyCore
+
+/// `/api/v1/groups`: agent groups, their keys and bindings.
+struct GroupsController {
+    let runtime: LatchkeyRuntime
+
+    func register(on group: RouterGroup<AppRequestContext>) {
+        let limit = runtime.configuration.apiBodyLimit
+        let groups = runtime.groups
+        group.post("groups") { request, context in
+            let user = try context.requireUser()
+            let input = try await JSONInput.read(request, limit: limit, allowed: ["name"])
+            let created = try await groups.create(owner: user, name: try input.string("name", required: true) ?? "")
+            return JSONOutput.response(GroupDTO(created), status: .created)
+        }
+        group.get("groups") { _, context in
+            let user = try context.requireUser()
+            return JSONOutput.response(["groups": try await groups.list(owner: user).map { GroupDTO($0) }])
+        }
+        group.get("groups/:id") { _, context in
+            let user = try context.requireUser()
+            let view = try await groups.get(owner: user, id: try context.parameters.require("id"))
+            return JSONOutput.response(GroupDTO(view.group, keys: view.keys, bindings: view.bindings))
+        }
+        group.delete("groups/:id") { _, context in
+            let user = try context.requireUser()
+            try await groups.delete(owner: user, id: try context.parameters.require("id"))
+            return Response(status: .noContent)
+        }
+        group.post("groups/:id/keys") { _, context in
+            let user = try context.requireUser()
+            let created = try await groups.createKey(owner: user, groupID: try context.parameters.require("id"))
+            return JSONOutput.response(AgentKeyDTO(created.record, key: created.key), status: .created)
+        }
+        group.delete("groups/:id/keys/:keyId") { _, context in
+            let user = try context.requireUser()
+            try await groups.deleteKey(owner: user, groupID: try context.parameters.require("id"), keyID: try context.parameters.require("keyId"))
+            return Response(status: .noContent)
+        }
+        group.get("groups/:id/bindings") { _, context in
+            let user = try context.requireUser()
+            return JSONOutput.response(["bindings": try await groups.bindings(owner: user, groupID: try context.parameters.require("id")).map(BindingDTO.init)])
+        }
+        group.put("groups/:id/bindings/:provider") { request, context in
+            let user = try context.requireUser()
+            let groupID = try context.parameters.require("id")
+            _ = try await groups.owned(owner: user, id: groupID)
+            let input = try await JSONInput.read(request, limit: limit, allowed: ["credential_id"])
+            let binding = try await groups.bind(owner: user, groupID: groupID, provider: try context.parameters.require("provider"),
+                                                credentialID: try input.string("credential_id", required: true) ?? "")
+            return JSONOutput.response(BindingDTO(binding))
+        }
+        group.delete("groups/:id/bindings/:provider") { _, context in
+            let user = try context.requireUser()
+            try await groups.unbind(owner: user, groupID: try context.parameters.require("id"), provider: try context.parameters.require("provider"))
+            return Response(status: .noContent)
+        }
+    }
+}

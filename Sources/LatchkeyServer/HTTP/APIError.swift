@@ -1,0 +1,70 @@
+import Foundation
+import Hummingbird
+import LatchkeyCore
+
+/// The JSON error of SPEC §4: `{"error": {"code", "message", "field"?, "setup_url"?}}`, with its status.
+struct APIError: Error, HTTPResponseError {
+    let status: HTTPResponse.Status
+    let code: String
+    let message: String
+    var field: String?
+    var setupURL: String?
+    var extraHeaders: HTTPFields = [:]
+
+    init(_ status: HTTPResponse.Status, _ code: String, _ message: String, field: String? = nil, setupURL: String? = nil) {
+        self.status = status
+        self.code = code
+        self.message = message
+        self.field = field
+        self.setupURL = setupURL
+    }
+
+    func response(from request: Request, context: some RequestContext) throws -> Response {
+        var error: [String: String] = ["code": code, "message": message]
+        error["field"] = field
+        error["setup_url"] = setupURL
+        var headers = extraHeaders
+        headers[.contentType] = "application/json; charset=utf-8"
+        headers[.cacheControl] = "no-store"
+        return Response(status: status, headers: headers, body: .init(byteBuffer: JSONOutput.buffer(["error": error])))
+    }
+
+    /// The one mapping from every error a handler can throw to the HTTP error users see.
+    static func from(_ error: any Error) -> APIError {
+        switch error {
+        case let error as APIError: return error
+        case let error as LatchkeyError: return from(domain: error)
+        case StoreError.conflict(let what): return APIError(.conflict, "conflict", "already exists: \(what)")
+        case let error as HTTPError:
+            switch error.status {
+            case .contentTooLarge: return APIError(.contentTooLarge, "payload_too_large", "the request body is too large")
+            case .notFound: return APIError(.notFound, "not_found", "no such route")
+            case .methodNotAllowed: return APIError(.methodNotAllowed, "method_not_allowed", "this method is not allowed here")
+            case .badRequest: return APIError(.badRequest, "bad_request", "the request is malformed")
+            default: return APIError(error.status, error.status.reasonPhrase.lowercased().replacingOccurrences(of: " ", with: "_"), error.status.reasonPhrase)
+            }
+        default:
+            return APIError(.internalServerError, "internal_error", "something went wrong on the server; it has been logged")
+        }
+    }
+
+    static func from(domain error: LatchkeyError) -> APIError {
+        switch error {
+        case .badRequest(let message): APIError(.badRequest, "bad_request", message)
+        case .validationFailed(let field, let message): APIError(.badRequest, "validation_failed", message, field: field)
+        case .unauthorized: APIError(.unauthorized, "unauthorized", "a valid bearer token is required")
+        case .forbidden(let message): APIError(.forbidden, "forbidden", message)
+        case .notFound(let what): APIError(.notFound, "not_found", "no such \(what)")
+        case .conflict(let message): APIError(.conflict, "conflict", message)
+        case .unknownProvider(let id): APIError(.notFound, "unknown_provider", "'\(id)' is not a provider in this deployment's catalog")
+        case .credentialMissing(let provider, let url):
+            APIError(.init(code: 424, reasonPhrase: "Failed Dependency"), "credential_missing", "this agent group has no credential bound for \(provider); a person must add one", setupURL: url)
+        case .credentialNeedsReauth(let provider, let url):
+            APIError(.init(code: 424, reasonPhrase: "Failed Dependency"), "credential_needs_reauth", "the \(provider) credential needs new consent from its owner", setupURL: url)
+        case .refreshFailed(let provider): APIError(.serviceUnavailable, "refresh_failed", "the \(provider) token expired and could not be refreshed just now; retry later")
+        case .payloadTooLarge(let limit): APIError(.contentTooLarge, "payload_too_large", "the request body is larger than \(limit) bytes")
+        case .upstreamUnreachable(let provider): APIError(.badGateway, "upstream_unreachable", "\(provider)'s API could not be reached")
+        case .upstreamTimeout: APIError(.gatewayTimeout, "upstream_timeout", "the provider's API did not answer in time")
+        }
+    }
+}

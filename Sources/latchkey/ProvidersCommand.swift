@@ -1,0 +1,53 @@
+import ArgumentParser
+import Foundation
+import LatchkeyCore
+import LatchkeyServer
+
+/// `latchkey providers list|check`.
+struct ProvidersCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "providers", abstract: "Inspect the provider catalog.", subcommands: [List.self, Check.self])
+
+    struct List: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "List the providers this deployment knows.")
+        @OptionGroup var common: CommonOptions
+        @Flag(help: "Print JSON.") var json = false
+
+        func run() async throws {
+            let catalog = try loadCatalog(try common.configuration().providerSources)
+            if json {
+                let rows: [[String: String]] = catalog.all.map { ["id": $0.id, "name": $0.name, "auth_mode": $0.authMode.rawValue, "base_url": $0.baseURL.source] }
+                print(String(decoding: try JSONSerialization.data(withJSONObject: rows, options: [.sortedKeys]), as: UTF8.self))
+            } else {
+                let width = catalog.all.map(\.id.count).max() ?? 0
+                for p in catalog.all {
+                    print(p.id.padding(toLength: width + 2, withPad: " ", startingAt: 0) + p.authMode.rawValue.padding(toLength: 27, withPad: " ", startingAt: 0) + p.name)
+                }
+            }
+        }
+    }
+
+    struct Check: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Validate provider files; every problem is reported with its file and key path.",
+            discussion: "Without DIR, checks the configured catalog (the shipped one under the strict rules: https only, docs links). With DIR, checks that directory as operator files (http allowed on loopback and private hosts) unless --strict."
+        )
+        @Argument(help: "A directory of provider files.") var directory: String?
+        @Flag(help: "Apply the shipped-catalog rules to DIR.") var strict = false
+        @OptionGroup var common: CommonOptions
+
+        func run() async throws {
+            let sources = try directory.map { [CatalogSource(directory: $0, strict: strict)] } ?? common.configuration().providerSources
+            let catalog = try loadCatalog(sources)
+            print("OK: \(catalog.providers.count) provider(s) in \(sources.map(\.directory).joined(separator: ", "))")
+        }
+    }
+}
+
+/// Loads a catalog or exits with status 2, listing every problem.
+func loadCatalog(_ sources: [CatalogSource]) throws -> Catalog {
+    do {
+        return try CatalogLoader.load(sources)
+    } catch {
+        throw Fail.configuration("the provider catalog is invalid (\(error.issues.count) problem(s)):\n" + error.description)
+    }
+}
