@@ -73,7 +73,7 @@ let package = Package(
         ),
         .testTarget(
             name: "LatchkeySQLiteTests",
-            dependencies: ["LatchkeySQLite", "LatchkeyTestSupport"]
+            dependencies: ["LatchkeySQLite", "LatchkeyTestSupport", .product(name: "GRDB", package: "GRDB.swift")]
         ),
         .testTarget(
             name: "LatchkeyServerTests",

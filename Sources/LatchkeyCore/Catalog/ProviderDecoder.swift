@@ -210,12 +210,10 @@ struct ProviderDecoder {
         guard let inject = injectNode.map else { return nil }
         injectNode.checkKeys(inject, allowed: ["headers", "query", "basic"])
         var injection = Injection()
-        var ok = true
         func templates(_ key: String) -> [(name: String, value: Template)] {
             guard let child = injectNode.child(key, of: inject), let pairs = child.stringMap else { return [] }
             return pairs.compactMap { name, value in
                 do { return (name, try Template(value)) } catch {
-                    ok = false
                     child.child(name, of: child.map ?? [:])?.fail((error as? TemplateError)?.reason ?? "invalid template")
                     return nil
                 }
@@ -223,7 +221,6 @@ struct ProviderDecoder {
         }
         injection.headers = templates("headers")
         for (name, _) in injection.headers where !HeaderRules.isInjectable(name) {
-            ok = false
             injectNode.child("headers", of: inject)?.fail("'\(name)' is not a header a provider file may set")
         }
         injection.query = templates("query")
@@ -232,15 +229,14 @@ struct ProviderDecoder {
             let user = basicNode.child("username", of: basic)?.string.flatMap { try? Template($0) }
             let password = basicNode.child("password", of: basic)?.string.flatMap { try? Template($0) }
             if let user, let password { injection.basic = (user, password) } else {
-                ok = false
                 basicNode.fail("needs 'username' and 'password' templates")
             }
         }
         if injection.basic != nil, injection.headers.contains(where: { $0.name.lowercased() == "authorization" }) {
-            ok = false
             injectNode.fail("sets Authorization twice: through 'basic' and through 'headers'")
         }
-        return ok ? injection : nil
+        // Problems are already reported; the partial injection still goes through the variable checks.
+        return injection
     }
 
     private func decodeTools(_ toolsNode: YAMLNode) -> [ProviderTool] {

@@ -24,6 +24,22 @@ public struct ServerConfiguration: Sendable {
     public var upstreamTimeout: Int
     /// The largest total size of request headers accepted.
     public var headerLimit: Int
+
+    /// Creates a configuration (the loader builds it from flags and environment; tests build it directly).
+    public init(host: String, port: Int, database: DatabaseLocation, publicURL: String, providerSources: [CatalogSource], masterKey: MasterKeySource,
+                proxyBodyLimit: Int, apiBodyLimit: Int, upstreamConnectTimeout: Int, upstreamTimeout: Int, headerLimit: Int) {
+        self.host = host
+        self.port = port
+        self.database = database
+        self.publicURL = publicURL
+        self.providerSources = providerSources
+        self.masterKey = masterKey
+        self.proxyBodyLimit = proxyBodyLimit
+        self.apiBodyLimit = apiBodyLimit
+        self.upstreamConnectTimeout = upstreamConnectTimeout
+        self.upstreamTimeout = upstreamTimeout
+        self.headerLimit = headerLimit
+    }
 }
 
 /// Where the master key comes from.

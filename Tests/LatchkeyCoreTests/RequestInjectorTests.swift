@@ -1,0 +1,48 @@
+import Foundation
+import Testing
+@testable import LatchkeyCore
+
+@Suite struct RequestInjectorTests {
+    let catalog: Catalog
+
+    init() throws {
+        catalog = try CatalogLoader.load([CatalogSource(directory: Fixtures.directory("catalog-valid"), strict: true)])
+    }
+
+    @Test func headerInjectionAddsTheBearerAndFixedHeadersUnderTheBasePath() throws {
+        let provider = try #require(catalog.provider("child-oauth"))
+        let out = try RequestInjector.build(provider: provider, values: ["access_token": "tok"], rawPath: "/events", rawQuery: "a=1")
+        #expect(out.url == "https://api.example.com/v2/events?a=1")
+        #expect(out.injectedHeaders.first { $0.name == "Authorization" }?.value == "Bearer tok")
+        #expect(out.injectedHeaders.first { $0.name == "X-Api-Version" }?.value == "2024-01-01")
+    }
+
+    @Test func queryInjectionReplacesAnAgentParameterOfTheSameName() throws {
+        let provider = try #require(catalog.provider("weather"))
+        let out = try RequestInjector.build(provider: provider, values: ["api_key": "k&y"], rawPath: "/weather", rawQuery: "q=Paris&appid=agent&%61ppid=sneaky")
+        #expect(out.url == "https://api.weather.example.com/data/2.5/weather?q=Paris&appid=k%26y")
+        #expect(out.injectedHeaders.isEmpty)
+    }
+
+    @Test func basicInjectionEncodesTheTemplatedPair() throws {
+        let provider = try #require(catalog.provider("desk"))
+        let out = try RequestInjector.build(provider: provider, values: ["subdomain": "acme", "email": "a@b.c", "api_token": "t"], rawPath: "/tickets", rawQuery: nil)
+        #expect(out.url == "https://acme.desk.example.com/api/v2/tickets")
+        #expect(out.injectedHeaders.first?.value == "Basic " + Data("a@b.c/token:t".utf8).base64EncodedString())
+    }
+
+    @Test(arguments: ["evil.com/", "a@evil.com", "evil.com:80", "..", "a b", "evil.com#", "x%2f"])
+    func aHostFieldThatCouldChangeTheOriginIsRefused(_ subdomain: String) throws {
+        let provider = try #require(catalog.provider("desk"))
+        #expect(throws: LatchkeyError.self) {
+            try RequestInjector.build(provider: provider, values: ["subdomain": subdomain, "email": "e", "api_token": "t"], rawPath: "/x", rawQuery: nil)
+        }
+    }
+
+    @Test func aCredentialValueWithALineBreakNeverReachesAHeader() throws {
+        let provider = try #require(catalog.provider("child-oauth"))
+        #expect(throws: LatchkeyError.self) {
+            try RequestInjector.build(provider: provider, values: ["access_token": "a\r\nX-Evil: 1"], rawPath: "/", rawQuery: nil)
+        }
+    }
+}

@@ -1,0 +1,31 @@
+import Foundation
+import Testing
+@testable import LatchkeyCore
+
+@Suite struct SecretTokenTests {
+    @Test func aGeneratedTokenParsesBackToItsPrefixAndHash() throws {
+        let token = SecretToken.generate(.agentKey)
+        #expect(token.value.hasPrefix("lka_"))
+        let parsed = try #require(SecretToken.parse(token.value, kind: .agentKey))
+        #expect(parsed.prefix == token.prefix)
+        #expect(parsed.hash == token.hash)
+        #expect(SecretToken.parse(token.value, kind: .userAPIToken) == nil)
+    }
+
+    @Test func malformedTokensDoNotParse() {
+        #expect(SecretToken.parse("lka_short", kind: .agentKey) == nil)
+        #expect(SecretToken.parse("lka_" + String(repeating: "é", count: 43), kind: .agentKey) == nil)
+        #expect(SecretToken.parse("", kind: .agentKey) == nil)
+    }
+
+    @Test func constantTimeEqualityComparesWholeValues() {
+        #expect(SecretToken.constantTimeEquals(Data([1, 2, 3]), Data([1, 2, 3])))
+        #expect(!SecretToken.constantTimeEquals(Data([1, 2, 3]), Data([1, 2, 4])))
+        #expect(!SecretToken.constantTimeEquals(Data([1, 2]), Data([1, 2, 3])))
+    }
+
+    @Test func tokensAreUnique() {
+        let tokens = Set((0..<200).map { _ in SecretToken.generate(.userAPIToken).value })
+        #expect(tokens.count == 200)
+    }
+}

@@ -1,0 +1,80 @@
+import Foundation
+import Hummingbird
+import HummingbirdTesting
+import LatchkeyCore
+import LatchkeyServer
+import LatchkeySQLite
+import Logging
+
+/// A Latchkey runtime on a fresh SQLite database, with test providers pointing at a loopback upstream.
+struct TestEnvironment {
+    let directory: URL
+    let runtime: LatchkeyRuntime
+
+    /// Test providers: header, query and basic injection at `upstreamPort`, and one at a closed port.
+    static func providerFiles(upstreamPort: Int) -> [String: String] {
+        [
+            "echo": """
+            name: Echo
+            auth:
+              mode: api_key
+              fields: [{name: api_key, label: API key, pattern: "^[A-Za-z0-9_-]+$"}]
+            proxy:
+              base_url: http://127.0.0.1:\(upstreamPort)/base/v1
+              inject: {headers: {Authorization: "Bearer {{api_key}}", X-Fixed: fixed-value}}
+            """,
+            "echo-query": """
+            name: Echo query
+            auth: {mode: api_key}
+            proxy:
+              base_url: http://127.0.0.1:\(upstreamPort)/q
+              inject: {query: {appid: "{{api_key}}"}}
+            """,
+            "echo-basic": """
+            name: Echo basic
+            auth: {mode: basic}
+            proxy:
+              base_url: http://127.0.0.1:\(upstreamPort)
+            """,
+            "dead": """
+            name: Dead
+            auth: {mode: api_key}
+            proxy:
+              base_url: http://127.0.0.1:9/none
+              inject: {headers: {X-Key: "{{api_key}}"}}
+            """,
+        ]
+    }
+
+    init(upstreamPort: Int = 9, proxyBodyLimit: Int = 10 * 1024 * 1024) async throws {
+        directory = FileManager.default.temporaryDirectory.appendingPathComponent("latchkey-server-test-\(UUID().uuidString)")
+        let providers = directory.appendingPathComponent("providers")
+        try FileManager.default.createDirectory(at: providers, withIntermediateDirectories: true)
+        for (id, text) in Self.providerFiles(upstreamPort: upstreamPort) {
+            try text.write(to: providers.appendingPathComponent("\(id).yaml"), atomically: true, encoding: .utf8)
+        }
+        let configuration = ServerConfiguration(
+            host: "127.0.0.1", port: 0, database: .sqlite(path: directory.appendingPathComponent("latchkey.db").path),
+            publicURL: "http://latchkey.test", providerSources: [CatalogSource(directory: providers.path, strict: false)],
+            masterKey: .inline(MasterKey.generateBase64()), proxyBodyLimit: proxyBodyLimit, apiBodyLimit: 1024 * 1024,
+            upstreamConnectTimeout: 2, upstreamTimeout: 5, headerLimit: 32 * 1024
+        )
+        runtime = try await LatchkeyRuntime.open(configuration, createKey: false, logger: Logger(label: "test"), hasher: BcryptHasher(cost: 4))
+    }
+
+    /// Adds a user and returns an `Authorization` value for its API token.
+    func user(_ email: String, role: User.Role = .member) async throws -> String {
+        _ = try await runtime.users.add(email: email, password: "correct horse battery", role: role)
+        return "Bearer " + (try await runtime.users.createToken(email: email, name: "test"))
+    }
+
+    /// The application under test.
+    var application: some ApplicationProtocol {
+        ApplicationBuilder.application(runtime: runtime, logger: Logger(label: "test"))
+    }
+
+    /// Runs `body` against a live Latchkey.
+    func live<T: Sendable>(_ body: @Sendable @escaping (any TestClientProtocol) async throws -> T) async throws -> T {
+        try await application.test(.live, body)
+    }
+}

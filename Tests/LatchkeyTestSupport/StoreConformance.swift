@@ -1,0 +1,219 @@
+import Foundation
+import LatchkeyCore
+import Testing
+
+/// The behaviour every `Store` must have. Each backend's test target runs every check against a fresh store:
+///
+///     @Test(arguments: StoreConformance.names) func conformance(_ name: String) async throws {
+///         try await StoreConformance.run(name, on: try await makeFreshStore())
+///     }
+public enum StoreConformance {
+    /// The names of the checks.
+    public static var names: [String] { checks.map(\.0) }
+
+    /// Runs the check `name` on `store`.
+    public static func run(_ name: String, on store: any Store) async throws {
+        guard let check = checks.first(where: { $0.0 == name })?.1 else { Issue.record("no conformance check named \(name)"); return }
+        try await check(store)
+    }
+
+    static let checks: [(String, @Sendable (any Store) async throws -> Void)] = [
+        ("users round-trip and emails are unique", usersRoundTrip),
+        ("API tokens are found by prefix", apiTokens),
+        ("credentials round-trip with their sealed values", credentialsRoundTrip),
+        ("a credential update with a stale version writes nothing", staleUpdate),
+        ("deleting a credential removes its sealed values and bindings", deleteCredential),
+        ("groups are per owner with unique names", groups),
+        ("agent keys resolve to their group and can be deleted", agentKeys),
+        ("bindings replace per provider and clear missing-binding records", bindings),
+        ("missing bindings count and belong to the group's owner", missingBindings),
+        ("audit events page newest first per owner", audit),
+        ("data keys get increasing versions and one active", dataKeys),
+        ("sealed values are replaced only if unchanged", sealedValueCompareAndSwap),
+        ("OAuth apps are replaced per provider", oauthApps),
+    ]
+
+    static let t0 = Date(timeIntervalSince1970: 1_800_000_000)
+
+    static func sealed(_ version: Int, _ byte: UInt8) -> SealedValue {
+        var bytes = Data([1])
+        withUnsafeBytes(of: UInt32(version).bigEndian) { bytes.append(contentsOf: $0) }
+        bytes.append(contentsOf: [UInt8](repeating: byte, count: 40))
+        return SealedValue(bytes: bytes)
+    }
+
+    @discardableResult
+    static func user(_ store: any Store, _ email: String) async throws -> User {
+        let user = User(id: Identifier.make("usr"), email: email, passwordHash: "$2b$hash", role: .member, createdAt: t0)
+        try await store.createUser(user)
+        return user
+    }
+
+    static func credential(_ store: any Store, owner: User, provider: String = "openai") async throws -> Credential {
+        let credential = Credential(id: Identifier.make("crd"), ownerID: owner.id, provider: provider, name: "main", authMode: .apiKey,
+                                    publicFields: ["org": "acme"], secrets: ["api_key": sealed(1, 7)], scopes: ["a", "b"], createdAt: t0, updatedAt: t0)
+        try await store.createCredential(credential)
+        return credential
+    }
+
+    static func group(_ store: any Store, owner: User, name: String = "bots") async throws -> AgentGroup {
+        let group = AgentGroup(id: Identifier.make("grp"), ownerID: owner.id, name: name, createdAt: t0)
+        try await store.createGroup(group)
+        return group
+    }
+
+    static func usersRoundTrip(_ store: any Store) async throws {
+        let alice = try await user(store, "alice@example.com")
+        #expect(try await store.user(id: alice.id) == alice)
+        #expect(try await store.user(email: "alice@example.com") == alice)
+        #expect(try await store.userCount() == 1)
+        await #expect(throws: StoreError.self) { try await user(store, "alice@example.com") }
+        #expect(try await store.userCount() == 1)
+    }
+
+    static func apiTokens(_ store: any Store) async throws {
+        let alice = try await user(store, "alice@example.com")
+        let token = APIToken(id: "tok_1", userID: alice.id, name: "cli", prefix: "ABCDEFGHIJKL", hash: Data([1, 2, 3]), createdAt: t0)
+        try await store.createAPIToken(token)
+        #expect(try await store.apiToken(prefix: "ABCDEFGHIJKL") == token)
+        #expect(try await store.apiToken(prefix: "ZZZZZZZZZZZZ") == nil)
+    }
+
+    static func credentialsRoundTrip(_ store: any Store) async throws {
+        let alice = try await user(store, "alice@example.com")
+        let bob = try await user(store, "bob@example.com")
+        let credential = try await credential(store, owner: alice)
+        #expect(try await store.credential(id: credential.id) == credential)
+        #expect(try await store.credentials(ownerID: alice.id).map(\.id) == [credential.id])
+        #expect(try await store.credentials(ownerID: bob.id).isEmpty)
+    }
+
+    static func staleUpdate(_ store: any Store) async throws {
+        let alice = try await user(store, "alice@example.com")
+        var credential = try await credential(store, owner: alice)
+        credential.version = 2
+        credential.name = "renamed"
+        credential.secrets["api_key"] = sealed(1, 9)
+        credential.expiresAt = t0.addingTimeInterval(60)
+        #expect(try await store.updateCredential(credential))
+        var stale = credential
+        stale.name = "stale"
+        stale.secrets["api_key"] = sealed(1, 3)
+        #expect(try await !store.updateCredential(stale), "version 2 is no longer current; the write must not apply")
+        let stored = try #require(try await store.credential(id: credential.id))
+        #expect(stored.name == "renamed")
+        #expect(stored.secrets["api_key"] == sealed(1, 9))
+        #expect(stored.expiresAt == credential.expiresAt)
+    }
+
+    static func deleteCredential(_ store: any Store) async throws {
+        let alice = try await user(store, "alice@example.com")
+        let credential = try await credential(store, owner: alice)
+        let group = try await group(store, owner: alice)
+        try await store.putBinding(Binding(groupID: group.id, provider: "openai", credentialID: credential.id, createdAt: t0))
+        #expect(try await store.deleteCredential(id: credential.id))
+        #expect(try await store.credential(id: credential.id) == nil)
+        #expect(try await store.bindings(groupID: group.id).isEmpty)
+        #expect(try await store.sealedValueCounts().values.reduce(0, +) == 0)
+        #expect(try await !store.deleteCredential(id: credential.id))
+    }
+
+    static func groups(_ store: any Store) async throws {
+        let alice = try await user(store, "alice@example.com")
+        let bob = try await user(store, "bob@example.com")
+        let a = try await group(store, owner: alice, name: "bots")
+        _ = try await group(store, owner: bob, name: "bots")
+        await #expect(throws: StoreError.self) { try await group(store, owner: alice, name: "bots") }
+        #expect(try await store.groups(ownerID: alice.id) == [a])
+        #expect(try await store.deleteGroup(id: a.id))
+        #expect(try await store.group(id: a.id) == nil)
+    }
+
+    static func agentKeys(_ store: any Store) async throws {
+        let alice = try await user(store, "alice@example.com")
+        let group = try await group(store, owner: alice)
+        let key = AgentKey(id: "key_1", groupID: group.id, prefix: "PREFIX123456", hash: Data([9]), createdAt: t0)
+        try await store.createAgentKey(key)
+        let found = try #require(try await store.agentKey(prefix: "PREFIX123456"))
+        #expect(found.0 == key)
+        #expect(found.1 == group)
+        #expect(try await store.agentKeys(groupID: group.id) == [key])
+        #expect(try await !store.deleteAgentKey(id: "key_1", groupID: "grp_other"))
+        #expect(try await store.deleteAgentKey(id: "key_1", groupID: group.id))
+        #expect(try await store.agentKey(prefix: "PREFIX123456") == nil)
+    }
+
+    static func bindings(_ store: any Store) async throws {
+        let alice = try await user(store, "alice@example.com")
+        let group = try await group(store, owner: alice)
+        let first = try await credential(store, owner: alice)
+        let second = try await credential(store, owner: alice)
+        try await store.recordMissingBinding(groupID: group.id, provider: "openai", at: t0)
+        try await store.putBinding(Binding(groupID: group.id, provider: "openai", credentialID: first.id, createdAt: t0))
+        #expect(try await store.missingBindings(ownerID: alice.id).isEmpty)
+        try await store.putBinding(Binding(groupID: group.id, provider: "openai", credentialID: second.id, createdAt: t0))
+        #expect(try await store.bindings(groupID: group.id).map(\.credentialID) == [second.id])
+        #expect(try await store.boundCredential(groupID: group.id, provider: "openai")?.id == second.id)
+        #expect(try await store.boundCredential(groupID: group.id, provider: "github") == nil)
+        #expect(try await store.deleteBinding(groupID: group.id, provider: "openai"))
+        #expect(try await !store.deleteBinding(groupID: group.id, provider: "openai"))
+    }
+
+    static func missingBindings(_ store: any Store) async throws {
+        let alice = try await user(store, "alice@example.com")
+        let bob = try await user(store, "bob@example.com")
+        let group = try await group(store, owner: alice)
+        try await store.recordMissingBinding(groupID: group.id, provider: "slack", at: t0)
+        try await store.recordMissingBinding(groupID: group.id, provider: "slack", at: t0.addingTimeInterval(5))
+        let missing = try await store.missingBindings(ownerID: alice.id)
+        #expect(missing.count == 1)
+        #expect(missing.first?.count == 2)
+        #expect(missing.first?.lastSeen == t0.addingTimeInterval(5))
+        #expect(try await store.missingBindings(ownerID: bob.id).isEmpty)
+    }
+
+    static func audit(_ store: any Store) async throws {
+        for i in 0..<5 {
+            try await store.appendAudit(AuditEvent(id: "evt_\(i)", ownerID: "usr_a", actor: "system", action: "a\(i)", targetType: "t", targetID: "x", detail: ["i": "\(i)"], createdAt: t0))
+        }
+        try await store.appendAudit(AuditEvent(id: "evt_b", ownerID: "usr_b", actor: "system", action: "b", targetType: "t", targetID: "x", createdAt: t0))
+        let page = try await store.auditEvents(ownerID: "usr_a", limit: 2, before: nil)
+        #expect(page.map(\.id) == ["evt_4", "evt_3"])
+        #expect(page.first?.detail == ["i": "4"])
+        #expect(try await store.auditEvents(ownerID: "usr_a", limit: 10, before: "evt_3").map(\.id) == ["evt_2", "evt_1", "evt_0"])
+    }
+
+    static func dataKeys(_ store: any Store) async throws {
+        let first = try await store.insertDataKey(wrapped: { Data([UInt8($0)]) }, activate: true, onlyIfEmpty: true)
+        let again = try await store.insertDataKey(wrapped: { Data([UInt8($0)]) }, activate: true, onlyIfEmpty: true)
+        #expect(first == 1)
+        #expect(again == 1)
+        let second = try await store.insertDataKey(wrapped: { Data([UInt8($0)]) }, activate: true, onlyIfEmpty: false)
+        #expect(second == 2)
+        let keys = try await store.dataKeys()
+        #expect(keys.map(\.version) == [1, 2])
+        #expect(keys.filter(\.active).map(\.version) == [2])
+        #expect(keys.map(\.wrapped) == [Data([1]), Data([2])])
+    }
+
+    static func sealedValueCompareAndSwap(_ store: any Store) async throws {
+        let alice = try await user(store, "alice@example.com")
+        let credential = try await credential(store, owner: alice)
+        let old = try #require(try await store.sealedValues(notUnder: 2, limit: 10).first)
+        #expect(old.recordID == credential.id)
+        #expect(try await store.replaceSealedValue(old, with: sealed(2, 1)))
+        #expect(try await !store.replaceSealedValue(old, with: sealed(2, 5)), "the value changed since it was read")
+        #expect(try await store.sealedValues(notUnder: 2, limit: 10).isEmpty)
+        #expect(try await store.sealedValueCounts() == [2: 1])
+        #expect(try await store.credential(id: credential.id)?.secrets["api_key"] == sealed(2, 1))
+    }
+
+    static func oauthApps(_ store: any Store) async throws {
+        try await store.putOAuthApp(OAuthApp(provider: "github", clientID: "one", clientSecret: sealed(1, 1), updatedAt: t0))
+        try await store.putOAuthApp(OAuthApp(provider: "github", clientID: "two", clientSecret: sealed(1, 2), updatedAt: t0))
+        let app = try #require(try await store.oauthApp(provider: "github"))
+        #expect(app.clientID == "two")
+        #expect(app.clientSecret == sealed(1, 2))
+        #expect(try await store.oauthApp(provider: "slack") == nil)
+    }
+}
