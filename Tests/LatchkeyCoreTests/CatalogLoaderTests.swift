@@ -54,6 +54,9 @@ import Testing
             "broken.yaml tools[0].path",
             "orphan.yaml extends",
             "no-mode.yaml auth",
+            "mode-change.yaml auth.mode",
+            "broken.yaml tools[1].path",
+            "broken.yaml tools[1].query",
         ]
         #expect(expected.isSubset(of: found), "missing: \(expected.subtracting(found).sorted()); all: \(error.issues)")
         #expect(error.issues.allSatisfy { !$0.reason.isEmpty })

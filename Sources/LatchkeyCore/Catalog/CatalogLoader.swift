@@ -86,6 +86,12 @@ public enum CatalogLoader {
         guard let base = mergedMap(of: parent, in: documents, issues: issues, seen: seen.union([document.id])) else { return nil }
         var child = document.map
         child.removeValue(forKey: "extends")
+        // Mode-specific keys of the parent would mean nothing under another mode; a different mode is a new provider.
+        if let childMode = (child["auth"] as? [String: Any])?["mode"] as? String,
+           let parentMode = (base["auth"] as? [String: Any])?["mode"] as? String, childMode != parentMode {
+            issues.add(CatalogIssue(file: document.file, keyPath: "auth.mode", reason: "may not change the mode '\(parentMode)' inherited from '\(parentID)'"))
+            return nil
+        }
         var parentMap = base
         // A child's own tools replace the parent's; inheriting another API's operations would mislead agents.
         parentMap.removeValue(forKey: "tools")

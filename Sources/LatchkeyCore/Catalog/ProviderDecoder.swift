@@ -254,19 +254,38 @@ struct ProviderDecoder {
             if name.wholeMatch(of: Self.toolNamePattern) == nil { item.child("name", of: map)?.fail("must be lowercase letters, digits and '_'") }
             if !names.insert(name).inserted { item.child("name", of: map)?.fail("'\(name)' is declared twice") }
             if !Self.methods.contains(method) { item.child("method", of: map)?.fail("must be one of \(Self.methods.sorted().joined(separator: ", "))") }
-            if !path.hasPrefix("/") { item.child("path", of: map)?.fail("must start with '/'") }
-            var schemaJSON = #"{"type":"object"}"#
-            if let schemaNode = item.child("input_schema", of: map), let schema = schemaNode.map {
-                if let data = try? JSONSerialization.data(withJSONObject: schema, options: [.sortedKeys]), let text = String(data: data, encoding: .utf8) {
-                    schemaJSON = text
-                } else {
-                    schemaNode.fail("is not expressible as JSON")
-                }
+            let pathNode = item.child("path", of: map)
+            if !path.hasPrefix("/") { pathNode?.fail("must start with '/'") }
+            if path.contains("{{") || path.contains("://") || path.split(separator: "/").contains(where: { $0 == ".." || $0 == "." }) {
+                pathNode?.fail("must be a plain path under the base URL: no '..', scheme or {{ }}")
             }
-            let query = item.child("query", of: map)?.stringList ?? []
+            var schema: [String: Any] = ["type": "object"]
+            if let schemaNode = item.child("input_schema", of: map), let declared = schemaNode.map {
+                schema = declared
+                if declared["type"] as? String != "object" { schemaNode.fail("must have 'type: object'") }
+            }
+            let properties = Set((schema["properties"] as? [String: Any])?.keys.map { $0 } ?? [])
+            let required = Set(schema["required"] as? [String] ?? [])
+            for placeholder in Self.placeholders(in: path) where !required.contains(placeholder) || !properties.contains(placeholder) {
+                pathNode?.fail("'{\(placeholder)}' must be a required property of input_schema")
+            }
+            let queryNode = item.child("query", of: map)
+            let query = queryNode?.stringList ?? []
+            for name in query where !properties.contains(name) { queryNode?.fail("'\(name)' is not a property of input_schema") }
+            var schemaJSON = #"{"type":"object"}"#
+            if let data = try? JSONSerialization.data(withJSONObject: schema, options: [.sortedKeys]), let text = String(data: data, encoding: .utf8) {
+                schemaJSON = text
+            } else {
+                item.child("input_schema", of: map)?.fail("is not expressible as JSON")
+            }
             tools.append(ProviderTool(name: name, description: description, method: method, path: path, query: query, inputSchemaJSON: schemaJSON))
         }
         return tools
+    }
+
+    /// The `{name}` placeholders of a tool path.
+    static func placeholders(in path: String) -> [String] {
+        path.matches(of: /\{([A-Za-z0-9_.-]+)\}/).map { String($0.output.1) }
     }
 
     private func checkVariables(of provider: Provider, proxyNode: YAMLNode, proxy: [String: Any]) {

@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# Runs every test Latchkey has, on a fresh machine: installs what is missing (Debian packages, Python packages),
+# builds, runs `swift test`, checks the shipped provider catalog, then runs the end-to-end suite against the
+# real binary. Exits non-zero on the first failure.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+say() { printf '\n==> %s\n' "$*"; }
+as_root() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
+
+say "System packages"
+missing=()
+for pkg in libsqlite3-dev python3 python3-pip; do
+  dpkg -s "$pkg" >/dev/null 2>&1 || missing+=("$pkg")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "installing: ${missing[*]}"
+  as_root apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq "${missing[@]}" >/dev/null
+else
+  echo "all present"
+fi
+
+say "Python packages for the end-to-end tests"
+if ! python3 -c 'import pytest, requests' 2>/dev/null; then
+  python3 -m pip install -q -r e2e/requirements.txt || python3 -m pip install -q --break-system-packages -r e2e/requirements.txt
+else
+  echo "all present"
+fi
+
+say "Build (debug, with tests)"
+swift build --build-tests
+
+say "Swift tests"
+swift test --skip-build
+
+say "Provider catalog"
+.build/debug/latchkey providers check
+
+say "End-to-end tests"
+LATCHKEY_BIN="$PWD/.build/debug/latchkey" python3 -m pytest -p no:cacheprovider -q e2e
