@@ -49,6 +49,21 @@ enum SQLiteMigrations {
                     provider TEXT PRIMARY KEY, client_id TEXT NOT NULL, updated_at REAL NOT NULL);
                 """)
         }
+        migrator.registerMigration("v2-oauth-refresh") { db in
+            try db.execute(sql: """
+                ALTER TABLE credentials ADD COLUMN token_issued_at REAL;
+                ALTER TABLE credentials ADD COLUMN refresh_failures INTEGER NOT NULL DEFAULT 0;
+                ALTER TABLE credentials ADD COLUMN next_refresh_at REAL;
+                ALTER TABLE credentials ADD COLUMN lease_owner TEXT;
+                ALTER TABLE credentials ADD COLUMN lease_expires_at REAL;
+                CREATE INDEX credentials_expiry ON credentials(auth_mode, expires_at);
+                CREATE TABLE oauth_states (
+                    id TEXT PRIMARY KEY, user_id TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+                    provider TEXT NOT NULL, name TEXT NOT NULL, credential_id TEXT, scopes TEXT NOT NULL,
+                    fields TEXT NOT NULL, browser_binding BLOB, created_at REAL NOT NULL, expires_at REAL NOT NULL);
+                CREATE INDEX oauth_states_expiry ON oauth_states(expires_at);
+                """)
+        }
         return migrator
     }
 }

@@ -7,8 +7,8 @@ extension SQLiteStore {
         try await write("credential") { db in
             try db.execute(sql: """
                 INSERT INTO credentials (id, owner_id, provider, name, auth_mode, status, status_reason, public_fields,
-                    expires_at, scopes, version, created_at, updated_at)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    expires_at, scopes, version, created_at, updated_at, token_issued_at, refresh_failures, next_refresh_at)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """, arguments: Self.arguments(credential))
             try Self.writeSecrets(of: credential, db)
         }
@@ -29,10 +29,11 @@ extension SQLiteStore {
         try await write("credential") { db in
             try db.execute(sql: """
                 UPDATE credentials SET name = ?, status = ?, status_reason = ?, public_fields = ?, expires_at = ?, scopes = ?,
-                    version = ?, updated_at = ?
+                    version = ?, updated_at = ?, token_issued_at = ?, refresh_failures = ?, next_refresh_at = ?
                 WHERE id = ? AND version = ?
                 """, arguments: [credential.name, credential.status.rawValue, credential.statusReason, Self.json(credential.publicFields),
                                  credential.expiresAt?.seconds, Self.json(credential.scopes), credential.version, credential.updatedAt.seconds,
+                                 credential.tokenIssuedAt?.seconds, credential.refreshFailures, credential.nextRefreshAt?.seconds,
                                  credential.id, credential.version - 1])
             guard db.changesCount == 1 else { return false }
             try db.execute(sql: "DELETE FROM sealed_values WHERE record_id = ?", arguments: [credential.id])
@@ -72,16 +73,20 @@ extension SQLiteStore {
 
     static func arguments(_ c: Credential) -> StatementArguments {
         [c.id, c.ownerID, c.provider, c.name, c.authMode.rawValue, c.status.rawValue, c.statusReason, json(c.publicFields),
-         c.expiresAt?.seconds, json(c.scopes), c.version, c.createdAt.seconds, c.updatedAt.seconds]
+         c.expiresAt?.seconds, json(c.scopes), c.version, c.createdAt.seconds, c.updatedAt.seconds, c.tokenIssuedAt?.seconds,
+         c.refreshFailures, c.nextRefreshAt?.seconds]
     }
 
     static func credential(_ row: Row, secrets: [String: SealedValue]) throws -> Credential {
         let expires: Double? = row["expires_at"]
+        let issued: Double? = row["token_issued_at"]
+        let next: Double? = row["next_refresh_at"]
         return Credential(
             id: row["id"], ownerID: row["owner_id"], provider: row["provider"], name: row["name"],
             authMode: AuthMode(rawValue: row["auth_mode"]) ?? .custom, status: CredentialStatus(rawValue: row["status"]) ?? .needsReauth,
             statusReason: row["status_reason"], publicFields: try decode(row["public_fields"]), secrets: secrets,
-            expiresAt: expires.map(Date.init(seconds:)), scopes: try decode(row["scopes"]), version: row["version"],
+            expiresAt: expires.map(Date.init(seconds:)), scopes: try decode(row["scopes"]), tokenIssuedAt: issued.map(Date.init(seconds:)),
+            refreshFailures: row["refresh_failures"], nextRefreshAt: next.map(Date.init(seconds:)), version: row["version"],
             createdAt: Date(seconds: row["created_at"]), updatedAt: Date(seconds: row["updated_at"])
         )
     }

@@ -54,6 +54,19 @@ enum LogSetup {
     }
 }
 
+/// Runs `body` with an opened runtime and always closes it afterwards (its HTTP client must be shut down).
+func withRuntime<T>(_ configuration: ServerConfiguration, createKey: Bool = false, logger: Logger, _ body: (LatchkeyRuntime) async throws -> T) async throws -> T {
+    let runtime = try await openRuntime(configuration, createKey: createKey, logger: logger)
+    do {
+        let result = try await body(runtime)
+        await runtime.shutdown()
+        return result
+    } catch {
+        await runtime.shutdown()
+        throw error
+    }
+}
+
 /// Opens the runtime, turning configuration problems into exit status 2.
 func openRuntime(_ configuration: ServerConfiguration, createKey: Bool, logger: Logger) async throws -> LatchkeyRuntime {
     do {

@@ -18,8 +18,9 @@ struct Keys: AsyncParsableCommand {
 
         func run() async throws {
             let logger = LogSetup.logger()
-            let runtime = try await openRuntime(try common.configuration(), createKey: false, logger: logger)
-            let report = try await runtime.keyRotation.rotate(pause: { seconds in try await Task.sleep(for: .seconds(seconds)) })
+            let report = try await withRuntime(try common.configuration(), logger: logger) { runtime in
+                try await runtime.keyRotation.rotate(pause: { seconds in try await Task.sleep(for: .seconds(seconds)) })
+            }
             print("Rotated: data key version \(report.activeVersion) is active; \(report.reencrypted) sealed value(s) re-encrypted, none left under older versions.")
         }
     }
@@ -31,8 +32,7 @@ struct Keys: AsyncParsableCommand {
 
         func run() async throws {
             let logger = LogSetup.logger()
-            let runtime = try await openRuntime(try common.configuration(), createKey: false, logger: logger)
-            let status = try await runtime.keyRotation.status()
+            let status = try await withRuntime(try common.configuration(), logger: logger) { try await $0.keyRotation.status() }
             if json {
                 let versions: [[String: Any]] = status.versions.map { ["version": $0.version, "active": $0.active, "sealed_values": $0.sealedValues] }
                 let object: [String: Any] = ["active_version": status.active as Any, "versions": versions]

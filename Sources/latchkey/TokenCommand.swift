@@ -14,9 +14,9 @@ struct TokenCommand: AsyncParsableCommand {
 
         func run() async throws {
             let logger = LogSetup.logger()
-            let runtime = try await openRuntime(try common.configuration(), createKey: false, logger: logger)
             do {
-                print(try await runtime.users.createToken(email: user, name: name))
+                let email = user, label = name
+                print(try await withRuntime(try common.configuration(), logger: logger) { try await $0.users.createToken(email: email, name: label) })
             } catch let error as LatchkeyError {
                 throw Fail.runtime(describe(error))
             }

@@ -16,7 +16,6 @@ struct UserCommand: AsyncParsableCommand {
 
         func run() async throws {
             let logger = LogSetup.logger()
-            let runtime = try await openRuntime(try common.configuration(), createKey: false, logger: logger)
             let password: String
             var generated = false
             if passwordStdin {
@@ -27,7 +26,8 @@ struct UserCommand: AsyncParsableCommand {
                 generated = true
             }
             do {
-                let user = try await runtime.users.add(email: email, password: password, role: admin ? .admin : .member)
+                let role: User.Role = admin ? .admin : .member
+                let user = try await withRuntime(try common.configuration(), logger: logger) { try await $0.users.add(email: email, password: password, role: role) }
                 print("Added \(user.email) (\(user.role.rawValue)).")
                 if generated { print("Password (shown once): \(password)") }
             } catch let error as LatchkeyError {

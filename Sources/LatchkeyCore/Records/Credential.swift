@@ -24,6 +24,12 @@ public struct Credential: Sendable, Equatable {
     public var expiresAt: Date?
     /// Granted scopes (OAuth).
     public var scopes: [String]
+    /// When the current access token was issued (OAuth): with `expiresAt`, its lifetime.
+    public var tokenIssuedAt: Date?
+    /// Consecutive transient refresh failures.
+    public var refreshFailures: Int
+    /// No refresh attempt before this time (back-off after a transient failure).
+    public var nextRefreshAt: Date?
     /// Bumped on every write; writes check it so that a stale writer never overwrites a newer value.
     public var version: Int
     /// When it was created.
@@ -35,7 +41,8 @@ public struct Credential: Sendable, Equatable {
     public init(
         id: String, ownerID: String, provider: String, name: String, authMode: AuthMode, status: CredentialStatus = .active,
         statusReason: String? = nil, publicFields: [String: String] = [:], secrets: [String: SealedValue] = [:],
-        expiresAt: Date? = nil, scopes: [String] = [], version: Int = 1, createdAt: Date, updatedAt: Date
+        expiresAt: Date? = nil, scopes: [String] = [], tokenIssuedAt: Date? = nil, refreshFailures: Int = 0, nextRefreshAt: Date? = nil,
+        version: Int = 1, createdAt: Date, updatedAt: Date
     ) {
         self.id = id
         self.ownerID = ownerID
@@ -48,6 +55,9 @@ public struct Credential: Sendable, Equatable {
         self.secrets = secrets
         self.expiresAt = expiresAt
         self.scopes = scopes
+        self.tokenIssuedAt = tokenIssuedAt
+        self.refreshFailures = refreshFailures
+        self.nextRefreshAt = nextRefreshAt
         self.version = version
         self.createdAt = createdAt
         self.updatedAt = updatedAt

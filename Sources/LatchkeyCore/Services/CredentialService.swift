@@ -25,9 +25,14 @@ public struct CredentialService: Sendable {
         let name = try Self.validName(name)
         let now = clock.now
         var credential = Credential(id: Identifier.make("crd"), ownerID: owner.id, provider: provider.id, name: name, authMode: provider.authMode, createdAt: now, updatedAt: now)
-        if provider.authMode.isOAuth {
+        switch provider.authMode {
+        case .oauth2ClientCredentials:
+            // Tokens come from the OAuth app; the caller fetches the first one right after.
+            try FieldValidator.validate(fields, for: provider, partial: false)
+            credential.publicFields = fields
+        case .oauth2:
             try await applyImportedTokens(fields, provider: provider, to: &credential)
-        } else {
+        case .apiKey, .basic, .custom:
             try FieldValidator.validate(fields, for: provider, partial: false)
             try await apply(fields, provider: provider, to: &credential)
         }

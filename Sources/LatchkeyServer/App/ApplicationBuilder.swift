@@ -2,17 +2,18 @@ import Hummingbird
 import LatchkeyCore
 import Logging
 import NIOCore
+import ServiceLifecycle
 
 /// Builds the HTTP application. The executable and the tests call the same function.
 public enum ApplicationBuilder {
     /// The router with every route and middleware, over `runtime`.
-    public static func router(runtime: LatchkeyRuntime, upstream: UpstreamClient) -> Router<AppRequestContext> {
+    public static func router(runtime: LatchkeyRuntime) -> Router<AppRequestContext> {
         _ = PrometheusSetup.registry
         let router = Router(context: AppRequestContext.self)
         router.add(middleware: ErrorMiddleware())
         router.add(middleware: HeaderLimitMiddleware(limit: runtime.configuration.headerLimit))
         // The proxy answers ahead of the router; its calls are counted by `latchkey_proxy_requests_total`.
-        router.add(middleware: ProxyMiddleware(runtime: runtime, upstream: upstream, metrics: ProxyMetrics()))
+        router.add(middleware: ProxyMiddleware(runtime: runtime, metrics: ProxyMetrics()))
         router.add(middleware: MetricsMiddleware())
         OperationsController(store: runtime.store, catalog: runtime.catalog).register(on: router)
         AgentController(agents: runtime.agents).register(on: router)
@@ -21,6 +22,7 @@ public enum ApplicationBuilder {
         CredentialsController(runtime: runtime).register(on: api)
         GroupsController(runtime: runtime).register(on: api)
         AccountController(runtime: runtime).register(on: api)
+        OAuthController(runtime: runtime).register(api: api, router: router)
         return router
     }
 
@@ -28,11 +30,14 @@ public enum ApplicationBuilder {
     public static func application(runtime: LatchkeyRuntime, logger: Logger,
                                    onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }) -> some ApplicationProtocol {
         let configuration = runtime.configuration
-        let upstream = UpstreamClient(connectTimeout: configuration.upstreamConnectTimeout, readTimeout: configuration.upstreamTimeout)
+        var services: [any Service] = [RuntimeLifecycle(runtime: runtime)]
+        if configuration.refreshInterval > 0 {
+            services.append(BackgroundRefresher(pass: runtime.refreshPass, interval: configuration.refreshInterval, concurrency: configuration.refreshConcurrency, logger: logger))
+        }
         return Application(
-            router: router(runtime: runtime, upstream: upstream),
+            router: router(runtime: runtime),
             configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "Latchkey"),
-            services: [upstream],
+            services: services,
             onServerRunning: { channel in
                 let port = channel.localAddress?.port ?? configuration.port
                 logger.notice("Latchkey is listening", metadata: ["url": "http://\(configuration.host):\(port)", "public_url": "\(configuration.publicURL)"])

@@ -19,6 +19,12 @@ public struct LatchkeyRuntime: Sendable {
     public let warnings: WarningService
     public let oauthApps: OAuthAppService
     public let keyRotation: KeyRotation
+    /// The pooled HTTP client for provider APIs and token endpoints.
+    public let upstream: UpstreamClient
+    public let refresher: Refresher
+    public let refreshPass: RefreshPass
+    public let oauthFlow: OAuthFlowService
+    public let revocation: RevocationService
 
     /// Opens the deployment: validates the catalog, opens and migrates the store, loads the master key.
     /// `createKey` lets `serve` create the default key file on first run.
@@ -32,11 +38,12 @@ public struct LatchkeyRuntime: Sendable {
         let master = try MasterKeyLoader.load(configuration.masterKey, create: createKey, logger: logger)
         let sealer = Sealer(master: master, keyStore: store, clock: clock)
         do { try await sealer.bootstrap() } catch let error as SealingError { throw ConfigurationError("\(error)") }
-        return LatchkeyRuntime(configuration: configuration, store: store, catalog: catalog, sealer: sealer, clock: clock, hasher: hasher)
+        return LatchkeyRuntime(configuration: configuration, store: store, catalog: catalog, sealer: sealer, clock: clock, hasher: hasher, logger: logger)
     }
 
     /// Builds the services over already-open parts (tests use this with their own store and clock).
-    public init(configuration: ServerConfiguration, store: any Store, catalog: Catalog, sealer: Sealer, clock: any WallClock, hasher: any PasswordHasher) {
+    public init(configuration: ServerConfiguration, store: any Store, catalog: Catalog, sealer: Sealer, clock: any WallClock, hasher: any PasswordHasher,
+                logger: Logger, tokenHTTP: (any TokenHTTPClient)? = nil) {
         self.configuration = configuration
         self.store = store
         self.catalog = catalog
@@ -50,6 +57,17 @@ public struct LatchkeyRuntime: Sendable {
         warnings = WarningService(store: store, links: links)
         oauthApps = OAuthAppService(store: store, catalog: catalog, sealer: sealer, clock: clock)
         keyRotation = KeyRotation(store: store, sealer: sealer)
+        upstream = UpstreamClient(connectTimeout: configuration.upstreamConnectTimeout, readTimeout: configuration.upstreamTimeout)
+        let requester = TokenRequester(http: tokenHTTP ?? upstream)
+        refresher = Refresher(store: store, catalog: catalog, sealer: sealer, requester: requester, clock: clock, observer: RefreshMetrics(), logger: logger)
+        refreshPass = RefreshPass(store: store, catalog: catalog, refresher: refresher, clock: clock)
+        oauthFlow = OAuthFlowService(store: store, catalog: catalog, sealer: sealer, requester: requester, refresher: refresher, clock: clock, publicURL: configuration.publicURL)
+        revocation = RevocationService(credentials: credentials, store: store, catalog: catalog, sealer: sealer, requester: requester, clock: clock)
+    }
+
+    /// Closes outbound connections; commands call it before they exit (`serve` does on graceful shutdown).
+    public func shutdown() async {
+        await upstream.shutdown()
     }
 
     /// Opens and migrates the configured store.

@@ -71,7 +71,7 @@ public struct ConfigurationLoader: Sendable {
             guard let value = Int(text), value > 0 else { problems.append("\(name) must be a positive number"); return fallback }
             return value
         }
-        let configuration = ServerConfiguration(
+        var configuration = ServerConfiguration(
             host: host, port: port, database: database, publicURL: publicURL.hasSuffix("/") ? String(publicURL.dropLast()) : publicURL,
             providerSources: sources, masterKey: masterKey,
             proxyBodyLimit: positive("LATCHKEY_PROXY_BODY_LIMIT", 10 * 1024 * 1024),
@@ -80,6 +80,10 @@ public struct ConfigurationLoader: Sendable {
             upstreamTimeout: positive("LATCHKEY_UPSTREAM_TIMEOUT", 60),
             headerLimit: positive("LATCHKEY_HEADER_LIMIT", 32 * 1024)
         )
+        if let text = environment["LATCHKEY_REFRESH_INTERVAL"] {
+            if let value = Int(text), value >= 0 { configuration.refreshInterval = value } else { problems.append("LATCHKEY_REFRESH_INTERVAL must be a number of seconds (0 turns background refresh off)") }
+        }
+        configuration.refreshConcurrency = positive("LATCHKEY_REFRESH_CONCURRENCY", 8)
         guard problems.isEmpty else { throw ConfigurationError(problems.joined(separator: "\n")) }
         return configuration
     }

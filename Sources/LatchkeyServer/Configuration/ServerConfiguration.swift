@@ -24,6 +24,10 @@ public struct ServerConfiguration: Sendable {
     public var upstreamTimeout: Int
     /// The largest total size of request headers accepted.
     public var headerLimit: Int
+    /// Seconds between background refresh passes in `serve` (0 turns them off).
+    public var refreshInterval: Int = 30
+    /// Credentials refreshed at once by a background pass.
+    public var refreshConcurrency: Int = 8
 
     /// Creates a configuration (the loader builds it from flags and environment; tests build it directly).
     public init(host: String, port: Int, database: DatabaseLocation, publicURL: String, providerSources: [CatalogSource], masterKey: MasterKeySource,

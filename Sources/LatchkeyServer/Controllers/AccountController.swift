@@ -32,5 +32,8 @@ struct AccountController {
                                                       clientSecret: try input.string("client_secret", required: true) ?? "")
             return JSONOutput.response(OAuthAppDTO(app, redirectURI: "\(runtime.configuration.publicURL)/oauth/callback"))
         }
+        group.allowOnly("warnings", [.get])
+        group.allowOnly("audit", [.get])
+        group.allowOnly("oauth-apps/:provider", [.put])
     }
 }

@@ -8,13 +8,19 @@ struct CredentialsController {
     func register(on group: RouterGroup<AppRequestContext>) {
         let limit = runtime.configuration.apiBodyLimit
         let credentials = runtime.credentials
+        let runtime = runtime
         group.post("credentials") { request, context in
             let user = try context.requireUser()
             let input = try await JSONInput.read(request, limit: limit, allowed: ["provider", "name", "fields"])
             let provider = try input.string("provider", required: true) ?? ""
             let name = try input.string("name", required: true) ?? ""
             let fields = try input.stringMap("fields", required: false, numericKeys: ["expires_in"]) ?? [:]
-            let view = try await credentials.create(owner: user, provider: provider, name: name, fields: fields)
+            var view = try await credentials.create(owner: user, provider: provider, name: name, fields: fields)
+            if view.authMode == .oauth2ClientCredentials {
+                // Fetch the first token now, so a misconfigured app shows at once rather than on the first agent call.
+                try await runtime.refresher.refreshNow(credentialID: view.id)
+                view = try await credentials.get(owner: user, id: view.id)
+            }
             return JSONOutput.response(CredentialDTO(view), status: .created)
         }
         group.get("credentials") { _, context in
@@ -37,8 +43,10 @@ struct CredentialsController {
         }
         group.delete("credentials/:id") { _, context in
             let user = try context.requireUser()
-            try await credentials.delete(owner: user, id: try context.parameters.require("id"))
+            try await runtime.revocation.delete(owner: user, id: try context.parameters.require("id"))
             return Response(status: .noContent)
         }
+        group.allowOnly("credentials", [.get, .post])
+        group.allowOnly("credentials/:id", [.get, .patch, .delete])
     }
 }

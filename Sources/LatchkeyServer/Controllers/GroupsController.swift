@@ -56,5 +56,11 @@ struct GroupsController {
             try await groups.unbind(owner: user, groupID: try context.parameters.require("id"), provider: try context.parameters.require("provider"))
             return Response(status: .noContent)
         }
+        group.allowOnly("groups", [.get, .post])
+        group.allowOnly("groups/:id", [.get, .delete])
+        group.allowOnly("groups/:id/keys", [.post])
+        group.allowOnly("groups/:id/keys/:keyId", [.delete])
+        group.allowOnly("groups/:id/bindings", [.get])
+        group.allowOnly("groups/:id/bindings/:provider", [.put, .delete])
     }
 }

@@ -14,5 +14,7 @@ struct ProvidersController {
             guard let provider = catalog.provider(id) else { throw LatchkeyError.notFound("provider '\(id)'") }
             return JSONOutput.response(ProviderDTO(provider))
         }
+        group.allowOnly("providers", [.get])
+        group.allowOnly("providers/:id", [.get])
     }
 }

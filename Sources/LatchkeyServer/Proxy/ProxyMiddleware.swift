@@ -17,7 +17,6 @@ struct ProxyMiddleware: RouterMiddleware {
     static let prefix = "/v1/proxy/"
 
     let runtime: LatchkeyRuntime
-    let upstream: UpstreamClient
     let metrics: ProxyMetrics
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
@@ -43,31 +42,64 @@ struct ProxyMiddleware: RouterMiddleware {
     private func forward(_ request: Request, providerID: String, rest: String) async throws -> Response {
         let agent = try await runtime.agents.authenticate(bearer: BearerToken.from(request))
         guard providerID.wholeMatch(of: /[a-z0-9][a-z0-9-]*/) != nil else { throw LatchkeyError.unknownProvider(String(providerID.prefix(64))) }
-        let resolved = try await runtime.agents.resolve(agent: agent, providerID: providerID)
-        let outbound = try RequestInjector.build(provider: resolved.provider, values: resolved.values, rawPath: rest, rawQuery: request.uri.query)
+        var resolved = try await runtime.agents.resolve(agent: agent, providerID: providerID)
+        // Refuse a path that would leave the base URL before any refresh or upstream traffic happens.
+        _ = try RequestInjector.build(provider: resolved.provider, values: resolved.values, rawPath: rest, rawQuery: request.uri.query)
 
         let limit = runtime.configuration.proxyBodyLimit
         let declaredLength = request.headers[.contentLength].flatMap { Int($0) }
         if let declaredLength, declaredLength > limit { throw LatchkeyError.payloadTooLarge(limit: limit) }
+        let hasBody = (declaredLength ?? 0) > 0 || request.headers[.transferEncoding] != nil
 
+        guard resolved.provider.authMode.isOAuth else {
+            let body: HTTPClientRequest.Body? = hasBody
+                ? .stream(LimitedBody(base: request.body, limit: limit), length: declaredLength.map { .known(Int64($0)) } ?? .unknown)
+                : (declaredLength == 0 ? .bytes(ByteBuffer()) : nil)
+            return try await send(request, resolved: resolved, rest: rest, body: body, limit: limit)
+        }
+
+        // OAuth: a fresh token first; the body is buffered so that a 401 can be retried once with a new token.
+        let fresh = try await runtime.refresher.usable(resolved.credential, links: runtime.links)
+        if fresh.version != resolved.credential.version { resolved = try await reopened(resolved, with: fresh) }
+        var buffered: ByteBuffer?
+        if hasBody {
+            do { buffered = try await request.body.collect(upTo: limit) } catch { throw LatchkeyError.payloadTooLarge(limit: limit) }
+        }
+        let first = try await sendUpstream(request, resolved: resolved, rest: rest, body: buffered.map { .bytes($0) }, limit: limit)
+        guard first.status.code == 401 else { return Self.relay(first, method: request.method) }
+        let renewed = try await runtime.refresher.usable(resolved.credential, links: runtime.links, after401Version: resolved.credential.version)
+        guard renewed.version != resolved.credential.version, runtime.refresher.policy.isUsable(renewed, now: runtime.clock.now) else {
+            return Self.relay(first, method: request.method)
+        }
+        resolved = try await reopened(resolved, with: renewed)
+        return try await send(request, resolved: resolved, rest: rest, body: buffered.map { .bytes($0) }, limit: limit)
+    }
+
+    private func reopened(_ resolved: ResolvedCredential, with credential: Credential) async throws -> ResolvedCredential {
+        var copy = resolved
+        copy.credential = credential
+        copy.values = try await runtime.credentials.values(of: credential)
+        return copy
+    }
+
+    private func send(_ request: Request, resolved: ResolvedCredential, rest: String, body: HTTPClientRequest.Body?, limit: Int) async throws -> Response {
+        Self.relay(try await sendUpstream(request, resolved: resolved, rest: rest, body: body, limit: limit), method: request.method)
+    }
+
+    private func sendUpstream(_ request: Request, resolved: ResolvedCredential, rest: String, body: HTTPClientRequest.Body?, limit: Int) async throws -> HTTPClientResponse {
+        let outbound = try RequestInjector.build(provider: resolved.provider, values: resolved.values, rawPath: rest, rawQuery: request.uri.query)
         var upstreamRequest = HTTPClientRequest(url: outbound.url)
         upstreamRequest.method = HTTPMethod(rawValue: request.method.rawValue)
         upstreamRequest.headers = forwardedHeaders(request.headers, injected: outbound.injectedHeaders)
-        if let declaredLength {
-            upstreamRequest.body = declaredLength == 0 ? .bytes(ByteBuffer()) : .stream(LimitedBody(base: request.body, limit: limit), length: .known(Int64(declaredLength)))
-        } else if request.headers[.transferEncoding] != nil {
-            upstreamRequest.body = .stream(LimitedBody(base: request.body, limit: limit), length: .unknown)
-        }
-
-        let upstreamStarted = ContinuousClock.now
-        let response: HTTPClientResponse
+        upstreamRequest.body = body
+        let started = ContinuousClock.now
         do {
-            response = try await upstream.execute(upstreamRequest)
+            let response = try await runtime.upstream.execute(upstreamRequest)
+            metrics.recordUpstream(provider: resolved.provider.id, since: started)
+            return response
         } catch {
-            throw Self.classify(error, provider: providerID, limit: limit)
+            throw Self.classify(error, provider: resolved.provider.id, limit: limit)
         }
-        metrics.recordUpstream(provider: providerID, since: upstreamStarted)
-        return Self.relay(response, method: request.method)
     }
 
     /// The agent's headers minus hop-by-hop ones, its own credentials and anything the injection sets.

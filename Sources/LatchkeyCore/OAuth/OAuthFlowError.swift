@@ -1,0 +1,15 @@
+/// Why a consent flow could not finish. Each case becomes a clear page; none stores anything.
+public enum OAuthFlowError: Error, Sendable, Equatable {
+    /// The callback carried no state.
+    case missingState
+    /// The state is unknown, expired or already used.
+    case unknownState
+    /// The flow was started in another browser.
+    case wrongBrowser
+    /// The user (or the provider) declined consent.
+    case denied(String)
+    /// No OAuth app is set for the provider.
+    case noOAuthApp(String)
+    /// The provider refused to exchange the code.
+    case exchangeFailed(String)
+}

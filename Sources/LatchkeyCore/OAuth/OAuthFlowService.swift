@@ -1,0 +1,117 @@
+import Foundation
+
+/// The authorization-code flow: building the consent URL (state, PKCE) and finishing it at the callback.
+public struct OAuthFlowService: Sendable {
+    let store: any Store
+    let catalog: Catalog
+    let sealer: Sealer
+    let requester: TokenRequester
+    let refresher: Refresher
+    let clients: OAuthClientSource
+    let clock: any WallClock
+    let audit: AuditLog
+    /// The redirect URI registered with providers: `{public_url}/oauth/callback`.
+    public let redirectURI: String
+    /// How long a started flow may take.
+    public static let stateLifetime: TimeInterval = 600
+
+    /// Creates the service.
+    public init(store: any Store, catalog: Catalog, sealer: Sealer, requester: TokenRequester, refresher: Refresher, clock: any WallClock, publicURL: String) {
+        self.store = store
+        self.catalog = catalog
+        self.sealer = sealer
+        self.requester = requester
+        self.refresher = refresher
+        self.clients = OAuthClientSource(store: store, sealer: sealer)
+        self.clock = clock
+        self.audit = AuditLog(store: store, clock: clock)
+        redirectURI = (publicURL.hasSuffix("/") ? String(publicURL.dropLast()) : publicURL) + "/oauth/callback"
+    }
+
+    /// Starts a flow for `user`; returns the provider URL to open in a browser and when the flow expires.
+    public func start(user: User, provider providerID: String, name: String?, scopes: [String]?, credentialID: String?,
+                      fields: [String: String]?, browserBinding: Data? = nil) async throws -> (url: String, expiresAt: Date) {
+        guard let provider = catalog.provider(providerID) else { throw LatchkeyError.notFound("provider '\(providerID)'") }
+        guard provider.authMode == .oauth2, let settings = provider.oauth, let authorizationURL = settings.authorizationURL else {
+            throw LatchkeyError.validationFailed(field: "provider", message: "\(providerID) does not use the OAuth authorization-code flow")
+        }
+        guard let app = try await store.oauthApp(provider: providerID) else {
+            throw LatchkeyError.validationFailed(field: "provider", message: "no OAuth app is set for \(providerID); an admin sets one with PUT /api/v1/oauth-apps/\(providerID)")
+        }
+        var connectFields = fields ?? [:]
+        var credentialName = name
+        if let credentialID {
+            guard let existing = try await store.credential(id: credentialID), existing.ownerID == user.id else { throw LatchkeyError.notFound("credential") }
+            guard existing.provider == providerID else {
+                throw LatchkeyError.validationFailed(field: "credential_id", message: "the credential is for \(existing.provider), not \(providerID)")
+            }
+            connectFields = existing.publicFields.filter { key, _ in provider.field(named: key) != nil }.merging(connectFields) { $1 }
+            credentialName = credentialName ?? existing.name
+        }
+        try FieldValidator.validate(connectFields, for: provider, partial: false)
+        let finalName = try CredentialService.validName(credentialName ?? "")
+        let requested = scopes ?? settings.scopes
+        for scope in requested where scope.isEmpty || scope.contains(where: { $0 == " " || $0.isNewline }) {
+            throw LatchkeyError.validationFailed(field: "scopes", message: "scopes are single words")
+        }
+
+        let stateValue = PKCE.randomToken()
+        let verifier = settings.pkce ? PKCE.randomToken() : nil
+        let now = clock.now
+        let state = OAuthState(id: PKCE.stateID(stateValue), userID: user.id, provider: providerID, name: finalName, credentialID: credentialID,
+                               scopes: requested, fields: connectFields, browserBinding: browserBinding, createdAt: now, expiresAt: now.addingTimeInterval(Self.stateLifetime))
+        let sealedVerifier = try await verifier.asyncMap { try await sealer.seal($0, recordID: state.verifierRecordID, field: "code_verifier") }
+        try await store.createOAuthState(state, verifier: sealedVerifier)
+
+        var query = [("response_type", "code"), ("client_id", app.clientID), ("redirect_uri", redirectURI), ("state", stateValue)]
+        if !requested.isEmpty { query.append(("scope", requested.joined(separator: settings.scopeSeparator))) }
+        if let verifier { query += [("code_challenge", PKCE.challenge(for: verifier)), ("code_challenge_method", "S256")] }
+        for (key, value) in settings.authorizationParams.sorted(by: { $0.key < $1.key }) where !query.contains(where: { $0.0 == key }) {
+            query.append((key, value))
+        }
+        let base = try TokenRequester.render(authorizationURL, connectFields)
+        let separator = base.contains("?") ? "&" : "?"
+        let url = base + separator + query.map { TokenRequester.formEncode($0.0) + "=" + TokenRequester.formEncode($0.1) }.joined(separator: "&")
+        return (url, state.expiresAt)
+    }
+
+    /// Finishes a flow at the callback. Nothing is stored unless every check passes and the exchange succeeds;
+    /// a bad state never reaches the token endpoint.
+    public func complete(state stateValue: String?, code: String?, error: String?, browserBinding: Data? = nil) async throws -> OAuthFlowResult {
+        guard let stateValue, !stateValue.isEmpty else { throw OAuthFlowError.missingState }
+        let now = clock.now
+        guard let (state, sealedVerifier) = try await store.consumeOAuthState(id: PKCE.stateID(stateValue), now: now) else { throw OAuthFlowError.unknownState }
+        if let binding = state.browserBinding, binding != browserBinding { throw OAuthFlowError.wrongBrowser }
+        if let error { throw OAuthFlowError.denied(error) }
+        guard let code, !code.isEmpty else { throw OAuthFlowError.exchangeFailed("the provider sent no code") }
+        guard let provider = catalog.provider(state.provider), let settings = provider.oauth else { throw OAuthFlowError.exchangeFailed("the provider left the catalog") }
+        guard let client = try await clients.client(for: provider.id) else { throw OAuthFlowError.noOAuthApp(provider.id) }
+        let verifier = try await sealedVerifier.asyncMap { try await sealer.open($0, recordID: state.verifierRecordID, field: "code_verifier") }
+        let tokens: OAuthTokens
+        do {
+            tokens = try await requester.exchange(code: code, verifier: verifier, redirectURI: redirectURI, provider: provider, client: client, fields: state.fields)
+        } catch {
+            throw OAuthFlowError.exchangeFailed(error.reason)
+        }
+
+        if let credentialID = state.credentialID, let existing = try await store.credential(id: credentialID), existing.ownerID == state.userID {
+            let update = try await refresher.tokenUpdate(for: credentialID, tokens: tokens, settings: settings, issuedAt: now)
+            _ = try await store.replaceTokens(update, publicFields: existing.publicFields.merging(state.fields) { $1 })
+            try await audit.record(ownerID: state.userID, actor: "user:\(state.userID)", action: "credential.reconnected", targetType: "credential",
+                                   targetID: credentialID, detail: ["provider": provider.id])
+            guard let fresh = try await store.credential(id: credentialID) else { throw OAuthFlowError.unknownState }
+            return OAuthFlowResult(credential: fresh, reconnected: true)
+        }
+        let id = Identifier.make("crd")
+        let update = try await refresher.tokenUpdate(for: id, tokens: tokens, settings: settings, issuedAt: now)
+        var secrets = ["access_token": update.accessToken]
+        secrets["refresh_token"] = update.refreshToken
+        let credential = Credential(id: id, ownerID: state.userID, provider: provider.id, name: state.name, authMode: .oauth2,
+                                    publicFields: state.fields.merging(tokens.fields) { $1 }, secrets: secrets, expiresAt: update.expiresAt,
+                                    scopes: tokens.scopes ?? state.scopes, tokenIssuedAt: now, createdAt: now, updatedAt: now)
+        try await store.createCredential(credential)
+        try await audit.record(ownerID: state.userID, actor: "user:\(state.userID)", action: "credential.connected", targetType: "credential",
+                               targetID: id, detail: ["provider": provider.id, "name": state.name])
+        return OAuthFlowResult(credential: credential, reconnected: false)
+    }
+}

@@ -1,0 +1,68 @@
+import Foundation
+
+/// One bounded, concurrent pass over the credentials that are due: what `serve` runs in the background and
+/// `latchkey refresh` runs from cron. Safe beside servers and other passes: every refresh goes through the lease.
+public struct RefreshPass: Sendable {
+    let store: any Store
+    let catalog: Catalog
+    let refresher: Refresher
+    let clock: any WallClock
+
+    /// Creates a pass.
+    public init(store: any Store, catalog: Catalog, refresher: Refresher, clock: any WallClock) {
+        self.store = store
+        self.catalog = catalog
+        self.refresher = refresher
+        self.clock = clock
+    }
+
+    /// What a pass did; the JSON of `latchkey refresh --json`.
+    public struct Report: Sendable, Equatable, Codable {
+        public var due = 0
+        public var refreshed = 0
+        public var needsReauth = 0
+        public var failed = 0
+        public var skipped = 0
+
+        enum CodingKeys: String, CodingKey {
+            case due, refreshed, failed, skipped
+            case needsReauth = "needs_reauth"
+        }
+
+        mutating func add(_ outcome: RefreshOutcome) {
+            switch outcome {
+            case .refreshed: refreshed += 1
+            case .needsReauth: needsReauth += 1
+            case .failed: failed += 1
+            case .joined, .skipped: skipped += 1
+            }
+        }
+    }
+
+    /// Refreshes every credential due within `within` (nil: each provider's own window), `concurrency` at a time.
+    public func run(within: TimeInterval?, concurrency: Int) async throws -> Report {
+        let now = clock.now
+        let due: [(String, Provider)] = try await store.refreshCandidates().compactMap { candidate in
+            guard let provider = catalog.provider(candidate.provider), let settings = provider.oauth,
+                  refresher.policy.isDue(candidate, settings: settings, now: now, within: within)
+            else { return nil }
+            return (candidate.id, provider)
+        }
+        var report = Report()
+        report.due = due.count
+        try await withThrowingTaskGroup(of: RefreshOutcome.self) { group in
+            var next = due.makeIterator()
+            for _ in 0..<max(1, concurrency) {
+                guard let (id, provider) = next.next() else { break }
+                group.addTask { try await refresher.refreshIfDue(credentialID: id, provider: provider, within: within) }
+            }
+            while let outcome = try await group.next() {
+                report.add(outcome)
+                if let (id, provider) = next.next() {
+                    group.addTask { try await refresher.refreshIfDue(credentialID: id, provider: provider, within: within) }
+                }
+            }
+        }
+        return report
+    }
+}

@@ -1,0 +1,208 @@
+import Foundation
+import Logging
+
+/// Keeps OAuth tokens fresh: refreshes a credential at most once at a time, in this process (callers share one
+/// flight) and across processes (a lease in the store, and writes fenced by it).
+public final class Refresher: Sendable {
+    let store: any Store
+    let catalog: Catalog
+    let sealer: Sealer
+    let requester: TokenRequester
+    let clients: OAuthClientSource
+    let clock: any WallClock
+    let audit: AuditLog
+    let observer: (any RefreshObserver)?
+    let logger: Logger
+    let flights = SingleFlight<Credential>()
+
+    /// This process's lease owner name.
+    public let owner: String
+    /// The policy.
+    public let policy: RefreshPolicy
+    /// How long a lease lasts. Token requests time out well within it, so a holder's request is over before anyone
+    /// else may take the lease and spend the same refresh token.
+    public static let leaseDuration: TimeInterval = 60
+    /// How long a caller waits for another process's refresh before answering from what it has.
+    public static let waitLimit: TimeInterval = 30
+
+    /// Creates a refresher.
+    public init(store: any Store, catalog: Catalog, sealer: Sealer, requester: TokenRequester, clock: any WallClock,
+                observer: (any RefreshObserver)? = nil, logger: Logger = Logger(label: "latchkey.refresh"), policy: RefreshPolicy = RefreshPolicy()) {
+        self.store = store
+        self.catalog = catalog
+        self.sealer = sealer
+        self.requester = requester
+        self.clients = OAuthClientSource(store: store, sealer: sealer)
+        self.clock = clock
+        self.audit = AuditLog(store: store, clock: clock)
+        self.observer = observer
+        self.logger = logger
+        self.policy = policy
+        owner = "\(ProcessInfo.processInfo.hostName):\(getpid()):\(Identifier.make("p").dropFirst(2).prefix(8))"
+    }
+
+    /// The credential with a token an agent can use now: refreshed first when due. With `after401Version`, the
+    /// token of that version was refused upstream, so a refresh is forced unless a newer version already exists.
+    /// Throws `credentialNeedsReauth` or `refreshFailed`.
+    public func usable(_ credential: Credential, links: SetupLinks, after401Version: Int? = nil) async throws -> Credential {
+        guard let provider = catalog.provider(credential.provider), let settings = provider.oauth else { return credential }
+        let now = clock.now
+        if after401Version == nil, !policy.isDue(credential, settings: settings, now: now), policy.isUsable(credential, now: now) {
+            return credential
+        }
+        do {
+            return try await flights.run(credential.id) {
+                try await self.refresh(credentialID: credential.id, provider: provider, forcedPast: after401Version, within: nil).0
+            }
+        } catch RefreshError.needsReauth {
+            throw LatchkeyError.credentialNeedsReauth(provider: provider.id, setupURL: links.reconnect(credentialID: credential.id))
+        } catch RefreshError.unavailable {
+            throw LatchkeyError.refreshFailed(provider: provider.id)
+        }
+    }
+
+    /// Refreshes now regardless of due-ness (the API's "refresh now"); returns the outcome.
+    @discardableResult
+    public func refreshNow(credentialID: String) async throws -> RefreshOutcome {
+        guard let credential = try await store.credential(id: credentialID), let provider = catalog.provider(credential.provider), provider.oauth != nil else {
+            return .skipped
+        }
+        return try await refreshOutcome(credentialID: credentialID, provider: provider, forcedPast: credential.version, within: nil)
+    }
+
+    /// One attempt for a refresh pass: refreshes if due by `within` (or the provider's window).
+    public func refreshIfDue(credentialID: String, provider: Provider, within: TimeInterval?) async throws -> RefreshOutcome {
+        try await refreshOutcome(credentialID: credentialID, provider: provider, forcedPast: nil, within: within)
+    }
+
+    private func refreshOutcome(credentialID: String, provider: Provider, forcedPast: Int?, within: TimeInterval?) async throws -> RefreshOutcome {
+        do {
+            let (_, outcome) = try await refresh(credentialID: credentialID, provider: provider, forcedPast: forcedPast, within: within)
+            return outcome
+        } catch RefreshError.needsReauth {
+            return .needsReauth
+        } catch RefreshError.unavailable(let outcome) {
+            return outcome
+        }
+    }
+
+    enum RefreshError: Error {
+        case needsReauth
+        case unavailable(RefreshOutcome)
+    }
+
+    /// Waits for the lease, then refreshes under it. Returns the credential to use and what happened.
+    private func refresh(credentialID: String, provider: Provider, forcedPast: Int?, within: TimeInterval?) async throws -> (Credential, RefreshOutcome) {
+        guard let settings = provider.oauth else { throw RefreshError.unavailable(.skipped) }
+        let deadline = clock.now.addingTimeInterval(Self.waitLimit)
+        var waited = false
+        while true {
+            let now = clock.now
+            guard let current = try await store.credential(id: credentialID) else { throw RefreshError.needsReauth }
+            if let done = try settled(current, settings: settings, forcedPast: forcedPast, within: within, now: now, waited: waited) { return done }
+            if let leased = try await store.acquireRefreshLease(credentialID: credentialID, owner: owner, until: now.addingTimeInterval(Self.leaseDuration), now: now) {
+                if let done = try settled(leased, settings: settings, forcedPast: forcedPast, within: within, now: now, waited: waited) {
+                    try await store.releaseRefreshLease(credentialID: credentialID, owner: owner)
+                    return done
+                }
+                return try await refreshUnderLease(leased, provider: provider, settings: settings)
+            }
+            // Another process holds the lease: wait for its result rather than spend the refresh token twice.
+            waited = true
+            if now >= deadline {
+                observer?.refreshed(provider: provider.id, outcome: .skipped)
+                if policy.isUsable(current, now: now) { return (current, .skipped) }
+                throw RefreshError.unavailable(.skipped)
+            }
+            try await Task.sleep(for: .milliseconds(Int.random(in: 50...150)))
+        }
+    }
+
+    /// The answer when no refresh is needed (or allowed) for `credential` now; nil when one should happen.
+    private func settled(_ credential: Credential, settings: OAuthSettings, forcedPast: Int?, within: TimeInterval?, now: Date, waited: Bool) throws -> (Credential, RefreshOutcome)? {
+        switch credential.status {
+        case .needsReauth, .revoked: throw RefreshError.needsReauth
+        case .active, .refreshFailing: break
+        }
+        if let forcedPast {
+            if credential.version > forcedPast { return (credential, .joined) }
+        } else if !policy.isDue(credential, settings: settings, now: now, within: within) {
+            return (credential, waited ? .joined : .skipped)
+        }
+        if let next = credential.nextRefreshAt, next > now {
+            if policy.isUsable(credential, now: now) { return (credential, .skipped) }
+            throw RefreshError.unavailable(.failed)
+        }
+        return nil
+    }
+
+    private func refreshUnderLease(_ credential: Credential, provider: Provider, settings: OAuthSettings) async throws -> (Credential, RefreshOutcome) {
+        let now = clock.now
+        do {
+            guard let client = try await clients.client(for: provider.id) else { throw TokenEndpointError.permanent(code: "no_oauth_app") }
+            let tokens: OAuthTokens
+            if provider.authMode == .oauth2ClientCredentials {
+                tokens = try await requester.clientCredentials(provider: provider, client: client, fields: credential.publicFields)
+            } else {
+                guard let sealed = credential.secrets["refresh_token"] else { throw TokenEndpointError.permanent(code: "no_refresh_token") }
+                let refreshToken = try await sealer.open(sealed, recordID: credential.id, field: "refresh_token")
+                tokens = try await requester.refresh(refreshToken: refreshToken, provider: provider, client: client, fields: credential.publicFields)
+            }
+            let update = try await tokenUpdate(for: credential.id, tokens: tokens, settings: settings, issuedAt: now)
+            guard try await store.finishRefresh(update, owner: owner) else {
+                // The lease was lost (taken over after expiry, or a reconnect broke it): the newer state wins.
+                logger.warning("Refresh result discarded: lease lost", metadata: ["credential": "\(credential.id)"])
+                guard let latest = try await store.credential(id: credential.id) else { throw RefreshError.needsReauth }
+                return (latest, .joined)
+            }
+            observer?.refreshed(provider: provider.id, outcome: .refreshed)
+            guard let fresh = try await store.credential(id: credential.id) else { throw RefreshError.needsReauth }
+            return (fresh, .refreshed)
+        } catch let error as TokenEndpointError {
+            return try await recordFailure(error, credential: credential, provider: provider, now: now)
+        }
+    }
+
+    private func recordFailure(_ error: TokenEndpointError, credential: Credential, provider: Provider, now: Date) async throws -> (Credential, RefreshOutcome) {
+        switch error {
+        case .permanent(let code):
+            _ = try await store.failRefresh(credentialID: credential.id, owner: owner, status: .needsReauth, reason: code, failures: credential.refreshFailures + 1, nextAttempt: nil)
+            try await audit.record(ownerID: credential.ownerID, actor: "system", action: "credential.needs_reauth", targetType: "credential",
+                                   targetID: credential.id, detail: ["provider": provider.id, "reason": code])
+            logger.notice("Credential needs new consent", metadata: ["credential": "\(credential.id)", "provider": "\(provider.id)", "reason": "\(code)"])
+            observer?.refreshed(provider: provider.id, outcome: .needsReauth)
+            throw RefreshError.needsReauth
+        case .transient(let reason):
+            let failures = credential.refreshFailures + 1
+            let status: CredentialStatus = failures >= policy.failuresBeforeFailing ? .refreshFailing : credential.status
+            _ = try await store.failRefresh(credentialID: credential.id, owner: owner, status: status, reason: reason, failures: failures,
+                                            nextAttempt: now.addingTimeInterval(policy.backoff(afterFailures: failures)))
+            if status == .refreshFailing && credential.status != .refreshFailing {
+                try await audit.record(ownerID: credential.ownerID, actor: "system", action: "credential.refresh_failing", targetType: "credential",
+                                       targetID: credential.id, detail: ["provider": provider.id, "reason": reason])
+            }
+            logger.warning("Refresh failed; will retry", metadata: ["credential": "\(credential.id)", "provider": "\(provider.id)", "reason": "\(reason)", "failures": "\(failures)"])
+            observer?.refreshed(provider: provider.id, outcome: .failed)
+            if policy.isUsable(credential, now: now) { return (credential, .failed) }
+            throw RefreshError.unavailable(.failed)
+        }
+    }
+
+    /// Seals new tokens into an update for one write.
+    public func tokenUpdate(for credentialID: String, tokens: OAuthTokens, settings: OAuthSettings, issuedAt: Date) async throws -> TokenUpdate {
+        let lifetime = tokens.expiresIn ?? settings.defaultTokenTTL
+        return TokenUpdate(
+            credentialID: credentialID,
+            accessToken: try await sealer.seal(tokens.accessToken, recordID: credentialID, field: "access_token"),
+            refreshToken: try await tokens.refreshToken.asyncMap { try await sealer.seal($0, recordID: credentialID, field: "refresh_token") },
+            expiresAt: lifetime.map { issuedAt.addingTimeInterval(TimeInterval($0)) }, issuedAt: issuedAt, scopes: tokens.scopes, tokenFields: tokens.fields
+        )
+    }
+}
+
+extension Optional {
+    func asyncMap<T>(_ transform: (Wrapped) async throws -> T) async rethrows -> T? {
+        guard let value = self else { return nil }
+        return try await transform(value)
+    }
+}

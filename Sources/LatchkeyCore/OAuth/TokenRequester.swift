@@ -1,0 +1,85 @@
+import Foundation
+
+/// Sends the token requests of RFC 6749 (code exchange, refresh, client credentials) and revocations (RFC 7009),
+/// with the provider's client authentication and extra parameters, and classifies every failure.
+public struct TokenRequester: Sendable {
+    let http: any TokenHTTPClient
+
+    /// Creates a requester over `http`.
+    public init(http: any TokenHTTPClient) { self.http = http }
+
+    /// Exchanges an authorization code.
+    public func exchange(code: String, verifier: String?, redirectURI: String, provider: Provider, client: ClientCredentials, fields: [String: String]) async throws(TokenEndpointError) -> OAuthTokens {
+        var form = [("grant_type", "authorization_code"), ("code", code), ("redirect_uri", redirectURI)]
+        if let verifier { form.append(("code_verifier", verifier)) }
+        return try await request(form, provider: provider, client: client, fields: fields)
+    }
+
+    /// Spends a refresh token.
+    public func refresh(refreshToken: String, provider: Provider, client: ClientCredentials, fields: [String: String]) async throws(TokenEndpointError) -> OAuthTokens {
+        try await request([("grant_type", "refresh_token"), ("refresh_token", refreshToken)], provider: provider, client: client, fields: fields)
+    }
+
+    /// Fetches a token with the client's own credentials.
+    public func clientCredentials(provider: Provider, client: ClientCredentials, fields: [String: String]) async throws(TokenEndpointError) -> OAuthTokens {
+        var form = [("grant_type", "client_credentials")]
+        if let scopes = provider.oauth?.scopes, !scopes.isEmpty { form.append(("scope", scopes.joined(separator: provider.oauth?.scopeSeparator ?? " "))) }
+        return try await request(form, provider: provider, client: client, fields: fields)
+    }
+
+    /// Revokes a token at the provider; returns whether the provider accepted.
+    public func revoke(token: String, hint: String, provider: Provider, client: ClientCredentials, fields: [String: String]) async -> Bool {
+        guard let settings = provider.oauth, let template = settings.revocationURL, let url = try? Self.render(template, fields) else { return false }
+        let (form, headers) = Self.authenticate([("token", token), ("token_type_hint", hint)], settings: settings, client: client)
+        guard let response = try? await http.postForm(url: url, form: form, headers: headers) else { return false }
+        return (200..<300).contains(response.status)
+    }
+
+    private func request(_ base: [(String, String)], provider: Provider, client: ClientCredentials, fields: [String: String]) async throws(TokenEndpointError) -> OAuthTokens {
+        guard let settings = provider.oauth else { throw .permanent(code: "not_an_oauth_provider") }
+        let url: String
+        do { url = try Self.render(settings.tokenURL, fields) } catch { throw .permanent(code: "token_url_needs_fields") }
+        var form = base
+        for (name, value) in settings.tokenParams.sorted(by: { $0.key < $1.key }) { form.append((name, value)) }
+        let (authenticated, headers) = Self.authenticate(form, settings: settings, client: client)
+        let response: TokenHTTPResponse
+        do {
+            response = try await http.postForm(url: url, form: authenticated, headers: headers)
+        } catch {
+            throw .transient(reason: "token endpoint unreachable or too slow")
+        }
+        return try TokenResponseParser.parse(status: response.status, contentType: response.contentType, body: response.body, settings: settings)
+    }
+
+    /// Adds client authentication: HTTP basic (RFC 6749 §2.3.1, form-encoded parts) or form parameters.
+    static func authenticate(_ form: [(String, String)], settings: OAuthSettings, client: ClientCredentials) -> ([(String, String)], [(String, String)]) {
+        var headers = [("Accept", "application/json")]
+        switch settings.tokenEndpointAuth {
+        case .clientSecretBasic:
+            let pair = formEncode(client.clientID) + ":" + formEncode(client.clientSecret)
+            headers.append(("Authorization", "Basic " + Data(pair.utf8).base64EncodedString()))
+            return (form, headers)
+        case .clientSecretPost:
+            return (form + [("client_id", client.clientID), ("client_secret", client.clientSecret)], headers)
+        }
+    }
+
+    /// Renders an endpoint template with a credential's non-secret fields.
+    public static func render(_ text: String, _ fields: [String: String]) throws -> String {
+        guard text.contains("{{") else { return text }
+        let template = try Template(text)
+        return try template.render(fields) { name, value in
+            guard !value.isEmpty, value.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || "-_.".contains($0)) }) else {
+                throw LatchkeyError.validationFailed(field: "fields.\(name)", message: "'\(name)' may hold only letters, digits, '-', '_' and '.'")
+            }
+            return value
+        }
+    }
+
+    /// `application/x-www-form-urlencoded` encoding of one component.
+    public static func formEncode(_ text: String) -> String {
+        var allowed = CharacterSet.alphanumerics.intersection(CharacterSet(charactersIn: Unicode.Scalar(0)...Unicode.Scalar(127)))
+        allowed.insert(charactersIn: "-._~")
+        return text.addingPercentEncoding(withAllowedCharacters: allowed) ?? ""
+    }
+}

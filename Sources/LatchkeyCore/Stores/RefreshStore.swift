@@ -1,0 +1,25 @@
+import Foundation
+
+/// What the refresh engine needs: candidates, a lease per credential, and writes fenced by that lease.
+///
+/// The lease is a row-level claim (owner, expiry). Acquiring it is one atomic conditional write; every token write
+/// and failure write is conditional on still holding it. A process whose lease ran out and was taken over cannot
+/// write, so it can never overwrite a newer token; and because the token request's timeout is far shorter than the
+/// lease, nobody else can spend the same refresh token while a holder's request may still be in flight.
+public protocol RefreshStore: Sendable {
+    /// OAuth credentials that may need a refresh, without their secrets.
+    func refreshCandidates() async throws -> [RefreshCandidate]
+    /// Claims the credential for `owner` until `until` if nobody holds an unexpired lease at `now`; returns the
+    /// credential as read inside the same transaction, or nil if another owner holds it.
+    func acquireRefreshLease(credentialID: String, owner: String, until: Date, now: Date) async throws -> Credential?
+    /// Gives the lease back without changing anything else.
+    func releaseRefreshLease(credentialID: String, owner: String) async throws
+    /// Writes new tokens, resets failures and status to active, bumps the version and releases the lease, all only
+    /// if `owner` still holds the lease. False (nothing written) otherwise.
+    func finishRefresh(_ update: TokenUpdate, owner: String) async throws -> Bool
+    /// Records a failed attempt (status, reason, failure count, back-off) and releases the lease, only if `owner`
+    /// still holds it.
+    func failRefresh(credentialID: String, owner: String, status: CredentialStatus, reason: String, failures: Int, nextAttempt: Date?) async throws -> Bool
+    /// Replaces the tokens after new consent: active again, failures cleared, any lease broken (the user wins).
+    func replaceTokens(_ update: TokenUpdate, publicFields: [String: String]) async throws -> Bool
+}

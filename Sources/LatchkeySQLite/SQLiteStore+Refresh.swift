@@ -1,0 +1,90 @@
+import Foundation
+import GRDB
+import LatchkeyCore
+
+extension SQLiteStore {
+    public func refreshCandidates() async throws -> [RefreshCandidate] {
+        try await read { db in
+            try Row.fetchAll(db, sql: """
+                SELECT c.id, c.provider, c.status, c.expires_at, c.token_issued_at, c.next_refresh_at, c.created_at,
+                       EXISTS (SELECT 1 FROM sealed_values s WHERE s.record_id = c.id AND s.field = 'access_token') AS has_access,
+                       EXISTS (SELECT 1 FROM sealed_values s WHERE s.record_id = c.id AND s.field = 'refresh_token') AS has_refresh
+                FROM credentials c
+                WHERE c.auth_mode IN ('oauth2', 'oauth2_client_credentials') AND c.status IN ('active', 'refresh_failing')
+                """).map { row in
+                let expires: Double? = row["expires_at"]
+                let issued: Double? = row["token_issued_at"]
+                let next: Double? = row["next_refresh_at"]
+                return RefreshCandidate(
+                    id: row["id"], provider: row["provider"], status: CredentialStatus(rawValue: row["status"]) ?? .active,
+                    expiresAt: expires.map(Date.init(seconds:)), tokenIssuedAt: issued.map(Date.init(seconds:)), nextRefreshAt: next.map(Date.init(seconds:)),
+                    hasAccessToken: row["has_access"], hasRefreshToken: row["has_refresh"], createdAt: Date(seconds: row["created_at"])
+                )
+            }
+        }
+    }
+
+    public func acquireRefreshLease(credentialID: String, owner: String, until: Date, now: Date) async throws -> Credential? {
+        try await write("lease") { db in
+            try db.execute(sql: """
+                UPDATE credentials SET lease_owner = ?, lease_expires_at = ?
+                WHERE id = ? AND (lease_owner IS NULL OR lease_owner = ? OR lease_expires_at < ?)
+                """, arguments: [owner, until.seconds, credentialID, owner, now.seconds])
+            guard db.changesCount == 1 else { return nil }
+            return try Self.fetchCredential(db, id: credentialID)
+        }
+    }
+
+    public func releaseRefreshLease(credentialID: String, owner: String) async throws {
+        try await write("lease") { db in
+            try db.execute(sql: "UPDATE credentials SET lease_owner = NULL, lease_expires_at = NULL WHERE id = ? AND lease_owner = ?", arguments: [credentialID, owner])
+        }
+    }
+
+    public func finishRefresh(_ update: TokenUpdate, owner: String) async throws -> Bool {
+        try await write("refresh") { db in
+            guard let current = try Self.fetchCredential(db, id: update.credentialID),
+                  try String.fetchOne(db, sql: "SELECT lease_owner FROM credentials WHERE id = ?", arguments: [update.credentialID]) == owner
+            else { return false }
+            try Self.applyTokens(update, publicFields: current.publicFields.merging(update.tokenFields) { $1 }, scopes: update.scopes ?? current.scopes, db)
+            return true
+        }
+    }
+
+    public func failRefresh(credentialID: String, owner: String, status: CredentialStatus, reason: String, failures: Int, nextAttempt: Date?) async throws -> Bool {
+        try await write("refresh") { db in
+            try db.execute(sql: """
+                UPDATE credentials SET status = ?, status_reason = ?, refresh_failures = ?, next_refresh_at = ?,
+                    version = version + 1, updated_at = ?, lease_owner = NULL, lease_expires_at = NULL
+                WHERE id = ? AND lease_owner = ?
+                """, arguments: [status.rawValue, reason, failures, nextAttempt?.seconds, Date().seconds, credentialID, owner])
+            return db.changesCount == 1
+        }
+    }
+
+    public func replaceTokens(_ update: TokenUpdate, publicFields: [String: String]) async throws -> Bool {
+        try await write("tokens") { db in
+            guard let current = try Self.fetchCredential(db, id: update.credentialID) else { return false }
+            try Self.applyTokens(update, publicFields: publicFields.merging(update.tokenFields) { $1 }, scopes: update.scopes ?? current.scopes, db)
+            return true
+        }
+    }
+
+    /// One transaction: the access token, the refresh token (when rotated) and the expiry change together.
+    static func applyTokens(_ update: TokenUpdate, publicFields: [String: String], scopes: [String], _ db: Database) throws {
+        try db.execute(sql: """
+            UPDATE credentials SET status = 'active', status_reason = NULL, public_fields = ?, expires_at = ?, scopes = ?,
+                token_issued_at = ?, refresh_failures = 0, next_refresh_at = NULL, version = version + 1, updated_at = ?,
+                lease_owner = NULL, lease_expires_at = NULL
+            WHERE id = ?
+            """, arguments: [json(publicFields), update.expiresAt?.seconds, json(scopes), update.issuedAt.seconds, Date().seconds, update.credentialID])
+        var secrets = [("access_token", update.accessToken)]
+        if let refresh = update.refreshToken { secrets.append(("refresh_token", refresh)) }
+        for (field, value) in secrets {
+            try db.execute(sql: """
+                INSERT INTO sealed_values (record_id, field, key_version, value) VALUES (?, ?, ?, ?)
+                ON CONFLICT (record_id, field) DO UPDATE SET key_version = excluded.key_version, value = excluded.value
+                """, arguments: [update.credentialID, field, value.keyVersion ?? 0, value.bytes])
+        }
+    }
+}

@@ -1,0 +1,59 @@
+import Foundation
+import Hummingbird
+import LatchkeyCore
+
+/// The OAuth flow: `POST /api/v1/oauth/{provider}/authorize`, `GET /oauth/callback`, and "refresh now".
+struct OAuthController {
+    let runtime: LatchkeyRuntime
+
+    struct AuthorizeDTO: Encodable {
+        let authorizationURL: String, expiresAt: Date, redirectURI: String
+        enum CodingKeys: String, CodingKey {
+            case authorizationURL = "authorization_url", expiresAt = "expires_at", redirectURI = "redirect_uri"
+        }
+    }
+
+    struct RefreshDTO: Encodable {
+        let outcome: String, credential: CredentialDTO
+    }
+
+    func register(api: RouterGroup<AppRequestContext>, router: Router<AppRequestContext>) {
+        let runtime = runtime
+        api.post("oauth/:provider/authorize") { request, context in
+            let user = try context.requireUser()
+            let input = try await JSONInput.read(request, limit: runtime.configuration.apiBodyLimit, allowed: ["name", "scopes", "credential_id", "fields"])
+            var scopes: [String]?
+            if let value = input.object["scopes"], !(value is NSNull) {
+                guard let list = value as? [String] else { throw LatchkeyError.validationFailed(field: "scopes", message: "'scopes' must be a list of strings") }
+                scopes = list
+            }
+            let flow = try await runtime.oauthFlow.start(
+                user: user, provider: try context.parameters.require("provider"), name: try input.string("name", required: false),
+                scopes: scopes, credentialID: try input.string("credential_id", required: false), fields: try input.stringMap("fields", required: false)
+            )
+            return JSONOutput.response(AuthorizeDTO(authorizationURL: flow.url, expiresAt: flow.expiresAt, redirectURI: runtime.oauthFlow.redirectURI))
+        }
+        api.post("credentials/:id/refresh") { _, context in
+            let user = try context.requireUser()
+            let credential = try await runtime.credentials.owned(owner: user, id: try context.parameters.require("id"))
+            guard credential.authMode.isOAuth else { throw LatchkeyError.validationFailed(field: "id", message: "only OAuth credentials are refreshed") }
+            let outcome = try await runtime.refresher.refreshNow(credentialID: credential.id)
+            let view = try await runtime.credentials.get(owner: user, id: credential.id)
+            return JSONOutput.response(RefreshDTO(outcome: outcome.rawValue, credential: CredentialDTO(view)))
+        }
+        router.get("oauth/callback") { request, _ in
+            let query = request.uri.queryParameters
+            do {
+                let result = try await runtime.oauthFlow.complete(
+                    state: query["state"].map(String.init), code: query["code"].map(String.init), error: query["error"].map(String.init)
+                )
+                let verb = result.reconnected ? "reconnected" : "connected"
+                return CallbackPage.response(.ok, title: "Connected", message: "Your \(result.credential.provider) account is \(verb) as “\(result.credential.name)”. Agents bound to it can use it now; you can close this tab.", success: true)
+            } catch let error as OAuthFlowError {
+                return CallbackPage.failure(error)
+            }
+        }
+        api.allowOnly("oauth/:provider/authorize", [.post])
+        api.allowOnly("credentials/:id/refresh", [.post])
+    }
+}

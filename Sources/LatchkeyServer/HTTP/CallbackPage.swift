@@ -1,0 +1,39 @@
+import Foundation
+import Hummingbird
+import LatchkeyCore
+
+/// The page a browser lands on after consent: a clear message, never a secret, never a raw provider string unescaped.
+enum CallbackPage {
+    static func failure(_ error: OAuthFlowError) -> Response {
+        switch error {
+        case .missingState:
+            response(.badRequest, title: "This link is incomplete", message: "The sign-in response carried no state. Start connecting again from Latchkey.")
+        case .unknownState:
+            response(.badRequest, title: "This sign-in link has expired or was already used", message: "For your safety each connection link works once, for ten minutes. Nothing was saved. Start connecting again from Latchkey.")
+        case .wrongBrowser:
+            response(.forbidden, title: "This sign-in was started elsewhere", message: "The connection was started in another browser session. Nothing was saved. Start again from this browser.")
+        case .denied(let reason):
+            response(.ok, title: "Access was not granted", message: "The provider reported “\(reason)”. Nothing was saved. You can try again whenever you like.")
+        case .noOAuthApp(let provider):
+            response(.badRequest, title: "\(provider) is not set up", message: "No OAuth app is configured for \(provider). Ask an admin to add it in Settings. Nothing was saved.")
+        case .exchangeFailed(let reason):
+            response(.badGateway, title: "The provider refused the connection", message: "Exchanging the authorization code failed (\(reason)). Nothing was saved. Try connecting again.")
+        }
+    }
+
+    static func response(_ status: HTTPResponse.Status, title: String, message: String, success: Bool = false) -> Response {
+        let html = """
+            <!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+            <title>\(escape(title)) · Latchkey</title></head>
+            <body style="font-family: system-ui, sans-serif; max-width: 36rem; margin: 4rem auto; padding: 0 1rem; line-height: 1.5">
+            <h1 id="result" data-success="\(success)">\(escape(title))</h1><p>\(escape(message))</p>
+            <p><a href="/credentials">Back to your credentials</a></p></body></html>
+            """
+        return Response(status: status, headers: [.contentType: "text/html; charset=utf-8", .cacheControl: "no-store"], body: .init(byteBuffer: ByteBuffer(string: html)))
+    }
+
+    static func escape(_ text: String) -> String {
+        text.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;").replacingOccurrences(of: ">", with: "&gt;")
+            .replacingOccurrences(of: "\"", with: "&quot;").replacingOccurrences(of: "'", with: "&#39;")
+    }
+}
