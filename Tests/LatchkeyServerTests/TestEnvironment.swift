@@ -36,6 +36,25 @@ struct TestEnvironment {
             proxy:
               base_url: http://127.0.0.1:\(upstreamPort)
             """,
+            "fakeoauth": """
+            name: Fake OAuth
+            auth:
+              mode: oauth2
+              authorization_url: http://127.0.0.1:9/authorize
+              token_url: http://127.0.0.1:9/token
+              scopes: [read]
+              default_token_ttl: 1800
+            proxy:
+              base_url: http://127.0.0.1:\(upstreamPort)/oauth-api
+            """,
+            "fakeoauth-cc": """
+            name: Fake OAuth client credentials
+            auth:
+              mode: oauth2_client_credentials
+              token_url: http://127.0.0.1:9/token
+            proxy:
+              base_url: http://127.0.0.1:\(upstreamPort)/cc-api
+            """,
             "dead": """
             name: Dead
             auth: {mode: api_key}
@@ -46,20 +65,21 @@ struct TestEnvironment {
         ]
     }
 
-    init(upstreamPort: Int = 9, proxyBodyLimit: Int = 10 * 1024 * 1024) async throws {
+    init(upstreamPort: Int = 9, proxyBodyLimit: Int = 10 * 1024 * 1024, tokenHTTP: (any TokenHTTPClient)? = nil, clock: any WallClock = SystemClock()) async throws {
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("latchkey-server-test-\(UUID().uuidString)")
         let providers = directory.appendingPathComponent("providers")
         try FileManager.default.createDirectory(at: providers, withIntermediateDirectories: true)
         for (id, text) in Self.providerFiles(upstreamPort: upstreamPort) {
             try text.write(to: providers.appendingPathComponent("\(id).yaml"), atomically: true, encoding: .utf8)
         }
-        let configuration = ServerConfiguration(
+        var configuration = ServerConfiguration(
             host: "127.0.0.1", port: 0, database: .sqlite(path: directory.appendingPathComponent("latchkey.db").path),
             publicURL: "http://latchkey.test", providerSources: [CatalogSource(directory: providers.path, strict: false)],
             masterKey: .inline(MasterKey.generateBase64()), proxyBodyLimit: proxyBodyLimit, apiBodyLimit: 1024 * 1024,
             upstreamConnectTimeout: 2, upstreamTimeout: 5, headerLimit: 32 * 1024
         )
-        runtime = try await LatchkeyRuntime.open(configuration, createKey: false, logger: Logger(label: "test"), hasher: BcryptHasher(cost: 4))
+        configuration.refreshInterval = 0
+        runtime = try await LatchkeyRuntime.open(configuration, createKey: false, logger: Logger(label: "test"), clock: clock, hasher: BcryptHasher(cost: 4), tokenHTTP: tokenHTTP)
     }
 
     /// Adds a user and returns an `Authorization` value for its API token.

@@ -42,6 +42,10 @@ enum Upstream {
         if path.hasSuffix("/large") {
             return Response(status: .ok, headers: [.contentType: "application/octet-stream"], body: .init(byteBuffer: ByteBuffer(bytes: largeBody)))
         }
+        if path.hasSuffix("/strict"), request.headers[.authorization] != "Bearer a0" {
+            // Rejects every token but the one the scripted endpoint issues first: a 401 "with a token the broker thinks valid".
+            return Response(status: .unauthorized, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(string: #"{"error":"invalid_token"}"#)))
+        }
         if path.hasSuffix("/digest") {
             return Response(status: .ok, body: .init(byteBuffer: ByteBuffer(string: "\(data.count):\(data.reduce(0) { ($0 &* 31) &+ Int($1) })")))
         }

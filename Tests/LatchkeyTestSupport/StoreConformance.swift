@@ -31,6 +31,12 @@ public enum StoreConformance {
         ("data keys get increasing versions and one active", dataKeys),
         ("sealed values are replaced only if unchanged", sealedValueCompareAndSwap),
         ("OAuth apps are replaced per provider", oauthApps),
+        ("a refresh lease excludes other owners until it expires", leaseExcludes),
+        ("token writes need the lease and keep the refresh token unless rotated", fencedTokenWrite),
+        ("failure writes need the lease", fencedFailureWrite),
+        ("reconnecting replaces tokens and breaks any lease", reconnectBreaksLease),
+        ("an OAuth state works once and never after it expires", oauthStates),
+        ("refresh candidates are the OAuth credentials that can still refresh", refreshCandidates),
     ]
 
     static let t0 = Date(timeIntervalSince1970: 1_800_000_000)
@@ -215,5 +221,109 @@ public enum StoreConformance {
         #expect(app.clientID == "two")
         #expect(app.clientSecret == sealed(1, 2))
         #expect(try await store.oauthApp(provider: "slack") == nil)
+    }
+
+    static func oauthCredential(_ store: any Store, owner: User, status: CredentialStatus = .active) async throws -> Credential {
+        let credential = Credential(id: Identifier.make("crd"), ownerID: owner.id, provider: "github", name: "gh", authMode: .oauth2, status: status,
+                                    secrets: ["access_token": sealed(1, 1), "refresh_token": sealed(1, 2)], expiresAt: t0.addingTimeInterval(60),
+                                    tokenIssuedAt: t0, createdAt: t0, updatedAt: t0)
+        try await store.createCredential(credential)
+        return credential
+    }
+
+    static func update(_ id: String, access: UInt8, refresh: UInt8?) -> TokenUpdate {
+        TokenUpdate(credentialID: id, accessToken: sealed(1, access), refreshToken: refresh.map { sealed(1, $0) },
+                    expiresAt: t0.addingTimeInterval(3600), issuedAt: t0.addingTimeInterval(10), scopes: ["repo"], tokenFields: ["instance_url": "https://x"])
+    }
+
+    static func leaseExcludes(_ store: any Store) async throws {
+        let alice = try await user(store, "alice@example.com")
+        let credential = try await oauthCredential(store, owner: alice)
+        let acquired = try await store.acquireRefreshLease(credentialID: credential.id, owner: "A", until: t0.addingTimeInterval(60), now: t0)
+        #expect(acquired?.id == credential.id)
+        #expect(try await store.acquireRefreshLease(credentialID: credential.id, owner: "B", until: t0.addingTimeInterval(90), now: t0.addingTimeInterval(30)) == nil)
+        #expect(try await store.acquireRefreshLease(credentialID: credential.id, owner: "B", until: t0.addingTimeInterval(150), now: t0.addingTimeInterval(61)) != nil,
+                "an expired lease can be taken over")
+        try await store.releaseRefreshLease(credentialID: credential.id, owner: "A")
+        #expect(try await store.acquireRefreshLease(credentialID: credential.id, owner: "C", until: t0.addingTimeInterval(150), now: t0.addingTimeInterval(62)) == nil,
+                "releasing someone else's lease does nothing")
+        try await store.releaseRefreshLease(credentialID: credential.id, owner: "B")
+        #expect(try await store.acquireRefreshLease(credentialID: credential.id, owner: "C", until: t0.addingTimeInterval(150), now: t0.addingTimeInterval(62)) != nil)
+    }
+
+    static func fencedTokenWrite(_ store: any Store) async throws {
+        let alice = try await user(store, "alice@example.com")
+        let credential = try await oauthCredential(store, owner: alice)
+        _ = try await store.acquireRefreshLease(credentialID: credential.id, owner: "A", until: t0.addingTimeInterval(60), now: t0)
+        #expect(try await !store.finishRefresh(update(credential.id, access: 9, refresh: 9), owner: "B"), "B holds no lease")
+        #expect(try await store.credential(id: credential.id)?.secrets["access_token"] == sealed(1, 1))
+        #expect(try await store.finishRefresh(update(credential.id, access: 5, refresh: nil), owner: "A"))
+        let stored = try #require(try await store.credential(id: credential.id))
+        #expect(stored.secrets["access_token"] == sealed(1, 5))
+        #expect(stored.secrets["refresh_token"] == sealed(1, 2), "a response without a refresh token keeps the old one")
+        #expect(stored.version == credential.version + 1)
+        #expect(stored.expiresAt == t0.addingTimeInterval(3600))
+        #expect(stored.tokenIssuedAt == t0.addingTimeInterval(10))
+        #expect(stored.publicFields["instance_url"] == "https://x")
+        #expect(stored.scopes == ["repo"])
+        #expect(try await !store.finishRefresh(update(credential.id, access: 6, refresh: 6), owner: "A"), "the lease was released by the write")
+        _ = try await store.acquireRefreshLease(credentialID: credential.id, owner: "A", until: t0.addingTimeInterval(60), now: t0)
+        #expect(try await store.finishRefresh(update(credential.id, access: 7, refresh: 8), owner: "A"))
+        #expect(try await store.credential(id: credential.id)?.secrets["refresh_token"] == sealed(1, 8), "a rotated refresh token is stored with its access token")
+    }
+
+    static func fencedFailureWrite(_ store: any Store) async throws {
+        let alice = try await user(store, "alice@example.com")
+        let credential = try await oauthCredential(store, owner: alice)
+        #expect(try await !store.failRefresh(credentialID: credential.id, owner: "A", status: .needsReauth, reason: "invalid_grant", failures: 1, nextAttempt: nil))
+        _ = try await store.acquireRefreshLease(credentialID: credential.id, owner: "A", until: t0.addingTimeInterval(60), now: t0)
+        #expect(try await store.failRefresh(credentialID: credential.id, owner: "A", status: .refreshFailing, reason: "HTTP 503", failures: 3, nextAttempt: t0.addingTimeInterval(8)))
+        let stored = try #require(try await store.credential(id: credential.id))
+        #expect(stored.status == .refreshFailing)
+        #expect(stored.statusReason == "HTTP 503")
+        #expect(stored.refreshFailures == 3)
+        #expect(stored.nextRefreshAt == t0.addingTimeInterval(8))
+        #expect(stored.secrets == credential.secrets)
+        #expect(try await store.acquireRefreshLease(credentialID: credential.id, owner: "B", until: t0.addingTimeInterval(60), now: t0) != nil, "the failure write released the lease")
+    }
+
+    static func reconnectBreaksLease(_ store: any Store) async throws {
+        let alice = try await user(store, "alice@example.com")
+        let credential = try await oauthCredential(store, owner: alice, status: .needsReauth)
+        _ = try await store.acquireRefreshLease(credentialID: credential.id, owner: "A", until: t0.addingTimeInterval(60), now: t0)
+        #expect(try await store.replaceTokens(update(credential.id, access: 4, refresh: 4), publicFields: ["shop": "acme"]))
+        let stored = try #require(try await store.credential(id: credential.id))
+        #expect(stored.status == .active)
+        #expect(stored.refreshFailures == 0)
+        #expect(stored.publicFields == ["shop": "acme", "instance_url": "https://x"])
+        #expect(try await !store.finishRefresh(update(credential.id, access: 9, refresh: 9), owner: "A"), "the stale refresher must not overwrite the new consent")
+        #expect(try await store.credential(id: credential.id)?.secrets["access_token"] == sealed(1, 4))
+    }
+
+    static func oauthStates(_ store: any Store) async throws {
+        let alice = try await user(store, "alice@example.com")
+        let state = OAuthState(id: "abc", userID: alice.id, provider: "github", name: "gh", credentialID: nil, scopes: ["repo"], fields: ["shop": "s"],
+                               browserBinding: Data([7]), createdAt: t0, expiresAt: t0.addingTimeInterval(600))
+        try await store.createOAuthState(state, verifier: sealed(1, 3))
+        let consumed = try #require(try await store.consumeOAuthState(id: "abc", now: t0.addingTimeInterval(5)))
+        #expect(consumed.0 == state)
+        #expect(consumed.1 == sealed(1, 3))
+        #expect(try await store.consumeOAuthState(id: "abc", now: t0.addingTimeInterval(6)) == nil, "a state works once")
+        let late = OAuthState(id: "late", userID: alice.id, provider: "github", name: "gh", credentialID: nil, scopes: [], fields: [:],
+                              browserBinding: nil, createdAt: t0, expiresAt: t0.addingTimeInterval(600))
+        try await store.createOAuthState(late, verifier: nil)
+        #expect(try await store.consumeOAuthState(id: "late", now: t0.addingTimeInterval(601)) == nil, "an expired state is refused")
+        #expect(try await store.sealedValueCounts().values.reduce(0, +) == 0, "verifiers go with their states")
+    }
+
+    static func refreshCandidates(_ store: any Store) async throws {
+        let alice = try await user(store, "alice@example.com")
+        let active = try await oauthCredential(store, owner: alice)
+        _ = try await oauthCredential(store, owner: alice, status: .needsReauth)
+        _ = try await credential(store, owner: alice)
+        let candidates = try await store.refreshCandidates()
+        #expect(candidates.map(\.id) == [active.id])
+        #expect(candidates.first?.hasRefreshToken == true)
+        #expect(candidates.first?.expiresAt == active.expiresAt)
     }
 }

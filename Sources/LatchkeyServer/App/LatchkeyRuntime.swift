@@ -29,7 +29,7 @@ public struct LatchkeyRuntime: Sendable {
     /// Opens the deployment: validates the catalog, opens and migrates the store, loads the master key.
     /// `createKey` lets `serve` create the default key file on first run.
     public static func open(_ configuration: ServerConfiguration, createKey: Bool, logger: Logger, clock: any WallClock = SystemClock(),
-                            hasher: any PasswordHasher = BcryptHasher()) async throws -> LatchkeyRuntime {
+                            hasher: any PasswordHasher = BcryptHasher(), tokenHTTP: (any TokenHTTPClient)? = nil) async throws -> LatchkeyRuntime {
         let catalog: Catalog
         do { catalog = try CatalogLoader.load(configuration.providerSources) } catch {
             throw ConfigurationError("the provider catalog is invalid:\n\(error)")
@@ -38,7 +38,7 @@ public struct LatchkeyRuntime: Sendable {
         let master = try MasterKeyLoader.load(configuration.masterKey, create: createKey, logger: logger)
         let sealer = Sealer(master: master, keyStore: store, clock: clock)
         do { try await sealer.bootstrap() } catch let error as SealingError { throw ConfigurationError("\(error)") }
-        return LatchkeyRuntime(configuration: configuration, store: store, catalog: catalog, sealer: sealer, clock: clock, hasher: hasher, logger: logger)
+        return LatchkeyRuntime(configuration: configuration, store: store, catalog: catalog, sealer: sealer, clock: clock, hasher: hasher, logger: logger, tokenHTTP: tokenHTTP)
     }
 
     /// Builds the services over already-open parts (tests use this with their own store and clock).

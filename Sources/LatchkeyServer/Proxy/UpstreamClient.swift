@@ -3,11 +3,14 @@ import Foundation
 import LatchkeyCore
 import NIOCore
 import NIOPosix
+import Synchronization
 
 /// The pooled HTTP client for provider APIs and token endpoints. Redirects are never followed: a 3xx goes back to
 /// the agent, and a token endpoint that redirects fails, so no credential is ever replayed to another host.
 public final class UpstreamClient: Sendable {
-    let http: HTTPClient
+    private let configuration: HTTPClient.Configuration
+    /// Created on first use, so processes that never call out (most commands) own no connection pool to close.
+    private let client = Mutex<HTTPClient?>(nil)
     /// The longest a token request may take: far below the refresh lease, so a lease holder's request is over
     /// before anyone else may take the lease (see `Refresher.leaseDuration`).
     static let tokenRequestTimeout: TimeAmount = .seconds(20)
@@ -19,7 +22,16 @@ public final class UpstreamClient: Sendable {
         configuration.timeout = .init(connect: .seconds(Int64(connectTimeout)), read: .seconds(Int64(readTimeout)))
         configuration.connectionPool = .init(idleTimeout: .seconds(60), concurrentHTTP1ConnectionsPerHostSoftLimit: 128)
         configuration.decompression = .disabled
-        http = HTTPClient(eventLoopGroup: MultiThreadedEventLoopGroup.singleton, configuration: configuration)
+        self.configuration = configuration
+    }
+
+    var http: HTTPClient {
+        client.withLock { existing in
+            if let existing { return existing }
+            let created = HTTPClient(eventLoopGroup: MultiThreadedEventLoopGroup.singleton, configuration: configuration)
+            existing = created
+            return created
+        }
     }
 
     /// Sends a proxied request; the deadline bounds the whole exchange generously, the read timeout catches silence.
@@ -29,7 +41,8 @@ public final class UpstreamClient: Sendable {
 
     /// Closes every connection. Safe to call more than once.
     public func shutdown() async {
-        try? await http.shutdown()
+        guard let created = client.withLock({ $0 }) else { return }
+        try? await created.shutdown()
     }
 }
 
