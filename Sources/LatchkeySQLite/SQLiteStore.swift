@@ -15,6 +15,12 @@ public final class SQLiteStore: Store {
         configuration.busyMode = .timeout(10)
         configuration.foreignKeysEnabled = true
         configuration.label = "latchkey"
+        configuration.prepareDatabase { db in
+            // WAL with synchronous=NORMAL: a commit survives the process being killed at any point (the WAL is in the
+            // OS's hands); only an OS crash or power loss can drop the last commits. FULL would fsync every commit,
+            // which costs more than the whole refresh on ordinary disks.
+            try db.execute(sql: "PRAGMA synchronous = NORMAL")
+        }
         pool = try DatabasePool(path: path, configuration: configuration)
         // The database holds only sealed secrets, but its metadata is still the user's business.
         chmod(path, 0o600)
