@@ -52,13 +52,13 @@ extension SQLiteStore {
     }
 
     static func fetchCredential(_ db: Database, id: String) throws -> Credential? {
-        guard let row = try Row.fetchOne(db, sql: "SELECT * FROM credentials WHERE id = ?", arguments: [id]) else { return nil }
+        guard let row = try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM credentials WHERE id = ?"), arguments: [id]) else { return nil }
         return try credential(row, secrets: secrets(db, recordID: id))
     }
 
     static func secrets(_ db: Database, recordID: String) throws -> [String: SealedValue] {
         var secrets: [String: SealedValue] = [:]
-        for row in try Row.fetchAll(db, sql: "SELECT field, value FROM sealed_values WHERE record_id = ?", arguments: [recordID]) {
+        for row in try Row.fetchAll(db.cachedStatement(sql: "SELECT field, value FROM sealed_values WHERE record_id = ?"), arguments: [recordID]) {
             secrets[row["field"]] = SealedValue(bytes: row["value"])
         }
         return secrets
@@ -99,5 +99,14 @@ extension SQLiteStore {
 
     static func decode<T: Decodable>(_ text: String) throws -> T {
         try JSONDecoder().decode(T.self, from: Data(text.utf8))
+    }
+
+    /// String maps and lists as stored; the empty ones (nearly every row) skip the JSON decoder.
+    static func decode(_ text: String) throws -> [String: String] {
+        text == "{}" ? [:] : try JSONDecoder().decode([String: String].self, from: Data(text.utf8))
+    }
+
+    static func decode(_ text: String) throws -> [String] {
+        text == "[]" ? [] : try JSONDecoder().decode([String].self, from: Data(text.utf8))
     }
 }

@@ -34,13 +34,41 @@ extension SQLiteStore {
 
     public func agentKey(prefix: String) async throws -> (AgentKey, AgentGroup)? {
         try await read { db in
-            guard let row = try Row.fetchOne(db, sql: """
+            // Hot path (every proxied call): a cached statement skips SQL compilation.
+            guard let row = try Row.fetchOne(db.cachedStatement(sql: """
                 SELECT k.id AS key_id, k.group_id, k.prefix, k.hash, k.created_at AS key_created_at,
                        g.id, g.owner_id, g.name, g.created_at
                 FROM agent_keys k JOIN agent_groups g ON g.id = k.group_id WHERE k.prefix = ?
-                """, arguments: [prefix]) else { return nil }
+                """), arguments: [prefix]) else { return nil }
             let key = AgentKey(id: row["key_id"], groupID: row["group_id"], prefix: row["prefix"], hash: row["hash"], createdAt: Date(seconds: row["key_created_at"]))
             return (key, Self.group(row))
+        }
+    }
+
+    public func agentAccess(prefix: String, provider: String) async throws -> (AgentKey, AgentGroup, Credential?)? {
+        try await readOneStatement { db in
+            // One statement, one implicit read transaction: key, group, bound credential and its sealed values
+            // (one row per sealed value). Runs on every proxied call.
+            let rows = try Row.fetchAll(db.cachedStatement(sql: """
+                SELECT k.id AS key_id, k.group_id, k.prefix, k.hash, k.created_at AS key_created_at,
+                       g.id AS g_id, g.owner_id AS g_owner_id, g.name AS g_name, g.created_at AS g_created_at,
+                       c.*, s.field AS s_field, s.value AS s_value
+                FROM agent_keys k
+                JOIN agent_groups g ON g.id = k.group_id
+                LEFT JOIN bindings b ON b.group_id = g.id AND b.provider = ?
+                LEFT JOIN credentials c ON c.id = b.credential_id
+                LEFT JOIN sealed_values s ON s.record_id = c.id
+                WHERE k.prefix = ?
+                """), arguments: [provider, prefix])
+            guard let first = rows.first else { return nil }
+            let key = AgentKey(id: first["key_id"], groupID: first["group_id"], prefix: first["prefix"], hash: first["hash"], createdAt: Date(seconds: first["key_created_at"]))
+            let group = AgentGroup(id: first["g_id"], ownerID: first["g_owner_id"], name: first["g_name"], createdAt: Date(seconds: first["g_created_at"]))
+            guard (first["id"] as String?) != nil else { return (key, group, nil) }
+            var secrets: [String: SealedValue] = [:]
+            for row in rows {
+                if let field: String = row["s_field"], let value: Data = row["s_value"] { secrets[field] = SealedValue(bytes: value) }
+            }
+            return (key, group, try Self.credential(first, secrets: secrets))
         }
     }
 
@@ -71,8 +99,10 @@ extension SQLiteStore {
 
     public func boundCredential(groupID: String, provider: String) async throws -> Credential? {
         try await read { db in
-            guard let id = try String.fetchOne(db, sql: "SELECT credential_id FROM bindings WHERE group_id = ? AND provider = ?", arguments: [groupID, provider]) else { return nil }
-            return try Self.fetchCredential(db, id: id)
+            guard let row = try Row.fetchOne(db.cachedStatement(sql: """
+                SELECT c.* FROM bindings b JOIN credentials c ON c.id = b.credential_id WHERE b.group_id = ? AND b.provider = ?
+                """), arguments: [groupID, provider]) else { return nil }
+            return try Self.credential(row, secrets: Self.secrets(db, recordID: row["id"]))
         }
     }
 

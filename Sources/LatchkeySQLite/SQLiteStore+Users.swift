@@ -11,7 +11,7 @@ extension SQLiteStore {
     }
 
     public func user(id: String) async throws -> User? {
-        try await read { db in try Row.fetchOne(db, sql: "SELECT * FROM users WHERE id = ?", arguments: [id]).map(Self.user) }
+        try await read { db in try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM users WHERE id = ?"), arguments: [id]).map(Self.user) }
     }
 
     public func user(email: String) async throws -> User? {
@@ -31,7 +31,7 @@ extension SQLiteStore {
 
     public func apiToken(prefix: String) async throws -> APIToken? {
         try await read { db in
-            try Row.fetchOne(db, sql: "SELECT * FROM api_tokens WHERE prefix = ?", arguments: [prefix]).map { row in
+            try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM api_tokens WHERE prefix = ?"), arguments: [prefix]).map { row in
                 APIToken(id: row["id"], userID: row["user_id"], name: row["name"], prefix: row["prefix"], hash: row["hash"], createdAt: Date(seconds: row["created_at"]))
             }
         }

@@ -43,8 +43,25 @@ public final class SQLiteStore: Store {
         }
     }
 
+    /// Reads on the calling thread. In WAL mode a reader never waits for a writer, so a read takes microseconds;
+    /// running it here avoids the two thread hops of GRDB's async API, which cost more than the read itself and
+    /// dominated the proxy's latency.
     func read<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws -> T {
-        try await pool.read(body)
+        try readHere(body)
+    }
+
+    private func readHere<T>(_ body: (Database) throws -> T) throws -> T {
+        try pool.read(body)
+    }
+
+    /// Runs exactly one statement outside an explicit transaction: SQLite runs a single statement as one atomic
+    /// read, so GRDB's BEGIN/COMMIT around it is pure cost. Only for reads made of one statement.
+    func readOneStatement<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws -> T {
+        try readOneStatementHere(body)
+    }
+
+    private func readOneStatementHere<T>(_ body: (Database) throws -> T) throws -> T {
+        try pool.unsafeRead(body)
     }
 }
 

@@ -13,6 +13,7 @@ struct Latchkey: AsyncParsableCommand {
     )
 
     static func main() async {
+        ConcurrencyPool.runOnEventLoops()
         // Everything this process creates (database, WAL, key file) is for its owner's eyes only.
         umask(0o077)
         do {

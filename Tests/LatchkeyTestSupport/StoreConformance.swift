@@ -25,6 +25,7 @@ public enum StoreConformance {
         ("deleting a credential removes its sealed values and bindings", deleteCredential),
         ("groups are per owner with unique names", groups),
         ("agent keys resolve to their group and can be deleted", agentKeys),
+        ("agent access reads key, group and the bound credential at once", agentAccess),
         ("bindings replace per provider and clear missing-binding records", bindings),
         ("missing bindings count and belong to the group's owner", missingBindings),
         ("audit events page newest first per owner", audit),
@@ -147,6 +148,25 @@ public enum StoreConformance {
         #expect(try await !store.deleteAgentKey(id: "key_1", groupID: "grp_other"))
         #expect(try await store.deleteAgentKey(id: "key_1", groupID: group.id))
         #expect(try await store.agentKey(prefix: "PREFIX123456") == nil)
+    }
+
+    static func agentAccess(_ store: any Store) async throws {
+        let alice = try await user(store, "alice@example.com")
+        let group = try await group(store, owner: alice)
+        let key = AgentKey(id: "key_1", groupID: group.id, prefix: "PREFIX123456", hash: Data([9]), createdAt: t0)
+        try await store.createAgentKey(key)
+        var bound = try await credential(store, owner: alice)
+        bound.version = 2
+        bound.secrets["extra"] = sealed(1, 8)
+        #expect(try await store.updateCredential(bound))
+        try await store.putBinding(Binding(groupID: group.id, provider: "openai", credentialID: bound.id, createdAt: t0))
+        let hit = try #require(try await store.agentAccess(prefix: "PREFIX123456", provider: "openai"))
+        #expect(hit.0 == key)
+        #expect(hit.1 == group)
+        #expect(hit.2 == bound)
+        let unbound = try #require(try await store.agentAccess(prefix: "PREFIX123456", provider: "github"))
+        #expect(unbound.0 == key && unbound.2 == nil)
+        #expect(try await store.agentAccess(prefix: "NOSUCHPREFIX", provider: "openai") == nil)
     }
 
     static func bindings(_ store: any Store) async throws {

@@ -22,6 +22,8 @@ public struct Provider: Sendable, Equatable {
     public var tools: [ProviderTool]
     /// The file the provider was loaded from.
     public var sourceFile: String
+    /// The parsed base URL when it has no template variables (most providers): parsed once, not per request.
+    public let staticBaseURL: BaseURL?
 
     /// Creates a provider.
     public init(
@@ -39,6 +41,7 @@ public struct Provider: Sendable, Equatable {
         self.injection = injection
         self.tools = tools
         self.sourceFile = sourceFile
+        staticBaseURL = baseURL.variables.isEmpty ? try? RequestInjector.parseBaseURL(baseURL.source, allowHTTPAnywhere: true) : nil
     }
 
     /// The schema field with this name, if declared.

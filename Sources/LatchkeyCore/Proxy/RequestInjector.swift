@@ -34,7 +34,8 @@ public enum RequestInjector {
     }
 
     /// The provider's base URL for this credential, split into origin and path prefix (no trailing slash).
-    public static func baseURL(of provider: Provider, values: [String: String]) throws(LatchkeyError) -> (origin: String, path: String) {
+    public static func baseURL(of provider: Provider, values: [String: String]) throws(LatchkeyError) -> BaseURL {
+        if let parsed = provider.staticBaseURL { return parsed }
         let startsWithVariable = provider.baseURL.source.hasPrefix("{{")
         let rendered: String
         do {
@@ -53,17 +54,23 @@ public enum RequestInjector {
         } catch {
             throw .badRequest("the credential lacks a value \(provider.id)'s base URL needs")
         }
-        guard let components = URLComponents(string: rendered), let scheme = components.scheme?.lowercased(), ["http", "https"].contains(scheme),
+        // A whole origin from a token response (Salesforce's instance_url) must be https unless it is local.
+        return try parseBaseURL(rendered, allowHTTPAnywhere: !startsWithVariable, provider: provider.id)
+    }
+
+    /// Splits an absolute http(s) URL without user info, query or fragment into origin and path prefix.
+    public static func parseBaseURL(_ text: String, allowHTTPAnywhere: Bool, provider: String = "the provider") throws(LatchkeyError) -> BaseURL {
+        guard let components = URLComponents(string: text), let scheme = components.scheme?.lowercased(), ["http", "https"].contains(scheme),
               let host = components.host, !host.isEmpty, components.user == nil, components.password == nil,
               components.query == nil, components.fragment == nil
-        else { throw .badRequest("\(provider.id)'s base URL for this credential is not a valid URL") }
-        if scheme == "http", startsWithVariable, !URLRules.isLocalHost(host) {
-            throw .badRequest("\(provider.id)'s base URL for this credential must be https")
+        else { throw .badRequest("\(provider)'s base URL for this credential is not a valid URL") }
+        if scheme == "http", !allowHTTPAnywhere, !URLRules.isLocalHost(host) {
+            throw .badRequest("\(provider)'s base URL for this credential must be https")
         }
         let port = components.port.map { ":\($0)" } ?? ""
         var path = components.percentEncodedPath
         while path.hasSuffix("/") { path.removeLast() }
-        return ("\(scheme)://\(host)\(port)", path)
+        return BaseURL(origin: "\(scheme)://\(host)\(port)", path: path)
     }
 
     static func render(_ template: Template, _ values: [String: String]) throws(LatchkeyError) -> String {

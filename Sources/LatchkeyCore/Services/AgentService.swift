@@ -24,10 +24,24 @@ public struct AgentService: Sendable {
         return AgentContext(key: key, group: group)
     }
 
+    /// Authenticates the agent presenting `bearer` and resolves its group's credential for `providerID`, with one
+    /// database read: the proxy's hot path.
+    public func access(bearer: String?, providerID: String) async throws -> ResolvedCredential {
+        guard let bearer, let (prefix, hash) = SecretToken.parse(bearer, kind: .agentKey),
+              let (key, group, credential) = try await store.agentAccess(prefix: prefix, provider: providerID),
+              SecretToken.constantTimeEquals(key.hash, hash)
+        else { throw LatchkeyError.unauthorized }
+        return try await resolved(agent: AgentContext(key: key, group: group), providerID: providerID, credential: credential)
+    }
+
     /// The provider and the credential bound for it in the agent's group, with its values opened.
     public func resolve(agent: AgentContext, providerID: String) async throws -> ResolvedCredential {
+        try await resolved(agent: agent, providerID: providerID, credential: try await store.boundCredential(groupID: agent.group.id, provider: providerID))
+    }
+
+    private func resolved(agent: AgentContext, providerID: String, credential: Credential?) async throws -> ResolvedCredential {
         guard let provider = catalog.provider(providerID) else { throw LatchkeyError.unknownProvider(providerID) }
-        guard let credential = try await store.boundCredential(groupID: agent.group.id, provider: providerID) else {
+        guard let credential else {
             try await store.recordMissingBinding(groupID: agent.group.id, provider: providerID, at: clock.now)
             throw LatchkeyError.credentialMissing(provider: providerID, setupURL: links.bind(groupID: agent.group.id, provider: providerID))
         }

@@ -15,6 +15,9 @@ public protocol GroupStore: Sendable {
     func createAgentKey(_ key: AgentKey) async throws
     /// The key with this public prefix, with its group.
     func agentKey(prefix: String) async throws -> (AgentKey, AgentGroup)?
+    /// The key with this prefix, its group, and the credential the group binds for `provider`, in one read:
+    /// everything a proxied call needs from the database.
+    func agentAccess(prefix: String, provider: String) async throws -> (AgentKey, AgentGroup, Credential?)?
     /// The group's keys, oldest first.
     func agentKeys(groupID: String) async throws -> [AgentKey]
     /// Deletes a key of the group; false if the group has no such key.

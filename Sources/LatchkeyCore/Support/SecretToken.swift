@@ -38,7 +38,7 @@ public struct SecretToken: Sendable {
               presented.utf8.allSatisfy({ $0 < 128 })
         else { return nil }
         let body = presented.dropFirst(head.count)
-        guard body.allSatisfy({ alphabet.contains($0) }) else { return nil }
+        guard body.utf8.allSatisfy({ ($0 >= 48 && $0 <= 57) || ($0 >= 65 && $0 <= 90) || ($0 >= 97 && $0 <= 122) }) else { return nil }
         return (String(body.prefix(prefixLength)), hash(presented))
     }
 

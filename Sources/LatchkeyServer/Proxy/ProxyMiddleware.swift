@@ -40,11 +40,13 @@ struct ProxyMiddleware: RouterMiddleware {
     }
 
     private func forward(_ request: Request, providerID: String, rest: String) async throws -> Response {
-        let agent = try await runtime.agents.authenticate(bearer: BearerToken.from(request))
-        guard providerID.wholeMatch(of: /[a-z0-9][a-z0-9-]*/) != nil else { throw LatchkeyError.unknownProvider(String(providerID.prefix(64))) }
-        var resolved = try await runtime.agents.resolve(agent: agent, providerID: providerID)
-        // Refuse a path that would leave the base URL before any refresh or upstream traffic happens.
-        _ = try RequestInjector.build(provider: resolved.provider, values: resolved.values, rawPath: rest, rawQuery: request.uri.query)
+        guard Self.isProviderID(providerID) else {
+            _ = try await runtime.agents.authenticate(bearer: BearerToken.from(request))
+            throw LatchkeyError.unknownProvider(String(providerID.prefix(64)))
+        }
+        var resolved = try await runtime.agents.access(bearer: BearerToken.from(request), providerID: providerID)
+        // Built (and so checked) before any refresh or upstream traffic: a path that would leave the base URL stops here.
+        let outbound = try RequestInjector.build(provider: resolved.provider, values: resolved.values, rawPath: rest, rawQuery: request.uri.query)
 
         let limit = runtime.configuration.proxyBodyLimit
         let declaredLength = request.headers[.contentLength].flatMap { Int($0) }
@@ -55,7 +57,7 @@ struct ProxyMiddleware: RouterMiddleware {
             let body: HTTPClientRequest.Body? = hasBody
                 ? .stream(LimitedBody(base: request.body, limit: limit), length: declaredLength.map { .known(Int64($0)) } ?? .unknown)
                 : (declaredLength == 0 ? .bytes(ByteBuffer()) : nil)
-            return try await send(request, resolved: resolved, rest: rest, body: body, limit: limit)
+            return Self.relay(try await sendUpstream(request, outbound: outbound, provider: providerID, body: body, limit: limit), method: request.method)
         }
 
         // OAuth: a fresh token first; the body is buffered so that a 401 can be retried once with a new token.
@@ -65,14 +67,21 @@ struct ProxyMiddleware: RouterMiddleware {
         if hasBody {
             do { buffered = try await request.body.collect(upTo: limit) } catch { throw LatchkeyError.payloadTooLarge(limit: limit) }
         }
-        let first = try await sendUpstream(request, resolved: resolved, rest: rest, body: buffered.map { .bytes($0) }, limit: limit)
+        let first = try await sendUpstream(request, outbound: try outboundRequest(resolved, rest: rest, request: request), provider: providerID,
+                                           body: buffered.map { .bytes($0) }, limit: limit)
         guard first.status.code == 401 else { return Self.relay(first, method: request.method) }
         let renewed = try await runtime.refresher.usable(resolved.credential, links: runtime.links, after401Version: resolved.credential.version)
         guard renewed.version != resolved.credential.version, runtime.refresher.policy.isUsable(renewed, now: runtime.clock.now) else {
             return Self.relay(first, method: request.method)
         }
         resolved = try await reopened(resolved, with: renewed)
-        return try await send(request, resolved: resolved, rest: rest, body: buffered.map { .bytes($0) }, limit: limit)
+        let retried = try await sendUpstream(request, outbound: try outboundRequest(resolved, rest: rest, request: request), provider: providerID,
+                                             body: buffered.map { .bytes($0) }, limit: limit)
+        return Self.relay(retried, method: request.method)
+    }
+
+    private func outboundRequest(_ resolved: ResolvedCredential, rest: String, request: Request) throws -> OutboundRequest {
+        try RequestInjector.build(provider: resolved.provider, values: resolved.values, rawPath: rest, rawQuery: request.uri.query)
     }
 
     private func reopened(_ resolved: ResolvedCredential, with credential: Credential) async throws -> ResolvedCredential {
@@ -82,12 +91,7 @@ struct ProxyMiddleware: RouterMiddleware {
         return copy
     }
 
-    private func send(_ request: Request, resolved: ResolvedCredential, rest: String, body: HTTPClientRequest.Body?, limit: Int) async throws -> Response {
-        Self.relay(try await sendUpstream(request, resolved: resolved, rest: rest, body: body, limit: limit), method: request.method)
-    }
-
-    private func sendUpstream(_ request: Request, resolved: ResolvedCredential, rest: String, body: HTTPClientRequest.Body?, limit: Int) async throws -> HTTPClientResponse {
-        let outbound = try RequestInjector.build(provider: resolved.provider, values: resolved.values, rawPath: rest, rawQuery: request.uri.query)
+    private func sendUpstream(_ request: Request, outbound: OutboundRequest, provider: String, body: HTTPClientRequest.Body?, limit: Int) async throws -> HTTPClientResponse {
         var upstreamRequest = HTTPClientRequest(url: outbound.url)
         upstreamRequest.method = HTTPMethod(rawValue: request.method.rawValue)
         upstreamRequest.headers = forwardedHeaders(request.headers, injected: outbound.injectedHeaders)
@@ -95,11 +99,17 @@ struct ProxyMiddleware: RouterMiddleware {
         let started = ContinuousClock.now
         do {
             let response = try await runtime.upstream.execute(upstreamRequest)
-            metrics.recordUpstream(provider: resolved.provider.id, since: started)
+            metrics.recordUpstream(provider: provider, since: started)
             return response
         } catch {
-            throw Self.classify(error, provider: resolved.provider.id, limit: limit)
+            throw Self.classify(error, provider: provider, limit: limit)
         }
+    }
+
+    /// `[a-z0-9][a-z0-9-]*`, checked without building a regex per request.
+    static func isProviderID(_ id: String) -> Bool {
+        guard let first = id.utf8.first, first != UInt8(ascii: "-") else { return false }
+        return id.utf8.allSatisfy { (UInt8(ascii: "a")...UInt8(ascii: "z")).contains($0) || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains($0) || $0 == UInt8(ascii: "-") }
     }
 
     /// The agent's headers minus hop-by-hop ones, its own credentials and anything the injection sets.
