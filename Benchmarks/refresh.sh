@@ -13,6 +13,7 @@ CONCURRENCY=${CONCURRENCY:-32}
 SCRATCH=${SCRATCH:-$ROOT/.build}
 
 command -v /usr/bin/time >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq time >/dev/null; }
+python3 -c 'import uvloop' 2>/dev/null || python3 -m pip install -q uvloop 2>/dev/null || true
 if [ -z "${LATCHKEY_BIN:-}" ]; then
   (cd "$ROOT" && swift build -c release --product latchkey --scratch-path "$SCRATCH")
   LATCHKEY_BIN="$SCRATCH/release/latchkey"
@@ -63,7 +64,7 @@ PY
 # The pass runs while the server is up, as it would from cron.
 echo "Refreshing..."
 START=$(date +%s.%N)
-/usr/bin/time -v "$LATCHKEY_BIN" refresh --within 10m --concurrency "$CONCURRENCY" --json --providers "$WORK/providers" > "$WORK/report.json" 2> "$WORK/time.txt" || true
+${PROFILE_CMD:-} /usr/bin/time -v "$LATCHKEY_BIN" refresh --within 10m --concurrency "$CONCURRENCY" --json --providers "$WORK/providers" > "$WORK/report.json" 2> "$WORK/time.txt" || true
 END=$(date +%s.%N)
 STATS=$(curl -s "http://127.0.0.1:$TOKEN_PORT/stats")
 python3 - "$START" "$END" "$COUNT" "$LATENCY_MS" "$CONCURRENCY" "$WORK/report.json" "$WORK/time.txt" "$STATS" <<'PY'
@@ -74,7 +75,7 @@ rss_kb = int(re.search(r"Maximum resident set size \(kbytes\): (\d+)", open(sys.
 stats = json.loads(sys.argv[8])
 wall = end - start
 ideal = count * latency / 1000 / conc
-ratio = wall / ideal
+ratio = wall / ideal if ideal else float("inf")
 lines = [
     f"Refresh pass, {count} due credentials, token endpoint latency {latency:g} ms, concurrency {conc} "
     f"({datetime.date.today()}, {os.cpu_count()} cores, release build)",
@@ -88,5 +89,4 @@ lines = [
     f"{'PASS' if stats['requests'] == count and stats['max_per_token'] == 1 else 'MISS'}; peak RSS < 100 MB {'PASS' if rss_kb < 100*1024 else 'MISS'}",
 ]
 print("\n".join(lines))
-os.makedirs(os.path.join(os.path.dirname(os.path.abspath(sys.argv[0] if sys.argv[0] != '-' else '.')), ), exist_ok=True)
 PY

@@ -34,8 +34,7 @@ async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter, lat
                 total += 1
                 counts[form.get("refresh_token", [""])[0]] += 1
                 await asyncio.sleep(latency)
-                payload = json.dumps({"access_token": "at-" + secrets.token_hex(12), "refresh_token": "rt-" + secrets.token_hex(12),
-                                      "expires_in": 3600, "token_type": "Bearer"}).encode()
+                payload = b'{"access_token":"at-%d","refresh_token":"rt-%s","expires_in":3600,"token_type":"Bearer"}' % (total, secrets.token_hex(8).encode())
             writer.write(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n" % len(payload) + payload)
             await writer.drain()
             if headers.get("connection", "").lower() == "close":
@@ -58,4 +57,9 @@ async def main() -> None:
 
 
 if __name__ == "__main__":
+    try:
+        import uvloop  # a faster event loop, so the endpoint's own overhead does not blur the measurement
+        uvloop.install()
+    except ImportError:
+        pass
     asyncio.run(main())

@@ -26,10 +26,10 @@ extension SQLiteStore {
 
     public func acquireRefreshLease(credentialID: String, owner: String, until: Date, now: Date) async throws -> Credential? {
         try await write("lease") { db in
-            try db.execute(sql: """
+            try db.cachedStatement(sql: """
                 UPDATE credentials SET lease_owner = ?, lease_expires_at = ?
                 WHERE id = ? AND (lease_owner IS NULL OR lease_owner = ? OR lease_expires_at < ?)
-                """, arguments: [owner, until.seconds, credentialID, owner, now.seconds])
+                """).execute(arguments: [owner, until.seconds, credentialID, owner, now.seconds])
             guard db.changesCount == 1 else { return nil }
             return try Self.fetchCredential(db, id: credentialID)
         }
@@ -37,27 +37,30 @@ extension SQLiteStore {
 
     public func releaseRefreshLease(credentialID: String, owner: String) async throws {
         try await write("lease") { db in
-            try db.execute(sql: "UPDATE credentials SET lease_owner = NULL, lease_expires_at = NULL WHERE id = ? AND lease_owner = ?", arguments: [credentialID, owner])
+            try db.cachedStatement(sql: "UPDATE credentials SET lease_owner = NULL, lease_expires_at = NULL WHERE id = ? AND lease_owner = ?")
+                .execute(arguments: [credentialID, owner])
         }
     }
 
-    public func finishRefresh(_ update: TokenUpdate, owner: String) async throws -> Bool {
+    public func finishRefresh(_ update: TokenUpdate, owner: String) async throws -> Credential? {
         try await write("refresh") { db in
-            guard let current = try Self.fetchCredential(db, id: update.credentialID),
-                  try String.fetchOne(db, sql: "SELECT lease_owner FROM credentials WHERE id = ?", arguments: [update.credentialID]) == owner
-            else { return false }
-            try Self.applyTokens(update, publicFields: current.publicFields.merging(update.tokenFields) { $1 }, scopes: update.scopes ?? current.scopes, db)
-            return true
+            guard let row = try Row.fetchOne(db.cachedStatement(sql: "SELECT lease_owner, public_fields, scopes FROM credentials WHERE id = ?"), arguments: [update.credentialID]),
+                  (row["lease_owner"] as String?) == owner
+            else { return nil }
+            let publicFields: [String: String] = try Self.decode(row["public_fields"])
+            let scopes: [String] = try Self.decode(row["scopes"])
+            try Self.applyTokens(update, publicFields: publicFields.merging(update.tokenFields) { $1 }, scopes: update.scopes ?? scopes, db)
+            return try Self.fetchCredential(db, id: update.credentialID)
         }
     }
 
     public func failRefresh(credentialID: String, owner: String, status: CredentialStatus, reason: String, failures: Int, nextAttempt: Date?) async throws -> Bool {
         try await write("refresh") { db in
-            try db.execute(sql: """
+            try db.cachedStatement(sql: """
                 UPDATE credentials SET status = ?, status_reason = ?, refresh_failures = ?, next_refresh_at = ?,
                     version = version + 1, updated_at = ?, lease_owner = NULL, lease_expires_at = NULL
                 WHERE id = ? AND lease_owner = ?
-                """, arguments: [status.rawValue, reason, failures, nextAttempt?.seconds, Date().seconds, credentialID, owner])
+                """).execute(arguments: [status.rawValue, reason, failures, nextAttempt?.seconds, Date().seconds, credentialID, owner])
             return db.changesCount == 1
         }
     }
@@ -72,19 +75,19 @@ extension SQLiteStore {
 
     /// One transaction: the access token, the refresh token (when rotated) and the expiry change together.
     static func applyTokens(_ update: TokenUpdate, publicFields: [String: String], scopes: [String], _ db: Database) throws {
-        try db.execute(sql: """
+        try db.cachedStatement(sql: """
             UPDATE credentials SET status = 'active', status_reason = NULL, public_fields = ?, expires_at = ?, scopes = ?,
                 token_issued_at = ?, refresh_failures = 0, next_refresh_at = NULL, version = version + 1, updated_at = ?,
                 lease_owner = NULL, lease_expires_at = NULL
             WHERE id = ?
-            """, arguments: [json(publicFields), update.expiresAt?.seconds, json(scopes), update.issuedAt.seconds, Date().seconds, update.credentialID])
+            """).execute(arguments: [json(publicFields), update.expiresAt?.seconds, json(scopes), update.issuedAt.seconds, Date().seconds, update.credentialID])
         var secrets = [("access_token", update.accessToken)]
         if let refresh = update.refreshToken { secrets.append(("refresh_token", refresh)) }
         for (field, value) in secrets {
-            try db.execute(sql: """
+            try db.cachedStatement(sql: """
                 INSERT INTO sealed_values (record_id, field, key_version, value) VALUES (?, ?, ?, ?)
                 ON CONFLICT (record_id, field) DO UPDATE SET key_version = excluded.key_version, value = excluded.value
-                """, arguments: [update.credentialID, field, value.keyVersion ?? 0, value.bytes])
+                """).execute(arguments: [update.credentialID, field, value.keyVersion ?? 0, value.bytes])
         }
     }
 }

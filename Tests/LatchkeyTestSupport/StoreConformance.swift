@@ -275,10 +275,11 @@ public enum StoreConformance {
         let alice = try await user(store, "alice@example.com")
         let credential = try await oauthCredential(store, owner: alice)
         _ = try await store.acquireRefreshLease(credentialID: credential.id, owner: "A", until: t0.addingTimeInterval(60), now: t0)
-        #expect(try await !store.finishRefresh(update(credential.id, access: 9, refresh: 9), owner: "B"), "B holds no lease")
+        #expect(try await store.finishRefresh(update(credential.id, access: 9, refresh: 9), owner: "B") == nil, "B holds no lease")
         #expect(try await store.credential(id: credential.id)?.secrets["access_token"] == sealed(1, 1))
-        #expect(try await store.finishRefresh(update(credential.id, access: 5, refresh: nil), owner: "A"))
+        let returned = try await store.finishRefresh(update(credential.id, access: 5, refresh: nil), owner: "A")
         let stored = try #require(try await store.credential(id: credential.id))
+        #expect(returned == stored, "the write returns the credential as written")
         #expect(stored.secrets["access_token"] == sealed(1, 5))
         #expect(stored.secrets["refresh_token"] == sealed(1, 2), "a response without a refresh token keeps the old one")
         #expect(stored.version == credential.version + 1)
@@ -286,9 +287,9 @@ public enum StoreConformance {
         #expect(stored.tokenIssuedAt == t0.addingTimeInterval(10))
         #expect(stored.publicFields["instance_url"] == "https://x")
         #expect(stored.scopes == ["repo"])
-        #expect(try await !store.finishRefresh(update(credential.id, access: 6, refresh: 6), owner: "A"), "the lease was released by the write")
+        #expect(try await store.finishRefresh(update(credential.id, access: 6, refresh: 6), owner: "A") == nil, "the lease was released by the write")
         _ = try await store.acquireRefreshLease(credentialID: credential.id, owner: "A", until: t0.addingTimeInterval(60), now: t0)
-        #expect(try await store.finishRefresh(update(credential.id, access: 7, refresh: 8), owner: "A"))
+        #expect(try await store.finishRefresh(update(credential.id, access: 7, refresh: 8), owner: "A") != nil)
         #expect(try await store.credential(id: credential.id)?.secrets["refresh_token"] == sealed(1, 8), "a rotated refresh token is stored with its access token")
     }
 
@@ -316,7 +317,7 @@ public enum StoreConformance {
         #expect(stored.status == .active)
         #expect(stored.refreshFailures == 0)
         #expect(stored.publicFields == ["shop": "acme", "instance_url": "https://x"])
-        #expect(try await !store.finishRefresh(update(credential.id, access: 9, refresh: 9), owner: "A"), "the stale refresher must not overwrite the new consent")
+        #expect(try await store.finishRefresh(update(credential.id, access: 9, refresh: 9), owner: "A") == nil, "the stale refresher must not overwrite the new consent")
         #expect(try await store.credential(id: credential.id)?.secrets["access_token"] == sealed(1, 4))
     }
 

@@ -22,7 +22,7 @@ public struct OAuthFlowService: Sendable {
         self.sealer = sealer
         self.requester = requester
         self.refresher = refresher
-        self.clients = OAuthClientSource(store: store, sealer: sealer)
+        self.clients = OAuthClientSource(store: store, sealer: sealer, clock: clock)
         self.clock = clock
         self.audit = AuditLog(store: store, clock: clock)
         redirectURI = (publicURL.hasSuffix("/") ? String(publicURL.dropLast()) : publicURL) + "/oauth/callback"

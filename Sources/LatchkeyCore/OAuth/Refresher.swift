@@ -32,7 +32,7 @@ public final class Refresher: Sendable {
         self.catalog = catalog
         self.sealer = sealer
         self.requester = requester
-        self.clients = OAuthClientSource(store: store, sealer: sealer)
+        self.clients = OAuthClientSource(store: store, sealer: sealer, clock: clock)
         self.clock = clock
         self.audit = AuditLog(store: store, clock: clock)
         self.observer = observer
@@ -98,16 +98,22 @@ public final class Refresher: Sendable {
         var waited = false
         while true {
             let now = clock.now
-            guard let current = try await store.credential(id: credentialID) else { throw RefreshError.needsReauth }
-            if let done = try settled(current, settings: settings, forcedPast: forcedPast, within: within, now: now, waited: waited) { return done }
+            // The lease comes first: taking it returns the row as of that moment, so no read is needed before it.
             if let leased = try await store.acquireRefreshLease(credentialID: credentialID, owner: owner, until: now.addingTimeInterval(Self.leaseDuration), now: now) {
-                if let done = try settled(leased, settings: settings, forcedPast: forcedPast, within: within, now: now, waited: waited) {
+                do {
+                    if let done = try settled(leased, settings: settings, forcedPast: forcedPast, within: within, now: now, waited: waited) {
+                        try await store.releaseRefreshLease(credentialID: credentialID, owner: owner)
+                        return done
+                    }
+                } catch {
                     try await store.releaseRefreshLease(credentialID: credentialID, owner: owner)
-                    return done
+                    throw error
                 }
                 return try await refreshUnderLease(leased, provider: provider, settings: settings)
             }
             // Another process holds the lease: wait for its result rather than spend the refresh token twice.
+            guard let current = try await store.credential(id: credentialID) else { throw RefreshError.needsReauth }
+            if let done = try settled(current, settings: settings, forcedPast: forcedPast, within: within, now: now, waited: true) { return done }
             waited = true
             if now >= deadline {
                 observer?.refreshed(provider: provider.id, outcome: .skipped)
@@ -149,14 +155,13 @@ public final class Refresher: Sendable {
                 tokens = try await requester.refresh(refreshToken: refreshToken, provider: provider, client: client, fields: credential.publicFields)
             }
             let update = try await tokenUpdate(for: credential.id, tokens: tokens, settings: settings, issuedAt: now)
-            guard try await store.finishRefresh(update, owner: owner) else {
+            guard let fresh = try await store.finishRefresh(update, owner: owner) else {
                 // The lease was lost (taken over after expiry, or a reconnect broke it): the newer state wins.
                 logger.warning("Refresh result discarded: lease lost", metadata: ["credential": "\(credential.id)"])
                 guard let latest = try await store.credential(id: credential.id) else { throw RefreshError.needsReauth }
                 return (latest, .joined)
             }
             observer?.refreshed(provider: provider.id, outcome: .refreshed)
-            guard let fresh = try await store.credential(id: credential.id) else { throw RefreshError.needsReauth }
             return (fresh, .refreshed)
         } catch let error as TokenEndpointError {
             return try await recordFailure(error, credential: credential, provider: provider, now: now)

@@ -13,7 +13,7 @@ public struct RevocationService: Sendable {
         self.catalog = catalog
         self.sealer = sealer
         self.requester = requester
-        self.clients = OAuthClientSource(store: store, sealer: sealer)
+        self.clients = OAuthClientSource(store: store, sealer: sealer, clock: clock)
         self.audit = AuditLog(store: store, clock: clock)
     }
 

@@ -15,8 +15,8 @@ public protocol RefreshStore: Sendable {
     /// Gives the lease back without changing anything else.
     func releaseRefreshLease(credentialID: String, owner: String) async throws
     /// Writes new tokens, resets failures and status to active, bumps the version and releases the lease, all only
-    /// if `owner` still holds the lease. False (nothing written) otherwise.
-    func finishRefresh(_ update: TokenUpdate, owner: String) async throws -> Bool
+    /// if `owner` still holds the lease. Returns the updated credential, or nil (nothing written) otherwise.
+    func finishRefresh(_ update: TokenUpdate, owner: String) async throws -> Credential?
     /// Records a failed attempt (status, reason, failure count, back-off) and releases the lease, only if `owner`
     /// still holds it.
     func failRefresh(credentialID: String, owner: String, status: CredentialStatus, reason: String, failures: Int, nextAttempt: Date?) async throws -> Bool
