@@ -64,6 +64,17 @@ enum SQLiteMigrations {
                 CREATE INDEX oauth_states_expiry ON oauth_states(expires_at);
                 """)
         }
+        migrator.registerMigration("v3-dashboard") { db in
+            try db.execute(sql: """
+                CREATE TABLE sessions (
+                    id TEXT PRIMARY KEY, user_id TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+                    csrf TEXT NOT NULL, created_at REAL NOT NULL, expires_at REAL NOT NULL);
+                CREATE INDEX sessions_expiry ON sessions(expires_at);
+                CREATE TABLE login_failures (key TEXT NOT NULL, at REAL NOT NULL);
+                CREATE INDEX login_failures_key ON login_failures(key, at);
+                CREATE TABLE setup_tokens (id TEXT PRIMARY KEY, expires_at REAL NOT NULL);
+                """)
+        }
         return migrator
     }
 }

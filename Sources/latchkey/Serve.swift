@@ -16,10 +16,20 @@ struct Serve: AsyncParsableCommand {
         let configuration = try common.configuration(host: host, port: port, publicURL: publicURL)
         let runtime = try await openRuntime(configuration, createKey: true, logger: logger)
         logger.info("Opened the database", metadata: ["database": "\(configuration.database)", "providers": "\(runtime.catalog.providers.count)"])
-        if try await runtime.store.userCount() == 0 {
-            logger.notice("No users yet: create the first admin with `latchkey user add you@example.com --admin`, then an API token with `latchkey token create --user you@example.com`")
+        var web: WebAssets?
+        if let directory = WebAssets.locate() {
+            do { web = try await WebAssets.load(directory: directory) } catch {
+                throw Fail.configuration("the dashboard templates in \(directory) do not load: \(error)")
+            }
+        } else {
+            logger.warning("No dashboard templates found (run from the repository root or set LATCHKEY_WEB_DIR); serving the API only")
         }
-        let app = ApplicationBuilder.application(runtime: runtime, logger: logger)
+        if let link = try await runtime.setup.link() {
+            // The one moment the setup link exists: it lets whoever holds it create the first admin, once.
+            logger.notice("No users yet. Open this one-time link to create the first admin: \(link)")
+            logger.notice("(Or from a shell: `latchkey user add you@example.com --admin`.)")
+        }
+        let app = ApplicationBuilder.application(runtime: runtime, logger: logger, web: web)
         try await app.runService()
     }
 }

@@ -8,6 +8,9 @@ public struct RefreshPass: Sendable {
     let refresher: Refresher
     let clock: any WallClock
 
+    /// How long a pass waits for another process's refresh of the same credential before counting it as skipped.
+    public static let waitForOthers: TimeInterval = 5
+
     /// Creates a pass.
     public init(store: any Store, catalog: Catalog, refresher: Refresher, clock: any WallClock) {
         self.store = store
@@ -42,24 +45,34 @@ public struct RefreshPass: Sendable {
     /// Refreshes every credential due within `within` (nil: each provider's own window), `concurrency` at a time.
     public func run(within: TimeInterval?, concurrency: Int) async throws -> Report {
         let now = clock.now
+        var unknown: [String: Int] = [:]
         let due: [(String, Provider)] = try await store.refreshCandidates().compactMap { candidate in
-            guard let provider = catalog.provider(candidate.provider), let settings = provider.oauth,
-                  refresher.policy.isDue(candidate, settings: settings, now: now, within: within)
-            else { return nil }
+            guard let provider = catalog.provider(candidate.provider), let settings = provider.oauth else {
+                // A credential whose provider this process does not know cannot be refreshed here: say so, loudly.
+                unknown[candidate.provider, default: 0] += 1
+                return nil
+            }
+            guard refresher.policy.isDue(candidate, settings: settings, now: now, within: within) else { return nil }
             return (candidate.id, provider)
         }
         var report = Report()
         report.due = due.count
+        for (provider, count) in unknown.sorted(by: { $0.key < $1.key }) {
+            refresher.logger.error("Credentials of a provider missing from this catalog were not refreshed; give this command the same --providers as serve",
+                                   metadata: ["provider": "\(provider)", "credentials": "\(count)"])
+            report.due += count
+            report.failed += count
+        }
         try await withThrowingTaskGroup(of: RefreshOutcome.self) { group in
             var next = due.makeIterator()
             for _ in 0..<max(1, concurrency) {
                 guard let (id, provider) = next.next() else { break }
-                group.addTask { try await refresher.refreshIfDue(credentialID: id, provider: provider, within: within) }
+                group.addTask { try await refresher.refreshIfDue(credentialID: id, provider: provider, within: within, maxWait: Self.waitForOthers) }
             }
             while let outcome = try await group.next() {
                 report.add(outcome)
                 if let (id, provider) = next.next() {
-                    group.addTask { try await refresher.refreshIfDue(credentialID: id, provider: provider, within: within) }
+                    group.addTask { try await refresher.refreshIfDue(credentialID: id, provider: provider, within: within, maxWait: Self.waitForOthers) }
                 }
             }
         }

@@ -22,8 +22,8 @@ public final class Refresher: Sendable {
     /// How long a lease lasts. Token requests time out well within it, so a holder's request is over before anyone
     /// else may take the lease and spend the same refresh token.
     public static let leaseDuration: TimeInterval = 60
-    /// How long a caller waits for another process's refresh before answering from what it has.
-    public static let waitLimit: TimeInterval = 30
+    /// How long an agent's call waits for another process's refresh before answering from what it has.
+    public static let waitLimit: TimeInterval = 10
 
     /// Creates a refresher.
     public init(store: any Store, catalog: Catalog, sealer: Sealer, requester: TokenRequester, clock: any WallClock,
@@ -52,7 +52,7 @@ public final class Refresher: Sendable {
         }
         do {
             return try await flights.run(credential.id) {
-                try await self.refresh(credentialID: credential.id, provider: provider, forcedPast: after401Version, within: nil).0
+                try await self.refresh(credentialID: credential.id, provider: provider, forcedPast: after401Version, within: nil, maxWait: Self.waitLimit).0
             }
         } catch RefreshError.needsReauth {
             throw LatchkeyError.credentialNeedsReauth(provider: provider.id, setupURL: links.reconnect(credentialID: credential.id))
@@ -67,17 +67,17 @@ public final class Refresher: Sendable {
         guard let credential = try await store.credential(id: credentialID), let provider = catalog.provider(credential.provider), provider.oauth != nil else {
             return .skipped
         }
-        return try await refreshOutcome(credentialID: credentialID, provider: provider, forcedPast: credential.version, within: nil)
+        return try await refreshOutcome(credentialID: credentialID, provider: provider, forcedPast: credential.version, within: nil, maxWait: Self.waitLimit)
     }
 
     /// One attempt for a refresh pass: refreshes if due by `within` (or the provider's window).
-    public func refreshIfDue(credentialID: String, provider: Provider, within: TimeInterval?) async throws -> RefreshOutcome {
-        try await refreshOutcome(credentialID: credentialID, provider: provider, forcedPast: nil, within: within)
+    public func refreshIfDue(credentialID: String, provider: Provider, within: TimeInterval?, maxWait: TimeInterval = Refresher.waitLimit) async throws -> RefreshOutcome {
+        try await refreshOutcome(credentialID: credentialID, provider: provider, forcedPast: nil, within: within, maxWait: maxWait)
     }
 
-    private func refreshOutcome(credentialID: String, provider: Provider, forcedPast: Int?, within: TimeInterval?) async throws -> RefreshOutcome {
+    private func refreshOutcome(credentialID: String, provider: Provider, forcedPast: Int?, within: TimeInterval?, maxWait: TimeInterval) async throws -> RefreshOutcome {
         do {
-            let (_, outcome) = try await refresh(credentialID: credentialID, provider: provider, forcedPast: forcedPast, within: within)
+            let (_, outcome) = try await refresh(credentialID: credentialID, provider: provider, forcedPast: forcedPast, within: within, maxWait: maxWait)
             return outcome
         } catch RefreshError.needsReauth {
             return .needsReauth
@@ -92,9 +92,9 @@ public final class Refresher: Sendable {
     }
 
     /// Waits for the lease, then refreshes under it. Returns the credential to use and what happened.
-    private func refresh(credentialID: String, provider: Provider, forcedPast: Int?, within: TimeInterval?) async throws -> (Credential, RefreshOutcome) {
+    private func refresh(credentialID: String, provider: Provider, forcedPast: Int?, within: TimeInterval?, maxWait: TimeInterval) async throws -> (Credential, RefreshOutcome) {
         guard let settings = provider.oauth else { throw RefreshError.unavailable(.skipped) }
-        let deadline = clock.now.addingTimeInterval(Self.waitLimit)
+        let deadline = clock.now.addingTimeInterval(maxWait)
         var waited = false
         while true {
             let now = clock.now

@@ -4,8 +4,10 @@ import LatchkeyCore
 /// The request context: who is calling, once authenticated.
 public struct AppRequestContext: RequestContext {
     public var coreContext: CoreRequestContextStorage
-    /// The signed-in user (management API).
+    /// The signed-in user (management API or dashboard).
     public var user: User?
+    /// The browser session, when the user came with a session cookie.
+    public var session: Session?
 
     public init(source: Source) {
         coreContext = .init(source: source)

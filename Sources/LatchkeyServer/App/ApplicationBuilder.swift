@@ -7,7 +7,7 @@ import ServiceLifecycle
 /// Builds the HTTP application. The executable and the tests call the same function.
 public enum ApplicationBuilder {
     /// The router with every route and middleware, over `runtime`.
-    public static func router(runtime: LatchkeyRuntime) -> Router<AppRequestContext> {
+    public static func router(runtime: LatchkeyRuntime, web: WebAssets? = nil) -> Router<AppRequestContext> {
         _ = PrometheusSetup.registry
         let router = Router(context: AppRequestContext.self)
         router.add(middleware: ErrorMiddleware())
@@ -17,17 +17,21 @@ public enum ApplicationBuilder {
         router.add(middleware: MetricsMiddleware())
         OperationsController(store: runtime.store, catalog: runtime.catalog).register(on: router)
         AgentController(agents: runtime.agents).register(on: router)
-        let api = router.group("api/v1").add(middleware: UserAuthMiddleware(users: runtime.users))
+        let api = router.group("api/v1").add(middleware: UserAuthMiddleware(users: runtime.users, sessions: runtime.sessions))
         ProvidersController(catalog: runtime.catalog).register(on: api)
         CredentialsController(runtime: runtime).register(on: api)
         GroupsController(runtime: runtime).register(on: api)
         AccountController(runtime: runtime).register(on: api)
-        OAuthController(runtime: runtime).register(api: api, router: router)
+        let renderer = web.map { PageRenderer(assets: $0, secureCookies: runtime.configuration.publicURL.hasPrefix("https://")) }
+        OAuthController(runtime: runtime, renderer: renderer).register(api: api, router: router)
+        if let web, let renderer {
+            Dashboard(runtime: runtime, assets: web, renderer: renderer).register(on: router)
+        }
         return router
     }
 
     /// The application listening on the configured address, with its background services.
-    public static func application(runtime: LatchkeyRuntime, logger: Logger,
+    public static func application(runtime: LatchkeyRuntime, logger: Logger, web: WebAssets? = nil,
                                    onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }) -> some ApplicationProtocol {
         let configuration = runtime.configuration
         var services: [any Service] = [RuntimeLifecycle(runtime: runtime)]
@@ -35,7 +39,7 @@ public enum ApplicationBuilder {
             services.append(BackgroundRefresher(pass: runtime.refreshPass, interval: configuration.refreshInterval, concurrency: configuration.refreshConcurrency, logger: logger))
         }
         return Application(
-            router: router(runtime: runtime),
+            router: router(runtime: runtime, web: web),
             configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "Latchkey"),
             services: services,
             onServerRunning: { channel in

@@ -25,6 +25,8 @@ public struct LatchkeyRuntime: Sendable {
     public let refreshPass: RefreshPass
     public let oauthFlow: OAuthFlowService
     public let revocation: RevocationService
+    public let sessions: SessionService
+    public let setup: SetupService
 
     /// Opens the deployment: validates the catalog, opens and migrates the store, loads the master key.
     /// `createKey` lets `serve` create the default key file on first run.
@@ -63,6 +65,8 @@ public struct LatchkeyRuntime: Sendable {
         refreshPass = RefreshPass(store: store, catalog: catalog, refresher: refresher, clock: clock)
         oauthFlow = OAuthFlowService(store: store, catalog: catalog, sealer: sealer, requester: requester, refresher: refresher, clock: clock, publicURL: configuration.publicURL)
         revocation = RevocationService(credentials: credentials, store: store, catalog: catalog, sealer: sealer, requester: requester, clock: clock)
+        sessions = SessionService(store: store, hasher: hasher, clock: clock)
+        setup = SetupService(store: store, users: users, clock: clock, links: links)
     }
 
     /// Closes outbound connections; commands call it before they exit (`serve` does on graceful shutdown).

@@ -17,6 +17,14 @@ struct OAuthController {
         let outcome: String, credential: CredentialDTO
     }
 
+    let renderer: PageRenderer?
+
+    /// The callback page: the dashboard's look when templates are loaded, a minimal page otherwise.
+    func callbackPage(_ status: HTTPResponse.Status, _ heading: String, _ message: String, _ success: Bool, _ context: AppRequestContext) -> Response {
+        if let renderer { return renderer.message(heading: heading, message: message, success: success, status: status, context: context) }
+        return CallbackPage.response(status, title: heading, message: message, success: success)
+    }
+
     func register(api: RouterGroup<AppRequestContext>, router: Router<AppRequestContext>) {
         let runtime = runtime
         api.post("oauth/:provider/authorize") { request, context in
@@ -41,16 +49,22 @@ struct OAuthController {
             let view = try await runtime.credentials.get(owner: user, id: credential.id)
             return JSONOutput.response(RefreshDTO(outcome: outcome.rawValue, credential: CredentialDTO(view)))
         }
-        router.get("oauth/callback") { request, _ in
+        router.get("oauth/callback") { request, context in
             let query = request.uri.queryParameters
+            let binding = (request.cookies[BrowserCookies.oauthBinding]?.value).map { OAuthPages.digest($0) }
             do {
                 let result = try await runtime.oauthFlow.complete(
-                    state: query["state"].map(String.init), code: query["code"].map(String.init), error: query["error"].map(String.init)
+                    state: query["state"].map(String.init), code: query["code"].map(String.init), error: query["error"].map(String.init), browserBinding: binding
                 )
+                // A signed-in browser lands on the dashboard with a success message; API-started flows get a page.
+                if try await runtime.sessions.authenticate(cookie: request.cookies[BrowserCookies.session]?.value) != nil {
+                    return PageRenderer.redirect("/credentials?notice=\(result.reconnected ? "reconnected" : "connected")")
+                }
                 let verb = result.reconnected ? "reconnected" : "connected"
-                return CallbackPage.response(.ok, title: "Connected", message: "Your \(result.credential.provider) account is \(verb) as “\(result.credential.name)”. Agents bound to it can use it now; you can close this tab.", success: true)
+                return callbackPage(.ok, "Connected", "Your \(result.credential.provider) account is \(verb) as “\(result.credential.name)”. Agents bound to it can use it now; you can close this tab.", true, context)
             } catch let error as OAuthFlowError {
-                return CallbackPage.failure(error)
+                let (status, heading, message) = CallbackPage.failure(error)
+                return callbackPage(status, heading, message, false, context)
             }
         }
         api.allowOnly("oauth/:provider/authorize", [.post])

@@ -4,20 +4,20 @@ import LatchkeyCore
 
 /// The page a browser lands on after consent: a clear message, never a secret, never a raw provider string unescaped.
 enum CallbackPage {
-    static func failure(_ error: OAuthFlowError) -> Response {
+    static func failure(_ error: OAuthFlowError) -> (HTTPResponse.Status, String, String) {
         switch error {
         case .missingState:
-            response(.badRequest, title: "This link is incomplete", message: "The sign-in response carried no state. Start connecting again from Latchkey.")
+            (.badRequest, "This link is incomplete", "The sign-in response carried no state. Start connecting again from Latchkey.")
         case .unknownState:
-            response(.badRequest, title: "This sign-in link has expired or was already used", message: "For your safety each connection link works once, for ten minutes. Nothing was saved. Start connecting again from Latchkey.")
+            (.badRequest, "This sign-in link has expired or was already used", "For your safety each connection link works once, for ten minutes. Nothing was saved. Start connecting again from Latchkey.")
         case .wrongBrowser:
-            response(.forbidden, title: "This sign-in was started elsewhere", message: "The connection was started in another browser session. Nothing was saved. Start again from this browser.")
+            (.forbidden, "This sign-in was started elsewhere", "The connection was started in another browser session. Nothing was saved. Start again from this browser.")
         case .denied(let reason):
-            response(.ok, title: "Access was not granted", message: "The provider reported “\(reason)”. Nothing was saved. You can try again whenever you like.")
+            (.ok, "Access was not granted", "The provider reported “\(reason)”. Nothing was saved. You can try again whenever you like.")
         case .noOAuthApp(let provider):
-            response(.badRequest, title: "\(provider) is not set up", message: "No OAuth app is configured for \(provider). Ask an admin to add it in Settings. Nothing was saved.")
+            (.badRequest, "\(provider) is not set up", "No OAuth app is configured for \(provider). Ask an admin to add it in Settings. Nothing was saved.")
         case .exchangeFailed(let reason):
-            response(.badGateway, title: "The provider refused the connection", message: "Exchanging the authorization code failed (\(reason)). Nothing was saved. Try connecting again.")
+            (.badGateway, "The provider refused the connection", "Exchanging the authorization code failed (\(reason)). Nothing was saved. Try connecting again.")
         }
     }
 

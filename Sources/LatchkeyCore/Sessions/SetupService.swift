@@ -1,0 +1,39 @@
+import Foundation
+
+/// First run: while no user exists, a one-time link lets the person who started the server create the first admin.
+public struct SetupService: Sendable {
+    let store: any Store
+    let users: UserService
+    let clock: any WallClock
+    let links: SetupLinks
+    /// How long a setup link stays valid.
+    public static let lifetime: TimeInterval = 24 * 3600
+
+    /// Creates the service.
+    public init(store: any Store, users: UserService, clock: any WallClock, links: SetupLinks) {
+        self.store = store
+        self.users = users
+        self.clock = clock
+        self.links = links
+    }
+
+    /// A fresh one-time setup link, or nil when users already exist.
+    public func link() async throws -> String? {
+        guard try await store.userCount() == 0 else { return nil }
+        let token = PKCE.randomToken()
+        try await store.createSetupToken(id: PKCE.stateID(token), expiresAt: clock.now.addingTimeInterval(Self.lifetime))
+        return "\(links.publicURL)/setup?token=\(token)"
+    }
+
+    /// Whether `token` could still create the first admin (no user yet; the token is checked when used).
+    public func isOpen() async throws -> Bool { try await store.userCount() == 0 }
+
+    /// Creates the first admin with the token; the token works once and only while no user exists.
+    public func complete(token: String, email: String, password: String) async throws -> User {
+        guard try await store.userCount() == 0 else { throw LatchkeyError.forbidden("Latchkey is already set up; sign in instead") }
+        guard !token.isEmpty, try await store.consumeSetupToken(id: PKCE.stateID(token), now: clock.now) else {
+            throw LatchkeyError.forbidden("this setup link is invalid, used or expired; restart `latchkey serve` for a new one")
+        }
+        return try await users.add(email: email, password: password, role: .admin)
+    }
+}

@@ -1,0 +1,24 @@
+import Hummingbird
+import LatchkeyCore
+
+/// Every dashboard route: static files, sign-in and setup, and the signed-in pages.
+struct Dashboard {
+    let runtime: LatchkeyRuntime
+    let assets: WebAssets
+    let renderer: PageRenderer
+
+    func register(on router: Router<AppRequestContext>) {
+        let assets = assets
+        router.get("static/:file") { _, context in
+            guard let (buffer, type) = assets.statics[try context.parameters.require("file")] else { throw LatchkeyError.notFound("file") }
+            return Response(status: .ok, headers: [.contentType: type, .cacheControl: "public, max-age=300"], body: .init(byteBuffer: buffer))
+        }
+        AuthPages(runtime: runtime, renderer: renderer).register(on: router)
+        let pages = router.group().add(middleware: DashboardAuthMiddleware(sessions: runtime.sessions))
+        CredentialPages(runtime: runtime, renderer: renderer).register(on: pages)
+        GroupPages(runtime: runtime, renderer: renderer).register(on: pages)
+        CatalogPages(runtime: runtime, renderer: renderer).register(on: pages)
+        SettingsPages(runtime: runtime, renderer: renderer).register(on: pages)
+        OAuthPages(runtime: runtime, renderer: renderer).register(on: pages)
+    }
+}

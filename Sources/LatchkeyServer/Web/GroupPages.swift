@@ -1,0 +1,124 @@
+import Foundation
+import Hummingbird
+import LatchkeyCore
+
+/// `/groups`: agent groups, their keys (shown once), bindings, and what their agents asked for in vain.
+struct GroupPages {
+    let runtime: LatchkeyRuntime
+    let renderer: PageRenderer
+
+    func register(on group: RouterGroup<AppRequestContext>) {
+        group.get("groups") { request, context in
+            try await list(request: request, context: context, error: nil)
+        }
+        group.post("groups") { request, context in
+            let user = try context.requireUser()
+            let form = try await context.form(request)
+            do {
+                let created = try await runtime.groups.create(owner: user, name: form["name"] ?? "")
+                return PageRenderer.redirect("/groups/\(created.id)?notice=group_created")
+            } catch let error as LatchkeyError {
+                return try await list(request: request, context: context, error: APIError.from(domain: error).message)
+            }
+        }
+
+        group.get("groups/:id") { request, context in
+            try await page(request: request, context: context, newKey: nil)
+        }
+        group.post("groups/:id/delete") { request, context in
+            let user = try context.requireUser()
+            _ = try await context.form(request)
+            try await runtime.groups.delete(owner: user, id: try context.parameters.require("id"))
+            return PageRenderer.redirect("/groups?notice=group_deleted")
+        }
+        group.post("groups/:id/keys") { request, context in
+            let user = try context.requireUser()
+            _ = try await context.form(request)
+            let created = try await runtime.groups.createKey(owner: user, groupID: try context.parameters.require("id"))
+            // The one time the key exists outside the agent: rendered directly, never put in a URL or a redirect.
+            return try await page(request: request, context: context, newKey: created.key)
+        }
+        group.post("groups/:id/keys/:keyId/delete") { request, context in
+            let user = try context.requireUser()
+            _ = try await context.form(request)
+            let id = try context.parameters.require("id")
+            try await runtime.groups.deleteKey(owner: user, groupID: id, keyID: try context.parameters.require("keyId"))
+            return PageRenderer.redirect("/groups/\(id)?notice=key_revoked")
+        }
+        group.post("groups/:id/bindings") { request, context in
+            let user = try context.requireUser()
+            let form = try await context.form(request)
+            let id = try context.parameters.require("id")
+            _ = try await runtime.groups.bind(owner: user, groupID: id, provider: form["provider"] ?? "", credentialID: form["credential_id"] ?? "")
+            return PageRenderer.redirect("/groups/\(id)?notice=bound")
+        }
+        group.post("groups/:id/bindings/:provider/delete") { request, context in
+            let user = try context.requireUser()
+            _ = try await context.form(request)
+            let id = try context.parameters.require("id")
+            try await runtime.groups.unbind(owner: user, groupID: id, provider: try context.parameters.require("provider"))
+            return PageRenderer.redirect("/groups/\(id)?notice=unbound")
+        }
+    }
+
+    func list(request: Request, context: AppRequestContext, error: String?) async throws -> Response {
+        let user = try context.requireUser()
+        let warnings = try await runtime.warnings.warnings(owner: user)
+        var rows: [[String: Any]] = []
+        for g in try await runtime.groups.list(owner: user) {
+            let view = try await runtime.groups.get(owner: user, id: g.id)
+            rows.append(["id": g.id, "name": g.name, "url": "/groups/\(g.id)", "created_at": PageRenderer.date(g.createdAt),
+                         "key_count": view.keys.count, "binding_count": view.bindings.count,
+                         "warning_count": warnings.filter { $0.groupID == g.id }.count])
+        }
+        return renderer.page("groups", ["groups": rows, "empty": rows.isEmpty], context: context, tab: .groups, title: "Agent groups",
+                             notice: Notices.text(for: request.uri.queryParameters["notice"]), error: error, status: error == nil ? .ok : .badRequest)
+    }
+
+    func page(request: Request, context: AppRequestContext, newKey: String?) async throws -> Response {
+        let user = try context.requireUser()
+        let view = try await runtime.groups.get(owner: user, id: try context.parameters.require("id"))
+        let id = view.group.id
+        let credentials = try await runtime.credentials.list(owner: user)
+        let byID = Dictionary(uniqueKeysWithValues: credentials.map { ($0.id, $0) })
+        let warnings = try await runtime.warnings.warnings(owner: user)
+        let highlighted = request.uri.queryParameters["bind"].map(String.init)
+        let bound = Set(view.bindings.map(\.provider))
+
+        let bindings: [[String: Any]] = view.bindings.map { binding in
+            let credential = byID[binding.credentialID]
+            let (label, cls) = CredentialPages.status(credential?.status ?? .revoked)
+            return ["provider": binding.provider, "provider_name": name(binding.provider), "credential_name": credential?.name ?? "",
+                    "status": credential?.status.rawValue ?? "missing", "status_label": label, "status_class": cls,
+                    "unbind_action": "/groups/\(id)/bindings/\(binding.provider)/delete"]
+        }
+        // Providers the user can bind: those with a credential, those agents asked for, and the ?bind= target.
+        var providers = Set(credentials.map(\.provider)).subtracting(bound)
+        for warning in warnings where warning.groupID == id { providers.insert(warning.provider) }
+        if let highlighted, runtime.catalog.provider(highlighted) != nil, !bound.contains(highlighted) { providers.insert(highlighted) }
+        let bindable: [[String: Any]] = providers.sorted().map { provider in
+            let options = credentials.filter { $0.provider == provider }.map { ["id": $0.id, "name": $0.name] }
+            return ["provider": provider, "provider_name": name(provider), "highlighted": provider == highlighted, "credentials": options,
+                    "has_credentials": !options.isEmpty, "new_credential_url": "/credentials/new?provider=\(provider)", "bind_action": "/groups/\(id)/bindings"]
+        }
+        var groupWarnings: [[String: Any]] = warnings.filter { $0.groupID == id }.map {
+            ["kind": $0.kind, "message": $0.message, "fix_url": "/groups/\(id)?bind=\($0.provider)#bind-target", "fix_label": "Bind a \(name($0.provider)) credential"]
+        }
+        for binding in view.bindings {
+            if let warning = warnings.first(where: { $0.credentialID == binding.credentialID }) {
+                groupWarnings.append(["kind": warning.kind, "message": warning.message, "fix_url": "/credentials/\(binding.credentialID)/reconnect", "fix_label": "Reconnect"])
+            }
+        }
+        var values: [String: Any] = [
+            "group": ["id": id, "name": view.group.name],
+            "keys": view.keys.map { ["id": $0.id, "prefix": "lka_" + $0.prefix + "…", "created_at": PageRenderer.date($0.createdAt), "revoke_action": "/groups/\(id)/keys/\($0.id)/delete"] },
+            "key_action": "/groups/\(id)/keys", "bindings": bindings, "bindable": bindable, "warnings": groupWarnings,
+            "delete_action": "/groups/\(id)/delete",
+        ]
+        if let newKey { values["new_key"] = newKey }
+        return renderer.page("group", values, context: context, tab: .groups, title: view.group.name,
+                             notice: newKey == nil ? Notices.text(for: request.uri.queryParameters["notice"]) : "Agent key created.")
+    }
+
+    func name(_ provider: String) -> String { runtime.catalog.provider(provider)?.name ?? provider }
+}

@@ -1,0 +1,20 @@
+/// Success messages after a redirect, by code (`?notice=created`): codes in the URL, text from here, so a link can
+/// never put arbitrary words on a Latchkey page.
+enum Notices {
+    static let text: [String: String] = [
+        "welcome": "Welcome! You are the first admin. Add a credential to get started.",
+        "created": "Credential saved. Its secret values are encrypted and will not be shown again.",
+        "updated": "Credential updated.",
+        "deleted": "Credential deleted.",
+        "connected": "Connected. The account's tokens are stored encrypted and will be kept fresh.",
+        "reconnected": "Reconnected. Agents bound to this credential can use it again.",
+        "group_created": "Agent group created.",
+        "group_deleted": "Agent group deleted.",
+        "key_revoked": "Agent key revoked.",
+        "bound": "Credential bound. The group's agents can call this provider now.",
+        "unbound": "Binding removed.",
+        "app_saved": "OAuth app saved.",
+    ]
+
+    static func text(for code: Substring?) -> String? { code.flatMap { text[String($0)] } }
+}
