@@ -10,7 +10,7 @@ as_root() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
 
 say "System packages"
 missing=()
-for pkg in libsqlite3-dev python3 python3-pip; do
+for pkg in libsqlite3-dev python3 python3-pip chromium chromium-driver; do
   dpkg -s "$pkg" >/dev/null 2>&1 || missing+=("$pkg")
 done
 if [ ${#missing[@]} -gt 0 ]; then
@@ -22,7 +22,7 @@ else
 fi
 
 say "Python packages for the end-to-end tests"
-if ! python3 -c 'import pytest, requests' 2>/dev/null; then
+if ! python3 -c 'import pytest, requests, selenium, django, oauth2_provider, waitress' 2>/dev/null; then
   python3 -m pip install -q -r e2e/requirements.txt || python3 -m pip install -q --break-system-packages -r e2e/requirements.txt
 else
   echo "all present"
@@ -37,5 +37,6 @@ swift test --skip-build
 say "Provider catalog"
 .build/debug/latchkey providers check
 
-say "End-to-end tests"
-LATCHKEY_BIN="$PWD/.build/debug/latchkey" python3 -m pytest -p no:cacheprovider -q e2e
+say "End-to-end tests (real binary, real OAuth server, headless Chromium)"
+mkdir -p test-artifacts/screenshots
+LATCHKEY_BIN="$PWD/.build/debug/latchkey" LATCHKEY_WEB_DIR="$PWD/web" python3 -m pytest -p no:cacheprovider -q e2e
