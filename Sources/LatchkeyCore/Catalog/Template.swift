@@ -38,16 +38,13 @@ public struct Template: Sendable, Equatable, CustomStringConvertible {
 
     /// Renders with `values`; throws naming the first variable that has no value.
     public func render(_ values: [String: String]) throws(TemplateError) -> String {
-        var out = ""
-        for piece in pieces {
-            switch piece {
-            case .literal(let text): out += text
-            case .variable(let name):
-                guard let value = values[name] else { throw TemplateError(reason: "no value for '\(name)'") }
-                out += value
-            }
+        do {
+            return try render(values) { _, value in value }
+        } catch let error as TemplateError {
+            throw error
+        } catch {
+            throw TemplateError(reason: "rendering failed")
         }
-        return out
     }
 
     /// Renders, passing each variable's value through `transform` first (e.g. to validate host parts).
