@@ -273,7 +273,7 @@ struct ProviderDecoder {
             let query = queryNode?.stringList ?? []
             for name in query where !properties.contains(name) { queryNode?.fail("'\(name)' is not a property of input_schema") }
             var schemaJSON = #"{"type":"object"}"#
-            if let data = try? JSONSerialization.data(withJSONObject: schema, options: [.sortedKeys]), let text = String(data: data, encoding: .utf8) {
+            if let text = JSONText.encode(schema) {
                 schemaJSON = text
             } else {
                 item.child("input_schema", of: map)?.fail("is not expressible as JSON")
@@ -285,7 +285,13 @@ struct ProviderDecoder {
 
     /// The `{name}` placeholders of a tool path.
     static func placeholders(in path: String) -> [String] {
-        path.matches(of: /\{([A-Za-z0-9_.-]+)\}/).map { String($0.output.1) }
+        var names: [String] = []
+        var rest = Substring(path)
+        while let open = rest.firstIndex(of: "{"), let close = rest[open...].firstIndex(of: "}") {
+            names.append(String(rest[rest.index(after: open)..<close]))
+            rest = rest[rest.index(after: close)...]
+        }
+        return names
     }
 
     private func checkVariables(of provider: Provider, proxyNode: YAMLNode, proxy: [String: Any]) {

@@ -22,8 +22,23 @@ struct PageRenderer: Sendable {
         if tab != .none { all["nav_\(tab.rawValue)"] = true }
         if let notice { all["notice"] = notice }
         if let error { all["error"] = error }
-        let html = assets.library.render(all, withTemplate: template) ?? "<!doctype html><title>Latchkey</title><p>The page template '\(template)' is missing.</p>"
+        let html = assets.library.render(Self.compacted(all), withTemplate: template) ?? "<!doctype html><title>Latchkey</title><p>The page template '\(template)' is missing.</p>"
         return Self.html(html, status: status)
+    }
+
+    /// The context without empty strings, at any depth: swift-mustache treats "" as true, so an absent optional
+    /// (an error, a help text) must be absent rather than empty.
+    static func compacted(_ value: [String: Any]) -> [String: Any] {
+        var out: [String: Any] = [:]
+        for (key, item) in value {
+            switch item {
+            case let text as String where text.isEmpty: continue
+            case let map as [String: Any]: out[key] = compacted(map)
+            case let list as [[String: Any]]: out[key] = list.map(compacted)
+            default: out[key] = item
+            }
+        }
+        return out
     }
 
     /// A standalone result page (also used for OAuth callbacks and errors).
