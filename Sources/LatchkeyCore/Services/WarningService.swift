@@ -15,7 +15,7 @@ public struct WarningService: Sendable {
         for missing in try await store.missingBindings(ownerID: owner.id) {
             warnings.append(Warning(
                 kind: "credential_missing", groupID: missing.groupID, credentialID: nil, provider: missing.provider,
-                message: "Agents of this group asked for \(missing.provider) \(missing.count) time(s), but the group has no credential bound for it.",
+                message: "Agents of this group asked for \(missing.provider) \(missing.count == 1 ? "once" : "\(missing.count) times"), but the group has no credential bound for it.",
                 setupURL: links.bind(groupID: missing.groupID, provider: missing.provider), lastSeen: missing.lastSeen
             ))
         }

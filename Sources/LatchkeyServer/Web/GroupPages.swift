@@ -102,7 +102,7 @@ struct GroupPages {
                     "has_credentials": !options.isEmpty, "new_credential_url": "/credentials/new?provider=\(provider)", "bind_action": "/groups/\(id)/bindings"]
         }
         var groupWarnings: [[String: Any]] = warnings.filter { $0.groupID == id }.map {
-            ["kind": $0.kind, "message": $0.message, "fix_url": "/groups/\(id)?bind=\($0.provider)#bind-target", "fix_label": "Bind a \(name($0.provider)) credential"]
+            ["kind": $0.kind, "message": $0.message, "fix_url": "/groups/\(id)?bind=\($0.provider)#bind-target", "fix_label": "Bind a credential for \(name($0.provider))"]
         }
         for binding in view.bindings {
             if let warning = warnings.first(where: { $0.credentialID == binding.credentialID }) {
