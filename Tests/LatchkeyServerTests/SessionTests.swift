@@ -18,6 +18,14 @@ import Testing
         #expect(try await env.runtime.store.userCount() == 1)
     }
 
+    @Test func aRefusedPasswordDoesNotUseUpTheSetupLink() async throws {
+        let env = try await TestEnvironment()
+        let link = try #require(try await env.runtime.setup.link())
+        let token = String(try #require(link.split(separator: "token=").last))
+        await #expect(throws: LatchkeyError.self) { _ = try await env.runtime.setup.complete(token: token, email: "a@example.com", password: "short") }
+        #expect(try await env.runtime.setup.complete(token: token, email: "a@example.com", password: "correct horse battery").role == .admin)
+    }
+
     @Test func signInOpensASessionThatSignOutEnds() async throws {
         let env = try await TestEnvironment()
         _ = try await env.runtime.users.add(email: "a@example.com", password: "correct horse battery", role: .member)

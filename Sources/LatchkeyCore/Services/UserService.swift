@@ -16,15 +16,21 @@ public struct UserService: Sendable {
     /// The shortest password accepted.
     public static let minimumPasswordLength = 12
 
-    /// Adds a user.
-    public func add(email rawEmail: String, password: String, role: User.Role) async throws -> User {
+    /// Checks an email and password without storing anything; returns the normalised email.
+    public static func validate(email rawEmail: String, password: String) throws(LatchkeyError) -> String {
         let email = rawEmail.trimmingCharacters(in: .whitespaces).lowercased()
         guard email.wholeMatch(of: /^[^@\s]+@[^@\s]+$/) != nil, email.count <= 254 else {
-            throw LatchkeyError.validationFailed(field: "email", message: "'\(email)' is not an email address")
+            throw .validationFailed(field: "email", message: "'\(email)' is not an email address")
         }
-        guard password.count >= Self.minimumPasswordLength else {
-            throw LatchkeyError.validationFailed(field: "password", message: "a password needs at least \(Self.minimumPasswordLength) characters")
+        guard password.count >= minimumPasswordLength else {
+            throw .validationFailed(field: "password", message: "a password needs at least \(minimumPasswordLength) characters")
         }
+        return email
+    }
+
+    /// Adds a user.
+    public func add(email rawEmail: String, password: String, role: User.Role) async throws -> User {
+        let email = try Self.validate(email: rawEmail, password: password)
         let user = User(id: Identifier.make("usr"), email: email, passwordHash: hasher.hash(password), role: role, createdAt: clock.now)
         do { try await store.createUser(user) } catch StoreError.conflict { throw LatchkeyError.conflict("a user with email \(email) already exists") }
         try await AuditLog(store: store, clock: clock).record(ownerID: user.id, actor: "system", action: "user.created", targetType: "user", targetID: user.id, detail: ["role": role.rawValue])

@@ -31,6 +31,8 @@ public struct SetupService: Sendable {
     /// Creates the first admin with the token; the token works once and only while no user exists.
     public func complete(token: String, email: String, password: String) async throws -> User {
         guard try await store.userCount() == 0 else { throw LatchkeyError.forbidden("Latchkey is already set up; sign in instead") }
+        // A refused email or password must not use up the one-time link.
+        _ = try UserService.validate(email: email, password: password)
         guard !token.isEmpty, try await store.consumeSetupToken(id: PKCE.stateID(token), now: clock.now) else {
             throw LatchkeyError.forbidden("this setup link is invalid, used or expired; restart `latchkey serve` for a new one")
         }

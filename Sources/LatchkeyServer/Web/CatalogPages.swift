@@ -9,7 +9,7 @@ struct CatalogPages {
 
     func register(on group: RouterGroup<AppRequestContext>) {
         group.get("providers") { request, context in
-            let q = request.uri.queryParameters["q"].map(String.init) ?? ""
+            let q = FormInput.query(request)["q"] ?? ""
             let rows: [[String: Any]] = Self.matching(runtime.catalog, q).map { p in
                 ["id": p.id, "name": p.name, "auth_mode": p.authMode.rawValue, "auth_label": Self.authLabel(p.authMode), "docs": p.docs ?? "",
                  "description": p.description ?? "", "base_url": p.baseURL.source,

@@ -16,9 +16,9 @@ struct CredentialPages {
                                  tab: .credentials, title: "Credentials", notice: Notices.text(for: request.uri.queryParameters["notice"]))
         }
         group.get("credentials/new") { request, context in
-            let query = request.uri.queryParameters
-            guard let providerID = query["provider"].map(String.init), let provider = runtime.catalog.provider(providerID) else {
-                let q = query["q"].map(String.init) ?? ""
+            let query = FormInput.query(request)
+            guard let providerID = query["provider"], let provider = runtime.catalog.provider(providerID) else {
+                let q = query["q"] ?? ""
                 return renderer.page("credential_choose", ["q": q, "providers": CatalogPages.matching(runtime.catalog, q).map { p in
                     ["id": p.id, "name": p.name, "auth_mode": p.authMode.rawValue, "auth_label": CatalogPages.authLabel(p.authMode), "url": "/credentials/new?provider=\(p.id)"]
                 }], context: context, tab: .credentials, title: "New credential")
@@ -28,7 +28,9 @@ struct CredentialPages {
         group.post("credentials") { request, context in
             let user = try context.requireUser()
             let form = try await context.form(request)
-            guard let provider = runtime.catalog.provider(form["provider"] ?? "") else { throw LatchkeyError.notFound("provider") }
+            // The provider travels in the form's action URL (`/credentials?provider=ID`), chosen by the server.
+            let providerID = FormInput.query(request)["provider"] ?? form["provider"] ?? ""
+            guard let provider = runtime.catalog.provider(providerID) else { throw LatchkeyError.notFound("provider '\(providerID)'") }
             do {
                 _ = try await runtime.credentials.create(owner: user, provider: provider.id, name: form["name"] ?? "", fields: form.fields(dropEmpty: true))
                 return PageRenderer.redirect("/credentials?notice=created")
@@ -116,7 +118,7 @@ struct CredentialPages {
         }
         var values: [String: Any] = [
             "is_new": credential == nil, "is_oauth": isOAuth,
-            "action": isOAuth ? "/oauth/\(provider.id)/start" : (credential.map { "/credentials/\($0.id)" } ?? "/credentials"),
+            "action": isOAuth ? "/oauth/\(provider.id)/start" : (credential.map { "/credentials/\($0.id)" } ?? "/credentials?provider=\(provider.id)"),
             "provider": ["id": provider.id, "name": provider.name, "docs": provider.docs ?? "", "auth_mode": provider.authMode.rawValue],
             "name": submitted?["name"] ?? credential?.name ?? "", "fields": fields,
         ]

@@ -29,6 +29,11 @@ struct FormInput: Sendable {
 
     subscript(_ key: String) -> String? { values[key] }
 
+    /// The query string decoded the way browsers encode GET forms (`+` is a space).
+    static func query(_ request: Request) -> [String: String] {
+        request.uri.query.map(parse) ?? [:]
+    }
+
     /// Fields named `field.NAME`, by NAME, without empty ones when `dropEmpty`.
     func fields(dropEmpty: Bool) -> [String: String] {
         var result: [String: String] = [:]

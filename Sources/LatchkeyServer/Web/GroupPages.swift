@@ -45,11 +45,11 @@ struct GroupPages {
             try await runtime.groups.deleteKey(owner: user, groupID: id, keyID: try context.parameters.require("keyId"))
             return PageRenderer.redirect("/groups/\(id)?notice=key_revoked")
         }
-        group.post("groups/:id/bindings") { request, context in
+        group.post("groups/:id/bindings/:provider") { request, context in
             let user = try context.requireUser()
             let form = try await context.form(request)
             let id = try context.parameters.require("id")
-            _ = try await runtime.groups.bind(owner: user, groupID: id, provider: form["provider"] ?? "", credentialID: form["credential_id"] ?? "")
+            _ = try await runtime.groups.bind(owner: user, groupID: id, provider: try context.parameters.require("provider"), credentialID: form["credential_id"] ?? "")
             return PageRenderer.redirect("/groups/\(id)?notice=bound")
         }
         group.post("groups/:id/bindings/:provider/delete") { request, context in
@@ -82,7 +82,7 @@ struct GroupPages {
         let credentials = try await runtime.credentials.list(owner: user)
         let byID = Dictionary(uniqueKeysWithValues: credentials.map { ($0.id, $0) })
         let warnings = try await runtime.warnings.warnings(owner: user)
-        let highlighted = request.uri.queryParameters["bind"].map(String.init)
+        let highlighted = FormInput.query(request)["bind"]
         let bound = Set(view.bindings.map(\.provider))
 
         let bindings: [[String: Any]] = view.bindings.map { binding in
@@ -99,7 +99,7 @@ struct GroupPages {
         let bindable: [[String: Any]] = providers.sorted().map { provider in
             let options = credentials.filter { $0.provider == provider }.map { ["id": $0.id, "name": $0.name] }
             return ["provider": provider, "provider_name": name(provider), "highlighted": provider == highlighted, "credentials": options,
-                    "has_credentials": !options.isEmpty, "new_credential_url": "/credentials/new?provider=\(provider)", "bind_action": "/groups/\(id)/bindings"]
+                    "has_credentials": !options.isEmpty, "new_credential_url": "/credentials/new?provider=\(provider)", "bind_action": "/groups/\(id)/bindings/\(provider)"]
         }
         var groupWarnings: [[String: Any]] = warnings.filter { $0.groupID == id }.map {
             ["kind": $0.kind, "message": $0.message, "fix_url": "/groups/\(id)?bind=\($0.provider)#bind-target", "fix_label": "Bind a credential for \(name($0.provider))"]

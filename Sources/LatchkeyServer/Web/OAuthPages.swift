@@ -12,11 +12,11 @@ struct OAuthPages {
     func register(on group: RouterGroup<AppRequestContext>) {
         group.get("oauth/:provider/start") { request, context in
             let user = try context.requireUser()
-            let query = request.uri.queryParameters
+            let query = FormInput.query(request)
             var fields: [String: String] = [:]
-            for (key, value) in query where key.hasPrefix("field.") && !value.isEmpty { fields[String(key.dropFirst(6))] = String(value) }
-            return try await start(user: user, provider: try context.parameters.require("provider"), name: query["name"].map(String.init),
-                                   credentialID: query["credential_id"].map(String.init), fields: fields, context: context)
+            for (key, value) in query where key.hasPrefix("field.") && !value.isEmpty { fields[String(key.dropFirst(6))] = value }
+            return try await start(user: user, provider: try context.parameters.require("provider"), name: query["name"],
+                                   credentialID: query["credential_id"], fields: fields, context: context)
         }
         group.get("credentials/:id/reconnect") { _, context in
             let user = try context.requireUser()
