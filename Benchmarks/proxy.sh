@@ -1,0 +1,402 @@
+#!/usr/bin/env bash
+# Latchkey proxy benchmark: Latchkey's agent proxy against nginx injecting a static header,
+# both in front of the same nginx upstream on loopback. See Benchmarks/README.md.
+#
+# Knobs (environment):
+#   LATCHKEY_BIN   release binary to use; when unset the script builds one
+#   SCRATCH        SwiftPM scratch path for that build (default .build, relative to the repo)
+#   DURATION       wrk duration of each measured run (default 15s)
+#   WARMUP         wrk duration of each warm-up run (default 3s)
+#   CONNECTIONS    connections of the concurrent runs (default 32; threads stay 2)
+#   NGINX_WORKERS  nginx worker_processes (default auto = one per core, like Latchkey's event loops)
+#   DATABASE_URL   Latchkey database (default sqlite:<tmp>/lk.db), e.g. postgres://user:pass@host:5432/db
+#   KEEP_TMP=1     keep the temp directory (configs, logs, raw wrk output) after the run
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+RESULTS_DIR="$ROOT/Benchmarks/results"
+DURATION="${DURATION:-15s}"
+WARMUP="${WARMUP:-3s}"
+CONNECTIONS="${CONNECTIONS:-32}"
+NGINX_WORKERS="${NGINX_WORKERS:-auto}"
+STATIC_KEY="static-benchmark-key"
+ADMIN_EMAIL="bench@example.com"
+ADMIN_PASSWORD="bench-password-0123456789"
+
+log() { printf '==> %s\n' "$*" >&2; }
+die() { printf 'error: %s\n' "$*" >&2; exit 1; }
+
+# --------------------------------------------------------------------------- tools
+need_install=()
+command -v wrk >/dev/null 2>&1 || need_install+=(wrk)
+command -v nginx >/dev/null 2>&1 || [[ -x /usr/sbin/nginx ]] || need_install+=(nginx)
+command -v curl >/dev/null 2>&1 || need_install+=(curl)
+if ((${#need_install[@]})); then
+    log "installing ${need_install[*]} with apt-get"
+    SUDO=""
+    if [[ $(id -u) -ne 0 ]]; then SUDO="sudo"; fi
+    # Try without refreshing the package lists first; refresh only when that fails.
+    if ! $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends "${need_install[@]}" >/dev/null; then
+        $SUDO apt-get update >/dev/null
+        $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends "${need_install[@]}" >/dev/null
+    fi
+fi
+NGINX="$(command -v nginx || echo /usr/sbin/nginx)"
+WRK="$(command -v wrk)"
+
+# --------------------------------------------------------------------------- latchkey binary
+if [[ -n "${LATCHKEY_BIN:-}" ]]; then
+    LK="$LATCHKEY_BIN"
+else
+    SCRATCH="${SCRATCH:-.build}"
+    [[ "$SCRATCH" = /* ]] || SCRATCH="$ROOT/$SCRATCH"
+    log "building latchkey (release) into $SCRATCH (this takes a while)"
+    (cd "$ROOT" && swift build -c release --product latchkey --scratch-path "$SCRATCH")
+    LK="$SCRATCH/release/latchkey"
+fi
+[[ -x "$LK" ]] || die "latchkey binary not found or not executable: $LK"
+LK="$(cd "$(dirname "$LK")" && pwd)/$(basename "$LK")"
+
+# --------------------------------------------------------------------------- temp dir + cleanup
+TMP="$(mktemp -d "${TMPDIR:-/tmp}/latchkey-bench.XXXXXX")"
+NGINX_PID=""
+LK_PID=""
+
+stop_pid() { # pid name
+    local pid="$1" i
+    [[ -n "$pid" ]] || return 0
+    kill -0 "$pid" 2>/dev/null || return 0
+    kill -TERM "$pid" 2>/dev/null || true
+    for ((i = 0; i < 50; i++)); do
+        kill -0 "$pid" 2>/dev/null || break
+        sleep 0.1
+    done
+    if kill -0 "$pid" 2>/dev/null; then
+        log "$2 (pid $pid) did not stop on TERM, killing it"
+        kill -KILL "$pid" 2>/dev/null || true
+    fi
+    wait "$pid" 2>/dev/null || true
+}
+
+cleanup() {
+    local status=$?
+    set +e
+    stop_pid "$LK_PID" "latchkey serve"
+    stop_pid "$NGINX_PID" "nginx"
+    if [[ "${KEEP_TMP:-0}" = 1 || $status -ne 0 ]]; then
+        log "temp files kept in $TMP"
+    else
+        rm -rf "$TMP"
+    fi
+    exit $status
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+free_port() {
+    if command -v python3 >/dev/null 2>&1; then
+        python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'
+    else
+        local p
+        while :; do
+            p=$((20000 + RANDOM % 40000))
+            (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null || { echo "$p"; return; }
+        done
+    fi
+}
+
+wait_http() { # url what pid log
+    local i code
+    for ((i = 0; i < 300; i++)); do
+        if ! kill -0 "$3" 2>/dev/null; then
+            tail -n 40 "$4" >&2 || true
+            die "$2 exited before answering $1"
+        fi
+        code="$(curl -s -o /dev/null -w '%{http_code}' --max-time 2 "$1" || true)"
+        [[ "$code" = 200 ]] && return 0
+        sleep 0.2
+    done
+    tail -n 40 "$4" >&2 || true
+    die "$2 did not answer 200 at $1 within 60s (last status: ${code:-none})"
+}
+
+LOADAVG_BEFORE="$(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null || echo unknown)"
+UP_PORT="$(free_port)"
+NGX_PORT="$(free_port)"
+while [[ "$NGX_PORT" = "$UP_PORT" ]]; do NGX_PORT="$(free_port)"; done
+LK_PORT="$(free_port)"
+while [[ "$LK_PORT" = "$UP_PORT" || "$LK_PORT" = "$NGX_PORT" ]]; do LK_PORT="$(free_port)"; done
+
+# --------------------------------------------------------------------------- nginx
+# One nginx, own prefix and config. worker_processes defaults to auto (one worker per core):
+# Latchkey's NIO event loop group also runs one thread per core, so both get the same CPU.
+# The same workers serve the upstream and the nginx proxy; the upstream only accepts the
+# static key, so a proxy that fails to inject it shows up as non-2xx responses.
+mkdir -p "$TMP/nginx/logs" "$TMP/nginx/tmp"
+cat >"$TMP/nginx/nginx.conf" <<EOF
+worker_processes $NGINX_WORKERS;
+daemon off;
+pid $TMP/nginx/nginx.pid;
+error_log $TMP/nginx/logs/error.log warn;
+events { worker_connections 4096; }
+http {
+    access_log off;
+    client_body_temp_path $TMP/nginx/tmp/body;
+    proxy_temp_path $TMP/nginx/tmp/proxy;
+    fastcgi_temp_path $TMP/nginx/tmp/fastcgi;
+    uwsgi_temp_path $TMP/nginx/tmp/uwsgi;
+    scgi_temp_path $TMP/nginx/tmp/scgi;
+    keepalive_timeout 75s;
+    keepalive_requests 1000000;
+
+    upstream bench_upstream {
+        server 127.0.0.1:$UP_PORT;
+        keepalive 64;
+        keepalive_requests 1000000;
+    }
+
+    # UPSTREAM: the "provider API".
+    server {
+        listen 127.0.0.1:$UP_PORT;
+        location / {
+            default_type application/json;
+            if (\$http_authorization != "Bearer $STATIC_KEY") { return 401 '{"error":"missing or wrong key"}'; }
+            return 200 '{"ok":true}';
+        }
+    }
+
+    # PROXY: the baseline, a reverse proxy that injects a static header.
+    server {
+        listen 127.0.0.1:$NGX_PORT;
+        location / {
+            proxy_pass http://bench_upstream;
+            proxy_http_version 1.1;
+            proxy_set_header Connection "";
+            proxy_set_header Authorization "Bearer $STATIC_KEY";
+        }
+    }
+}
+EOF
+"$NGINX" -t -q -p "$TMP/nginx" -e "$TMP/nginx/logs/error.log" -c "$TMP/nginx/nginx.conf" \
+    || die "nginx rejected its config ($TMP/nginx/nginx.conf)"
+log "starting nginx (upstream :$UP_PORT, proxy :$NGX_PORT, worker_processes $NGINX_WORKERS)"
+"$NGINX" -p "$TMP/nginx" -e "$TMP/nginx/logs/error.log" -c "$TMP/nginx/nginx.conf" \
+    >"$TMP/nginx/logs/stdout.log" 2>&1 &
+NGINX_PID=$!
+wait_http "http://127.0.0.1:$NGX_PORT/" nginx "$NGINX_PID" "$TMP/nginx/logs/error.log"
+
+# --------------------------------------------------------------------------- latchkey
+WORK="$TMP/latchkey"
+mkdir -p "$WORK/providers"
+cat >"$WORK/providers/bench.yaml" <<EOF
+name: Bench
+auth: {mode: api_key}
+proxy:
+  base_url: http://127.0.0.1:$UP_PORT
+  inject: {headers: {Authorization: "Bearer {{api_key}}"}}
+EOF
+
+# Only our own LATCHKEY_* settings reach latchkey (LATCHKEY_MASTER_KEY is kept when set, for a
+# reused PostgreSQL database whose data keys were sealed with it). Without it, `serve` creates
+# .latchkey/master.key in the temp working directory.
+keep_master_key="${LATCHKEY_MASTER_KEY:-}"
+while IFS= read -r var; do unset "$var"; done < <(compgen -e | grep '^LATCHKEY_' | grep -v '^LATCHKEY_BIN$' || true)
+if [[ -n "$keep_master_key" ]]; then export LATCHKEY_MASTER_KEY="$keep_master_key"; fi
+export LATCHKEY_DATABASE_URL="${DATABASE_URL:-sqlite:$WORK/lk.db}"
+export LATCHKEY_PROVIDERS_DIR="$ROOT/providers"
+export LATCHKEY_LOG_LEVEL=warning
+DB_KIND="${LATCHKEY_DATABASE_URL%%:*}"
+
+lk() { (cd "$WORK" && "$LK" "$@"); }
+
+log "starting latchkey serve on :$LK_PORT (database: $DB_KIND)"
+(cd "$WORK" && exec "$LK" serve --host 127.0.0.1 --port "$LK_PORT" --providers "$WORK/providers") \
+    >"$WORK/serve.log" 2>&1 &
+LK_PID=$!
+wait_http "http://127.0.0.1:$LK_PORT/healthz" "latchkey serve" "$LK_PID" "$WORK/serve.log"
+
+API="http://127.0.0.1:$LK_PORT/api/v1"
+api() { # method path [json]: sets API_STATUS and API_BODY (not in a subshell, so they stick)
+    local out="$TMP/api-body"
+    if [[ $# -ge 3 ]]; then
+        API_STATUS="$(curl -sS -o "$out" -w '%{http_code}' -X "$1" -H "Authorization: Bearer $USER_TOKEN" \
+            -H 'Content-Type: application/json' --data "$3" "$API$2")"
+    else
+        API_STATUS="$(curl -sS -o "$out" -w '%{http_code}' -X "$1" -H "Authorization: Bearer $USER_TOKEN" "$API$2")"
+    fi
+    API_BODY="$(cat "$out")"
+}
+json_str() { # key: first "key":"value" in stdin
+    grep -o "\"$1\"[[:space:]]*:[[:space:]]*\"[^\"]*\"" | head -n 1 | sed 's/.*:[[:space:]]*"\(.*\)"$/\1/'
+}
+expect() { # wanted-status what body
+    [[ "$API_STATUS" = "$1" ]] || { printf '%s\n' "$3" >&2; die "$2 answered HTTP $API_STATUS (wanted $1)"; }
+}
+
+log "setting up a user, a credential, a group, an agent key and a binding"
+if ! printf '%s\n' "$ADMIN_PASSWORD" | lk user add "$ADMIN_EMAIL" --admin --password-stdin >"$TMP/user-add.log" 2>&1; then
+    # A reused (PostgreSQL) database may already have the user; token create below tells.
+    log "latchkey user add failed (continuing; an existing user is fine): $(tr '\n' ' ' <"$TMP/user-add.log")"
+fi
+USER_TOKEN="$(lk token create --user "$ADMIN_EMAIL" --name bench)" || die "latchkey token create failed"
+USER_TOKEN="$(printf '%s' "$USER_TOKEN" | tr -d '[:space:]')"
+[[ "$USER_TOKEN" = lku_* ]] || die "latchkey token create printed something else than an lku_ token"
+
+SUFFIX=""
+api POST /credentials '{"provider":"bench","name":"b","fields":{"api_key":"'"$STATIC_KEY"'"}}'
+if [[ "$API_STATUS" = 409 ]]; then
+    SUFFIX="-$(date +%s)"
+    api POST /credentials '{"provider":"bench","name":"b'"$SUFFIX"'","fields":{"api_key":"'"$STATIC_KEY"'"}}'
+fi
+expect 201 "POST /api/v1/credentials" "$API_BODY"
+CRED_ID="$(printf '%s' "$API_BODY" | json_str id)"
+
+api POST /groups '{"name":"bench'"$SUFFIX"'"}'
+if [[ "$API_STATUS" = 409 ]]; then # reused database: the group name is taken
+    SUFFIX="-$(date +%s)"
+    api POST /groups '{"name":"bench'"$SUFFIX"'"}'
+fi
+expect 201 "POST /api/v1/groups" "$API_BODY"
+GROUP_ID="$(printf '%s' "$API_BODY" | json_str id)"
+
+api POST "/groups/$GROUP_ID/keys" '{}'
+expect 201 "POST /api/v1/groups/{id}/keys" "$API_BODY"
+AGENT_KEY="$(printf '%s' "$API_BODY" | json_str key)"
+[[ "$AGENT_KEY" = lka_* ]] || die "no lka_ key in the reply of POST /groups/{id}/keys"
+
+api PUT "/groups/$GROUP_ID/bindings/bench" '{"credential_id":"'"$CRED_ID"'"}'
+expect 200 "PUT /api/v1/groups/{id}/bindings/bench" "$API_BODY"
+
+# --------------------------------------------------------------------------- sanity checks
+NGX_URL="http://127.0.0.1:$NGX_PORT/"
+LK_URL="http://127.0.0.1:$LK_PORT/v1/proxy/bench/"
+UP_URL="http://127.0.0.1:$UP_PORT/"
+LK_AUTH="Authorization: Bearer $AGENT_KEY"
+UP_AUTH="Authorization: Bearer $STATIC_KEY"
+
+check_200() { # what url [header]
+    local code
+    code="$(curl -sS -o "$TMP/check-body" -w '%{http_code}' ${3:+-H "$3"} "$2")"
+    if [[ "$code" != 200 ]] || ! grep -q '"ok":true' "$TMP/check-body"; then
+        cat "$TMP/check-body" >&2; echo >&2
+        die "$1 ($2) answered HTTP $code instead of 200 {\"ok\":true}"
+    fi
+}
+check_200 "upstream" "$UP_URL" "$UP_AUTH"
+check_200 "nginx proxy" "$NGX_URL"
+check_200 "Latchkey proxy" "$LK_URL" "$LK_AUTH"
+log "all three endpoints answer 200 {\"ok\":true}"
+
+# --------------------------------------------------------------------------- wrk
+declare -A RPS P50 P99 NON2XX SOCKERR
+
+to_ms() { # 283.00us | 1.20ms | 2.00s | 1.00m -> milliseconds
+    awk -v v="$1" 'BEGIN {
+        n = v; sub(/[a-z]+$/, "", n); u = v; sub(/^[0-9.]+/, "", u)
+        f = (u == "us") ? 0.001 : (u == "ms") ? 1 : (u == "s") ? 1000 : (u == "m") ? 60000 : (u == "h") ? 3600000 : -1
+        if (f < 0 || n == "") { print "NaN"; exit }
+        printf "%.3f", n * f }'
+}
+
+run_wrk() { # id threads connections duration url [header]
+    local id="$1" t="$2" c="$3" d="$4" url="$5" hdr="${6:-}" out="$TMP/wrk-$1.txt"
+    log "wrk $id: -t$t -c$c -d$d $url"
+    "$WRK" --latency -t"$t" -c"$c" -d"$d" ${hdr:+-H "$hdr"} "$url" >"$out" 2>&1 || {
+        cat "$out" >&2; die "wrk failed for $id"; }
+    RPS[$id]="$(awk '/^Requests\/sec:/ { printf "%.0f", $2 }' "$out")"
+    P50[$id]="$(to_ms "$(awk '$1 == "50%" { print $2 }' "$out")")"
+    P99[$id]="$(to_ms "$(awk '$1 == "99%" { print $2 }' "$out")")"
+    NON2XX[$id]="$(awk '/Non-2xx or 3xx responses:/ { print $NF }' "$out")"
+    NON2XX[$id]="${NON2XX[$id]:-0}"
+    SOCKERR[$id]="$(sed -n 's/^ *Socket errors: *//p' "$out")"
+    [[ -n "${RPS[$id]}" ]] || { cat "$out" >&2; die "could not parse wrk output for $id"; }
+}
+
+warm() { # url [header]
+    "$WRK" -t2 -c"$CONNECTIONS" -d"$WARMUP" ${2:+-H "$2"} "$1" >/dev/null 2>&1 || true
+}
+
+log "warming up ($WARMUP each)"
+warm "$NGX_URL"
+warm "$LK_URL" "$LK_AUTH"
+warm "$UP_URL" "$UP_AUTH"
+
+run_wrk nginx_c 2 "$CONNECTIONS" "$DURATION" "$NGX_URL"
+run_wrk lk_c 2 "$CONNECTIONS" "$DURATION" "$LK_URL" "$LK_AUTH"
+run_wrk nginx_1 1 1 "$DURATION" "$NGX_URL"
+run_wrk lk_1 1 1 "$DURATION" "$LK_URL" "$LK_AUTH"
+run_wrk up_1 1 1 "$DURATION" "$UP_URL" "$UP_AUTH"
+
+# Latchkey must still be up and healthy after the load.
+kill -0 "$LK_PID" 2>/dev/null || { tail -n 40 "$WORK/serve.log" >&2; die "latchkey serve died during the benchmark"; }
+check_200 "Latchkey proxy (after the load)" "$LK_URL" "$LK_AUTH"
+
+# --------------------------------------------------------------------------- report
+THROUGHPUT_PCT="$(awk -v a="${RPS[lk_c]}" -v b="${RPS[nginx_c]}" 'BEGIN { printf "%.1f", (b > 0) ? 100 * a / b : 0 }')"
+THROUGHPUT_OK="$(awk -v p="$THROUGHPUT_PCT" 'BEGIN { print (p >= 50) ? "PASS" : "MISS" }')"
+ADDED_P50="$(awk -v a="${P50[lk_1]}" -v b="${P50[nginx_1]}" 'BEGIN { printf "%.3f", a - b }')"
+LATENCY_OK="$(awk -v d="$ADDED_P50" 'BEGIN { print (d <= 0.3) ? "PASS" : "MISS" }')"
+
+COMMIT="$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)"
+if [[ "$COMMIT" != unknown && -n "$(git -C "$ROOT" status --porcelain -- Sources Package.swift Package.resolved 2>/dev/null)" ]]; then
+    COMMIT="$COMMIT (with uncommitted changes under Sources/)"
+fi
+CPU="$(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo 2>/dev/null || true)"
+NGINX_VERSION="$("$NGINX" -v 2>&1 | sed 's/^nginx version: //')"
+
+row() { # label id
+    printf '| %s | %s | %s | %s |\n' "$1" "${RPS[$2]}" "${P50[$2]}" "${P99[$2]}"
+}
+errors_line() { # label id
+    printf -- '- %s: non-2xx %s; socket errors: %s\n' "$1" "${NON2XX[$2]}" "${SOCKERR[$2]:-none}"
+}
+
+REPORT="$TMP/report.md"
+{
+    printf '# Latchkey proxy benchmark\n\n'
+    printf -- '- date: %s\n' "$(date -u +%Y-%m-%dT%H:%M:%SZ)"
+    printf -- '- commit: %s\n' "$COMMIT"
+    printf -- '- nproc: %s%s; load average before the run: %s\n' "$(nproc)" "${CPU:+ ($CPU)}" "$LOADAVG_BEFORE"
+    printf -- '- duration per run: %s (after a %s warm-up per target); database: %s\n' "$DURATION" "$WARMUP" "$DB_KIND"
+    printf -- '- nginx %s, worker_processes %s; %s\n\n' "$NGINX_VERSION" "$NGINX_WORKERS" "$("$WRK" -v 2>&1 | head -n 1 | awk '{ print $1, $2 }')"
+    printf '| run | req/s | p50 ms | p99 ms |\n'
+    printf '|---|---:|---:|---:|\n'
+    row "nginx (static header) $CONNECTIONS conn" nginx_c
+    row "Latchkey $CONNECTIONS conn" lk_c
+    row "nginx 1 conn" nginx_1
+    row "Latchkey 1 conn" lk_1
+    row "upstream direct 1 conn (reference)" up_1
+    printf '\n'
+    printf -- '- Throughput: Latchkey req/s at %s conn = **%s%%** of nginx (target >= 50%%): **%s**\n' \
+        "$CONNECTIONS" "$THROUGHPUT_PCT" "$THROUGHPUT_OK"
+    printf -- '- Added median latency at 1 conn: Latchkey p50 - nginx p50 = **%s ms** (target <= 0.3 ms): **%s**\n\n' \
+        "$ADDED_P50" "$LATENCY_OK"
+    printf 'Errors reported by wrk (non-2xx responses, socket errors):\n\n'
+    errors_line "nginx $CONNECTIONS conn" nginx_c
+    errors_line "Latchkey $CONNECTIONS conn" lk_c
+    errors_line "nginx 1 conn" nginx_1
+    errors_line "Latchkey 1 conn" lk_1
+    errors_line "upstream 1 conn" up_1
+} >"$REPORT"
+
+mkdir -p "$RESULTS_DIR"
+{
+    cat "$REPORT"
+    printf '\n## Raw wrk output\n'
+    for id in nginx_c lk_c nginx_1 lk_1 up_1; do
+        printf '\n### %s\n\n```\n' "$id"
+        cat "$TMP/wrk-$id.txt"
+        printf '```\n'
+    done
+    if [[ -s "$WORK/serve.log" ]]; then
+        printf '\n## latchkey serve log (level warning)\n\n```\n'
+        tail -n 50 "$WORK/serve.log"
+        printf '```\n'
+    fi
+} >"$RESULTS_DIR/latest.md"
+
+echo
+cat "$REPORT"
+echo
+log "written to $RESULTS_DIR/latest.md"
