@@ -28,8 +28,8 @@ extension SQLiteStore {
         try await write("lease") { db in
             try db.cachedStatement(sql: """
                 UPDATE credentials SET lease_owner = ?, lease_expires_at = ?
-                WHERE id = ? AND (lease_owner IS NULL OR lease_owner = ? OR lease_expires_at < ?)
-                """).execute(arguments: [owner, until.seconds, credentialID, owner, now.seconds])
+                WHERE id = ? AND (lease_owner IS NULL OR lease_expires_at < ?)
+                """).execute(arguments: [owner, until.seconds, credentialID, now.seconds])
             guard db.changesCount == 1 else { return nil }
             return try Self.fetchCredential(db, id: credentialID)
         }

@@ -49,6 +49,21 @@ import Testing
         #expect(Set(tokens) == ["a0"])
     }
 
+    @Test func aPassAndAnAgentCallInOneProcessRefreshOnce() async throws {
+        let s = try await setup { n, _ in
+            try await Task.sleep(for: .milliseconds(300))
+            return ScriptedTokenEndpoint.json(200, #"{"access_token":"a\#(n)","refresh_token":"r\#(n)","expires_in":3600}"#)
+        }
+        s.clock.advance(4000)
+        async let pass = s.runtime.refreshPass.run(within: nil, concurrency: 4)
+        async let call = s.usable()
+        let (report, used) = try await (pass, call)
+        #expect(s.endpoint.count == 1, "the refresh token must be spent once")
+        #expect(try await s.accessToken(used) == "a0")
+        #expect(report.due == 1)
+        #expect(try await s.credential().status == .active)
+    }
+
     @Test func twoProcessesOnOneDatabaseRefreshOnceThroughTheLease() async throws {
         let s = try await setup { n, _ in
             try await Task.sleep(for: .milliseconds(300))

@@ -261,6 +261,8 @@ public enum StoreConformance {
         let credential = try await oauthCredential(store, owner: alice)
         let acquired = try await store.acquireRefreshLease(credentialID: credential.id, owner: "A", until: t0.addingTimeInterval(60), now: t0)
         #expect(acquired?.id == credential.id)
+        #expect(try await store.acquireRefreshLease(credentialID: credential.id, owner: "A", until: t0.addingTimeInterval(60), now: t0) == nil,
+                "a held lease excludes its owner too: two refreshes in one process must not both spend the token")
         #expect(try await store.acquireRefreshLease(credentialID: credential.id, owner: "B", until: t0.addingTimeInterval(90), now: t0.addingTimeInterval(30)) == nil)
         #expect(try await store.acquireRefreshLease(credentialID: credential.id, owner: "B", until: t0.addingTimeInterval(150), now: t0.addingTimeInterval(61)) != nil,
                 "an expired lease can be taken over")

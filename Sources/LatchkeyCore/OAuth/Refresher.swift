@@ -13,7 +13,8 @@ public final class Refresher: Sendable {
     let audit: AuditLog
     let observer: (any RefreshObserver)?
     let logger: Logger
-    let flights = SingleFlight<Credential>()
+    /// One flight per credential for every path (agents' calls, passes, refresh-now), so they coalesce.
+    let flights = SingleFlight<(Credential, RefreshOutcome)>()
 
     /// This process's lease owner name.
     public let owner: String
@@ -52,8 +53,8 @@ public final class Refresher: Sendable {
         }
         do {
             return try await flights.run(credential.id) {
-                try await self.refresh(credentialID: credential.id, provider: provider, forcedPast: after401Version, within: nil, maxWait: Self.waitLimit).0
-            }
+                try await self.refresh(credentialID: credential.id, provider: provider, forcedPast: after401Version, within: nil, maxWait: Self.waitLimit)
+            }.0
         } catch RefreshError.needsReauth {
             throw LatchkeyError.credentialNeedsReauth(provider: provider.id, setupURL: links.reconnect(credentialID: credential.id))
         } catch RefreshError.unavailable {
@@ -77,8 +78,10 @@ public final class Refresher: Sendable {
 
     private func refreshOutcome(credentialID: String, provider: Provider, forcedPast: Int?, within: TimeInterval?, maxWait: TimeInterval) async throws -> RefreshOutcome {
         do {
-            let (_, outcome) = try await refresh(credentialID: credentialID, provider: provider, forcedPast: forcedPast, within: within, maxWait: maxWait)
-            return outcome
+            // Through the same single flight as agents' calls: a pass and a call in one process never refresh twice.
+            return try await flights.run(credentialID) {
+                try await self.refresh(credentialID: credentialID, provider: provider, forcedPast: forcedPast, within: within, maxWait: maxWait)
+            }.1
         } catch RefreshError.needsReauth {
             return .needsReauth
         } catch RefreshError.unavailable(let outcome) {

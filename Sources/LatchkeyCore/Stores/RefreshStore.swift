@@ -9,8 +9,8 @@ import Foundation
 public protocol RefreshStore: Sendable {
     /// OAuth credentials that may need a refresh, without their secrets.
     func refreshCandidates() async throws -> [RefreshCandidate]
-    /// Claims the credential for `owner` until `until` if nobody holds an unexpired lease at `now`; returns the
-    /// credential as read inside the same transaction, or nil if another owner holds it.
+    /// Claims the credential for `owner` until `until` if nobody (`owner` included) holds an unexpired lease at
+    /// `now`; returns the credential as read inside the same transaction, or nil if the lease is held.
     func acquireRefreshLease(credentialID: String, owner: String, until: Date, now: Date) async throws -> Credential?
     /// Gives the lease back without changing anything else.
     func releaseRefreshLease(credentialID: String, owner: String) async throws
