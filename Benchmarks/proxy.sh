@@ -322,11 +322,37 @@ warm "$NGX_URL"
 warm "$LK_URL" "$LK_AUTH"
 warm "$UP_URL" "$UP_AUTH"
 
+# CPU accounting over the measured runs, to tell whether something else was using the machine:
+# busy ticks of the whole machine (/proc/stat) minus those of nginx, latchkey and wrk.
+machine_ticks() { awk '/^cpu / { busy = $2 + $3 + $4 + $7 + $8 + $9; print busy, busy + $5 + $6; exit }' /proc/stat; }
+own_ticks() { # sets OWN_TICKS: nginx master + workers, latchkey serve, and wrk (the shell's children, via `times`)
+    local p t=0 child
+    for p in "$NGINX_PID" $(pgrep -P "$NGINX_PID" 2>/dev/null) "$LK_PID"; do
+        [[ -r /proc/$p/stat ]] && t=$((t + $(sed 's/^.*) //' "/proc/$p/stat" | awk '{ print $12 + $13 }')))
+    done
+    times >"$TMP/times.txt" # not in a subshell: a subshell's `times` starts from zero
+    child="$(awk -v TCK="$CLK_TCK" 'NR == 2 { for (i = 1; i <= 2; i++) { split($i, a, /[ms]/); s += a[1] * 60 + a[2] } } END { printf "%.0f", s * TCK }' "$TMP/times.txt")"
+    OWN_TICKS=$((t + child))
+}
+CLK_TCK="$(getconf CLK_TCK 2>/dev/null || echo 100)"
+FOREIGN_CPU="unknown"
+if [[ -r /proc/stat ]]; then
+    read -r M_BUSY0 M_TOTAL0 < <(machine_ticks)
+    own_ticks; OWN0="$OWN_TICKS"
+fi
+
 run_wrk nginx_c 2 "$CONNECTIONS" "$DURATION" "$NGX_URL"
 run_wrk lk_c 2 "$CONNECTIONS" "$DURATION" "$LK_URL" "$LK_AUTH"
 run_wrk nginx_1 1 1 "$DURATION" "$NGX_URL"
 run_wrk lk_1 1 1 "$DURATION" "$LK_URL" "$LK_AUTH"
 run_wrk up_1 1 1 "$DURATION" "$UP_URL" "$UP_AUTH"
+
+if [[ -n "${M_TOTAL0:-}" ]]; then
+    read -r M_BUSY1 M_TOTAL1 < <(machine_ticks)
+    own_ticks; OWN1="$OWN_TICKS"
+    FOREIGN_CPU="$(awk -v b="$((M_BUSY1 - M_BUSY0))" -v t="$((M_TOTAL1 - M_TOTAL0))" -v o="$((OWN1 - OWN0))" \
+        'BEGIN { f = (t > 0) ? 100 * (b - o) / t : 0; if (f < 0) f = 0; printf "%.1f", f }')"
+fi
 
 # Latchkey must still be up and healthy after the load.
 kill -0 "$LK_PID" 2>/dev/null || { tail -n 40 "$WORK/serve.log" >&2; die "latchkey serve died during the benchmark"; }
@@ -356,8 +382,9 @@ REPORT="$TMP/report.md"
 {
     printf '# Latchkey proxy benchmark\n\n'
     printf -- '- date: %s\n' "$(date -u +%Y-%m-%dT%H:%M:%SZ)"
-    printf -- '- commit: %s\n' "$COMMIT"
+    printf -- '- commit: %s; latchkey binary: %s (modified %s)\n' "$COMMIT" "$LK" "$(date -u -r "$LK" +%Y-%m-%dT%H:%M:%SZ 2>/dev/null || echo unknown)"
     printf -- '- nproc: %s%s; load average before the run: %s\n' "$(nproc)" "${CPU:+ ($CPU)}" "$LOADAVG_BEFORE"
+    printf -- '- CPU used by other processes during the measured runs: %s%% of the machine (should be near 0; when it is not, rerun on an idle machine)\n' "$FOREIGN_CPU"
     printf -- '- duration per run: %s (after a %s warm-up per target); database: %s\n' "$DURATION" "$WARMUP" "$DB_KIND"
     printf -- '- nginx %s, worker_processes %s; %s\n\n' "$NGINX_VERSION" "$NGINX_WORKERS" "$("$WRK" -v 2>&1 | head -n 1 | awk '{ print $1, $2 }')"
     printf '| run | req/s | p50 ms | p99 ms |\n'
