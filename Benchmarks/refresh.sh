@@ -26,8 +26,47 @@ trap cleanup EXIT
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 
 TOKEN_PORT=$(free_port); LK_PORT=$(free_port)
-python3 "$ROOT/Benchmarks/token_endpoint.py" --port "$TOKEN_PORT" --latency-ms "$LATENCY_MS" > "$WORK/endpoint.log" 2>&1 &
-PIDS+=($!)
+# The token endpoint: nginx with the echo module when it can be had (it waits LATENCY_MS at almost no CPU, leaving
+# the two cores to Latchkey), else the asyncio endpoint. ENDPOINT=python forces the latter.
+ENDPOINT=${ENDPOINT:-nginx}
+if [ "$ENDPOINT" = nginx ] && { [ -f /usr/lib/nginx/modules/ngx_http_echo_module.so ] || { DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nginx libnginx-mod-http-echo >/dev/null 2>&1; }; } \
+   && [ -f /usr/lib/nginx/modules/ngx_http_echo_module.so ]; then
+  cat > "$WORK/nginx.conf" <<NGINX
+load_module /usr/lib/nginx/modules/ngx_http_echo_module.so;
+worker_processes 1;
+pid $WORK/nginx.pid;
+error_log $WORK/nginx-error.log;
+events { worker_connections 4096; }
+http {
+  log_format tokens '\$request_body';
+  client_body_buffer_size 16k;
+  server {
+    listen 127.0.0.1:$TOKEN_PORT;
+    location /token {
+      access_log $WORK/tokens.log tokens;
+      default_type application/json;
+      echo_read_request_body;
+      echo_sleep $(python3 -c "print($LATENCY_MS/1000)");
+      echo '{"access_token":"at-bench","refresh_token":"rt-bench","expires_in":3600,"token_type":"Bearer"}';
+    }
+  }
+}
+NGINX
+  nginx -c "$WORK/nginx.conf" -p "$WORK" -g "daemon off;" > "$WORK/endpoint.log" 2>&1 &
+  PIDS+=($!)
+  stats() { python3 - "$WORK/tokens.log" <<'PY'
+import collections, json, sys, urllib.parse
+counts = collections.Counter(urllib.parse.parse_qs(line.strip()).get("refresh_token", [""])[0] for line in open(sys.argv[1]) if line.strip())
+print(json.dumps({"requests": sum(counts.values()), "distinct_refresh_tokens": len(counts), "max_per_token": max(counts.values(), default=0)}))
+PY
+  }
+else
+  ENDPOINT=python
+  python3 "$ROOT/Benchmarks/token_endpoint.py" --port "$TOKEN_PORT" --latency-ms "$LATENCY_MS" > "$WORK/endpoint.log" 2>&1 &
+  PIDS+=($!)
+  stats() { curl -s "http://127.0.0.1:$TOKEN_PORT/stats"; }
+fi
+sleep 0.5
 mkdir -p "$WORK/providers"
 cat > "$WORK/providers/bench-oauth.yaml" <<YAML
 name: Bench OAuth
@@ -66,8 +105,9 @@ echo "Refreshing..."
 START=$(date +%s.%N)
 ${PROFILE_CMD:-} /usr/bin/time -v "$LATCHKEY_BIN" refresh --within 10m --concurrency "$CONCURRENCY" --json --providers "$WORK/providers" > "$WORK/report.json" 2> "$WORK/time.txt" || true
 END=$(date +%s.%N)
-STATS=$(curl -s "http://127.0.0.1:$TOKEN_PORT/stats")
-python3 - "$START" "$END" "$COUNT" "$LATENCY_MS" "$CONCURRENCY" "$WORK/report.json" "$WORK/time.txt" "$STATS" <<'PY'
+sleep 0.5  # let nginx flush its access log
+STATS=$(stats)
+ENDPOINT="$ENDPOINT" python3 - "$START" "$END" "$COUNT" "$LATENCY_MS" "$CONCURRENCY" "$WORK/report.json" "$WORK/time.txt" "$STATS" <<'PY'
 import json, re, sys, datetime, subprocess, os
 start, end, count, latency, conc = float(sys.argv[1]), float(sys.argv[2]), int(sys.argv[3]), float(sys.argv[4]), int(sys.argv[5])
 report = json.load(open(sys.argv[6]))
@@ -78,7 +118,7 @@ ideal = count * latency / 1000 / conc
 ratio = wall / ideal if ideal else float("inf")
 lines = [
     f"Refresh pass, {count} due credentials, token endpoint latency {latency:g} ms, concurrency {conc} "
-    f"({datetime.date.today()}, {os.cpu_count()} cores, release build)",
+    f"({datetime.date.today()}, {os.cpu_count()} cores, release build, token endpoint: {os.environ.get('ENDPOINT', '?')})",
     "",
     "| wall time | ideal (N × latency ÷ concurrency) | ratio | token requests | max per credential | peak RSS |",
     "|---|---|---|---|---|---|",

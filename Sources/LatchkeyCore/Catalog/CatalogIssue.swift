@@ -1,5 +1,5 @@
 /// One problem in a provider file: where it is and what is wrong.
-public struct CatalogIssue: Sendable, Equatable, CustomStringConvertible {
+public struct CatalogIssue: Error, Sendable, Equatable, CustomStringConvertible {
     /// The file, as given to the loader.
     public var file: String
     /// The key path inside the file, e.g. `auth.fields[0].pattern`; empty for the whole file.

@@ -35,7 +35,6 @@ public enum CatalogLoader {
     /// resolution (a regular expression per scalar each) makes loading the catalog several times faster.
     static let resolver = Resolver.basic.appending(.bool).appending(.int).appending(.null)
 
-    static var idPattern: Regex<Substring> { /^[a-z0-9][a-z0-9-]*$/ }
 
     static func readDirectory(_ source: CatalogSource, issues: IssueCollector) -> [RawDocument] {
         let url = URL(fileURLWithPath: source.directory, isDirectory: true)
@@ -43,33 +42,48 @@ public enum CatalogLoader {
             issues.add(CatalogIssue(file: source.directory, keyPath: "", reason: "is not a readable directory"))
             return []
         }
+        let files = names.sorted().filter { $0.hasSuffix(".yaml") || $0.hasSuffix(".yml") }
+        // Parsing YAML is most of the start-up cost of every command: parse the files on all cores.
+        let results = ParseResults(count: files.count)
+        DispatchQueue.concurrentPerform(iterations: files.count) { index in
+            results.set(index, parseFile(files[index], in: url, source: source))
+        }
         var documents: [RawDocument] = []
-        for name in names.sorted() where name.hasSuffix(".yaml") || name.hasSuffix(".yml") {
-            let file = url.appendingPathComponent(name).path
-            let id = String(name.prefix(upTo: name.lastIndex(of: ".") ?? name.endIndex))
-            guard id.wholeMatch(of: idPattern) != nil else {
-                issues.add(CatalogIssue(file: file, keyPath: "", reason: "the file name must be a provider id: lowercase letters, digits and '-'"))
-                continue
-            }
-            if name.hasSuffix(".yml") {
-                issues.add(CatalogIssue(file: file, keyPath: "", reason: "provider files end in .yaml"))
-                continue
-            }
-            guard let data = FileManager.default.contents(atPath: file), let text = String(data: data, encoding: .utf8) else {
-                issues.add(CatalogIssue(file: file, keyPath: "", reason: "is not readable UTF-8 text"))
-                continue
-            }
-            do {
-                guard let map = try Yams.load(yaml: text, Self.resolver) as? [String: Any] else {
-                    issues.add(CatalogIssue(file: file, keyPath: "", reason: "must be a YAML mapping"))
-                    continue
-                }
-                documents.append(RawDocument(id: id, file: file, strict: source.strict, map: map))
-            } catch {
-                issues.add(CatalogIssue(file: file, keyPath: "", reason: "is not valid YAML: \(error)"))
+        for result in results.all {
+            switch result {
+            case .success(let document): documents.append(document)
+            case .failure(let issue): issues.add(issue)
+            case nil: break
             }
         }
         return documents
+    }
+
+    /// Reads and parses one provider file; the issue carries the file's name.
+    static func parseFile(_ name: String, in url: URL, source: CatalogSource) -> Result<RawDocument, CatalogIssue> {
+        let file = url.appendingPathComponent(name).path
+        let id = String(name.prefix(upTo: name.lastIndex(of: ".") ?? name.endIndex))
+        guard isProviderID(id) else {
+            return .failure(CatalogIssue(file: file, keyPath: "", reason: "the file name must be a provider id: lowercase letters, digits and '-'"))
+        }
+        if name.hasSuffix(".yml") { return .failure(CatalogIssue(file: file, keyPath: "", reason: "provider files end in .yaml")) }
+        guard let data = FileManager.default.contents(atPath: file), let text = String(data: data, encoding: .utf8) else {
+            return .failure(CatalogIssue(file: file, keyPath: "", reason: "is not readable UTF-8 text"))
+        }
+        do {
+            guard let map = try Yams.load(yaml: text, Self.resolver) as? [String: Any] else {
+                return .failure(CatalogIssue(file: file, keyPath: "", reason: "must be a YAML mapping"))
+            }
+            return .success(RawDocument(id: id, file: file, strict: source.strict, map: map))
+        } catch {
+            return .failure(CatalogIssue(file: file, keyPath: "", reason: "is not valid YAML: \(error)"))
+        }
+    }
+
+    /// `[a-z0-9][a-z0-9-]*`.
+    static func isProviderID(_ id: String) -> Bool {
+        guard let first = id.utf8.first, first != UInt8(ascii: "-") else { return false }
+        return id.utf8.allSatisfy { (UInt8(ascii: "a")...UInt8(ascii: "z")).contains($0) || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains($0) || $0 == UInt8(ascii: "-") }
     }
 
     /// The document with its `extends:` chain merged in; nil (with an issue) on a missing target or a cycle.
@@ -114,4 +128,22 @@ public enum CatalogLoader {
         }
         return result
     }
+}
+
+/// Per-file parse results, written by concurrent iterations at distinct indices and read after all have finished.
+final class ParseResults: @unchecked Sendable {
+    // Safe: each iteration of `concurrentPerform` writes only its own index, under the lock, and `all` is read
+    // only after `concurrentPerform` has returned.
+    private var results: [Result<CatalogLoader.RawDocument, CatalogIssue>?]
+    private let lock = NSLock()
+
+    init(count: Int) { results = Array(repeating: nil, count: count) }
+
+    func set(_ index: Int, _ result: Result<CatalogLoader.RawDocument, CatalogIssue>) {
+        lock.lock()
+        results[index] = result
+        lock.unlock()
+    }
+
+    var all: [Result<CatalogLoader.RawDocument, CatalogIssue>?] { results }
 }
