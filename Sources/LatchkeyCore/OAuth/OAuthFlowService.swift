@@ -16,13 +16,13 @@ public struct OAuthFlowService: Sendable {
     public static let stateLifetime: TimeInterval = 600
 
     /// Creates the service.
-    public init(store: any Store, catalog: Catalog, sealer: Sealer, requester: TokenRequester, refresher: Refresher, clock: any WallClock, publicURL: String) {
+    public init(store: any Store, catalog: Catalog, sealer: Sealer, requester: TokenRequester, refresher: Refresher, clients: OAuthClientSource, clock: any WallClock, publicURL: String) {
         self.store = store
         self.catalog = catalog
         self.sealer = sealer
         self.requester = requester
         self.refresher = refresher
-        self.clients = OAuthClientSource(store: store, sealer: sealer, clock: clock)
+        self.clients = clients
         self.clock = clock
         self.audit = AuditLog(store: store, clock: clock)
         redirectURI = (publicURL.hasSuffix("/") ? String(publicURL.dropLast()) : publicURL) + "/oauth/callback"

@@ -28,12 +28,13 @@ public final class Refresher: Sendable {
 
     /// Creates a refresher.
     public init(store: any Store, catalog: Catalog, sealer: Sealer, requester: TokenRequester, clock: any WallClock,
-                observer: (any RefreshObserver)? = nil, logger: Logger = Logger(label: "latchkey.refresh"), policy: RefreshPolicy = RefreshPolicy()) {
+                observer: (any RefreshObserver)? = nil, logger: Logger = Logger(label: "latchkey.refresh"), policy: RefreshPolicy = RefreshPolicy(),
+                clients: OAuthClientSource? = nil) {
         self.store = store
         self.catalog = catalog
         self.sealer = sealer
         self.requester = requester
-        self.clients = OAuthClientSource(store: store, sealer: sealer, clock: clock)
+        self.clients = clients ?? OAuthClientSource(store: store, sealer: sealer, clock: clock)
         self.clock = clock
         self.audit = AuditLog(store: store, clock: clock)
         self.observer = observer

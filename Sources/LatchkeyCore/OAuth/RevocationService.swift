@@ -8,12 +8,12 @@ public struct RevocationService: Sendable {
     let audit: AuditLog
 
     /// Creates the service.
-    public init(credentials: CredentialService, store: any Store, catalog: Catalog, sealer: Sealer, requester: TokenRequester, clock: any WallClock) {
+    public init(credentials: CredentialService, store: any Store, catalog: Catalog, sealer: Sealer, requester: TokenRequester, clients: OAuthClientSource, clock: any WallClock) {
         self.credentials = credentials
         self.catalog = catalog
         self.sealer = sealer
         self.requester = requester
-        self.clients = OAuthClientSource(store: store, sealer: sealer, clock: clock)
+        self.clients = clients
         self.audit = AuditLog(store: store, clock: clock)
     }
 

@@ -61,10 +61,13 @@ public struct LatchkeyRuntime: Sendable {
         keyRotation = KeyRotation(store: store, sealer: sealer)
         upstream = UpstreamClient(connectTimeout: configuration.upstreamConnectTimeout, readTimeout: configuration.upstreamTimeout)
         let requester = TokenRequester(http: tokenHTTP ?? upstream)
-        refresher = Refresher(store: store, catalog: catalog, sealer: sealer, requester: requester, clock: clock, observer: RefreshMetrics(), logger: logger)
+        // One opened-app cache for every token request of this process.
+        let clients = OAuthClientSource(store: store, sealer: sealer, clock: clock)
+        refresher = Refresher(store: store, catalog: catalog, sealer: sealer, requester: requester, clock: clock, observer: RefreshMetrics(), logger: logger,
+                              clients: clients)
         refreshPass = RefreshPass(store: store, catalog: catalog, refresher: refresher, clock: clock)
-        oauthFlow = OAuthFlowService(store: store, catalog: catalog, sealer: sealer, requester: requester, refresher: refresher, clock: clock, publicURL: configuration.publicURL)
-        revocation = RevocationService(credentials: credentials, store: store, catalog: catalog, sealer: sealer, requester: requester, clock: clock)
+        oauthFlow = OAuthFlowService(store: store, catalog: catalog, sealer: sealer, requester: requester, refresher: refresher, clients: clients, clock: clock, publicURL: configuration.publicURL)
+        revocation = RevocationService(credentials: credentials, store: store, catalog: catalog, sealer: sealer, requester: requester, clients: clients, clock: clock)
         sessions = SessionService(store: store, hasher: hasher, clock: clock)
         setup = SetupService(store: store, users: users, clock: clock, links: links)
     }
