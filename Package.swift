@@ -21,6 +21,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
         .package(url: "https://github.com/hummingbird-project/swift-mustache.git", from: "2.1.1"),
+        .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.33.2"),
+        .package(url: "https://github.com/modelcontextprotocol/swift-sdk.git", from: "0.12.1"),
     ],
     targets: [
         // The domain: Foundation, swift-crypto and a YAML parser only. No HTTP framework, no database driver.
@@ -40,13 +42,24 @@ let package = Package(
                 .product(name: "GRDB", package: "GRDB.swift"),
             ]
         ),
+        // The Store on PostgreSQL, for several servers on one database, through PostgresNIO.
+        .target(
+            name: "LatchkeyPostgres",
+            dependencies: [
+                "LatchkeyCore",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         // HTTP: management API, agent proxy, operations endpoints, outbound HTTP.
         .target(
             name: "LatchkeyServer",
             dependencies: [
                 "LatchkeyCore",
                 "LatchkeySQLite",
+                "LatchkeyPostgres",
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "MCP", package: "swift-sdk"),
                 .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
                 .product(name: "Mustache", package: "swift-mustache"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
@@ -79,6 +92,10 @@ let package = Package(
         .testTarget(
             name: "LatchkeySQLiteTests",
             dependencies: ["LatchkeySQLite", "LatchkeyTestSupport", .product(name: "GRDB", package: "GRDB.swift")]
+        ),
+        .testTarget(
+            name: "LatchkeyPostgresTests",
+            dependencies: ["LatchkeyPostgres", "LatchkeyTestSupport", .product(name: "PostgresNIO", package: "postgres-nio")]
         ),
         .testTarget(
             name: "LatchkeyServerTests",

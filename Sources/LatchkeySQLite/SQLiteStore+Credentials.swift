@@ -91,22 +91,8 @@ extension SQLiteStore {
         )
     }
 
-    static func json<T: Encodable>(_ value: T) -> String {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = .sortedKeys
-        return (try? encoder.encode(value)).flatMap { String(data: $0, encoding: .utf8) } ?? "null"
-    }
-
-    static func decode<T: Decodable>(_ text: String) throws -> T {
-        try JSONDecoder().decode(T.self, from: Data(text.utf8))
-    }
-
-    /// String maps and lists as stored; the empty ones (nearly every row) skip the JSON decoder.
-    static func decode(_ text: String) throws -> [String: String] {
-        text == "{}" ? [:] : try JSONDecoder().decode([String: String].self, from: Data(text.utf8))
-    }
-
-    static func decode(_ text: String) throws -> [String] {
-        text == "[]" ? [] : try JSONDecoder().decode([String].self, from: Data(text.utf8))
-    }
+    static func json<T: Encodable>(_ value: T) -> String { StoredJSON.encode(value) }
+    static func decode<T: Decodable>(_ text: String) throws -> T { try StoredJSON.decode(text) }
+    static func decode(_ text: String) throws -> [String: String] { try StoredJSON.decode(text) }
+    static func decode(_ text: String) throws -> [String] { try StoredJSON.decode(text) }
 }

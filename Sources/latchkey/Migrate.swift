@@ -9,7 +9,8 @@ struct Migrate: AsyncParsableCommand {
     func run() async throws {
         let configuration = try common.configuration()
         do {
-            _ = try await LatchkeyRuntime.openStore(configuration.database)
+            let store = try await LatchkeyRuntime.openStore(configuration.database, logger: LogSetup.logger())
+            await store.close()
         } catch let error as ConfigurationError {
             throw Fail.configuration(error.message)
         }

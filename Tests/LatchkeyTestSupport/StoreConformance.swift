@@ -38,6 +38,9 @@ public enum StoreConformance {
         ("reconnecting replaces tokens and breaks any lease", reconnectBreaksLease),
         ("an OAuth state works once and never after it expires", oauthStates),
         ("refresh candidates are the OAuth credentials that can still refresh", refreshCandidates),
+        ("sessions round-trip and expired ones are pruned", sessions),
+        ("login failures count per key within the window", loginFailures),
+        ("a setup token works once and never after it expires", setupTokens),
     ]
 
     static let t0 = Date(timeIntervalSince1970: 1_800_000_000)
@@ -348,5 +351,38 @@ public enum StoreConformance {
         #expect(candidates.map(\.id) == [active.id])
         #expect(candidates.first?.hasRefreshToken == true)
         #expect(candidates.first?.expiresAt == active.expiresAt)
+    }
+
+    static func sessions(_ store: any Store) async throws {
+        let alice = try await user(store, "alice@example.com")
+        let old = Session(id: "old", userID: alice.id, csrf: "c0", createdAt: t0, expiresAt: t0.addingTimeInterval(60))
+        try await store.createSession(old)
+        #expect(try await store.session(id: "old") == old)
+        let new = Session(id: "new", userID: alice.id, csrf: "c1", createdAt: t0.addingTimeInterval(120), expiresAt: t0.addingTimeInterval(3600))
+        try await store.createSession(new)
+        #expect(try await store.session(id: "old") == nil, "creating a session prunes expired ones")
+        #expect(try await store.session(id: "new") == new)
+        try await store.deleteSession(id: "new")
+        #expect(try await store.session(id: "new") == nil)
+    }
+
+    static func loginFailures(_ store: any Store) async throws {
+        #expect(try await store.recordLoginFailure(key: "email:a", at: t0, since: t0.addingTimeInterval(-900)) == 1)
+        #expect(try await store.recordLoginFailure(key: "email:a", at: t0.addingTimeInterval(1), since: t0.addingTimeInterval(-900)) == 2)
+        #expect(try await store.recordLoginFailure(key: "email:b", at: t0.addingTimeInterval(2), since: t0.addingTimeInterval(-900)) == 1)
+        #expect(try await store.loginFailures(key: "email:a", since: t0.addingTimeInterval(-900)) == 2)
+        #expect(try await store.loginFailures(key: "email:a", since: t0.addingTimeInterval(1)) == 1, "only failures inside the window count")
+        try await store.clearLoginFailures(key: "email:a")
+        #expect(try await store.loginFailures(key: "email:a", since: t0.addingTimeInterval(-900)) == 0)
+        #expect(try await store.loginFailures(key: "email:b", since: t0.addingTimeInterval(-900)) == 1, "clearing one key keeps the others")
+    }
+
+    static func setupTokens(_ store: any Store) async throws {
+        try await store.createSetupToken(id: "tok", expiresAt: t0.addingTimeInterval(600))
+        #expect(try await store.consumeSetupToken(id: "tok", now: t0))
+        #expect(try await !store.consumeSetupToken(id: "tok", now: t0), "a setup token works once")
+        try await store.createSetupToken(id: "late", expiresAt: t0.addingTimeInterval(600))
+        #expect(try await !store.consumeSetupToken(id: "late", now: t0.addingTimeInterval(601)))
+        #expect(try await !store.consumeSetupToken(id: "never", now: t0))
     }
 }

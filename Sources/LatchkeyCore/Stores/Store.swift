@@ -4,4 +4,10 @@ public protocol Store: UserStore, CredentialStore, GroupStore, AuditStore, OAuth
     func migrate() async throws
     /// Whether the database answers.
     func ping() async -> Bool
+    /// Releases connections; the store is unusable afterwards.
+    func close() async
+}
+
+extension Store {
+    public func close() async {}
 }

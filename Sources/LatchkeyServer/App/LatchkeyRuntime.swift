@@ -1,5 +1,6 @@
 import Foundation
 import LatchkeyCore
+import LatchkeyPostgres
 import LatchkeySQLite
 import Logging
 
@@ -36,10 +37,16 @@ public struct LatchkeyRuntime: Sendable {
         do { catalog = try CatalogLoader.load(configuration.providerSources) } catch {
             throw ConfigurationError("the provider catalog is invalid:\n\(error)")
         }
-        let store = try await openStore(configuration.database)
-        let master = try MasterKeyLoader.load(configuration.masterKey, create: createKey, logger: logger)
-        let sealer = Sealer(master: master, keyStore: store, clock: clock)
-        do { try await sealer.bootstrap() } catch let error as SealingError { throw ConfigurationError("\(error)") }
+        let store = try await openStore(configuration.database, logger: logger)
+        let sealer: Sealer
+        do {
+            let master = try MasterKeyLoader.load(configuration.masterKey, create: createKey, logger: logger)
+            sealer = Sealer(master: master, keyStore: store, clock: clock)
+            do { try await sealer.bootstrap() } catch let error as SealingError { throw ConfigurationError("\(error)") }
+        } catch {
+            await store.close()
+            throw error
+        }
         return LatchkeyRuntime(configuration: configuration, store: store, catalog: catalog, sealer: sealer, clock: clock, hasher: hasher, logger: logger, tokenHTTP: tokenHTTP)
     }
 
@@ -75,10 +82,11 @@ public struct LatchkeyRuntime: Sendable {
     /// Closes outbound connections; commands call it before they exit (`serve` does on graceful shutdown).
     public func shutdown() async {
         await upstream.shutdown()
+        await store.close()
     }
 
     /// Opens and migrates the configured store.
-    public static func openStore(_ location: DatabaseLocation) async throws -> any Store {
+    public static func openStore(_ location: DatabaseLocation, logger: Logger) async throws -> any Store {
         switch location {
         case .sqlite(let path):
             do {
@@ -88,8 +96,16 @@ public struct LatchkeyRuntime: Sendable {
             } catch {
                 throw ConfigurationError("cannot open the SQLite database at \(path): \(error)")
             }
-        case .postgres:
-            throw ConfigurationError("PostgreSQL is not supported by this build yet; use an sqlite: database URL")
+        case .postgres(let url):
+            let store: PostgresStore
+            do { store = try PostgresStore(url: url, logger: logger) } catch { throw ConfigurationError(error.description) }
+            do {
+                try await store.migrate()
+                return store
+            } catch {
+                await store.close()
+                throw ConfigurationError("cannot open the PostgreSQL database at \(location): \(error)")
+            }
         }
     }
 }

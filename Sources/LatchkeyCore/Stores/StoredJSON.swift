@@ -1,0 +1,26 @@
+import Foundation
+
+/// How stores keep string maps, lists and audit details in one text column: JSON with sorted keys.
+public enum StoredJSON {
+    /// The JSON text of `value`.
+    public static func encode<T: Encodable>(_ value: T) -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = .sortedKeys
+        return (try? encoder.encode(value)).flatMap { String(data: $0, encoding: .utf8) } ?? "null"
+    }
+
+    /// The value stored as `text`.
+    public static func decode<T: Decodable>(_ text: String) throws -> T {
+        try JSONDecoder().decode(T.self, from: Data(text.utf8))
+    }
+
+    /// A string map as stored; the empty one (nearly every row) skips the JSON decoder.
+    public static func decode(_ text: String) throws -> [String: String] {
+        text == "{}" ? [:] : try JSONDecoder().decode([String: String].self, from: Data(text.utf8))
+    }
+
+    /// A string list as stored; the empty one skips the JSON decoder.
+    public static func decode(_ text: String) throws -> [String] {
+        text == "[]" ? [] : try JSONDecoder().decode([String].self, from: Data(text.utf8))
+    }
+}

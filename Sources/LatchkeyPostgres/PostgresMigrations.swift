@@ -1,0 +1,108 @@
+import PostgresNIO
+
+/// The schema, as versioned migrations recorded in `latchkey_migrations`.
+///
+/// Each step is additive (new tables, new nullable or defaulted columns, new indexes), so servers of the previous
+/// release keep working while a newer one migrates. All pending steps run in one transaction (PostgreSQL DDL is
+/// transactional) under an advisory lock, so servers that start together migrate once and never see half a schema.
+enum PostgresMigrations {
+    /// `pg_advisory_xact_lock` key: "latchkey" in ASCII, a constant no other tool in the database is likely to use.
+    static let lockKey: Int = 0x6C61_7463_686B_6579
+
+    static let steps: [(id: String, sql: [PostgresQuery])] = [
+        ("v1-schema", [
+            """
+            CREATE TABLE users (
+                id text PRIMARY KEY, email text NOT NULL UNIQUE, password_hash text NOT NULL,
+                role text NOT NULL, created_at timestamptz NOT NULL)
+            """,
+            """
+            CREATE TABLE api_tokens (
+                id text PRIMARY KEY, user_id text NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+                name text NOT NULL, prefix text NOT NULL UNIQUE, hash bytea NOT NULL, created_at timestamptz NOT NULL)
+            """,
+            """
+            CREATE TABLE credentials (
+                id text PRIMARY KEY, owner_id text NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+                provider text NOT NULL, name text NOT NULL, auth_mode text NOT NULL, status text NOT NULL,
+                status_reason text, public_fields text NOT NULL, expires_at timestamptz, scopes text NOT NULL,
+                version bigint NOT NULL, created_at timestamptz NOT NULL, updated_at timestamptz NOT NULL,
+                token_issued_at timestamptz, refresh_failures bigint NOT NULL DEFAULT 0, next_refresh_at timestamptz,
+                lease_owner text, lease_expires_at timestamptz)
+            """,
+            "CREATE INDEX credentials_owner ON credentials(owner_id)",
+            "CREATE INDEX credentials_refresh ON credentials(auth_mode, status)",
+            """
+            CREATE TABLE sealed_values (
+                record_id text NOT NULL, field text NOT NULL, key_version bigint NOT NULL, value bytea NOT NULL,
+                PRIMARY KEY (record_id, field))
+            """,
+            "CREATE INDEX sealed_values_version ON sealed_values(key_version)",
+            """
+            CREATE TABLE data_keys (
+                version bigint PRIMARY KEY, wrapped bytea NOT NULL, active boolean NOT NULL, created_at timestamptz NOT NULL)
+            """,
+            """
+            CREATE TABLE agent_groups (
+                id text PRIMARY KEY, owner_id text NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+                name text NOT NULL, created_at timestamptz NOT NULL, UNIQUE (owner_id, name))
+            """,
+            """
+            CREATE TABLE agent_keys (
+                id text PRIMARY KEY, group_id text NOT NULL REFERENCES agent_groups(id) ON DELETE CASCADE,
+                prefix text NOT NULL UNIQUE, hash bytea NOT NULL, created_at timestamptz NOT NULL)
+            """,
+            "CREATE INDEX agent_keys_group ON agent_keys(group_id)",
+            """
+            CREATE TABLE bindings (
+                group_id text NOT NULL REFERENCES agent_groups(id) ON DELETE CASCADE, provider text NOT NULL,
+                credential_id text NOT NULL REFERENCES credentials(id) ON DELETE CASCADE, created_at timestamptz NOT NULL,
+                PRIMARY KEY (group_id, provider))
+            """,
+            "CREATE INDEX bindings_credential ON bindings(credential_id)",
+            """
+            CREATE TABLE missing_bindings (
+                group_id text NOT NULL REFERENCES agent_groups(id) ON DELETE CASCADE, provider text NOT NULL,
+                count bigint NOT NULL, first_seen timestamptz NOT NULL, last_seen timestamptz NOT NULL,
+                PRIMARY KEY (group_id, provider))
+            """,
+            """
+            CREATE TABLE audit_events (
+                seq bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, id text NOT NULL UNIQUE, owner_id text NOT NULL,
+                actor text NOT NULL, action text NOT NULL, target_type text NOT NULL, target_id text NOT NULL,
+                detail text NOT NULL, created_at timestamptz NOT NULL)
+            """,
+            "CREATE INDEX audit_events_owner ON audit_events(owner_id, seq)",
+            "CREATE TABLE oauth_apps (provider text PRIMARY KEY, client_id text NOT NULL, updated_at timestamptz NOT NULL)",
+            """
+            CREATE TABLE oauth_states (
+                id text PRIMARY KEY, user_id text NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+                provider text NOT NULL, name text NOT NULL, credential_id text, scopes text NOT NULL,
+                fields text NOT NULL, browser_binding bytea, created_at timestamptz NOT NULL, expires_at timestamptz NOT NULL)
+            """,
+            "CREATE INDEX oauth_states_expiry ON oauth_states(expires_at)",
+            """
+            CREATE TABLE sessions (
+                id text PRIMARY KEY, user_id text NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+                csrf text NOT NULL, created_at timestamptz NOT NULL, expires_at timestamptz NOT NULL)
+            """,
+            "CREATE INDEX sessions_expiry ON sessions(expires_at)",
+            "CREATE TABLE login_failures (key text NOT NULL, at timestamptz NOT NULL)",
+            "CREATE INDEX login_failures_key ON login_failures(key, at)",
+            "CREATE TABLE setup_tokens (id text PRIMARY KEY, expires_at timestamptz NOT NULL)",
+        ]),
+    ]
+
+    static func apply(on store: PostgresStore) async throws {
+        try await store.transaction("migration") { tx in
+            try await tx.rows("SELECT pg_advisory_xact_lock(\(lockKey))")
+            try await tx.rows("CREATE TABLE IF NOT EXISTS latchkey_migrations (id text PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())")
+            var applied: Set<String> = []
+            for row in try await tx.rows("SELECT id FROM latchkey_migrations") { applied.insert(try row["id"].decode(String.self)) }
+            for step in steps where !applied.contains(step.id) {
+                for statement in step.sql { try await tx.rows(statement) }
+                try await tx.rows("INSERT INTO latchkey_migrations (id) VALUES (\(step.id))")
+            }
+        }
+    }
+}

@@ -1,0 +1,27 @@
+import Foundation
+import LatchkeyCore
+import PostgresNIO
+
+extension PostgresStore {
+    public func appendAudit(_ event: AuditEvent) async throws {
+        try await rows("audit event", """
+            INSERT INTO audit_events (id, owner_id, actor, action, target_type, target_id, detail, created_at)
+            VALUES (\(event.id), \(event.ownerID), \(event.actor), \(event.action), \(event.targetType), \(event.targetID),
+                    \(StoredJSON.encode(event.detail)), \(event.createdAt))
+            """)
+    }
+
+    public func auditEvents(ownerID: String, limit: Int, before: String?) async throws -> [AuditEvent] {
+        // One statement: the cursor's position and the page come from one snapshot.
+        try await rows("audit event", """
+            SELECT * FROM audit_events
+            WHERE owner_id = \(ownerID)
+              AND seq < COALESCE((SELECT seq FROM audit_events WHERE id = \(before)), 9223372036854775807)
+            ORDER BY seq DESC LIMIT \(limit)
+            """).map { row in
+            AuditEvent(id: try row.get("id"), ownerID: try row.get("owner_id"), actor: try row.get("actor"), action: try row.get("action"),
+                       targetType: try row.get("target_type"), targetID: try row.get("target_id"),
+                       detail: try StoredJSON.decode(try row.get("detail", as: String.self)), createdAt: try row.get("created_at"))
+        }
+    }
+}
