@@ -203,7 +203,7 @@ class OAuthEnv:
         """Start a `latchkey serve`; with share_db_with, on that server's database and master key."""
         env = dict(self.base_env)
         if share_db_with is not None:
-            env.update({"LATCHKEY_DATABASE_URL": f"sqlite:{share_db_with.db_path}",
+            env.update({"LATCHKEY_DATABASE_URL": share_db_with.env["LATCHKEY_DATABASE_URL"],
                         "LATCHKEY_MASTER_KEY_FILE": str(share_db_with.key_file)})
         env.update(extra_env or {})
         lk = PatientLatchkey(self.tmp / f"lk{len(self.servers)}", self.providers, env)

@@ -10,7 +10,7 @@ as_root() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
 
 say "System packages"
 missing=()
-for pkg in libsqlite3-dev python3 python3-pip chromium chromium-driver; do
+for pkg in libsqlite3-dev python3 python3-pip chromium chromium-driver postgresql; do
   dpkg -s "$pkg" >/dev/null 2>&1 || missing+=("$pkg")
 done
 if [ ${#missing[@]} -gt 0 ]; then
@@ -28,6 +28,16 @@ else
   echo "all present"
 fi
 
+say "A throwaway PostgreSQL server (loopback, temporary directory, stopped on exit)"
+if [ -z "${LATCHKEY_TEST_POSTGRES_URL:-}" ]; then
+  PG_DIR=$(mktemp -d /tmp/latchkey-pg.XXXXXX)
+  PG_PORT=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+  trap 'scripts/postgres.sh stop "$PG_DIR"; rm -rf "$PG_DIR"' EXIT
+  LATCHKEY_TEST_POSTGRES_URL=$(scripts/postgres.sh start "$PG_DIR" "$PG_PORT")
+  export LATCHKEY_TEST_POSTGRES_URL
+fi
+echo "$LATCHKEY_TEST_POSTGRES_URL"
+
 say "Build (debug, with tests)"
 swift build --build-tests
 
@@ -37,6 +47,6 @@ swift test --skip-build
 say "Provider catalog"
 .build/debug/latchkey providers check
 
-say "End-to-end tests (real binary, real OAuth server, headless Chromium)"
+say "End-to-end tests (real binary, real OAuth server, PostgreSQL, headless Chromium)"
 mkdir -p test-artifacts/screenshots
 LATCHKEY_BIN="$PWD/.build/debug/latchkey" LATCHKEY_WEB_DIR="$PWD/web" python3 -m pytest -p no:cacheprovider -q e2e
