@@ -160,6 +160,7 @@ struct ProviderDecoder {
             guard let name = requiredString("name", in: map, of: item) else { continue }
             if name.wholeMatch(of: Self.fieldNamePattern) == nil { item.child("name", of: map)?.fail("must be a lowercase identifier") }
             if !names.insert(name).inserted { item.child("name", of: map)?.fail("'\(name)' is declared twice") }
+            if name == "request" { item.child("name", of: map)?.fail("'request' is reserved: every provider has the generic tool {id}_request") }
             if mode.isOAuth, ["access_token", "refresh_token", "expires_at", "expires_in"].contains(name) {
                 item.child("name", of: map)?.fail("'\(name)' is managed by the OAuth flow and cannot be a field")
             }
@@ -253,6 +254,7 @@ struct ProviderDecoder {
             else { continue }
             if name.wholeMatch(of: Self.toolNamePattern) == nil { item.child("name", of: map)?.fail("must be lowercase letters, digits and '_'") }
             if !names.insert(name).inserted { item.child("name", of: map)?.fail("'\(name)' is declared twice") }
+            if name == "request" { item.child("name", of: map)?.fail("'request' is reserved: every provider has the generic tool {id}_request") }
             if !Self.methods.contains(method) { item.child("method", of: map)?.fail("must be one of \(Self.methods.sorted().joined(separator: ", "))") }
             let pathNode = item.child("path", of: map)
             if !path.hasPrefix("/") { pathNode?.fail("must start with '/'") }

@@ -1,15 +1,26 @@
+import Foundation
 import Hummingbird
 import LatchkeyCore
+import MCP
 
-/// `GET /v1/tools`: what the agent's group is bound to, with each credential's status.
+/// `GET /v1/tools`: the picture `POST /mcp` gives, as JSON: the providers bound in the key's group, each with its
+/// binding's status (and the link that fixes it) and the MCP tools it contributes.
 struct AgentController {
-    let agents: AgentService
+    let runtime: LatchkeyRuntime
+
+    struct OperationDTO: Encodable {
+        let name: String, description: String, method: String?, path: String?, inputSchema: Value
+        enum CodingKeys: String, CodingKey {
+            case name, description, method, path
+            case inputSchema = "input_schema"
+        }
+    }
 
     struct ToolDTO: Encodable {
-        let provider: String, credentialID: String, status: String, authMode: String?
+        let provider: String, name: String?, credentialID: String, status: String, authMode: String?, setupURL: String?, operations: [OperationDTO]
         enum CodingKeys: String, CodingKey {
-            case provider, status
-            case credentialID = "credential_id", authMode = "auth_mode"
+            case provider, name, status, operations
+            case credentialID = "credential_id", authMode = "auth_mode", setupURL = "setup_url"
         }
     }
 
@@ -23,11 +34,29 @@ struct AgentController {
 
     func register(on router: Router<AppRequestContext>) {
         router.get("v1/tools") { request, _ in
-            let agent = try await agents.authenticate(bearer: BearerToken.from(request))
-            let tools = try await agents.boundProviders(agent: agent).map { binding, credential in
-                ToolDTO(provider: binding.provider, credentialID: binding.credentialID, status: credential?.status.rawValue ?? "missing", authMode: credential?.authMode.rawValue)
+            let agent = try await runtime.agents.authenticate(bearer: BearerToken.from(request))
+            var tools: [ToolDTO] = []
+            for (binding, credential) in try await runtime.agents.boundProviders(agent: agent) {
+                let provider = runtime.catalog.provider(binding.provider)
+                let operations = AgentToolset(bindings: [binding], catalog: runtime.catalog).tools.map(Self.operation)
+                let status = credential?.status.rawValue ?? "missing"
+                let setupURL: String? = switch credential?.status {
+                case .needsReauth?, .revoked?: runtime.links.reconnect(credentialID: binding.credentialID)
+                case nil: runtime.links.bind(groupID: agent.group.id, provider: binding.provider)
+                default: nil
+                }
+                tools.append(ToolDTO(provider: binding.provider, name: provider?.name, credentialID: binding.credentialID, status: status,
+                                     authMode: credential?.authMode.rawValue, setupURL: setupURL, operations: operations))
             }
             return JSONOutput.response(ToolsDTO(groupID: agent.group.id, tools: tools))
+        }
+    }
+
+    static func operation(_ tool: AgentTool) -> OperationDTO {
+        let mcp = MCPController.mcpTool(tool)
+        return switch tool.kind {
+        case .declared(let declared): OperationDTO(name: tool.name, description: tool.description, method: declared.method, path: declared.path, inputSchema: mcp.inputSchema)
+        case .generic: OperationDTO(name: tool.name, description: tool.description, method: nil, path: nil, inputSchema: mcp.inputSchema)
         }
     }
 }

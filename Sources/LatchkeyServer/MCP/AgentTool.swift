@@ -1,0 +1,43 @@
+import LatchkeyCore
+
+/// One tool an agent sees: a provider's declared operation, or the provider's generic request tool.
+struct AgentTool: Sendable {
+    enum Kind: Sendable {
+        case declared(ProviderTool)
+        case generic
+    }
+
+    /// `{provider}_{tool}` or `{provider}_request`. Provider ids have no `_`, so the first `_` separates the two.
+    let name: String
+    let provider: Provider
+    let kind: Kind
+    let description: String
+    /// The input JSON Schema as JSON text.
+    let inputSchemaJSON: String
+
+    static let genericSuffix = "request"
+
+    static func declared(_ tool: ProviderTool, of provider: Provider) -> AgentTool {
+        AgentTool(name: "\(provider.id)_\(tool.name)", provider: provider, kind: .declared(tool),
+                  description: "\(provider.name): \(tool.description) (\(tool.method) \(tool.path))", inputSchemaJSON: tool.inputSchemaJSON)
+    }
+
+    static func generic(of provider: Provider) -> AgentTool {
+        let description = """
+            \(provider.name): any HTTP request to its API, sent with the bound credential (which you never see). \
+            'path' is relative to \(provider.baseURL.source) and starts with '/'; 'query' is an object of parameters; \
+            'body' is sent as JSON (or as is, when a string).
+            """
+        return AgentTool(name: "\(provider.id)_\(genericSuffix)", provider: provider, kind: .generic, description: description, inputSchemaJSON: genericSchema)
+    }
+
+    static let genericSchema = [
+        #"{"type":"object","properties":{"#,
+        #""method":{"type":"string","enum":["GET","POST","PUT","PATCH","DELETE","HEAD"],"description":"HTTP method"},"#,
+        #""path":{"type":"string","description":"path under the provider's base URL, starting with '/'"},"#,
+        #""query":{"type":"object","additionalProperties":{"type":["string","number","integer","boolean"]},"description":"query parameters"},"#,
+        #""headers":{"type":"object","additionalProperties":{"type":"string"},"description":"extra request headers (credentials are added by Latchkey)"},"#,
+        #""body":{"description":"request body: JSON, or a string sent as is"}},"#,
+        #""required":["method","path"],"additionalProperties":false}"#,
+    ].joined()
+}

@@ -1,0 +1,140 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import LatchkeyCore
+import Logging
+import MCP
+import NIOCore
+
+/// `POST /mcp`: the Model Context Protocol over Streamable HTTP, for agents holding an `lka_…` key.
+///
+/// Each HTTP request gets its own MCP `Server` with the SDK's stateless transport: no session lives in one
+/// process's memory, so any server behind a load balancer takes any request, and the tool list is read from the
+/// group's bindings on every `tools/list`. Tool calls go through `ProxyForwarder`, the HTTP proxy's own path.
+struct MCPController {
+    let runtime: LatchkeyRuntime
+    let forwarder: ProxyForwarder
+    let origins: OriginValidator
+
+    static let serverVersion = "1.0.0"
+
+    init(runtime: LatchkeyRuntime, forwarder: ProxyForwarder) {
+        self.runtime = runtime
+        self.forwarder = forwarder
+        origins = Self.originValidator(publicURL: runtime.configuration.publicURL, host: runtime.configuration.host, port: runtime.configuration.port)
+    }
+
+    func register(on router: Router<AppRequestContext>) {
+        router.post("mcp") { request, context in try await handle(request, context: context) }
+        router.allowOnly("mcp", [.post])
+    }
+
+    func handle(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let bearer = BearerToken.from(request)
+        let agent: AgentContext
+        do {
+            agent = try await runtime.agents.authenticate(bearer: bearer)
+        } catch {
+            var refusal = APIError.from(error)
+            refusal.extraHeaders[.wwwAuthenticate] = #"Bearer realm="latchkey""#
+            throw refusal
+        }
+        let limit = runtime.configuration.proxyBodyLimit
+        let body: ByteBuffer
+        do { body = try await request.body.collect(upTo: limit) } catch { throw LatchkeyError.payloadTooLarge(limit: limit) }
+
+        let toolset = AgentToolset(bindings: try await runtime.store.bindings(groupID: agent.group.id), catalog: runtime.catalog)
+        let server = MCP.Server(name: "latchkey", version: Self.serverVersion, title: "Latchkey",
+                                instructions: "Tools call the APIs bound to your agent group; Latchkey adds the credentials.",
+                                capabilities: .init(tools: .init(listChanged: false)))
+        let logger = context.logger
+        await server.withMethodHandler(ListTools.self) { _ in
+            ListTools.Result(tools: toolset.tools.map(Self.mcpTool))
+        }
+        await server.withMethodHandler(CallTool.self) { [forwarder, runtime] parameters in
+            await Self.call(parameters, bearer: bearer, forwarder: forwarder, catalog: runtime.catalog, limit: limit, logger: logger)
+        }
+        let transport = StatelessHTTPServerTransport(validationPipeline: StandardValidationPipeline(validators: [
+            origins, AcceptHeaderValidator(mode: .jsonOnly), ContentTypeValidator(), ProtocolVersionValidator(),
+        ]))
+        try await server.start(transport: transport)
+        let answer = await transport.handleRequest(Self.mcpRequest(request, body: body))
+        await server.stop()
+        return Self.response(answer)
+    }
+
+    /// One tool call, answered as a tool result in every case: the MCP client shows errors to the user.
+    static func call(_ parameters: CallTool.Parameters, bearer: String?, forwarder: ProxyForwarder, catalog: Catalog, limit: Int, logger: Logger) async -> CallTool.Result {
+        let tool: AgentTool
+        switch AgentToolset.lookup(parameters.name, catalog: catalog) {
+        case .tool(let found): tool = found
+        case .unknownProvider(let id): return ToolCallOutcome.failure(APIError.from(domain: .unknownProvider(id)))
+        case .unknownTool(let provider):
+            return ToolCallOutcome.failure(APIError.from(domain: .badRequest("\(provider) has no tool named '\(parameters.name.prefix(80))'; tools/list shows this group's tools")))
+        }
+        do {
+            let call = try ToolCallBuilder.call(for: tool, arguments: parameters.arguments ?? [:])
+            let response = try await forwarder.forward(bearer: bearer, providerID: tool.provider.id, call: call)
+            return try await ToolCallOutcome.result(of: response, limit: limit)
+        } catch {
+            let apiError = APIError.from(error)
+            if apiError.status == .internalServerError {
+                logger.error("MCP tool call failed", metadata: ["provider": "\(tool.provider.id)", "error.type": "\(type(of: error))"])
+            }
+            return ToolCallOutcome.failure(apiError)
+        }
+    }
+
+    static func mcpTool(_ tool: AgentTool) -> Tool {
+        let schema = (try? JSONDecoder().decode(Value.self, from: Data(tool.inputSchemaJSON.utf8))) ?? .object(["type": .string("object")])
+        let readOnly: Bool? = switch tool.kind {
+        case .declared(let declared): declared.method == "GET"
+        case .generic: nil
+        }
+        return Tool(name: tool.name, description: tool.description, inputSchema: schema,
+                    annotations: .init(readOnlyHint: readOnly, openWorldHint: true))
+    }
+
+    /// The SDK's view of the request. swift-http-types keeps HTTP/1.1's Host as the authority: it goes back into the
+    /// headers, or the SDK's Host check would never see it.
+    static func mcpRequest(_ request: Request, body: ByteBuffer) -> MCP.HTTPRequest {
+        var headers: [String: String] = [:]
+        for field in request.headers {
+            let name = field.name.canonicalName
+            headers[name] = headers[name].map { "\($0), \(field.value)" } ?? field.value
+        }
+        if let authority = request.head.authority { headers["host"] = authority }
+        return MCP.HTTPRequest(method: request.method.rawValue, headers: headers, body: Data(body.readableBytesView), path: "/mcp")
+    }
+
+    static func response(_ answer: MCP.HTTPResponse) -> Response {
+        var headers = HTTPFields()
+        for (name, value) in answer.headers {
+            if let fieldName = HTTPField.Name(name) { headers[fieldName] = value }
+        }
+        headers[.cacheControl] = "no-store"
+        let status = HTTPResponse.Status(code: answer.statusCode)
+        guard let data = answer.bodyData else { return Response(status: status, headers: headers) }
+        return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(data: data)))
+    }
+
+    /// DNS-rebinding protection: a `Host` (and, from browsers, an `Origin`) naming this server: its public URL, its
+    /// listening address, or loopback.
+    static func originValidator(publicURL: String, host: String, port: Int) -> OriginValidator {
+        var hosts = ["127.0.0.1:*", "localhost:*", "[::1]:*", "127.0.0.1", "localhost", "[::1]"]
+        var origins = ["http://127.0.0.1:*", "http://localhost:*", "http://[::1]:*"]
+        if let url = URLComponents(string: publicURL), let scheme = url.scheme, let name = url.host, !name.isEmpty {
+            let bracketed = name.contains(":") ? "[\(name)]" : name
+            let defaultPort = scheme == "https" ? 443 : 80
+            let effectivePort = url.port ?? defaultPort
+            hosts += ["\(bracketed):\(effectivePort)"]
+            if effectivePort == defaultPort { hosts.append(bracketed) }
+            origins += ["\(scheme)://\(bracketed)" + (effectivePort == defaultPort ? "" : ":\(effectivePort)")]
+        }
+        if !["0.0.0.0", "::", "127.0.0.1", "localhost", "::1"].contains(host) {
+            let bracketed = host.contains(":") ? "[\(host)]" : host
+            hosts += ["\(bracketed):\(port == 0 ? "*" : String(port))"]
+        }
+        return OriginValidator(allowedHosts: hosts, allowedOrigins: origins)
+    }
+}
