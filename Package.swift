@@ -103,6 +103,7 @@ let package = Package(
                 "LatchkeyServer",
                 "LatchkeyTestSupport",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "MCP", package: "swift-sdk"),
             ]
         ),
     ],
