@@ -340,6 +340,15 @@ def bare_get(lk: Latchkey, key: str, path: str, timeout: float = 60) -> requests
                         timeout=timeout, allow_redirects=False)
 
 
+def summary(results) -> dict:
+    """Counts of outcomes (status codes, or exception names) of run_together's results."""
+    out: dict = {}
+    for r in results:
+        key = r.status_code if isinstance(r, requests.Response) else f"{type(r).__name__}: {r}"[:120]
+        out[key] = out.get(key, 0) + 1
+    return out
+
+
 def run_together(fns: list, timeout: float = 120) -> list:
     """Run callables at the same moment (threads released by one barrier); returns results or the
     exceptions they raised, in order."""

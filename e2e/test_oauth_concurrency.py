@@ -16,15 +16,7 @@ import requests
 
 from harness import describe_response
 from oauth_helpers import (PEER_USER, PROVIDER, bare_get, oauth_env, oauth_peer,  # noqa: F401
-                           peer_token_strings, refresh_count, run_together, wait_until_expired)
-
-
-def _summary(results) -> dict:
-    out: dict = {}
-    for r in results:
-        key = r.status_code if isinstance(r, requests.Response) else f"{type(r).__name__}: {r}"[:120]
-        out[key] = out.get(key, 0) + 1
-    return out
+                           peer_token_strings, refresh_count, run_together, summary, wait_until_expired)
 
 
 # -------------------------------------------------------------------------------------------
@@ -44,8 +36,8 @@ def test_50_concurrent_calls_on_an_expired_token_cause_exactly_one_refresh(oauth
     bad = [r if not isinstance(r, requests.Response) else describe_response(r)
            for r in results if not (isinstance(r, requests.Response) and r.status_code == 200)]
     stats = peer.stats()
-    assert stats["token_requests"]["refresh_token"] == 1, (stats, _summary(results))
-    assert not bad, f"{len(bad)} of 50 calls failed: {_summary(results)}; first: {bad[0]}"
+    assert stats["token_requests"]["refresh_token"] == 1, (stats, summary(results))
+    assert not bad, f"{len(bad)} of 50 calls failed: {summary(results)}; first: {bad[0]}"
     assert all(r.json()["user"] == PEER_USER for r in results)
     assert stats["me_unauthorized"] == 0 and stats["token_failures"] == 0, stats
     assert env.credential(cred["id"])["status"] == "active"
@@ -64,8 +56,8 @@ def test_concurrent_upstream_401s_cause_exactly_one_refresh_and_every_call_is_re
     stats = peer.stats()
     bad = [describe_response(r) if isinstance(r, requests.Response) else repr(r)
            for r in results if not (isinstance(r, requests.Response) and r.status_code == 200)]
-    assert stats["token_requests"]["refresh_token"] == 1, (stats, _summary(results))
-    assert not bad, f"{len(bad)} of 30 calls failed: {_summary(results)}; first: {bad[0]}"
+    assert stats["token_requests"]["refresh_token"] == 1, (stats, summary(results))
+    assert not bad, f"{len(bad)} of 30 calls failed: {summary(results)}; first: {bad[0]}"
     assert stats["token_failures"] == 0, stats
     assert env.credential(cred["id"])["status"] == "active"
 
@@ -107,12 +99,12 @@ def test_two_servers_on_one_database_and_cron_cause_exactly_one_refresh(oauth_en
     stats = peer.stats()
     bad = [describe_response(r) if isinstance(r, requests.Response) else repr(r)
            for r in calls if not (isinstance(r, requests.Response) and r.status_code == 200)]
-    assert stats["token_requests"]["refresh_token"] == 1, (stats, _summary(calls), cp and cp.stdout)
-    assert not bad, f"{len(bad)} of 30 calls failed: {_summary(calls)}; first: {bad[0]}"
+    assert stats["token_requests"]["refresh_token"] == 1, (stats, summary(calls), cp and cp.stdout)
+    assert not bad, f"{len(bad)} of 30 calls failed: {summary(calls)}; first: {bad[0]}"
     assert cp is not None, f"cron did not finish: {results[30]!r}"
     assert cp.returncode == 0, f"cron exit {cp.returncode}: {cp.stdout} {cp.stderr[-1000:]}"
     report = json.loads(cp.stdout)
-    print(f"cron report: {report}; calls: {_summary(calls)}")
+    print(f"cron report: {report}; calls: {summary(calls)}")
     assert report["failed"] == 0 and report["needs_reauth"] == 0, report
     assert report["due"] == 1 and report["refreshed"] + report["skipped"] == 1, \
         f"the cron pass should have met the due credential: {report}"
@@ -135,8 +127,8 @@ def test_two_servers_meeting_upstream_401_at_once_cause_exactly_one_refresh(oaut
     stats = peer.stats()
     bad = [describe_response(r) if isinstance(r, requests.Response) else repr(r)
            for r in results if not (isinstance(r, requests.Response) and r.status_code == 200)]
-    assert stats["token_requests"]["refresh_token"] == 1, (stats, _summary(results))
-    assert not bad, f"{len(bad)} of 20 calls failed: {_summary(results)}; first: {bad[0]}"
+    assert stats["token_requests"]["refresh_token"] == 1, (stats, summary(results))
+    assert not bad, f"{len(bad)} of 20 calls failed: {summary(results)}; first: {bad[0]}"
     assert env.credential(cred["id"])["status"] == "active"
 
 

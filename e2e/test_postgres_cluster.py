@@ -16,18 +16,10 @@ import requests
 
 from harness import Api, describe_response
 from oauth_helpers import (PEER_PASSWORD, PEER_USER, PROVIDER, bare_get, oauth_env, oauth_peer,  # noqa: F401
-                           page_result, peer_token_strings, refresh_count, run_together, wait_until_expired)
+                           page_result, peer_token_strings, refresh_count, run_together, summary, wait_until_expired)
 from postgres_helpers import pg_url, query  # noqa: F401
 
 LEASE = 60  # Refresher's lease, seconds
-
-
-def _summary(results) -> dict:
-    out: dict = {}
-    for r in results:
-        key = r.status_code if isinstance(r, requests.Response) else f"{type(r).__name__}: {r}"[:120]
-        out[key] = out.get(key, 0) + 1
-    return out
 
 
 def _failures(results) -> list:
@@ -82,9 +74,9 @@ def test_three_servers_and_cron_on_postgres_cause_exactly_one_refresh(oauth_env,
     calls = results[:60]
     stats = peer.stats()
     cp = cron.get("cp")
-    assert stats["token_requests"]["refresh_token"] == 1, (stats, _summary(calls), cp and cp.stdout)
+    assert stats["token_requests"]["refresh_token"] == 1, (stats, summary(calls), cp and cp.stdout)
     bad = _failures(calls)
-    assert not bad, f"{len(bad)} of 60 calls failed: {_summary(calls)}; first: {bad[0]}"
+    assert not bad, f"{len(bad)} of 60 calls failed: {summary(calls)}; first: {bad[0]}"
     assert all(r.json()["user"] == PEER_USER for r in calls)
     assert cp is not None and cp.returncode == 0, f"cron: {results[60]!r} {cp and (cp.returncode, cp.stdout, cp.stderr[-800:])}"
     report = json.loads(cp.stdout)
@@ -143,7 +135,7 @@ def test_a_server_killed_during_refreshes_leaves_the_others_working_and_loses_no
     calls = run_together([(lambda lk=servers[1 + i % 2], c=c: bare_get(lk, agents[c["id"]].key, "me"))
                           for i, c in enumerate(creds * 3)])
     bad = _failures(calls)
-    assert not bad, f"calls to the surviving servers failed: {_summary(calls)}; first: {bad[0]}"
+    assert not bad, f"calls to the surviving servers failed: {summary(calls)}; first: {bad[0]}"
     for t in survivor_threads:
         t.join(30)
     for c, r in zip(survivors, survivor_results):

@@ -10,6 +10,12 @@ extension PostgresStore {
     }
 
     public func insertDataKey(wrapped: @Sendable (Int) throws -> Data, activate: Bool, onlyIfEmpty: Bool) async throws -> Int {
+        try await withoutActuallyEscaping(wrapped) { wrap in
+            try await insertDataKey(wrapped: EscapingWrap(wrap), activate: activate, onlyIfEmpty: onlyIfEmpty)
+        }
+    }
+
+    private func insertDataKey(wrapped: EscapingWrap, activate: Bool, onlyIfEmpty: Bool) async throws -> Int {
         try await transaction("data key") { tx in
             // Two processes may create or rotate keys at once (servers starting together, `keys rotate` beside them):
             // the transaction-scoped advisory lock makes reading the last version and inserting the next one atomic.
@@ -20,7 +26,7 @@ extension PostgresStore {
                 return active ?? current
             }
             let version = (current ?? 0) + 1
-            let bytes = try wrapped(version)
+            let bytes = try wrapped.body(version)
             if activate { try await tx.rows("UPDATE data_keys SET active = false") }
             try await tx.rows(try "INSERT INTO data_keys (version, wrapped, active, created_at) VALUES (\(version), \(bytes), \(activate), \(Date()))")
             return version
@@ -49,4 +55,11 @@ extension PostgresStore {
         }
         return counts
     }
+}
+
+/// Carries `insertDataKey`'s non-escaping closure into the transaction, which always finishes (the store awaits every
+/// task it starts) before `withoutActuallyEscaping` returns.
+private struct EscapingWrap: @unchecked Sendable {
+    let body: (Int) throws -> Data
+    init(_ body: @escaping (Int) throws -> Data) { self.body = body }
 }

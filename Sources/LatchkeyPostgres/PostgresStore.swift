@@ -36,23 +36,29 @@ public final class PostgresStore: Store {
         try await PostgresMigrations.apply(on: self)
     }
 
+    /// Whether the database answers within 2 s (for `/readyz`).
     public func ping() async -> Bool {
-        guard let rows = try? await client.query("SELECT 1::bigint", logger: logger).collect(), let row = rows.first else { return false }
-        return (try? row.decode(Int.self)) == 1
+        guard let row = try? await rows("ping", "SELECT 1::bigint AS one", deadline: .seconds(2)).first else { return false }
+        return (try? row.get("one", as: Int.self)) == 1
     }
+
+    /// How long one statement or transaction may take, waiting for a connection included. An unreachable database
+    /// then fails requests (and start-up) with a clear error instead of holding them forever, like SQLite's busy
+    /// timeout.
+    static let deadline: Duration = .seconds(10)
 
     /// Runs one statement and collects its rows. `what` names the record for conflict errors.
     @discardableResult
-    func rows(_ what: String, _ query: PostgresQuery) async throws -> [PostgresRandomAccessRow] {
-        try await mapErrors(what) {
+    func rows(_ what: String, _ query: PostgresQuery, deadline: Duration = deadline) async throws -> [PostgresRandomAccessRow] {
+        try await mapErrors(what, deadline: deadline) { [client, logger] in
             try await client.query(query, logger: logger).collect().map { $0.makeRandomAccess() }
         }
     }
 
     /// Runs `body` in one transaction on one pooled connection; it commits when `body` returns and rolls back when it
     /// throws.
-    func transaction<T: Sendable>(_ what: String, _ body: (Transaction) async throws -> T) async throws -> T {
-        try await mapErrors(what) {
+    func transaction<T: Sendable>(_ what: String, _ body: @escaping @Sendable (Transaction) async throws -> T) async throws -> T {
+        try await mapErrors(what, deadline: Self.deadline) { [client, logger] in
             try await client.withTransaction(logger: logger) { connection in
                 try await body(Transaction(connection: connection, logger: logger))
             }
@@ -61,9 +67,18 @@ public final class PostgresStore: Store {
 
     /// Turns unique violations into `StoreError.conflict` and connection failures into `StoreError.unavailable`,
     /// with messages that carry neither SQL parameters nor secrets.
-    private func mapErrors<T>(_ what: String, _ body: () async throws -> T) async throws -> T {
+    private func mapErrors<T: Sendable>(_ what: String, deadline: Duration, _ body: @escaping @Sendable () async throws -> T) async throws -> T {
         do {
-            return try await body()
+            return try await withThrowingTaskGroup(of: T.self) { group in
+                group.addTask { try await body() }
+                group.addTask {
+                    try await Task.sleep(for: deadline)
+                    throw StoreError.unavailable("PostgreSQL did not answer within \(deadline)")
+                }
+                defer { group.cancelAll() }
+                guard let first = try await group.next() else { throw StoreError.unavailable("PostgreSQL query was cancelled") }
+                return first
+            }
         } catch let error as PSQLError {
             throw Self.storeError(error, what: what)
         } catch let error as PostgresTransactionError {

@@ -1,0 +1,37 @@
+import LatchkeyCore
+import LatchkeyPostgres
+import Logging
+import Testing
+
+/// What an operator sees when the database URL or the database is wrong. No server needed.
+@Suite struct PostgresFailureTests {
+    @Test func aBadURLIsRefusedWithoutItsPassword() throws {
+        #expect(throws: PostgresURLError.self) { try PostgresURL("postgres://user:hunter2@host/db?sslmode=sometimes") }
+        do {
+            _ = try PostgresURL("postgres://user:hunter2@host/db?pool_size=0")
+            Issue.record("pool_size=0 was accepted")
+        } catch {
+            #expect(!error.description.contains("hunter2"))
+            #expect(error.description.contains("pool_size"))
+        }
+        #expect(throws: PostgresURLError.self) { try PostgresURL("postgres://host/db") }
+        #expect(throws: PostgresURLError.self) { try PostgresURL("postgres://user@host/db?options=-c%20x") }
+        #expect(throws: PostgresURLError.self) { try PostgresURL("mysql://user@host/db") }
+    }
+
+    @Test func anUnreachableDatabaseFailsWithinTheDeadlineInsteadOfHanging() async throws {
+        // Port 1 on loopback: nothing listens, so every connection attempt is refused and the pool keeps retrying.
+        let store = try PostgresStore(url: "postgres://user:hunter2@127.0.0.1:1/latchkey?sslmode=disable", logger: Logger(label: "test"))
+        let started = ContinuousClock.now
+        do {
+            try await store.migrate()
+            Issue.record("migrating an unreachable database succeeded")
+        } catch let error as StoreError {
+            guard case .unavailable(let reason) = error else { Issue.record("\(error)"); return }
+            #expect(!reason.contains("hunter2"))
+        }
+        #expect(ContinuousClock.now - started < .seconds(20))
+        #expect(await !store.ping())
+        await store.close()
+    }
+}
