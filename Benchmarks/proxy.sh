@@ -10,6 +10,7 @@
 #   CONNECTIONS    connections of the concurrent runs (default 32; threads stay 2)
 #   NGINX_WORKERS  nginx worker_processes (default auto = one per core, like Latchkey's event loops)
 #   DATABASE_URL   Latchkey database (default sqlite:<tmp>/lk.db), e.g. postgres://user:pass@host:5432/db
+#   DATABASE=postgres  without DATABASE_URL: a throwaway PostgreSQL server (scripts/postgres.sh), removed afterwards
 #   KEEP_TMP=1     keep the temp directory (configs, logs, raw wrk output) after the run
 set -euo pipefail
 
@@ -83,6 +84,7 @@ cleanup() {
     set +e
     stop_pid "$LK_PID" "latchkey serve"
     stop_pid "$NGINX_PID" "nginx"
+    if [[ -n "${PG_DIR:-}" ]]; then "$ROOT/scripts/postgres.sh" stop "$PG_DIR"; rm -rf "$PG_DIR"; fi
     if [[ "${KEEP_TMP:-0}" = 1 || $status -ne 0 ]]; then
         log "temp files kept in $TMP"
     else
@@ -203,6 +205,11 @@ EOF
 keep_master_key="${LATCHKEY_MASTER_KEY:-}"
 while IFS= read -r var; do unset "$var"; done < <(compgen -e | grep '^LATCHKEY_' | grep -v '^LATCHKEY_BIN$' || true)
 if [[ -n "$keep_master_key" ]]; then export LATCHKEY_MASTER_KEY="$keep_master_key"; fi
+if [[ -z "${DATABASE_URL:-}" && "${DATABASE:-sqlite}" = postgres ]]; then
+    PG_DIR="$(mktemp -d "${TMPDIR:-/tmp}/latchkey-bench-pg.XXXXXX")"   # its own directory: the server may run as another user
+    log "starting a throwaway PostgreSQL server in $PG_DIR"
+    DATABASE_URL="$("$ROOT/scripts/postgres.sh" start "$PG_DIR" "$(free_port)")"
+fi
 export LATCHKEY_DATABASE_URL="${DATABASE_URL:-sqlite:$WORK/lk.db}"
 export LATCHKEY_PROVIDERS_DIR="$ROOT/providers"
 export LATCHKEY_LOG_LEVEL=warning
@@ -421,9 +428,9 @@ mkdir -p "$RESULTS_DIR"
         tail -n 50 "$WORK/serve.log"
         printf '```\n'
     fi
-} >"$RESULTS_DIR/latest.md"
+} >"$RESULTS_DIR/latest-$DB_KIND.md"
 
 echo
 cat "$REPORT"
 echo
-log "written to $RESULTS_DIR/latest.md"
+log "written to $RESULTS_DIR/latest-$DB_KIND.md"
