@@ -45,6 +45,9 @@ def test_group_created_in_the_browser_gets_an_agent_key_shown_once_that_works_un
     assert b.find("input#new-key-input").get_attribute("value") == key
     assert b.find("input#new-key-input").get_attribute("readonly") is not None
     assert "will not be shown again" in b.find("main").text
+    # Beside it, how an agent uses it: the proxy URL and an MCP client configuration holding the key.
+    assert b.find("code#mcp-url").get_attribute("textContent").strip() == lk.public_url + "/mcp"
+    assert key in b.find("#connect-help").get_attribute("textContent"), "the MCP configuration should hold the new key"
     assert key not in b.current_url, "the key must never be put in a URL"
     b.go(f"/groups/{gid}", "group-reloaded")
     assert not b.exists("#new-key") and not b.exists("#new-key-input"), "the key is shown only once"

@@ -38,18 +38,8 @@ extension PostgresStore {
 
     public func agentAccess(prefix: String, provider: String) async throws -> (AgentKey, AgentGroup, Credential?)? {
         // One statement, one snapshot: key, group, bound credential and its sealed values (one row per sealed value).
-        // Runs on every proxied call, so it is one round trip.
-        let rows = try await rows("agent key", """
-            SELECT k.id AS key_id, k.group_id, k.prefix, k.hash, k.created_at AS key_created_at,
-                   g.id AS g_id, g.owner_id AS g_owner_id, g.name AS g_name, g.created_at AS g_created_at,
-                   c.*, s.field AS s_field, s.value AS s_value
-            FROM agent_keys k
-            JOIN agent_groups g ON g.id = k.group_id
-            LEFT JOIN bindings b ON b.group_id = g.id AND b.provider = \(provider)
-            LEFT JOIN credentials c ON c.id = b.credential_id
-            LEFT JOIN sealed_values s ON s.record_id = c.id
-            WHERE k.prefix = \(prefix)
-            """)
+        // Runs on every proxied call, so it is one round trip of a prepared statement.
+        let rows = try await prepared("agent key", AgentAccessStatement(provider: provider, prefix: prefix))
         guard let first = rows.first else { return nil }
         let key = try Self.keyOfAccess(first)
         let group = try Self.groupOfAccess(first)

@@ -55,6 +55,16 @@ public final class PostgresStore: Store {
         }
     }
 
+    /// Runs a prepared statement (parsed once per connection) and collects its rows.
+    func prepared<Statement: PostgresPreparedStatement>(_ what: String, _ statement: Statement) async throws -> [Statement.Row]
+    where Statement.Row: Sendable {
+        try await mapErrors(what, deadline: Self.deadline) { [client, logger] in
+            var rows: [Statement.Row] = []
+            for try await row in try await client.execute(statement, logger: logger) { rows.append(row) }
+            return rows
+        }
+    }
+
     /// Runs `body` in one transaction on one pooled connection; it commits when `body` returns and rolls back when it
     /// throws.
     func transaction<T: Sendable>(_ what: String, _ body: @escaping @Sendable (Transaction) async throws -> T) async throws -> T {

@@ -115,7 +115,11 @@ struct GroupPages {
             "key_action": "/groups/\(id)/keys", "bindings": bindings, "bindable": bindable, "warnings": groupWarnings,
             "delete_action": "/groups/\(id)/delete",
         ]
-        if let newKey { values["new_key"] = newKey }
+        if let newKey {
+            values["new_key"] = newKey
+            values["proxy_url"] = runtime.configuration.publicURL + "/v1/proxy/"
+            values["mcp_url"] = runtime.configuration.publicURL + "/mcp"
+        }
         return renderer.page("group", values, context: context, tab: .groups, title: view.group.name,
                              notice: newKey == nil ? Notices.text(for: request.uri.queryParameters["notice"]) : "Agent key created.")
     }
