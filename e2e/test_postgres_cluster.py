@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import subprocess
 import threading
@@ -14,10 +15,10 @@ import time
 
 import requests
 
-from harness import Api, describe_response
+from harness import REPO_ROOT, Api, Latchkey, describe_response
 from oauth_helpers import (PEER_PASSWORD, PEER_USER, PROVIDER, bare_get, oauth_env, oauth_peer,  # noqa: F401
                            page_result, peer_token_strings, refresh_count, run_together, summary, wait_until_expired)
-from postgres_helpers import pg_url, query  # noqa: F401
+from postgres_helpers import pg_url, private_pg, query  # noqa: F401
 
 LEASE = 60  # Refresher's lease, seconds
 
@@ -202,3 +203,71 @@ def test_an_oauth_flow_started_on_one_server_is_called_back_on_another(oauth_env
     r = via(lk1, consent(auth["authorization_url"], PEER_USER, PEER_PASSWORD))
     assert r.status_code == 200 and page_result(r)[0] is True, describe_response(r)
     assert sorted(c["name"] for c in lk2.admin.credentials()) == ["started on lk2", "started on lk3"]
+
+
+def _login(s: requests.Session, lk, password: str) -> requests.Response:
+    page = s.get(lk.url("/login"), timeout=30)
+    m = re.search(r'name="csrf" value="([^"]+)"', page.text)
+    assert m, f"no csrf input on {lk.url('/login')}: {describe_response(page)}"
+    return s.post(lk.url("/login"), data={"email": Latchkey.ADMIN_EMAIL, "password": password, "csrf": m.group(1),
+                                          "next": "/credentials"}, allow_redirects=False, timeout=30)
+
+
+def test_dashboard_sessions_and_sign_in_throttling_hold_across_servers(oauth_env, pg_url):
+    env, servers = _cluster(oauth_env, pg_url, extra_env={"LATCHKEY_WEB_DIR": str(REPO_ROOT / "web")})
+    lk1, lk2, lk3 = servers
+    assert lk1.admin.credentials() == []  # the harness admin exists (created through lk1)
+
+    # Signed in on one server, the session works on the others, and signing out on one ends it everywhere.
+    s = requests.Session()
+    r = _login(s, lk1, Latchkey.ADMIN_PASSWORD)
+    assert r.status_code == 303, describe_response(r)
+    cookie = s.cookies.get("lk_session")
+    assert cookie, r.headers
+    for lk in (lk2, lk3):
+        r = requests.get(lk.url("/credentials"), cookies={"lk_session": cookie}, allow_redirects=False, timeout=30)
+        assert r.status_code == 200, f"{lk.public_url}: {describe_response(r)}"
+    page = requests.get(lk3.url("/credentials"), cookies={"lk_session": cookie}, timeout=30)
+    token = re.search(r'name="csrf" value="([^"]+)"', page.text).group(1)
+    r = requests.post(lk3.url("/logout"), data={"csrf": token}, cookies={"lk_session": cookie}, allow_redirects=False, timeout=30)
+    assert r.status_code == 303, describe_response(r)
+    r = requests.get(lk1.url("/credentials"), cookies={"lk_session": cookie}, allow_redirects=False, timeout=30)
+    assert r.status_code == 303 and "/login" in r.headers.get("Location", ""), describe_response(r)
+
+    # Five wrong passwords spread over the three servers: the sixth attempt is throttled on any of them.
+    for i in range(5):
+        r = _login(requests.Session(), servers[i % 3], f"wrong-password-{i}-xx")
+        assert r.status_code == 401, describe_response(r)
+    for lk in servers:
+        r = _login(requests.Session(), lk, Latchkey.ADMIN_PASSWORD)
+        assert r.status_code == 429 and "lk_session" not in r.cookies, f"{lk.public_url}: {describe_response(r)}"
+
+
+def test_a_database_outage_is_a_clear_503_and_servers_recover_when_it_returns(env, private_pg):
+    lk = env.start(extra_env={"LATCHKEY_DATABASE_URL": private_pg.url})
+    admin = lk.admin
+    cred = admin.create_credential("echo", {"api_key": "outage-key-0123456789abcdef"})
+    agent = admin.agent_for({"echo": cred})
+    assert agent.get("echo", "before").status_code == 200
+
+    private_pg.stop()
+    started = time.time()
+    r = agent.get("echo", "during", timeout=60)
+    err = r.json().get("error", {}) if r.headers.get("Content-Type", "").startswith("application/json") else {}
+    assert r.status_code == 503 and err.get("code") == "database_unavailable", describe_response(r)
+    assert time.time() - started < 15, "the outage must be reported within the 10 s deadline"
+    assert "outage-key" not in r.text
+    r = requests.get(lk.url("/readyz"), timeout=30)
+    assert r.status_code == 503, describe_response(r)
+    assert lk.healthz() == 200, "the process stays up"
+
+    private_pg.start()
+    deadline = time.time() + 30
+    while time.time() < deadline:
+        r = agent.get("echo", "after", timeout=30)
+        if r.status_code == 200:
+            break
+        time.sleep(0.5)
+    assert r.status_code == 200, f"no recovery after the database came back: {describe_response(r)}"
+    assert requests.get(lk.url("/readyz"), timeout=30).status_code == 200
+    assert "database unavailable" in lk.log_tail(), "operators should see the outage in the log"

@@ -19,6 +19,9 @@ struct APIError: Error, HTTPResponseError {
         self.setupURL = setupURL
     }
 
+    /// A failure on the server's side that operators must hear about (the caller could not have avoided it).
+    var isServerFault: Bool { status == .internalServerError || code == "database_unavailable" }
+
     func response(from request: Request, context: some RequestContext) throws -> Response {
         var error: [String: String] = ["code": code, "message": message]
         error["field"] = field
@@ -35,6 +38,7 @@ struct APIError: Error, HTTPResponseError {
         case let error as APIError: return error
         case let error as LatchkeyError: return from(domain: error)
         case StoreError.conflict(let what): return APIError(.conflict, "conflict", "already exists: \(what)")
+        case StoreError.unavailable: return APIError(.serviceUnavailable, "database_unavailable", "the database did not answer; retry shortly")
         case let error as HTTPError:
             switch error.status {
             case .contentTooLarge: return APIError(.contentTooLarge, "payload_too_large", "the request body is too large")

@@ -11,7 +11,8 @@ struct ErrorMiddleware: RouterMiddleware {
             return try await next(request, context)
         } catch {
             let apiError = APIError.from(error)
-            if apiError.status == .internalServerError {
+            // An APIError thrown by a handler has been dealt with (and logged, if it had to be) where it was made.
+            if apiError.isServerFault, !(error is APIError) {
                 context.logger.error("Request failed", metadata: ["error.type": "\(type(of: error))", "error": "\(Self.safeDescription(error))"])
             }
             return try apiError.response(from: request, context: context)

@@ -34,8 +34,8 @@ struct MCPController {
         let agent: AgentContext
         do {
             agent = try await runtime.agents.authenticate(bearer: bearer)
-        } catch {
-            var refusal = APIError.from(error)
+        } catch LatchkeyError.unauthorized {
+            var refusal = APIError.from(domain: .unauthorized)
             refusal.extraHeaders[.wwwAuthenticate] = #"Bearer realm="latchkey""#
             throw refusal
         }
@@ -78,8 +78,8 @@ struct MCPController {
             return try await ToolCallOutcome.result(of: response, limit: limit)
         } catch {
             let apiError = APIError.from(error)
-            if apiError.status == .internalServerError {
-                logger.error("MCP tool call failed", metadata: ["provider": "\(tool.provider.id)", "error.type": "\(type(of: error))"])
+            if apiError.isServerFault {
+                logger.error("MCP tool call failed", metadata: ["provider": "\(tool.provider.id)", "error.type": "\(type(of: error))", "error": "\(ErrorMiddleware.safeDescription(error))"])
             }
             return ToolCallOutcome.failure(apiError)
         }

@@ -35,8 +35,8 @@ struct ProxyMiddleware: RouterMiddleware {
             return Self.relay(response, method: request.method)
         } catch {
             let apiError = APIError.from(error)
-            if apiError.status == .internalServerError {
-                context.logger.error("Proxy call failed", metadata: ["provider": "\(providerID)", "error.type": "\(type(of: error))"])
+            if apiError.isServerFault {
+                context.logger.error("Proxy call failed", metadata: ["provider": "\(providerID)", "error.type": "\(type(of: error))", "error": "\(ErrorMiddleware.safeDescription(error))"])
             }
             throw apiError
         }
