@@ -18,6 +18,7 @@ import requests
 from harness import REPO_ROOT, Api, Latchkey, describe_response
 from oauth_helpers import (PEER_PASSWORD, PEER_USER, PROVIDER, bare_get, oauth_env, oauth_peer,  # noqa: F401
                            page_result, peer_token_strings, refresh_count, run_together, summary, wait_until_expired)
+from mcp_client import MCPAgent, text_of
 from postgres_helpers import pg_url, private_pg, query  # noqa: F401
 
 LEASE = 60  # Refresher's lease, seconds
@@ -197,6 +198,9 @@ def test_an_oauth_flow_started_on_one_server_is_called_back_on_another(oauth_env
     for lk in (lk1, lk2, lk3):
         r = bare_get(lk, agent.key, "me")
         assert r.status_code == 200 and r.json()["user"] == PEER_USER, describe_response(r)
+        # MCP is stateless too: each server answers tool calls for the shared binding.
+        result = MCPAgent(lk, agent.key).call(f"{PROVIDER}_request", {"method": "GET", "path": "/me"})
+        assert result.is_error is False and json.loads(text_of(result))["user"] == PEER_USER, text_of(result)
 
     # And the other way round: started on lk3, called back on lk1.
     auth = env.authorize("started on lk3", api=Api(lk3, env.admin.token, label="admin@lk3"))
