@@ -6,7 +6,8 @@ import PostgresNIO
 /// - `sslmode`: `disable`, `prefer` (the default: TLS when the server offers it, verified), or `require`.
 /// - `pool_size`: connections per process (default 10). Size it so that servers × pool_size plus cron stays under the
 ///   server's `max_connections`.
-/// - A Unix socket: `postgres://user@/database?host=/var/run/postgresql`.
+/// - A Unix socket: `postgres://user@/database?host=/var/run/postgresql` (the directory; the socket for another port is
+///   named as the file, `host=/var/run/postgresql/.s.PGSQL.5433`).
 public struct PostgresURL: Sendable {
     /// The client configuration.
     public let configuration: PostgresClient.Configuration
@@ -30,7 +31,9 @@ public struct PostgresURL: Sendable {
 
         var configuration: PostgresClient.Configuration
         if let socket = query["host"], socket.hasPrefix("/") {
-            let path = socket.hasSuffix(".s.PGSQL.5432") ? socket : socket + "/.s.PGSQL.\(components.port ?? 5432)"
+            // A directory (libpq's convention: the socket inside is .s.PGSQL.<port>), or the socket file itself.
+            let isFile = (socket.split(separator: "/").last ?? "").hasPrefix(".s.PGSQL.")
+            let path = isFile ? socket : socket + "/.s.PGSQL.\(components.port ?? 5432)"
             configuration = PostgresClient.Configuration(unixSocketPath: path, username: user, password: password, database: database)
         } else {
             guard let host = components.host, !host.isEmpty else { throw PostgresURLError("the URL names no host") }

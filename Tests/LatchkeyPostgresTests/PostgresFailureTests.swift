@@ -19,6 +19,17 @@ import Testing
         #expect(throws: PostgresURLError.self) { try PostgresURL("mysql://user@host/db") }
     }
 
+    @Test func urlsNameAHostOrAUnixSocket() throws {
+        let tcp = try PostgresURL("postgres://lk:pw@db.internal:6432/latchkey?sslmode=require&pool_size=25").configuration
+        #expect(tcp.host == "db.internal" && tcp.port == 6432 && tcp.database == "latchkey" && tcp.username == "lk")
+        #expect(tcp.options.maximumConnections == 25)
+        let directory = try PostgresURL("postgres://lk@/latchkey?host=/var/run/postgresql").configuration
+        #expect(directory.unixSocketPath == "/var/run/postgresql/.s.PGSQL.5432")
+        let file = try PostgresURL("postgres://lk@/latchkey?host=/tmp/pg/.s.PGSQL.54329").configuration
+        #expect(file.unixSocketPath == "/tmp/pg/.s.PGSQL.54329")
+        #expect(try PostgresURL("postgresql://lk@localhost/latchkey").configuration.options.maximumConnections == 10)
+    }
+
     @Test func anUnreachableDatabaseFailsWithinTheDeadlineInsteadOfHanging() async throws {
         // Port 1 on loopback: nothing listens, so every connection attempt is refused and the pool keeps retrying.
         let store = try PostgresStore(url: "postgres://user:hunter2@127.0.0.1:1/latchkey?sslmode=disable", logger: Logger(label: "test"))
