@@ -57,6 +57,7 @@ import Testing
             "mode-change.yaml auth.mode",
             "broken.yaml tools[1].path",
             "broken.yaml tools[1].query",
+            "broken.yaml tools[2].name",
         ]
         #expect(expected.isSubset(of: found), "missing: \(expected.subtracting(found).sorted()); all: \(error.issues)")
         #expect(error.issues.allSatisfy { !$0.reason.isEmpty })
