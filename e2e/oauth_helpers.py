@@ -349,6 +349,12 @@ def summary(results) -> dict:
     return out
 
 
+def failures(results) -> list:
+    """run_together's results that are not a 200 response, described."""
+    return [describe_response(r) if isinstance(r, requests.Response) else repr(r)
+            for r in results if not (isinstance(r, requests.Response) and r.status_code == 200)]
+
+
 def run_together(fns: list, timeout: float = 120) -> list:
     """Run callables at the same moment (threads released by one barrier); returns results or the
     exceptions they raised, in order."""

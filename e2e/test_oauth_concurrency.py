@@ -16,7 +16,7 @@ import requests
 
 from harness import describe_response
 from oauth_helpers import (PEER_USER, PROVIDER, bare_get, oauth_env, oauth_peer,  # noqa: F401
-                           peer_token_strings, refresh_count, run_together, summary, wait_until_expired)
+                           peer_token_strings, refresh_count, run_together, summary, failures, wait_until_expired)
 
 
 # -------------------------------------------------------------------------------------------
@@ -33,8 +33,7 @@ def test_50_concurrent_calls_on_an_expired_token_cause_exactly_one_refresh(oauth
     peer.reset_stats()
 
     results = run_together([lambda: bare_get(env.lk, agent.key, "me") for _ in range(50)])
-    bad = [r if not isinstance(r, requests.Response) else describe_response(r)
-           for r in results if not (isinstance(r, requests.Response) and r.status_code == 200)]
+    bad = failures(results)
     stats = peer.stats()
     assert stats["token_requests"]["refresh_token"] == 1, (stats, summary(results))
     assert not bad, f"{len(bad)} of 50 calls failed: {summary(results)}; first: {bad[0]}"
@@ -54,8 +53,7 @@ def test_concurrent_upstream_401s_cause_exactly_one_refresh_and_every_call_is_re
     peer.reset_stats()
     results = run_together([lambda: bare_get(env.lk, agent.key, "me") for _ in range(30)])
     stats = peer.stats()
-    bad = [describe_response(r) if isinstance(r, requests.Response) else repr(r)
-           for r in results if not (isinstance(r, requests.Response) and r.status_code == 200)]
+    bad = failures(results)
     assert stats["token_requests"]["refresh_token"] == 1, (stats, summary(results))
     assert not bad, f"{len(bad)} of 30 calls failed: {summary(results)}; first: {bad[0]}"
     assert stats["token_failures"] == 0, stats
@@ -97,8 +95,7 @@ def test_two_servers_on_one_database_and_cron_cause_exactly_one_refresh(oauth_en
     cp = cron.get("cp")
 
     stats = peer.stats()
-    bad = [describe_response(r) if isinstance(r, requests.Response) else repr(r)
-           for r in calls if not (isinstance(r, requests.Response) and r.status_code == 200)]
+    bad = failures(calls)
     assert stats["token_requests"]["refresh_token"] == 1, (stats, summary(calls), cp and cp.stdout)
     assert not bad, f"{len(bad)} of 30 calls failed: {summary(calls)}; first: {bad[0]}"
     assert cp is not None, f"cron did not finish: {results[30]!r}"
@@ -125,8 +122,7 @@ def test_two_servers_meeting_upstream_401_at_once_cause_exactly_one_refresh(oaut
     peer.reset_stats()
     results = run_together([(lambda lk=(lk1 if i % 2 == 0 else lk2): bare_get(lk, agent.key, "me")) for i in range(20)])
     stats = peer.stats()
-    bad = [describe_response(r) if isinstance(r, requests.Response) else repr(r)
-           for r in results if not (isinstance(r, requests.Response) and r.status_code == 200)]
+    bad = failures(results)
     assert stats["token_requests"]["refresh_token"] == 1, (stats, summary(results))
     assert not bad, f"{len(bad)} of 20 calls failed: {summary(results)}; first: {bad[0]}"
     assert env.credential(cred["id"])["status"] == "active"

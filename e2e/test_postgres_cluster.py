@@ -17,16 +17,11 @@ import requests
 
 from harness import REPO_ROOT, Api, Latchkey, describe_response
 from oauth_helpers import (PEER_PASSWORD, PEER_USER, PROVIDER, bare_get, oauth_env, oauth_peer,  # noqa: F401
-                           page_result, peer_token_strings, refresh_count, run_together, summary, wait_until_expired)
+                           page_result, peer_token_strings, refresh_count, run_together, summary, failures, wait_until_expired)
 from mcp_client import MCPAgent, text_of
 from postgres_helpers import pg_url, private_pg, query  # noqa: F401
 
 LEASE = 60  # Refresher's lease, seconds
-
-
-def _failures(results) -> list:
-    return [describe_response(r) if isinstance(r, requests.Response) else repr(r)
-            for r in results if not (isinstance(r, requests.Response) and r.status_code == 200)]
 
 
 def _cluster(oauth_env, pg_url, n: int = 3, access_ttl: int = 30, extra_env=None):
@@ -77,7 +72,7 @@ def test_three_servers_and_cron_on_postgres_cause_exactly_one_refresh(oauth_env,
     stats = peer.stats()
     cp = cron.get("cp")
     assert stats["token_requests"]["refresh_token"] == 1, (stats, summary(calls), cp and cp.stdout)
-    bad = _failures(calls)
+    bad = failures(calls)
     assert not bad, f"{len(bad)} of 60 calls failed: {summary(calls)}; first: {bad[0]}"
     assert all(r.json()["user"] == PEER_USER for r in calls)
     assert cp is not None and cp.returncode == 0, f"cron: {results[60]!r} {cp and (cp.returncode, cp.stdout, cp.stderr[-800:])}"
@@ -136,7 +131,7 @@ def test_a_server_killed_during_refreshes_leaves_the_others_working_and_loses_no
     # The others carry on: every credential (the doomed ones still have a valid access token) answers.
     calls = run_together([(lambda lk=servers[1 + i % 2], c=c: bare_get(lk, agents[c["id"]].key, "me"))
                           for i, c in enumerate(creds * 3)])
-    bad = _failures(calls)
+    bad = failures(calls)
     assert not bad, f"calls to the surviving servers failed: {summary(calls)}; first: {bad[0]}"
     for t in survivor_threads:
         t.join(30)

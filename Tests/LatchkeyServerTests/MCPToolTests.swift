@@ -73,20 +73,20 @@ import Testing
 
     @Test func toolNamesResolveOnTheFirstUnderscore() throws {
         let catalog = try CatalogLoader.load([CatalogSource(directory: Self.root.appendingPathComponent("providers").path, strict: true)])
-        guard case .tool(let search) = AgentToolset.lookup("github_search_issues", catalog: catalog) else { Issue.record("github_search_issues"); return }
+        guard case .tool(let search) = ToolCatalog(catalog: catalog).lookup("github_search_issues") else { Issue.record("github_search_issues"); return }
         #expect(search.provider.id == "github")
-        guard case .tool(let generic) = AgentToolset.lookup("github_request", catalog: catalog), case .generic = generic.kind else {
+        guard case .tool(let generic) = ToolCatalog(catalog: catalog).lookup("github_request"), case .generic = generic.kind else {
             Issue.record("github_request"); return
         }
-        guard case .unknownTool = AgentToolset.lookup("github_nope", catalog: catalog) else { Issue.record("github_nope"); return }
-        guard case .unknownProvider = AgentToolset.lookup("nope_request", catalog: catalog) else { Issue.record("nope_request"); return }
-        guard case .unknownProvider = AgentToolset.lookup("github", catalog: catalog) else { Issue.record("github"); return }
+        guard case .unknownTool = ToolCatalog(catalog: catalog).lookup("github_nope") else { Issue.record("github_nope"); return }
+        guard case .unknownProvider = ToolCatalog(catalog: catalog).lookup("nope_request") else { Issue.record("nope_request"); return }
+        guard case .unknownProvider = ToolCatalog(catalog: catalog).lookup("github") else { Issue.record("github"); return }
     }
 
     @Test func everyShippedToolAndTheGenericOneAreValidMCPTools() throws {
         let catalog = try CatalogLoader.load([CatalogSource(directory: Self.root.appendingPathComponent("providers").path, strict: true)])
         let bindings = catalog.providers.keys.map { Binding(groupID: "g", provider: $0, credentialID: "c", createdAt: Date()) }
-        let tools = AgentToolset(bindings: bindings, catalog: catalog).tools
+        let tools = ToolCatalog(catalog: catalog).tools(for: bindings)
         #expect(tools.count > catalog.providers.count * 2, "the shipped catalog declares operations for most providers")
         for tool in tools {
             let schema = try JSONDecoder().decode(Value.self, from: Data(tool.inputSchemaJSON.utf8))

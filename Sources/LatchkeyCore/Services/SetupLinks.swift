@@ -12,4 +12,14 @@ public struct SetupLinks: Sendable {
     public func bind(groupID: String, provider: String) -> String { "\(publicURL)/groups/\(groupID)?bind=\(provider)" }
     /// Where a user reconnects an OAuth credential.
     public func reconnect(credentialID: String) -> String { "\(publicURL)/credentials/\(credentialID)/reconnect" }
+
+    /// The link that fixes a group's binding for `provider` whose credential is `credential`: bind one when there is
+    /// none, reconnect it when it needs consent; nil when it works.
+    public func fix(for credential: Credential?, groupID: String, provider: String) -> String? {
+        switch credential?.status {
+        case nil: bind(groupID: groupID, provider: provider)
+        case .needsReauth?, .revoked?: credential.map { reconnect(credentialID: $0.id) }
+        case .active?, .refreshFailing?: nil
+        }
+    }
 }

@@ -7,6 +7,7 @@ import MCP
 /// binding's status (and the link that fixes it) and the MCP tools it contributes.
 struct AgentController {
     let runtime: LatchkeyRuntime
+    let tools: ToolCatalog
 
     struct OperationDTO: Encodable {
         let name: String, description: String, method: String?, path: String?, inputSchema: Value
@@ -35,28 +36,23 @@ struct AgentController {
     func register(on router: Router<AppRequestContext>) {
         router.get("v1/tools") { request, _ in
             let agent = try await runtime.agents.authenticate(bearer: BearerToken.from(request))
-            var tools: [ToolDTO] = []
+            var listed: [ToolDTO] = []
             for (binding, credential) in try await runtime.agents.boundProviders(agent: agent) {
                 let provider = runtime.catalog.provider(binding.provider)
-                let operations = AgentToolset(bindings: [binding], catalog: runtime.catalog).tools.map(Self.operation)
+                let operations = tools.tools(for: [binding]).map(Self.operation)
                 let status = credential?.status.rawValue ?? "missing"
-                let setupURL: String? = switch credential?.status {
-                case .needsReauth?, .revoked?: runtime.links.reconnect(credentialID: binding.credentialID)
-                case nil: runtime.links.bind(groupID: agent.group.id, provider: binding.provider)
-                default: nil
-                }
-                tools.append(ToolDTO(provider: binding.provider, name: provider?.name, credentialID: binding.credentialID, status: status,
+                let setupURL = runtime.links.fix(for: credential, groupID: agent.group.id, provider: binding.provider)
+                listed.append(ToolDTO(provider: binding.provider, name: provider?.name, credentialID: binding.credentialID, status: status,
                                      authMode: credential?.authMode.rawValue, setupURL: setupURL, operations: operations))
             }
-            return JSONOutput.response(ToolsDTO(groupID: agent.group.id, tools: tools))
+            return JSONOutput.response(ToolsDTO(groupID: agent.group.id, tools: listed))
         }
     }
 
     static func operation(_ tool: AgentTool) -> OperationDTO {
-        let mcp = MCPController.mcpTool(tool)
-        return switch tool.kind {
-        case .declared(let declared): OperationDTO(name: tool.name, description: tool.description, method: declared.method, path: declared.path, inputSchema: mcp.inputSchema)
-        case .generic: OperationDTO(name: tool.name, description: tool.description, method: nil, path: nil, inputSchema: mcp.inputSchema)
+        switch tool.kind {
+        case .declared(let declared): OperationDTO(name: tool.name, description: tool.description, method: declared.method, path: declared.path, inputSchema: tool.mcp.inputSchema)
+        case .generic: OperationDTO(name: tool.name, description: tool.description, method: nil, path: nil, inputSchema: tool.mcp.inputSchema)
         }
     }
 }

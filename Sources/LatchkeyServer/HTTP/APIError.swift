@@ -19,6 +19,13 @@ struct APIError: Error, HTTPResponseError {
         self.setupURL = setupURL
     }
 
+    /// 401 with the RFC 6750 challenge, on every route that takes a bearer token (proxy, `/v1/tools`, `/mcp`, API).
+    static var unauthorizedBearer: APIError {
+        var error = APIError(.unauthorized, "unauthorized", "a valid bearer token is required")
+        error.extraHeaders[.wwwAuthenticate] = #"Bearer realm="latchkey""#
+        return error
+    }
+
     /// A failure on the server's side that operators must hear about (the caller could not have avoided it).
     var isServerFault: Bool { status == .internalServerError || code == "database_unavailable" }
 
@@ -56,7 +63,7 @@ struct APIError: Error, HTTPResponseError {
         switch error {
         case .badRequest(let message): APIError(.badRequest, "bad_request", message)
         case .validationFailed(let field, let message): APIError(.badRequest, "validation_failed", message, field: field)
-        case .unauthorized: APIError(.unauthorized, "unauthorized", "a valid bearer token is required")
+        case .unauthorized: .unauthorizedBearer
         case .forbidden(let message): APIError(.forbidden, "forbidden", message)
         case .notFound(let what): APIError(.notFound, "not_found", "no such \(what)")
         case .conflict(let message): APIError(.conflict, "conflict", message)

@@ -1,4 +1,6 @@
+import Foundation
 import LatchkeyCore
+import MCP
 
 /// One tool an agent sees: a provider's declared operation, or the provider's generic request tool.
 struct AgentTool: Sendable {
@@ -14,6 +16,22 @@ struct AgentTool: Sendable {
     let description: String
     /// The input JSON Schema as JSON text.
     let inputSchemaJSON: String
+    /// The tool as MCP lists it, its schema decoded.
+    let mcp: Tool
+
+    init(name: String, provider: Provider, kind: Kind, description: String, inputSchemaJSON: String) {
+        self.name = name
+        self.provider = provider
+        self.kind = kind
+        self.description = description
+        self.inputSchemaJSON = inputSchemaJSON
+        let schema = (try? JSONDecoder().decode(Value.self, from: Data(inputSchemaJSON.utf8))) ?? .object(["type": .string("object")])
+        let readOnly: Bool? = switch kind {
+        case .declared(let declared): declared.method == "GET"
+        case .generic: nil
+        }
+        mcp = Tool(name: name, description: description, inputSchema: schema, annotations: .init(readOnlyHint: readOnly, openWorldHint: true))
+    }
 
     static let genericSuffix = "request"
 

@@ -14,13 +14,15 @@ import NIOCore
 struct MCPController {
     let runtime: LatchkeyRuntime
     let forwarder: ProxyForwarder
+    let tools: ToolCatalog
     let origins: OriginValidator
 
     static let serverVersion = "1.0.0"
 
-    init(runtime: LatchkeyRuntime, forwarder: ProxyForwarder) {
+    init(runtime: LatchkeyRuntime, forwarder: ProxyForwarder, tools: ToolCatalog) {
         self.runtime = runtime
         self.forwarder = forwarder
+        self.tools = tools
         origins = Self.originValidator(publicURL: runtime.configuration.publicURL, host: runtime.configuration.host, port: runtime.configuration.port)
     }
 
@@ -32,27 +34,21 @@ struct MCPController {
     func handle(_ request: Request, context: AppRequestContext) async throws -> Response {
         let bearer = BearerToken.from(request)
         let agent: AgentContext
-        do {
-            agent = try await runtime.agents.authenticate(bearer: bearer)
-        } catch LatchkeyError.unauthorized {
-            var refusal = APIError.from(domain: .unauthorized)
-            refusal.extraHeaders[.wwwAuthenticate] = #"Bearer realm="latchkey""#
-            throw refusal
-        }
+        agent = try await runtime.agents.authenticate(bearer: bearer)
         let limit = runtime.configuration.proxyBodyLimit
         let body: ByteBuffer
         do { body = try await request.body.collect(upTo: limit) } catch { throw LatchkeyError.payloadTooLarge(limit: limit) }
 
-        let toolset = AgentToolset(bindings: try await runtime.store.bindings(groupID: agent.group.id), catalog: runtime.catalog)
         let server = MCP.Server(name: "latchkey", version: Self.serverVersion, title: "Latchkey",
                                 instructions: "Tools call the APIs bound to your agent group; Latchkey adds the credentials.",
                                 capabilities: .init(tools: .init(listChanged: false)))
         let logger = context.logger
-        await server.withMethodHandler(ListTools.self) { _ in
-            ListTools.Result(tools: toolset.tools.map(Self.mcpTool))
+        await server.withMethodHandler(ListTools.self) { [tools, store = runtime.store] _ in
+            // Read here, not for every request: initialize and tools/call do not need the bindings.
+            ListTools.Result(tools: tools.tools(for: try await store.bindings(groupID: agent.group.id)).map(\.mcp))
         }
-        await server.withMethodHandler(CallTool.self) { [forwarder, runtime] parameters in
-            await Self.call(parameters, bearer: bearer, forwarder: forwarder, catalog: runtime.catalog, limit: limit, logger: logger)
+        await server.withMethodHandler(CallTool.self) { [forwarder, tools] parameters in
+            await Self.call(parameters, bearer: bearer, forwarder: forwarder, tools: tools, limit: limit, logger: logger)
         }
         let transport = StatelessHTTPServerTransport(validationPipeline: StandardValidationPipeline(validators: [
             origins, AcceptHeaderValidator(mode: .jsonOnly), ContentTypeValidator(), ProtocolVersionValidator(),
@@ -64,9 +60,9 @@ struct MCPController {
     }
 
     /// One tool call, answered as a tool result in every case: the MCP client shows errors to the user.
-    static func call(_ parameters: CallTool.Parameters, bearer: String?, forwarder: ProxyForwarder, catalog: Catalog, limit: Int, logger: Logger) async -> CallTool.Result {
+    static func call(_ parameters: CallTool.Parameters, bearer: String?, forwarder: ProxyForwarder, tools: ToolCatalog, limit: Int, logger: Logger) async -> CallTool.Result {
         let tool: AgentTool
-        switch AgentToolset.lookup(parameters.name, catalog: catalog) {
+        switch tools.lookup(parameters.name) {
         case .tool(let found): tool = found
         case .unknownProvider(let id): return ToolCallOutcome.failure(APIError.from(domain: .unknownProvider(id)))
         case .unknownTool(let provider):
@@ -83,16 +79,6 @@ struct MCPController {
             }
             return ToolCallOutcome.failure(apiError)
         }
-    }
-
-    static func mcpTool(_ tool: AgentTool) -> Tool {
-        let schema = (try? JSONDecoder().decode(Value.self, from: Data(tool.inputSchemaJSON.utf8))) ?? .object(["type": .string("object")])
-        let readOnly: Bool? = switch tool.kind {
-        case .declared(let declared): declared.method == "GET"
-        case .generic: nil
-        }
-        return Tool(name: tool.name, description: tool.description, inputSchema: schema,
-                    annotations: .init(readOnlyHint: readOnly, openWorldHint: true))
     }
 
     /// The SDK's view of the request. swift-http-types keeps HTTP/1.1's Host as the authority: it goes back into the

@@ -27,7 +27,7 @@ enum ToolCallBuilder {
             guard let value = arguments[name], let text = scalarText(value), !text.isEmpty else {
                 throw .badRequest("the argument '\(name)' is required (a string or number)")
             }
-            path += percentEncoded(text)
+            path += TokenRequester.formEncode(text)  // unreserved only: a value adds no `/`, `?`, `#` or `%` escape
             used.insert(name)
             rest = rest[rest.index(after: close)...]
         }
@@ -111,7 +111,7 @@ enum ToolCallBuilder {
             let values = value.arrayValue ?? [value]
             for item in values {
                 guard let text = scalarText(item) else { throw .badRequest("the query parameter '\(name.prefix(64))' must be a string, number or boolean") }
-                parts.append("\(percentEncoded(name))=\(percentEncoded(text))")
+                parts.append("\(TokenRequester.formEncode(name))=\(TokenRequester.formEncode(text))")
             }
         }
         return parts.isEmpty ? nil : parts.joined(separator: "&")
@@ -127,22 +127,6 @@ enum ToolCallBuilder {
         case .data(let mimeType, let data): "data:\(mimeType ?? "");base64,\(data.base64EncodedString())"
         case .null, .array, .object: nil
         }
-    }
-
-    /// Everything but RFC 3986's unreserved characters percent-encoded, so a value can never add a `/`, `?`, `#`
-    /// or `%` escape of its own.
-    static func percentEncoded(_ text: String) -> String {
-        var out = ""
-        for byte in text.utf8 {
-            switch byte {
-            case UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "0")...UInt8(ascii: "9"),
-                 UInt8(ascii: "-"), UInt8(ascii: "."), UInt8(ascii: "_"), UInt8(ascii: "~"):
-                out.unicodeScalars.append(Unicode.Scalar(byte))
-            default:
-                out += String(format: "%%%02X", byte)
-            }
-        }
-        return out
     }
 
     static func json(_ value: Value) throws(LatchkeyError) -> Data {
