@@ -5,14 +5,18 @@ public struct AgentService: Sendable {
     let credentials: CredentialService
     let links: SetupLinks
     let clock: any WallClock
+    /// Recent resolutions of static credentials (off unless given a TTL).
+    public let cache: AccessCache
 
     /// Creates the service.
-    public init(store: any Store, catalog: Catalog, credentials: CredentialService, links: SetupLinks, clock: any WallClock) {
+    public init(store: any Store, catalog: Catalog, credentials: CredentialService, links: SetupLinks, clock: any WallClock,
+                cache: AccessCache = AccessCache(ttl: .zero)) {
         self.store = store
         self.catalog = catalog
         self.credentials = credentials
         self.links = links
         self.clock = clock
+        self.cache = cache
     }
 
     /// The agent presenting `bearer`, or `unauthorized`.
@@ -27,11 +31,21 @@ public struct AgentService: Sendable {
     /// Authenticates the agent presenting `bearer` and resolves its group's credential for `providerID`, with one
     /// database read: the proxy's hot path.
     public func access(bearer: String?, providerID: String) async throws -> ResolvedCredential {
-        guard let bearer, let (prefix, hash) = SecretToken.parse(bearer, kind: .agentKey),
-              let (key, group, credential) = try await store.agentAccess(prefix: prefix, provider: providerID),
+        guard let bearer, let (prefix, hash) = SecretToken.parse(bearer, kind: .agentKey) else { throw LatchkeyError.unauthorized }
+        if let cached = cache.lookup(prefix: prefix, hash: hash, provider: providerID) { return cached }
+        let generation = cache.generation
+        guard let (key, group, credential) = try await store.agentAccess(prefix: prefix, provider: providerID),
               SecretToken.constantTimeEquals(key.hash, hash)
         else { throw LatchkeyError.unauthorized }
-        return try await resolved(agent: AgentContext(key: key, group: group), providerID: providerID, credential: credential)
+        let resolved = try await resolved(agent: AgentContext(key: key, group: group), providerID: providerID, credential: credential)
+        cache.remember(prefix: prefix, hash: hash, provider: providerID, resolved: resolved, readSince: generation)
+        return resolved
+    }
+
+    /// `access` answered from the cache alone, without suspending: nil when the cache cannot answer.
+    public func cachedAccess(bearer: String?, providerID: String) -> ResolvedCredential? {
+        guard cache.isEnabled, let bearer, let (prefix, hash) = SecretToken.parse(bearer, kind: .agentKey) else { return nil }
+        return cache.lookup(prefix: prefix, hash: hash, provider: providerID)
     }
 
     /// The provider and the credential bound for it in the agent's group, with its values opened.

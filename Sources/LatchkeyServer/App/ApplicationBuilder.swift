@@ -11,6 +11,7 @@ public enum ApplicationBuilder {
         _ = PrometheusSetup.registry
         let router = Router(context: AppRequestContext.self)
         router.add(middleware: ErrorMiddleware())
+        router.add(middleware: AccessCacheInvalidation(cache: runtime.agents.cache))
         router.add(middleware: HeaderLimitMiddleware(limit: runtime.configuration.headerLimit))
         // The proxy answers ahead of the router; its calls are counted by `latchkey_proxy_requests_total`.
         let forwarder = ProxyForwarder(runtime: runtime, metrics: ProxyMetrics())

@@ -61,7 +61,8 @@ public struct LatchkeyRuntime: Sendable {
         links = SetupLinks(publicURL: configuration.publicURL)
         credentials = CredentialService(store: store, catalog: catalog, sealer: sealer, clock: clock)
         groups = GroupService(store: store, catalog: catalog, clock: clock)
-        agents = AgentService(store: store, catalog: catalog, credentials: credentials, links: links, clock: clock)
+        agents = AgentService(store: store, catalog: catalog, credentials: credentials, links: links, clock: clock,
+                              cache: AccessCache(ttl: .milliseconds(configuration.accessCacheMilliseconds)))
         users = UserService(store: store, hasher: hasher, clock: clock)
         warnings = WarningService(store: store, links: links)
         oauthApps = OAuthAppService(store: store, catalog: catalog, sealer: sealer, clock: clock)

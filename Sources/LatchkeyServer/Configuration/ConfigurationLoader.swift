@@ -84,6 +84,11 @@ public struct ConfigurationLoader: Sendable {
             if let value = Int(text), value >= 0 { configuration.refreshInterval = value } else { problems.append("LATCHKEY_REFRESH_INTERVAL must be a number of seconds (0 turns background refresh off)") }
         }
         configuration.refreshConcurrency = positive("LATCHKEY_REFRESH_CONCURRENCY", 8)
+        if let text = environment["LATCHKEY_ACCESS_CACHE_MS"] {
+            if let value = Int(text), (0...60_000).contains(value) { configuration.accessCacheMilliseconds = value } else {
+                problems.append("LATCHKEY_ACCESS_CACHE_MS must be a number of milliseconds from 0 (off) to 60000")
+            }
+        }
         guard problems.isEmpty else { throw ConfigurationError(problems.joined(separator: "\n")) }
         return configuration
     }

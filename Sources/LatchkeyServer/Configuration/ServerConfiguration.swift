@@ -28,6 +28,9 @@ public struct ServerConfiguration: Sendable {
     public var refreshInterval: Int = 30
     /// Credentials refreshed at once by a background pass.
     public var refreshConcurrency: Int = 8
+    /// How long the proxy may reuse what an agent key resolved to for a static credential (0 turns that off);
+    /// changes made by another process are seen within this time (see `AccessCache`).
+    public var accessCacheMilliseconds: Int = 1000
 
     /// Creates a configuration (the loader builds it from flags and environment; tests build it directly).
     public init(host: String, port: Int, database: DatabaseLocation, publicURL: String, providerSources: [CatalogSource], masterKey: MasterKeySource,

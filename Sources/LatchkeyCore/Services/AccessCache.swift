@@ -1,0 +1,68 @@
+import Foundation
+import Synchronization
+
+/// What an agent key resolved to for a provider, remembered for a moment so that a burst of calls does not read and
+/// decrypt the same binding on every call: the proxy's hot path.
+///
+/// Only static credentials (`api_key`, `basic`, `custom`) that are active are kept; OAuth credentials always go to
+/// the store, whose token, expiry and status the refresher owns. Entries live `ttl` at most, and every change made
+/// through this process empties the cache at once (`invalidateAll`), so a key revoked here stops working here
+/// immediately; a change made by another process (another server on the same PostgreSQL database, a CLI command)
+/// is seen within `ttl`. A `ttl` of zero turns the cache off.
+public final class AccessCache: Sendable {
+    struct Entry {
+        let keyHash: Data
+        let resolved: ResolvedCredential
+        let expires: ContinuousClock.Instant
+    }
+
+    public let ttl: Duration
+    private let maxEntries: Int
+    /// The entries, and a generation that every invalidation advances: a resolution read before an invalidation
+    /// (possibly before the change it stands for committed) is never remembered after it.
+    private let state = Mutex<(entries: [String: Entry], generation: UInt64)>(([:], 0))
+
+    public init(ttl: Duration, maxEntries: Int = 10_000) {
+        self.ttl = ttl
+        self.maxEntries = maxEntries
+    }
+
+    var isEnabled: Bool { ttl > .zero }
+
+    /// The remembered resolution of the key with this prefix for `provider`, if the presented key's hash matches
+    /// (compared in constant time) and the entry is still fresh.
+    func lookup(prefix: String, hash: Data, provider: String) -> ResolvedCredential? {
+        guard isEnabled else { return nil }
+        let now = ContinuousClock.now
+        guard let entry = state.withLock({ $0.entries[Self.key(prefix, provider)] }), entry.expires > now,
+              SecretToken.constantTimeEquals(entry.keyHash, hash)
+        else { return nil }
+        return entry.resolved
+    }
+
+    /// The current generation, to be taken before reading what will be remembered.
+    var generation: UInt64 { state.withLock { $0.generation } }
+
+    /// Remembers a resolution read since `generation`; anything but an active static credential is ignored, and so
+    /// is a resolution an invalidation has overtaken.
+    func remember(prefix: String, hash: Data, provider: String, resolved: ResolvedCredential, readSince generation: UInt64) {
+        guard isEnabled, !resolved.provider.authMode.isOAuth, resolved.credential.status == .active else { return }
+        let entry = Entry(keyHash: hash, resolved: resolved, expires: ContinuousClock.now + ttl)
+        state.withLock { state in
+            guard state.generation == generation else { return }
+            if state.entries.count >= maxEntries { state.entries.removeAll(keepingCapacity: true) }
+            state.entries[Self.key(prefix, provider)] = entry
+        }
+    }
+
+    /// Forgets everything: called after any change this process makes to keys, groups, bindings or credentials.
+    public func invalidateAll() {
+        guard isEnabled else { return }
+        state.withLock { state in
+            state.entries.removeAll(keepingCapacity: true)
+            state.generation &+= 1
+        }
+    }
+
+    private static func key(_ prefix: String, _ provider: String) -> String { prefix + "\u{0}" + provider }
+}

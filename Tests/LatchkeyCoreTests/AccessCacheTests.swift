@@ -1,0 +1,62 @@
+import Foundation
+import Testing
+@testable import LatchkeyCore
+
+@Suite struct AccessCacheTests {
+    let catalog: Catalog
+
+    init() throws {
+        catalog = try CatalogLoader.load([CatalogSource(directory: Fixtures.directory("catalog-valid"), strict: true)])
+    }
+
+    func resolution(_ providerID: String, status: CredentialStatus = .active) throws -> ResolvedCredential {
+        let provider = try #require(catalog.provider(providerID))
+        let credential = Credential(id: "cred-1", ownerID: "user-1", provider: providerID, name: "c", authMode: provider.authMode, status: status, createdAt: Date(), updatedAt: Date())
+        return ResolvedCredential(provider: provider, credential: credential, values: ["api_key": "k"])
+    }
+
+    let hash = SecretToken.hash("lka_presented")
+
+    @Test func aRememberedStaticResolutionIsFoundOnlyWithTheSameKeyHash() throws {
+        let cache = AccessCache(ttl: .seconds(5))
+        cache.remember(prefix: "p", hash: hash, provider: "weather", resolved: try resolution("weather"), readSince: cache.generation)
+        #expect(cache.lookup(prefix: "p", hash: hash, provider: "weather")?.credential.id == "cred-1")
+        #expect(cache.lookup(prefix: "p", hash: SecretToken.hash("lka_other"), provider: "weather") == nil)
+        #expect(cache.lookup(prefix: "p", hash: hash, provider: "desk") == nil)
+        #expect(cache.lookup(prefix: "q", hash: hash, provider: "weather") == nil)
+    }
+
+    @Test func entriesExpire() async throws {
+        let cache = AccessCache(ttl: .milliseconds(50))
+        cache.remember(prefix: "p", hash: hash, provider: "weather", resolved: try resolution("weather"), readSince: cache.generation)
+        #expect(cache.lookup(prefix: "p", hash: hash, provider: "weather") != nil)
+        try await Task.sleep(for: .milliseconds(120))
+        #expect(cache.lookup(prefix: "p", hash: hash, provider: "weather") == nil)
+    }
+
+    @Test func oauthAndInactiveCredentialsAreNeverRemembered() throws {
+        let cache = AccessCache(ttl: .seconds(5))
+        cache.remember(prefix: "p", hash: hash, provider: "base-oauth", resolved: try resolution("base-oauth"), readSince: cache.generation)
+        cache.remember(prefix: "p", hash: hash, provider: "weather", resolved: try resolution("weather", status: .needsReauth), readSince: cache.generation)
+        #expect(cache.lookup(prefix: "p", hash: hash, provider: "base-oauth") == nil)
+        #expect(cache.lookup(prefix: "p", hash: hash, provider: "weather") == nil)
+    }
+
+    @Test func aResolutionReadBeforeAnInvalidationIsNotRemembered() throws {
+        let cache = AccessCache(ttl: .seconds(5))
+        let before = cache.generation
+        cache.invalidateAll()  // a change committed while the resolution was being read
+        cache.remember(prefix: "p", hash: hash, provider: "weather", resolved: try resolution("weather"), readSince: before)
+        #expect(cache.lookup(prefix: "p", hash: hash, provider: "weather") == nil)
+        cache.remember(prefix: "p", hash: hash, provider: "weather", resolved: try resolution("weather"), readSince: cache.generation)
+        #expect(cache.lookup(prefix: "p", hash: hash, provider: "weather") != nil)
+        cache.invalidateAll()
+        #expect(cache.lookup(prefix: "p", hash: hash, provider: "weather") == nil)
+    }
+
+    @Test func aZeroTTLTurnsTheCacheOff() throws {
+        let cache = AccessCache(ttl: .zero)
+        cache.remember(prefix: "p", hash: hash, provider: "weather", resolved: try resolution("weather"), readSince: cache.generation)
+        #expect(cache.lookup(prefix: "p", hash: hash, provider: "weather") == nil)
+    }
+}
