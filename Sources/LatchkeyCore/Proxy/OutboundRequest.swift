@@ -2,10 +2,15 @@
 public struct OutboundRequest: Sendable, Equatable {
     /// The absolute target URL.
     public var url: String
+    /// `scheme://host[:port]` of `url`, which starts with it.
+    public var origin: String
     /// Headers set by injection; they replace any agent header of the same name.
     public var injectedHeaders: [(name: String, value: String)]
 
+    /// The request target for the origin server: `url` after its origin (path and query).
+    public var target: Substring { url.dropFirst(origin.count) }
+
     public static func == (lhs: OutboundRequest, rhs: OutboundRequest) -> Bool {
-        lhs.url == rhs.url && lhs.injectedHeaders.map(\.name) == rhs.injectedHeaders.map(\.name) && lhs.injectedHeaders.map(\.value) == rhs.injectedHeaders.map(\.value)
+        lhs.url == rhs.url && lhs.origin == rhs.origin && lhs.injectedHeaders.map(\.name) == rhs.injectedHeaders.map(\.name) && lhs.injectedHeaders.map(\.value) == rhs.injectedHeaders.map(\.value)
     }
 }

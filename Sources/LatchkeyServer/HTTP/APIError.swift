@@ -30,13 +30,23 @@ struct APIError: Error, HTTPResponseError {
     var isServerFault: Bool { status == .internalServerError || code == "database_unavailable" }
 
     func response(from request: Request, context: some RequestContext) throws -> Response {
-        var error: [String: String] = ["code": code, "message": message]
-        error["field"] = field
-        error["setup_url"] = setupURL
+        Response(status: status, headers: responseFields, body: .init(byteBuffer: jsonBody))
+    }
+
+    /// The response's headers: the JSON content type, no caching, and any extra header (a 401's challenge).
+    var responseFields: HTTPFields {
         var headers = extraHeaders
         headers[.contentType] = "application/json; charset=utf-8"
         headers[.cacheControl] = "no-store"
-        return Response(status: status, headers: headers, body: .init(byteBuffer: JSONOutput.buffer(["error": error])))
+        return headers
+    }
+
+    /// `{"error": {...}}`.
+    var jsonBody: ByteBuffer {
+        var error: [String: String] = ["code": code, "message": message]
+        error["field"] = field
+        error["setup_url"] = setupURL
+        return JSONOutput.buffer(["error": error])
     }
 
     /// The one mapping from every error a handler can throw to the HTTP error users see.

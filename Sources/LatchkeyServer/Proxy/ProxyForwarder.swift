@@ -9,9 +9,14 @@ import NIOHTTP1
 /// The one path every agent call takes to a provider, whether it came in at `/v1/proxy` or as an MCP tool call:
 /// authenticate the key, resolve the binding, build the target URL through the base-URL guard, inject the
 /// credential, refresh OAuth tokens when due, retry once after a 401 with a renewed token, record metrics.
-struct ProxyForwarder: Sendable {
+final class ProxyForwarder: Sendable {
     let runtime: LatchkeyRuntime
     let metrics: ProxyMetrics
+
+    init(runtime: LatchkeyRuntime, metrics: ProxyMetrics) {
+        self.runtime = runtime
+        self.metrics = metrics
+    }
 
     /// What the agent asked for, relative to the provider's base URL.
     struct Call: Sendable {
@@ -23,6 +28,11 @@ struct ProxyForwarder: Sendable {
         /// The agent's headers (hop-by-hop ones, its own credentials and injected names are dropped).
         var headers: HTTPFields
         var body: Body
+
+        /// The body when it is in memory.
+        var bodyBytes: ByteBuffer? {
+            if case .bytes(let bytes) = body { bytes } else { nil }
+        }
     }
 
     /// A call's body.
@@ -47,36 +57,67 @@ struct ProxyForwarder: Sendable {
     }
 
     private func forwardUnmetered(bearer: String?, providerID: String, call: Call) async throws -> HTTPClientResponse {
+        let prepared = try await prepare(bearer: bearer, providerID: providerID, call: call)
+        let limit = runtime.configuration.proxyBodyLimit
+        guard prepared.renewable else {
+            return try await send(call, prepared, provider: providerID, body: upstreamBody(call.body, limit: limit), limit: limit)
+        }
+        // OAuth: the body is buffered so that a 401 can be retried once with a new token.
+        let buffered = try await bufferedBody(call.body, limit: limit)
+        let first = try await send(call, prepared, provider: providerID, body: buffered, limit: limit)
+        guard first.status.code == 401, let renewed = try await renewed(after401: prepared, call: call) else { return first }
+        return try await send(call, renewed, provider: providerID, body: buffered, limit: limit)
+    }
+
+    /// Everything before the first byte goes upstream: the key authenticated, the binding resolved, the target URL
+    /// built through the base-URL guard, a declared body over the limit refused, an OAuth token refreshed when due.
+    /// Shared by `forward` and the event-loop fast path (`ProxyChannelHandler`).
+    func prepare(bearer: String?, providerID: String, call: Call) async throws -> PreparedCall {
+        if let cached = try preparedFromCache(bearer: bearer, providerID: providerID, call: call) { return cached }
         guard Self.isProviderID(providerID) else {
             _ = try await runtime.agents.authenticate(bearer: bearer)
             throw LatchkeyError.unknownProvider(String(providerID.prefix(64)))
         }
         var resolved = try await runtime.agents.access(bearer: bearer, providerID: providerID)
         // Built (and so checked) before any refresh or upstream traffic: a path that would leave the base URL stops here.
+        var outbound = try outboundRequest(resolved, call: call)
+        try checkDeclaredBody(call)
+        guard resolved.provider.authMode.isOAuth else { return PreparedCall(resolved: resolved, outbound: outbound, call: call, renewable: false) }
+        // OAuth: a fresh token first.
+        let fresh = try await runtime.refresher.usable(resolved.credential, links: runtime.links)
+        if fresh.version != resolved.credential.version {
+            resolved = try await reopened(resolved, with: fresh)
+            outbound = try outboundRequest(resolved, call: call)
+        }
+        return PreparedCall(resolved: resolved, outbound: outbound, call: call, renewable: true)
+    }
+
+    /// `prepare` when the agent's binding is in the access cache: no suspension, no database read.
+    func preparedFromCache(bearer: String?, providerID: String, call: Call) throws -> PreparedCall? {
+        guard let resolved = runtime.agents.cachedAccess(bearer: bearer, providerID: providerID) else { return nil }
         let outbound = try outboundRequest(resolved, call: call)
+        try checkDeclaredBody(call)
+        return PreparedCall(resolved: resolved, outbound: outbound, call: call, renewable: false)
+    }
+
+    private func checkDeclaredBody(_ call: Call) throws {
         let limit = runtime.configuration.proxyBodyLimit
         switch call.body {
         case .stream(_, let length?) where length > limit: throw LatchkeyError.payloadTooLarge(limit: limit)
         case .bytes(let bytes) where bytes.readableBytes > limit: throw LatchkeyError.payloadTooLarge(limit: limit)
         default: break
         }
+    }
 
-        guard resolved.provider.authMode.isOAuth else {
-            return try await send(call, outbound: outbound, provider: providerID, body: upstreamBody(call.body, limit: limit), limit: limit)
-        }
-
-        // OAuth: a fresh token first; the body is buffered so that a 401 can be retried once with a new token.
-        let fresh = try await runtime.refresher.usable(resolved.credential, links: runtime.links)
-        if fresh.version != resolved.credential.version { resolved = try await reopened(resolved, with: fresh) }
-        let buffered = try await bufferedBody(call.body, limit: limit)
-        let first = try await send(call, outbound: try outboundRequest(resolved, call: call), provider: providerID, body: buffered, limit: limit)
-        guard first.status.code == 401 else { return first }
-        let renewed = try await runtime.refresher.usable(resolved.credential, links: runtime.links, after401Version: resolved.credential.version)
-        guard renewed.version != resolved.credential.version, runtime.refresher.policy.isUsable(renewed, now: runtime.clock.now) else {
-            return first
-        }
-        resolved = try await reopened(resolved, with: renewed)
-        return try await send(call, outbound: try outboundRequest(resolved, call: call), provider: providerID, body: buffered, limit: limit)
+    /// After the provider answered 401 to `prepared`: the call again with a renewed token, or nil when there is none
+    /// (not OAuth, or no newer usable token), in which case the 401 goes to the agent.
+    func renewed(after401 prepared: PreparedCall, call: Call) async throws -> PreparedCall? {
+        guard prepared.renewable else { return nil }
+        let current = prepared.resolved.credential
+        let renewed = try await runtime.refresher.usable(current, links: runtime.links, after401Version: current.version)
+        guard renewed.version != current.version, runtime.refresher.policy.isUsable(renewed, now: runtime.clock.now) else { return nil }
+        let resolved = try await reopened(prepared.resolved, with: renewed)
+        return PreparedCall(resolved: resolved, outbound: try outboundRequest(resolved, call: call), call: call, renewable: false)
     }
 
     private func outboundRequest(_ resolved: ResolvedCredential, call: Call) throws -> OutboundRequest {
@@ -107,10 +148,10 @@ struct ProxyForwarder: Sendable {
         }
     }
 
-    private func send(_ call: Call, outbound: OutboundRequest, provider: String, body: HTTPClientRequest.Body?, limit: Int) async throws -> HTTPClientResponse {
-        var upstreamRequest = HTTPClientRequest(url: outbound.url)
+    private func send(_ call: Call, _ prepared: PreparedCall, provider: String, body: HTTPClientRequest.Body?, limit: Int) async throws -> HTTPClientResponse {
+        var upstreamRequest = HTTPClientRequest(url: prepared.outbound.url)
         upstreamRequest.method = HTTPMethod(rawValue: call.method.rawValue)
-        upstreamRequest.headers = Self.forwardedHeaders(call.headers, injected: outbound.injectedHeaders)
+        upstreamRequest.headers = prepared.headers
         upstreamRequest.body = body
         let started = ContinuousClock.now
         do {
@@ -130,8 +171,8 @@ struct ProxyForwarder: Sendable {
 
     /// The agent's headers minus hop-by-hop ones, its own credentials and anything the injection sets.
     static func forwardedHeaders(_ fields: HTTPFields, injected: [(name: String, value: String)]) -> HTTPHeaders {
-        let connectionTokens = Set(fields[values: .connection].flatMap { $0.split(separator: ",") }.map { $0.trimmingCharacters(in: .whitespaces).lowercased() })
-        let injectedNames = Set(injected.map { $0.name.lowercased() })
+        let connectionTokens = HeaderRules.connectionTokens(fields[values: .connection])
+        let injectedNames = Set(injected.map { HeaderRules.lowercased($0.name) })
         var headers = HTTPHeaders()
         for field in fields {
             let name = field.name.canonicalName

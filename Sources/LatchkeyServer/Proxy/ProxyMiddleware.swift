@@ -5,6 +5,7 @@ import Hummingbird
 import LatchkeyCore
 import Logging
 import NIOCore
+import NIOHTTP1
 
 /// `ANY /v1/proxy/{provider}/{path…}`: forwards an agent's call to the provider with the bound credential injected.
 ///
@@ -34,12 +35,17 @@ struct ProxyMiddleware: RouterMiddleware {
             let response = try await forwarder.forward(bearer: BearerToken.from(request), providerID: providerID, call: call)
             return Self.relay(response, method: request.method)
         } catch {
-            let apiError = APIError.from(error)
-            if apiError.isServerFault {
-                context.logger.error("Proxy call failed", metadata: ["provider": "\(providerID)", "error.type": "\(type(of: error))", "error": "\(ErrorMiddleware.safeDescription(error))"])
-            }
-            throw apiError
+            throw Self.apiError(for: error, provider: providerID, logger: context.logger)
         }
+    }
+
+    /// The agent's error for a failed call; failures on Latchkey's side are logged (by type, never by content).
+    static func apiError(for error: any Error, provider: String, logger: Logger) -> APIError {
+        let apiError = APIError.from(error)
+        if apiError.isServerFault {
+            logger.error("Proxy call failed", metadata: ["provider": "\(provider)", "error.type": "\(type(of: error))", "error": "\(ErrorMiddleware.safeDescription(error))"])
+        }
+        return apiError
     }
 
     /// The upstream response for the agent, body streamed, minus hop-by-hop headers and cookies.
@@ -58,17 +64,27 @@ struct ProxyMiddleware: RouterMiddleware {
         })
     }
 
-    /// The provider's response headers an agent may see: no hop-by-hop headers, nothing the Connection header names,
-    /// no cookies.
+    /// The provider's response headers an agent may see.
     static func relayedHeaders(_ response: HTTPClientResponse) -> HTTPFields {
-        let connectionTokens = Set(response.headers["connection"].flatMap { $0.split(separator: ",") }.map { $0.trimmingCharacters(in: .whitespaces).lowercased() })
         var headers = HTTPFields()
-        for (name, value) in response.headers {
-            let lower = name.lowercased()
-            if HeaderRules.droppedFromUpstream.contains(lower) || connectionTokens.contains(lower) { continue }
+        for (name, value) in relayedHeaderPairs(response.headers) {
             guard let fieldName = HTTPField.Name(name) else { continue }
             headers.append(HTTPField(name: fieldName, value: value))
         }
         return headers
+    }
+
+    /// No hop-by-hop headers, nothing the Connection header names, no cookies, no Content-Length (the relay sets
+    /// its own). Both proxy paths relay through this rule.
+    static func relayedHeaderPairs(_ upstream: HTTPHeaders) -> [(String, String)] {
+        let connectionTokens = HeaderRules.connectionTokens(upstream["connection"])
+        var pairs: [(String, String)] = []
+        pairs.reserveCapacity(upstream.count)
+        for (name, value) in upstream {
+            let lower = HeaderRules.lowercased(name)
+            if HeaderRules.droppedFromUpstream.contains(lower) || (!connectionTokens.isEmpty && connectionTokens.contains(lower)) { continue }
+            pairs.append((name, value))
+        }
+        return pairs
     }
 }
