@@ -44,6 +44,7 @@ public enum ApplicationBuilder {
         }
         return Application(
             router: router(runtime: runtime, web: web),
+            server: ProxyingHTTP1Channel.builder(proxy: EventLoopProxy(forwarder: ProxyForwarder(runtime: runtime, metrics: ProxyMetrics()), logger: logger)),
             configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "Latchkey"),
             services: services,
             onServerRunning: { channel in

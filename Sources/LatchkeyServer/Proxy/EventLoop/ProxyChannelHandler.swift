@@ -1,0 +1,151 @@
+import NIOCore
+import NIOHTTP1
+
+/// Sits in each HTTP/1 connection between NIO's HTTP parser and Hummingbird. A request `EventLoopProxy` accepts is
+/// answered here by a `ProxyExchange`; every other request passes through untouched. Responses leave in request
+/// order: a proxy call that arrives while Hummingbird still owes a response goes to Hummingbird too, and requests
+/// pipelined behind a call answered here wait (reads held) until it has finished.
+final class ProxyChannelHandler: ChannelDuplexHandler, RemovableChannelHandler {
+    typealias InboundIn = HTTPServerRequestPart
+    typealias InboundOut = HTTPServerRequestPart
+    typealias OutboundIn = HTTPServerResponsePart
+    typealias OutboundOut = HTTPServerResponsePart
+
+    private enum State {
+        case idle
+        /// Forwarding a request's parts to Hummingbird.
+        case passing
+        case collecting(ProxyRequest)
+        case exchanging(ProxyExchange)
+    }
+
+    private let service: EventLoopProxy
+    private var state = State.idle
+    /// Requests handed to Hummingbird whose response has not ended yet.
+    private var frameworkPending = 0
+    private var queued = CircularBuffer<HTTPServerRequestPart>()
+    private var readHeld = false
+    private var context: ChannelHandlerContext?
+    private var pool: UpstreamPool?
+
+    init(service: EventLoopProxy) { self.service = service }
+
+    func handlerAdded(context: ChannelHandlerContext) {
+        self.context = context
+        pool = service.pools.pool(for: context.eventLoop)
+    }
+
+    func handlerRemoved(context: ChannelHandlerContext) { self.context = nil }
+
+    // MARK: requests in
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        route(unwrapInboundIn(data), context: context)
+    }
+
+    private func route(_ part: HTTPServerRequestPart, context: ChannelHandlerContext) {
+        switch state {
+        case .exchanging:
+            queued.append(part)
+        case .collecting(var request):
+            switch part {
+            case .body(var bytes):
+                state = .idle  // let `request` own its buffer uniquely while it grows
+                request.body.writeBuffer(&bytes)
+                state = .collecting(request)
+            case .end:
+                let exchange = ProxyExchange(service: service, request: request, responder: self, pool: pool ?? service.pools.pool(for: context.eventLoop))
+                state = .exchanging(exchange)
+                exchange.start()
+            case .head:
+                // The parser never starts a request inside another; treat it as a protocol error.
+                context.close(promise: nil)
+            }
+        case .passing:
+            if case .end = part { state = .idle }
+            context.fireChannelRead(wrapInboundOut(part))
+        case .idle:
+            if case .head(let head) = part, frameworkPending == 0, let request = service.accepts(head) {
+                state = .collecting(request)
+                return
+            }
+            if case .head = part {
+                frameworkPending += 1
+                state = .passing
+            }
+            context.fireChannelRead(wrapInboundOut(part))
+        }
+    }
+
+    func channelReadComplete(context: ChannelHandlerContext) {
+        context.fireChannelReadComplete()
+    }
+
+    /// Reads stop only once a pipelined request is waiting behind an exchange (toggling read interest on every call
+    /// would cost two system calls each).
+    func read(context: ChannelHandlerContext) {
+        if case .exchanging = state, !queued.isEmpty { readHeld = true } else { context.read() }
+    }
+
+    func channelWritabilityChanged(context: ChannelHandlerContext) {
+        if case .exchanging(let exchange) = state { exchange.agentWritabilityChanged(context.channel.isWritable) }
+        context.fireChannelWritabilityChanged()
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        if case .exchanging(let exchange) = state { exchange.cancel() }
+        state = .idle
+        queued.removeAll()
+        context.fireChannelInactive()
+    }
+
+    // MARK: Hummingbird's responses out
+
+    func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
+        if case .end = unwrapOutboundIn(data), frameworkPending > 0 { frameworkPending -= 1 }
+        context.write(data, promise: promise)
+    }
+
+    // MARK: the exchange's response
+
+    func writeHead(_ head: HTTPResponseHead) {
+        context?.write(wrapOutboundOut(.head(head)), promise: nil)
+    }
+
+    func writeBody(_ body: ByteBuffer) {
+        context?.write(wrapOutboundOut(.body(.byteBuffer(body))), promise: nil)
+    }
+
+    func flush() { context?.flush() }
+
+    /// The response was cut short: closing the connection is the only honest signal left.
+    func abort() {
+        guard let context else { return }
+        context.flush()
+        context.close(promise: nil)
+    }
+
+    func exchangeFinished(keepAlive: Bool) {
+        guard let context else { return }
+        context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: nil)
+        state = .idle
+        guard keepAlive else {
+            queued.removeAll()
+            context.close(promise: nil)
+            return
+        }
+        // Requests that arrived meanwhile, in order; one of them may start another exchange.
+        var replayed = false
+        while !queued.isEmpty {
+            if case .exchanging = state { break }
+            route(queued.removeFirst(), context: context)
+            replayed = true
+        }
+        if replayed { context.fireChannelReadComplete() }
+        if case .exchanging = state { return }
+        if readHeld {
+            readHeld = false
+            context.read()
+        }
+    }
+}

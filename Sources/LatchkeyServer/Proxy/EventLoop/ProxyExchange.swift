@@ -1,0 +1,311 @@
+import HTTPTypes
+import LatchkeyCore
+import NIOCore
+import NIOHTTP1
+
+/// One call on the event-loop path, from the agent's complete request to the end of the response: decided by
+/// `ProxyForwarder.prepare`, sent on a pooled provider connection, the response relayed as it arrives (reads paused
+/// while the agent's connection is full). A 401 to a renewable OAuth call is held back until a renewed token is
+/// known: the call is sent once more with it, or the held 401 goes to the agent. Lives on its connection's loop.
+final class ProxyExchange: UpstreamResponseDelegate {
+    private let service: EventLoopProxy
+    private let request: ProxyRequest
+    private let call: ProxyForwarder.Call
+    private let provider: String
+    private let eventLoop: any EventLoop
+    private let pool: UpstreamPool
+    private weak var responder: ProxyChannelHandler?
+    private let started = ContinuousClock.now
+    /// Whether the agent's connection stays open after this response.
+    private(set) var keepAlive: Bool
+
+    private var prepared: PreparedCall?
+    private var connection: UpstreamConnection?
+    private var connectionReused = false
+    private var sentUpstream = ContinuousClock.now
+    private var lastUpstreamActivity = NIODeadline.now()
+    private var timeout: Scheduled<Void>?
+    /// Whether the response head went to the agent (after that, a failure can only cut the connection).
+    private var responding = false
+    private var receivedAny = false
+    private var retriedFresh = false
+    private var held401: (head: HTTPResponseHead, body: ByteBuffer)?
+    private var finished = false
+    private static let held401Limit = 64 * 1024
+
+    init(service: EventLoopProxy, request: ProxyRequest, responder: ProxyChannelHandler, pool: UpstreamPool) {
+        self.service = service
+        self.pool = pool
+        self.eventLoop = pool.eventLoop
+        self.request = request
+        self.responder = responder
+        self.keepAlive = request.head.isKeepAlive
+        let target = request.target
+        self.provider = target.provider
+        self.call = request.call(path: target.path, query: target.query)
+    }
+
+    // MARK: deciding
+
+    func start() {
+        do {
+            if let prepared = try service.forwarder.preparedFromCache(bearer: BearerToken.from(request.fields), providerID: provider, call: call) {
+                decided(.success(prepared))
+                return
+            }
+        } catch {
+            decided(.failure(error))
+            return
+        }
+        let bound = NIOLoopBound(self, eventLoop: eventLoop)
+        let (forwarder, call, provider) = (service.forwarder, call, provider)
+        let bearer = BearerToken.from(request.fields)
+        Task {
+            let result: Result<PreparedCall, any Error>
+            do { result = .success(try await forwarder.prepare(bearer: bearer, providerID: provider, call: call)) } catch { result = .failure(error) }
+            bound.eventLoop.execute { bound.value.decided(result) }
+        }
+    }
+
+    private func decided(_ result: Result<PreparedCall, any Error>) {
+        guard !finished else { return }
+        switch result {
+        case .success(let prepared):
+            self.prepared = prepared
+            send(prepared, fresh: false)
+        case .failure(let error):
+            fail(error)
+        }
+    }
+
+    // MARK: sending
+
+    private func send(_ prepared: PreparedCall, fresh: Bool) {
+        guard let origin = pool.origin(prepared.outbound.origin) else { fail(LatchkeyError.upstreamUnreachable(provider)); return }
+        pool.acquire(origin, fresh: fresh) { [self] result in
+            guard !finished else {
+                if case .success(let (connection, _)) = result { pool.release(connection) }
+                return
+            }
+            switch result {
+            case .success(let (connection, reused)):
+                self.connection = connection
+                connectionReused = reused
+                receivedAny = false
+                sentUpstream = .now
+                connection.send(upstreamHead(prepared, origin: origin), body: call.bodyBytes, to: self)
+                armTimeout()
+            case .failure(let error):
+                fail(ProxyForwarder.classify(error, provider: provider, limit: service.forwarder.runtime.configuration.proxyBodyLimit))
+            }
+        }
+    }
+
+    private func upstreamHead(_ prepared: PreparedCall, origin: UpstreamOrigin) -> HTTPRequestHead {
+        var headers = HTTPHeaders()
+        headers.reserveCapacity(prepared.headers.count + 2)
+        headers.add(name: "Host", value: origin.authority)
+        headers.add(contentsOf: prepared.headers)
+        if let body = call.bodyBytes { headers.add(name: "Content-Length", value: String(body.readableBytes)) }
+        return HTTPRequestHead(version: .http1_1, method: request.head.method, uri: String(prepared.outbound.target), headers: headers)
+    }
+
+    /// The read timeout: the provider must send something at least this often while the call waits.
+    private func armTimeout() {
+        lastUpstreamActivity = .now()
+        scheduleTimeoutCheck()
+    }
+
+    private func scheduleTimeoutCheck() {
+        guard timeout == nil else { return }
+        let limit = service.pools.settings.readTimeout
+        timeout = eventLoop.assumeIsolated().scheduleTask(deadline: lastUpstreamActivity + limit) { [self] in
+            timeout = nil
+            guard !finished, connection != nil else { return }
+            guard NIODeadline.now() - lastUpstreamActivity >= limit else { scheduleTimeoutCheck(); return }
+            connection?.abandon()
+            connection = nil
+            if responding { abort(outcome: "upstream_timeout") } else { fail(LatchkeyError.upstreamTimeout) }
+        }
+    }
+
+    // MARK: the provider's response
+
+    func upstreamHead(_ head: HTTPResponseHead) {
+        receivedAny = true
+        lastUpstreamActivity = .now()
+        if head.status.code == 401, prepared?.renewable == true {
+            held401 = (head, ByteBuffer())
+            return
+        }
+        relayHead(head)
+    }
+
+    func upstreamBody(_ body: ByteBuffer) {
+        lastUpstreamActivity = .now()
+        if var held = held401 {
+            held401 = nil
+            if held.body.readableBytes + body.readableBytes > Self.held401Limit {
+                // Too large to hold: the 401 goes to the agent as it is.
+                relayHead(held.head)
+                if held.body.readableBytes > 0 { responder?.writeBody(held.body) }
+                responder?.writeBody(body)
+            } else {
+                var bytes = body
+                held.body.writeBuffer(&bytes)
+                held401 = held
+            }
+            return
+        }
+        responder?.writeBody(body)
+    }
+
+    func upstreamReadComplete() {
+        if responding { responder?.flush() }
+    }
+
+    func upstreamEnd() {
+        cancelTimeout()
+        if let connection {
+            self.connection = nil
+            pool.release(connection)
+        }
+        if let held = held401 {
+            held401 = nil
+            renew(after: held)
+            return
+        }
+        finish(outcome: responseOutcome)
+    }
+
+    func upstreamFailed(_ error: (any Error)?) {
+        cancelTimeout()
+        connection = nil
+        guard !finished else { return }
+        if !receivedAny, connectionReused, !retriedFresh, [.GET, .PUT, .DELETE, .OPTIONS, .TRACE].contains(request.head.method), let prepared {
+            // A pooled connection the provider had closed: once more on a new one.
+            retriedFresh = true
+            send(prepared, fresh: true)
+            return
+        }
+        if responding {
+            abort(outcome: "upstream_reset")
+            return
+        }
+        fail(error.map { ProxyForwarder.classify($0, provider: provider, limit: service.forwarder.runtime.configuration.proxyBodyLimit) }
+             ?? LatchkeyError.upstreamUnreachable(provider))
+    }
+
+    private var responseOutcome = "200"
+
+    private func relayHead(_ head: HTTPResponseHead) {
+        service.forwarder.metrics.recordUpstream(provider: provider, since: sentUpstream)
+        responding = true
+        responseOutcome = String(head.status.code)
+        var relayed = HTTPResponseHead(version: request.head.version, status: head.status, headers: Self.relayedHeaders(head))
+        let bodyless = head.status.code == 204 || head.status.code == 304 || head.status.code < 200
+        if !bodyless, let length = head.headers.first(name: "content-length"), !head.headers.contains(name: "transfer-encoding") {
+            relayed.headers.add(name: "Content-Length", value: length)
+        } else if !bodyless, !isHTTP11 {
+            keepAlive = false  // an HTTP/1.0 body of unknown length ends with the connection
+        }
+        addConnectionHeader(to: &relayed.headers)
+        responder?.writeHead(relayed)
+    }
+
+    private var isHTTP11: Bool { request.head.version.major > 1 || (request.head.version.major == 1 && request.head.version.minor >= 1) }
+
+    /// Says so when the connection's fate differs from its HTTP version's default.
+    private func addConnectionHeader(to headers: inout HTTPHeaders) {
+        if !keepAlive, isHTTP11 { headers.add(name: "Connection", value: "close") }
+        if keepAlive, !isHTTP11 { headers.add(name: "Connection", value: "keep-alive") }
+    }
+
+    /// A held 401 on an OAuth call: the call again with a renewed token, or the 401 as it was.
+    private func renew(after held: (head: HTTPResponseHead, body: ByteBuffer)) {
+        guard let prepared else { return }
+        let bound = NIOLoopBound(self, eventLoop: eventLoop)
+        let (forwarder, call) = (service.forwarder, call)
+        Task {
+            let result: Result<PreparedCall?, any Error>
+            do { result = .success(try await forwarder.renewed(after401: prepared, call: call)) } catch { result = .failure(error) }
+            bound.eventLoop.execute { bound.value.renewed(result, held: held) }
+        }
+    }
+
+    private func renewed(_ result: Result<PreparedCall?, any Error>, held: (head: HTTPResponseHead, body: ByteBuffer)) {
+        guard !finished else { return }
+        switch result {
+        case .success(let renewed?):
+            prepared = renewed
+            send(renewed, fresh: false)
+        case .success(nil):
+            relayHead(held.head)
+            if held.body.readableBytes > 0 { responder?.writeBody(held.body) }
+            finish(outcome: "401")
+        case .failure(let error):
+            fail(error)
+        }
+    }
+
+    // MARK: ending
+
+    /// Latchkey's own error for the agent, as JSON (only before any of the provider's response went out).
+    private func fail(_ error: any Error) {
+        cancelTimeout()
+        let apiError = ProxyMiddleware.apiError(for: error, provider: provider, logger: service.logger)
+        var headers = HTTPHeaders()
+        for field in apiError.responseFields { headers.add(name: field.name.rawName, value: field.value) }
+        let body = apiError.jsonBody
+        headers.add(name: "Content-Length", value: String(body.readableBytes))
+        addConnectionHeader(to: &headers)
+        responder?.writeHead(HTTPResponseHead(version: request.head.version, status: HTTPResponseStatus(statusCode: apiError.status.code), headers: headers))
+        responder?.writeBody(body)
+        finish(outcome: apiError.code)
+    }
+
+    private func finish(outcome: String) {
+        guard !finished else { return }
+        finished = true
+        cancelTimeout()
+        service.forwarder.metrics.record(provider: provider, outcome: outcome, since: started, catalog: service.forwarder.runtime.catalog)
+        responder?.exchangeFinished(keepAlive: keepAlive)
+    }
+
+    /// The provider failed mid-response: the agent's connection is cut, so the truncation cannot pass for an answer.
+    private func abort(outcome: String) {
+        guard !finished else { return }
+        finished = true
+        cancelTimeout()
+        service.forwarder.metrics.record(provider: provider, outcome: outcome, since: started, catalog: service.forwarder.runtime.catalog)
+        responder?.abort()
+    }
+
+    /// The agent went away: the provider connection is dropped mid-call, never reused.
+    func cancel() {
+        guard !finished else { return }
+        finished = true
+        cancelTimeout()
+        connection?.abandon()
+        connection = nil
+    }
+
+    /// Back-pressure: the agent's connection filled up, or drained.
+    func agentWritabilityChanged(_ writable: Bool) {
+        if writable { lastUpstreamActivity = .now() }
+        connection?.setPaused(!writable)
+    }
+
+    private func cancelTimeout() {
+        timeout?.cancel()
+        timeout = nil
+    }
+
+    /// The provider's response headers an agent may see (the framework path's rule, `ProxyMiddleware.relayedHeaders`).
+    static func relayedHeaders(_ head: HTTPResponseHead) -> HTTPHeaders {
+        var headers = HTTPHeaders()
+        for (name, value) in ProxyMiddleware.relayedHeaderPairs(head.headers) { headers.add(name: name, value: value) }
+        return headers
+    }
+}
+

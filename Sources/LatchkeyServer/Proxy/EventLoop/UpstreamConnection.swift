@@ -1,0 +1,96 @@
+import NIOCore
+import NIOHTTP1
+
+/// One HTTP/1.1 connection to a provider, owned by an `UpstreamPool` on one event loop. It serves one call at a
+/// time and reports the response to that call's delegate; reads pause while the agent cannot take more bytes.
+final class UpstreamConnection: ChannelDuplexHandler, RemovableChannelHandler {
+    typealias InboundIn = HTTPClientResponsePart
+    typealias OutboundIn = HTTPClientRequestPart
+    typealias OutboundOut = HTTPClientRequestPart
+
+    let origin: UpstreamOrigin
+    private(set) var channel: (any Channel)?
+    private weak var delegate: (any UpstreamResponseDelegate)?
+    private var context: ChannelHandlerContext?
+    /// Whether the last response allows another request on this connection.
+    private var keepAlive = true
+    private var paused = false
+    private var readPending = false
+    /// When it went back to the pool (for the idle timeout).
+    var idleSince = NIODeadline.now()
+
+    init(origin: UpstreamOrigin) { self.origin = origin }
+
+    /// Open and ready for another request.
+    var isReusable: Bool { keepAlive && delegate == nil && (channel?.isActive ?? false) }
+
+    func handlerAdded(context: ChannelHandlerContext) {
+        self.context = context
+        channel = context.channel
+    }
+
+    func handlerRemoved(context: ChannelHandlerContext) { self.context = nil }
+
+    /// Sends a request whose body is in memory; the response goes to `delegate`.
+    func send(_ head: HTTPRequestHead, body: ByteBuffer?, to delegate: any UpstreamResponseDelegate) {
+        guard let context else { delegate.upstreamFailed(nil); return }
+        self.delegate = delegate
+        keepAlive = true
+        context.write(wrapOutboundOut(.head(head)), promise: nil)
+        if let body, body.readableBytes > 0 { context.write(wrapOutboundOut(.body(.byteBuffer(body))), promise: nil) }
+        context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: nil)
+    }
+
+    /// Stops or resumes reading from the provider (back-pressure from the agent's connection).
+    func setPaused(_ paused: Bool) {
+        self.paused = paused
+        if !paused, readPending, let context {
+            readPending = false
+            context.read()
+        }
+    }
+
+    /// Gives up on the current call: the connection is closed, never reused.
+    func abandon() {
+        delegate = nil
+        keepAlive = false
+        context?.close(promise: nil)
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        switch unwrapInboundIn(data) {
+        case .head(let head):
+            keepAlive = head.isKeepAlive
+            delegate?.upstreamHead(head)
+        case .body(let body):
+            delegate?.upstreamBody(body)
+        case .end:
+            let finished = delegate
+            delegate = nil
+            finished?.upstreamEnd()
+        }
+    }
+
+    func channelReadComplete(context: ChannelHandlerContext) {
+        delegate?.upstreamReadComplete()
+    }
+
+    func read(context: ChannelHandlerContext) {
+        if paused { readPending = true } else { context.read() }
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        keepAlive = false
+        let failed = delegate
+        delegate = nil
+        failed?.upstreamFailed(nil)
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        keepAlive = false
+        let failed = delegate
+        delegate = nil
+        failed?.upstreamFailed(error)
+        context.close(promise: nil)
+    }
+}

@@ -1,0 +1,99 @@
+import NIOCore
+import NIOHTTP1
+import NIOPosix
+import NIOSSL
+
+/// Keep-alive connections to providers for the calls served on one event loop, used only on that loop: no locks,
+/// and a call, its agent's connection and its provider connection never change threads.
+final class UpstreamPool {
+    let eventLoop: any EventLoop
+    private let settings: UpstreamPools.Settings
+    private let tlsContext: () throws -> NIOSSLContext
+    /// Idle connections per origin, most recently used last.
+    private var idle: [UpstreamOrigin: [UpstreamConnection]] = [:]
+    private var sweeping = false
+    /// Origins already parsed (a deployment calls few).
+    private var origins: [String: UpstreamOrigin] = [:]
+
+    init(eventLoop: any EventLoop, settings: UpstreamPools.Settings, tlsContext: @escaping () throws -> NIOSSLContext) {
+        self.eventLoop = eventLoop
+        self.settings = settings
+        self.tlsContext = tlsContext
+    }
+
+    /// `origin` parsed, from a small memo; nil when it is not an http(s) origin.
+    func origin(_ text: String) -> UpstreamOrigin? {
+        if let known = origins[text] { return known }
+        guard let parsed = UpstreamOrigin(text) else { return nil }
+        if origins.count >= 1024 { origins.removeAll() }
+        origins[text] = parsed
+        return parsed
+    }
+
+    /// An open connection to `origin`: an idle one when there is one and `fresh` is false (`reused`), else a new one.
+    func acquire(_ origin: UpstreamOrigin, fresh: Bool, _ done: @escaping (Result<(connection: UpstreamConnection, reused: Bool), any Error>) -> Void) {
+        if !fresh {
+            while let connection = idle[origin]?.popLast() {
+                if connection.isReusable { done(.success((connection, true))); return }
+                connection.abandon()
+            }
+        }
+        connect(origin) { done($0.map { ($0, false) }) }
+    }
+
+    /// Takes `connection` back after a complete response; one that cannot carry another request is closed.
+    func release(_ connection: UpstreamConnection) {
+        guard connection.isReusable, idle[connection.origin, default: []].count < settings.maxIdlePerOrigin else {
+            connection.abandon()
+            return
+        }
+        connection.idleSince = .now()
+        idle[connection.origin, default: []].append(connection)
+        startSweeping()
+    }
+
+    /// A new connection, bound to this loop; TLS (with the system's trust roots and SNI) for https origins.
+    private func connect(_ origin: UpstreamOrigin, _ done: @escaping (Result<UpstreamConnection, any Error>) -> Void) {
+        let connection = UpstreamConnection(origin: origin)
+        let sslContext: NIOSSLContext?
+        do { sslContext = origin.tls ? try tlsContext() : nil } catch { done(.failure(error)); return }
+        let serverName = Self.isIPAddress(origin.host) ? nil : origin.host
+        let handler = NIOLoopBound(connection, eventLoop: eventLoop)
+        ClientBootstrap(group: eventLoop)
+            .connectTimeout(settings.connectTimeout)
+            .channelOption(.tcpOption(.tcp_nodelay), value: 1)
+            .channelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    let pipeline = channel.pipeline.syncOperations
+                    if let sslContext { try pipeline.addHandler(NIOSSLClientHandler(context: sslContext, serverHostname: serverName)) }
+                    try pipeline.addHTTPClientHandlers()
+                    try pipeline.addHandler(handler.value)
+                }
+            }
+            .connect(host: origin.host, port: origin.port)
+            .assumeIsolated()
+            .whenComplete { result in done(result.map { _ in connection }) }
+    }
+
+    /// Closes connections idle for longer than the idle timeout, every few seconds while any are idle.
+    private func startSweeping() {
+        guard !sweeping else { return }
+        sweeping = true
+        eventLoop.assumeIsolated().scheduleTask(in: .seconds(5)) { [self] in
+            sweeping = false
+            let cutoff = NIODeadline.now() - settings.idleTimeout
+            for (origin, connections) in idle {
+                var kept: [UpstreamConnection] = []
+                for connection in connections {
+                    if connection.isReusable, connection.idleSince > cutoff { kept.append(connection) } else { connection.abandon() }
+                }
+                idle[origin] = kept.isEmpty ? nil : kept
+            }
+            if !idle.isEmpty { startSweeping() }
+        }
+    }
+
+    static func isIPAddress(_ host: String) -> Bool {
+        host.contains(":") || host.utf8.allSatisfy { ($0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9")) || $0 == UInt8(ascii: ".") }
+    }
+}

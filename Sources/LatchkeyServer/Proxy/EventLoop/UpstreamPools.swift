@@ -1,0 +1,40 @@
+import NIOConcurrencyHelpers
+import NIOCore
+import NIOSSL
+
+/// One `UpstreamPool` per event loop, made on first use; the TLS context is made once, on first https call.
+final class UpstreamPools: Sendable {
+    struct Settings: Sendable {
+        var connectTimeout: TimeAmount
+        /// The longest a provider may stay silent while a call waits for its response.
+        var readTimeout: TimeAmount
+        var idleTimeout: TimeAmount = .seconds(60)
+        var maxIdlePerOrigin = 128
+    }
+
+    let settings: Settings
+    private let pools = NIOLockedValueBox<[ObjectIdentifier: NIOLoopBound<UpstreamPool>]>([:])
+    private let tls = NIOLockedValueBox<NIOSSLContext?>(nil)
+
+    init(settings: Settings) { self.settings = settings }
+
+    /// The pool of `eventLoop`; call it on that loop.
+    func pool(for eventLoop: any EventLoop) -> UpstreamPool {
+        pools.withLockedValue { pools in
+            if let existing = pools[ObjectIdentifier(eventLoop)] { return existing.value }
+            let created = UpstreamPool(eventLoop: eventLoop, settings: settings, tlsContext: { [self] in try tlsContext() })
+            pools[ObjectIdentifier(eventLoop)] = NIOLoopBound(created, eventLoop: eventLoop)
+            return created
+        }
+    }
+
+    /// The client TLS configuration AsyncHTTPClient uses too: the system's trust roots, full verification.
+    private func tlsContext() throws -> NIOSSLContext {
+        try tls.withLockedValue { context in
+            if let context { return context }
+            let created = try NIOSSLContext(configuration: .makeClientConfiguration())
+            context = created
+            return created
+        }
+    }
+}
