@@ -12,6 +12,8 @@
 #   DATABASE_URL   Latchkey database (default sqlite:<tmp>/lk.db), e.g. postgres://user:pass@host:5432/db
 #   DATABASE=postgres  without DATABASE_URL: a throwaway PostgreSQL server (scripts/postgres.sh), removed afterwards
 #   KEEP_TMP=1     keep the temp directory (configs, logs, raw wrk output) after the run
+#   HOLD=1         set everything up, print the URLs and the agent key, and keep the servers running until
+#                  interrupted, instead of measuring (for profiling with perf or a load of your own)
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -294,6 +296,13 @@ check_200 "upstream" "$UP_URL" "$UP_AUTH"
 check_200 "nginx proxy" "$NGX_URL"
 check_200 "Latchkey proxy" "$LK_URL" "$LK_AUTH"
 log "all three endpoints answer 200 {\"ok\":true}"
+
+if [[ "${HOLD:-}" = 1 ]]; then
+    printf 'latchkey pid %s\nLK_URL=%s\nLK_AUTH=%s\nNGX_URL=%s\nUP_URL=%s\nUP_AUTH=%s\n' "$LK_PID" "$LK_URL" "$LK_AUTH" "$NGX_URL" "$UP_URL" "$UP_AUTH"
+    log "holding (HOLD=1): the servers run until this script is interrupted"
+    while kill -0 "$LK_PID" 2>/dev/null; do sleep 1; done
+    exit 0
+fi
 
 # --------------------------------------------------------------------------- wrk
 declare -A RPS P50 P99 NON2XX SOCKERR
