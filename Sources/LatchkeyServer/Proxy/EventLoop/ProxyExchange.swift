@@ -23,8 +23,6 @@ final class ProxyExchange: UpstreamResponseDelegate {
     private var connection: UpstreamConnection?
     private var connectionReused = false
     private var sentUpstream = ContinuousClock.now
-    private var lastUpstreamActivity = NIODeadline.now()
-    private var timeout: Scheduled<Void>?
     /// Whether the response head went to the agent (after that, a failure can only cut the connection).
     private var responding = false
     private var receivedAny = false
@@ -94,7 +92,7 @@ final class ProxyExchange: UpstreamResponseDelegate {
                 receivedAny = false
                 sentUpstream = .now
                 connection.send(upstreamHead(prepared, origin: origin), body: call.bodyBytes, to: self)
-                armTimeout()
+                pool.watch(connection)
             case .failure(let error):
                 fail(ProxyForwarder.classify(error, provider: provider, limit: service.forwarder.runtime.configuration.proxyBodyLimit))
             }
@@ -110,30 +108,10 @@ final class ProxyExchange: UpstreamResponseDelegate {
         return HTTPRequestHead(version: .http1_1, method: request.head.method, uri: String(prepared.outbound.target), headers: headers)
     }
 
-    /// The read timeout: the provider must send something at least this often while the call waits.
-    private func armTimeout() {
-        lastUpstreamActivity = .now()
-        scheduleTimeoutCheck()
-    }
-
-    private func scheduleTimeoutCheck() {
-        guard timeout == nil else { return }
-        let limit = service.pools.settings.readTimeout
-        timeout = eventLoop.assumeIsolated().scheduleTask(deadline: lastUpstreamActivity + limit) { [self] in
-            timeout = nil
-            guard !finished, connection != nil else { return }
-            guard NIODeadline.now() - lastUpstreamActivity >= limit else { scheduleTimeoutCheck(); return }
-            connection?.abandon()
-            connection = nil
-            if responding { abort(outcome: "upstream_timeout") } else { fail(LatchkeyError.upstreamTimeout) }
-        }
-    }
-
     // MARK: the provider's response
 
     func upstreamHead(_ head: HTTPResponseHead) {
         receivedAny = true
-        lastUpstreamActivity = .now()
         if head.status.code == 401, prepared?.renewable == true {
             held401 = (head, ByteBuffer())
             return
@@ -142,7 +120,6 @@ final class ProxyExchange: UpstreamResponseDelegate {
     }
 
     func upstreamBody(_ body: ByteBuffer) {
-        lastUpstreamActivity = .now()
         if var held = held401 {
             held401 = nil
             if held.body.readableBytes + body.readableBytes > Self.held401Limit {
@@ -165,7 +142,6 @@ final class ProxyExchange: UpstreamResponseDelegate {
     }
 
     func upstreamEnd() {
-        cancelTimeout()
         if let connection {
             self.connection = nil
             pool.release(connection)
@@ -178,8 +154,13 @@ final class ProxyExchange: UpstreamResponseDelegate {
         finish(outcome: responseOutcome)
     }
 
+    func upstreamTimedOut() {
+        connection = nil
+        guard !finished else { return }
+        if responding { abort(outcome: "upstream_timeout") } else { fail(LatchkeyError.upstreamTimeout) }
+    }
+
     func upstreamFailed(_ error: (any Error)?) {
-        cancelTimeout()
         connection = nil
         guard !finished else { return }
         if !receivedAny, connectionReused, !retriedFresh, [.GET, .PUT, .DELETE, .OPTIONS, .TRACE].contains(request.head.method), let prepared {
@@ -252,7 +233,6 @@ final class ProxyExchange: UpstreamResponseDelegate {
 
     /// Latchkey's own error for the agent, as JSON (only before any of the provider's response went out).
     private func fail(_ error: any Error) {
-        cancelTimeout()
         let apiError = ProxyMiddleware.apiError(for: error, provider: provider, logger: service.logger)
         var headers = HTTPHeaders()
         for field in apiError.responseFields { headers.add(name: field.name.rawName, value: field.value) }
@@ -267,7 +247,6 @@ final class ProxyExchange: UpstreamResponseDelegate {
     private func finish(outcome: String) {
         guard !finished else { return }
         finished = true
-        cancelTimeout()
         service.forwarder.metrics.record(provider: provider, outcome: outcome, since: started, catalog: service.forwarder.runtime.catalog)
         responder?.exchangeFinished(keepAlive: keepAlive)
     }
@@ -276,7 +255,6 @@ final class ProxyExchange: UpstreamResponseDelegate {
     private func abort(outcome: String) {
         guard !finished else { return }
         finished = true
-        cancelTimeout()
         service.forwarder.metrics.record(provider: provider, outcome: outcome, since: started, catalog: service.forwarder.runtime.catalog)
         responder?.abort()
     }
@@ -285,21 +263,15 @@ final class ProxyExchange: UpstreamResponseDelegate {
     func cancel() {
         guard !finished else { return }
         finished = true
-        cancelTimeout()
         connection?.abandon()
         connection = nil
     }
 
     /// Back-pressure: the agent's connection filled up, or drained.
     func agentWritabilityChanged(_ writable: Bool) {
-        if writable { lastUpstreamActivity = .now() }
         connection?.setPaused(!writable)
     }
 
-    private func cancelTimeout() {
-        timeout?.cancel()
-        timeout = nil
-    }
 
     /// The provider's response headers an agent may see (the framework path's rule, `ProxyMiddleware.relayedHeaders`).
     static func relayedHeaders(_ head: HTTPResponseHead) -> HTTPHeaders {

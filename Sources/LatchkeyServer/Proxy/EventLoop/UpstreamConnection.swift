@@ -18,6 +18,11 @@ final class UpstreamConnection: ChannelDuplexHandler, RemovableChannelHandler {
     private var readPending = false
     /// When it went back to the pool (for the idle timeout).
     var idleSince = NIODeadline.now()
+    /// When the provider last sent something, or the current call began (for the read timeout).
+    private var lastActivity = NIODeadline.now()
+
+    /// Whether a call is waiting on this connection.
+    var isBusy: Bool { delegate != nil }
 
     init(origin: UpstreamOrigin) { self.origin = origin }
 
@@ -36,6 +41,7 @@ final class UpstreamConnection: ChannelDuplexHandler, RemovableChannelHandler {
         guard let context else { delegate.upstreamFailed(nil); return }
         self.delegate = delegate
         keepAlive = true
+        lastActivity = .now()
         context.write(wrapOutboundOut(.head(head)), promise: nil)
         if let body, body.readableBytes > 0 { context.write(wrapOutboundOut(.body(.byteBuffer(body))), promise: nil) }
         context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: nil)
@@ -44,6 +50,7 @@ final class UpstreamConnection: ChannelDuplexHandler, RemovableChannelHandler {
     /// Stops or resumes reading from the provider (back-pressure from the agent's connection).
     func setPaused(_ paused: Bool) {
         self.paused = paused
+        if !paused { lastActivity = .now() }
         if !paused, readPending, let context {
             readPending = false
             context.read()
@@ -57,7 +64,15 @@ final class UpstreamConnection: ChannelDuplexHandler, RemovableChannelHandler {
         context?.close(promise: nil)
     }
 
+    /// Ends the current call when the provider has been silent for `limit` (not while the agent holds reads).
+    func checkReadTimeout(now: NIODeadline, limit: TimeAmount) {
+        guard let waiting = delegate, !paused, now - lastActivity >= limit else { return }
+        abandon()
+        waiting.upstreamTimedOut()
+    }
+
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        lastActivity = .now()
         switch unwrapInboundIn(data) {
         case .head(let head):
             keepAlive = head.isKeepAlive

@@ -12,6 +12,9 @@ final class UpstreamPool {
     /// Idle connections per origin, most recently used last.
     private var idle: [UpstreamOrigin: [UpstreamConnection]] = [:]
     private var sweeping = false
+    /// Connections a call was sent on, checked for the read timeout once a second (finished ones drop out then).
+    private var inFlight: [ObjectIdentifier: UpstreamConnection] = [:]
+    private var ticking = false
     /// Origins already parsed (a deployment calls few).
     private var origins: [String: UpstreamOrigin] = [:]
 
@@ -73,6 +76,27 @@ final class UpstreamPool {
             .connect(host: origin.host, port: origin.port)
             .assumeIsolated()
             .whenComplete { result in done(result.map { _ in connection }) }
+    }
+
+    /// A call was just sent on `connection`: watch it for the read timeout.
+    func watch(_ connection: UpstreamConnection) {
+        inFlight[ObjectIdentifier(connection)] = connection
+        guard !ticking else { return }
+        ticking = true
+        eventLoop.assumeIsolated().scheduleTask(in: .seconds(1)) { [self] in checkInFlight() }
+    }
+
+    private func checkInFlight() {
+        let now = NIODeadline.now()
+        for (id, connection) in inFlight {
+            connection.checkReadTimeout(now: now, limit: settings.readTimeout)
+            if !connection.isBusy { inFlight[id] = nil }
+        }
+        if inFlight.isEmpty {
+            ticking = false
+        } else {
+            eventLoop.assumeIsolated().scheduleTask(in: .seconds(1)) { [self] in checkInFlight() }
+        }
     }
 
     /// Closes connections idle for longer than the idle timeout, every few seconds while any are idle.

@@ -10,4 +10,6 @@ protocol UpstreamResponseDelegate: AnyObject {
     func upstreamEnd()
     /// The connection closed or failed before the response ended.
     func upstreamFailed(_ error: (any Error)?)
+    /// The provider stayed silent for longer than the read timeout; the connection is closed.
+    func upstreamTimedOut()
 }
