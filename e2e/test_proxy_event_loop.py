@@ -88,9 +88,9 @@ class _ForgetfulUpstream:
             _, headers = parse_head(read_head(f))
             read_body(f, headers, response=False)
             body = b'{"ok":true}'
+            self.answered += 1  # counted before the answer leaves, so the test never sees the answer first
             conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nConnection: keep-alive\r\n"
                          b"Content-Length: %d\r\n\r\n%s" % (len(body), body))
-            self.answered += 1
             if read_head(f):
                 self.dropped += 1
         except Exception:  # noqa: BLE001 - the connection is dropped either way
