@@ -34,8 +34,8 @@ public struct SecretToken: Sendable {
     /// Splits a presented token into its kind's lookup prefix and hash; nil when it is not shaped like one.
     public static func parse(_ presented: String, kind: Kind) -> (prefix: String, hash: Data)? {
         let head = "\(kind.rawValue)_"
-        guard presented.hasPrefix(head), presented.count == head.count + 43,
-              presented.utf8.allSatisfy({ $0 < 128 })
+        // ASCII first, so that byte counts are character counts (and no grapheme breaking on the proxy's hot path).
+        guard presented.utf8.allSatisfy({ $0 < 128 }), presented.hasPrefix(head), presented.utf8.count == head.utf8.count + 43
         else { return nil }
         let body = presented.dropFirst(head.count)
         guard body.utf8.allSatisfy({ ($0 >= 48 && $0 <= 57) || ($0 >= 65 && $0 <= 90) || ($0 >= 97 && $0 <= 122) }) else { return nil }
