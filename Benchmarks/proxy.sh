@@ -11,6 +11,8 @@
 #   NGINX_WORKERS  nginx worker_processes (default auto = one per core, like Latchkey's event loops)
 #   DATABASE_URL   Latchkey database (default sqlite:<tmp>/lk.db), e.g. postgres://user:pass@host:5432/db
 #   DATABASE=postgres  without DATABASE_URL: a throwaway PostgreSQL server (scripts/postgres.sh), removed afterwards
+#   ACCESS_CACHE_MS  Latchkey's LATCHKEY_ACCESS_CACHE_MS (default: Latchkey's own, 1000; 0 measures every call
+#                  reading and decrypting its binding)
 #   KEEP_TMP=1     keep the temp directory (configs, logs, raw wrk output) after the run
 #   HOLD=1         set everything up, print the URLs and the agent key, and keep the servers running until
 #                  interrupted, instead of measuring (for profiling with perf or a load of your own)
@@ -215,6 +217,7 @@ fi
 export LATCHKEY_DATABASE_URL="${DATABASE_URL:-sqlite:$WORK/lk.db}"
 export LATCHKEY_PROVIDERS_DIR="$ROOT/providers"
 export LATCHKEY_LOG_LEVEL=warning
+if [[ -n "${ACCESS_CACHE_MS:-}" ]]; then export LATCHKEY_ACCESS_CACHE_MS="$ACCESS_CACHE_MS"; fi
 DB_KIND="${LATCHKEY_DATABASE_URL%%:*}"
 
 lk() { (cd "$WORK" && "$LK" "$@"); }
@@ -401,7 +404,7 @@ REPORT="$TMP/report.md"
     printf -- '- commit: %s; latchkey binary: %s (modified %s)\n' "$COMMIT" "$LK" "$(date -u -r "$LK" +%Y-%m-%dT%H:%M:%SZ 2>/dev/null || echo unknown)"
     printf -- '- nproc: %s%s; load average before the run: %s\n' "$(nproc)" "${CPU:+ ($CPU)}" "$LOADAVG_BEFORE"
     printf -- '- CPU used by other processes during the measured runs: %s%% of the machine (should be near 0; when it is not, rerun on an idle machine)\n' "$FOREIGN_CPU"
-    printf -- '- duration per run: %s (after a %s warm-up per target); database: %s\n' "$DURATION" "$WARMUP" "$DB_KIND"
+    printf -- '- duration per run: %s (after a %s warm-up per target); database: %s; access cache: %s ms\n' "$DURATION" "$WARMUP" "$DB_KIND" "${LATCHKEY_ACCESS_CACHE_MS:-1000}"
     printf -- '- nginx %s, worker_processes %s; %s\n\n' "$NGINX_VERSION" "$NGINX_WORKERS" "$("$WRK" -v 2>&1 | head -n 1 | awk '{ print $1, $2 }')"
     printf '| run | req/s | p50 ms | p99 ms |\n'
     printf '|---|---:|---:|---:|\n'
