@@ -34,6 +34,14 @@ import Testing
         #expect(cache.lookup(prefix: "p", hash: hash, provider: "weather") == nil)
     }
 
+    @Test func expiredEntriesLeaveMemoryAtTheNextMiss() async throws {
+        let cache = AccessCache(ttl: .milliseconds(50))
+        cache.remember(prefix: "p", hash: hash, provider: "weather", resolved: try resolution("weather"), readSince: cache.generation)
+        try await Task.sleep(for: .milliseconds(120))
+        cache.remember(prefix: "q", hash: hash, provider: "desk", resolved: try resolution("desk"), readSince: cache.generation)
+        #expect(cache.count == 1)
+    }
+
     @Test func oauthAndInactiveCredentialsAreNeverRemembered() throws {
         let cache = AccessCache(ttl: .seconds(5))
         cache.remember(prefix: "p", hash: hash, provider: "base-oauth", resolved: try resolution("base-oauth"), readSince: cache.generation)

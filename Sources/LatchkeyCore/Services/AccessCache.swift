@@ -8,7 +8,8 @@ import Synchronization
 /// the store, whose token, expiry and status the refresher owns. Entries live `ttl` at most, and every change made
 /// through this process empties the cache at once (`invalidateAll`), so a key revoked here stops working here
 /// immediately; a change made by another process (another server on the same PostgreSQL database, a CLI command)
-/// is seen within `ttl`. A `ttl` of zero turns the cache off.
+/// is seen within `ttl`. A `ttl` of zero turns the cache off. Expired entries are dropped at the next lookup of
+/// their key or at a miss of any key (at most once per `ttl`), so opened secrets do not stay in memory long after their time.
 public final class AccessCache: Sendable {
     struct Entry {
         let keyHash: Data
@@ -20,7 +21,7 @@ public final class AccessCache: Sendable {
     private let maxEntries: Int
     /// The entries, and a generation that every invalidation advances: a resolution read before an invalidation
     /// (possibly before the change it stands for committed) is never remembered after it.
-    private let state = Mutex<(entries: [String: Entry], generation: UInt64)>(([:], 0))
+    private let state = Mutex<(entries: [String: Entry], generation: UInt64, lastPurge: ContinuousClock.Instant)>(([:], 0, .now))
 
     public init(ttl: Duration, maxEntries: Int = 10_000) {
         self.ttl = ttl
@@ -34,11 +35,21 @@ public final class AccessCache: Sendable {
     func lookup(prefix: String, hash: Data, provider: String) -> ResolvedCredential? {
         guard isEnabled else { return nil }
         let now = ContinuousClock.now
-        guard let entry = state.withLock({ $0.entries[Self.key(prefix, provider)] }), entry.expires > now,
-              SecretToken.constantTimeEquals(entry.keyHash, hash)
-        else { return nil }
-        return entry.resolved
+        let key = Self.key(prefix, provider)
+        let found: Entry? = state.withLock { state in
+            guard let entry = state.entries[key] else { return nil }
+            guard entry.expires > now else {
+                state.entries[key] = nil  // opened secrets do not outlive their time in memory
+                return nil
+            }
+            return entry
+        }
+        guard let found, SecretToken.constantTimeEquals(found.keyHash, hash) else { return nil }
+        return found.resolved
     }
+
+    /// How many entries are held (for tests).
+    var count: Int { state.withLock { $0.entries.count } }
 
     /// The current generation, to be taken before reading what will be remembered.
     var generation: UInt64 { state.withLock { $0.generation } }
@@ -50,6 +61,13 @@ public final class AccessCache: Sendable {
         let entry = Entry(keyHash: hash, resolved: resolved, expires: ContinuousClock.now + ttl)
         state.withLock { state in
             guard state.generation == generation else { return }
+            // Expired entries (and the secrets they opened) leave at a miss, not only when looked up again; at most
+            // once per TTL, so that many keys do not make every miss a walk over all of them.
+            let now = ContinuousClock.now
+            if now - state.lastPurge >= ttl {
+                state.entries = state.entries.filter { $0.value.expires > now }
+                state.lastPurge = now
+            }
             if state.entries.count >= maxEntries { state.entries.removeAll(keepingCapacity: true) }
             state.entries[Self.key(prefix, provider)] = entry
         }
