@@ -23,15 +23,20 @@ public enum HeaderRules {
         var tokens = Set<String>()
         for value in values {
             for token in value.utf8.split(separator: UInt8(ascii: ",")) {
-                let trimmed = token.drop { $0 == UInt8(ascii: " ") || $0 == UInt8(ascii: "\t") }
-                var end = trimmed.endIndex
-                while end > trimmed.startIndex, [UInt8(ascii: " "), UInt8(ascii: "\t")].contains(trimmed[trimmed.index(before: end)]) {
-                    end = trimmed.index(before: end)
-                }
-                if end > trimmed.startIndex { tokens.insert(lowercased(String(decoding: trimmed[..<end], as: UTF8.self))) }
+                let trimmed = trimmingWhitespace(token)
+                if !trimmed.isEmpty { tokens.insert(lowercased(String(decoding: trimmed, as: UTF8.self))) }
             }
         }
         return tokens
+    }
+
+    /// `bytes` without the spaces and tabs around it (HTTP's optional whitespace), without Foundation.
+    public static func trimmingWhitespace(_ bytes: Substring.UTF8View) -> Substring.UTF8View {
+        func isWhitespace(_ byte: UInt8) -> Bool { byte == UInt8(ascii: " ") || byte == UInt8(ascii: "\t") }
+        let start = bytes.drop(while: isWhitespace)
+        var end = start.endIndex
+        while end > start.startIndex, isWhitespace(start[start.index(before: end)]) { end = start.index(before: end) }
+        return start[..<end]
     }
 
     /// Whether a provider file may set `name` through `inject.headers`.

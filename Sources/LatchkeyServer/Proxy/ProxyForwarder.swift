@@ -73,40 +73,25 @@ final class ProxyForwarder: Sendable {
     /// built through the base-URL guard, a declared body over the limit refused, an OAuth token refreshed when due.
     /// Shared by `forward` and the event-loop fast path (`ProxyChannelHandler`).
     func prepare(bearer: String?, providerID: String, call: Call) async throws -> PreparedCall {
-        if let cached = try preparedFromCache(bearer: bearer, providerID: providerID, call: call) { return cached }
         guard Self.isProviderID(providerID) else {
             _ = try await runtime.agents.authenticate(bearer: bearer)
             throw LatchkeyError.unknownProvider(String(providerID.prefix(64)))
         }
-        var resolved = try await runtime.agents.access(bearer: bearer, providerID: providerID)
-        // Built (and so checked) before any refresh or upstream traffic: a path that would leave the base URL stops here.
-        var outbound = try outboundRequest(resolved, call: call)
-        try checkDeclaredBody(call)
-        guard resolved.provider.authMode.isOAuth else { return PreparedCall(resolved: resolved, outbound: outbound, call: call, renewable: false) }
+        // `access` answers from the access cache when it can.
+        let resolved = try await runtime.agents.access(bearer: bearer, providerID: providerID)
+        // Checked (path guard, body limit) before any refresh or upstream traffic.
+        let checked = try prepared(resolved, call: call)
+        guard checked.renewable else { return checked }
         // OAuth: a fresh token first.
         let fresh = try await runtime.refresher.usable(resolved.credential, links: runtime.links)
-        if fresh.version != resolved.credential.version {
-            resolved = try await reopened(resolved, with: fresh)
-            outbound = try outboundRequest(resolved, call: call)
-        }
-        return PreparedCall(resolved: resolved, outbound: outbound, call: call, renewable: true)
+        guard fresh.version != resolved.credential.version else { return checked }
+        return try prepared(try await reopened(resolved, with: fresh), call: call)
     }
 
     /// `prepare` when the agent's binding is in the access cache: no suspension, no database read.
     func preparedFromCache(bearer: String?, providerID: String, call: Call) throws -> PreparedCall? {
         guard let resolved = runtime.agents.cachedAccess(bearer: bearer, providerID: providerID) else { return nil }
-        let outbound = try outboundRequest(resolved, call: call)
-        try checkDeclaredBody(call)
-        return PreparedCall(resolved: resolved, outbound: outbound, call: call, renewable: false)
-    }
-
-    private func checkDeclaredBody(_ call: Call) throws {
-        let limit = runtime.configuration.proxyBodyLimit
-        switch call.body {
-        case .stream(_, let length?) where length > limit: throw LatchkeyError.payloadTooLarge(limit: limit)
-        case .bytes(let bytes) where bytes.readableBytes > limit: throw LatchkeyError.payloadTooLarge(limit: limit)
-        default: break
-        }
+        return try prepared(resolved, call: call)
     }
 
     /// After the provider answered 401 to `prepared`: the call again with a renewed token, or nil when there is none
@@ -116,12 +101,20 @@ final class ProxyForwarder: Sendable {
         let current = prepared.resolved.credential
         let renewed = try await runtime.refresher.usable(current, links: runtime.links, after401Version: current.version)
         guard renewed.version != current.version, runtime.refresher.policy.isUsable(renewed, now: runtime.clock.now) else { return nil }
-        let resolved = try await reopened(prepared.resolved, with: renewed)
-        return PreparedCall(resolved: resolved, outbound: try outboundRequest(resolved, call: call), call: call, renewable: false)
+        return try self.prepared(try await reopened(prepared.resolved, with: renewed), call: call, renewable: false)
     }
 
-    private func outboundRequest(_ resolved: ResolvedCredential, call: Call) throws -> OutboundRequest {
-        try RequestInjector.build(provider: resolved.provider, values: resolved.values, rawPath: call.path, rawQuery: call.query)
+    /// The call for `resolved`: target URL through the base-URL guard, declared body within the limit, headers.
+    /// Renewable after a 401 when the credential is OAuth (unless told otherwise: a renewed call is not renewed again).
+    private func prepared(_ resolved: ResolvedCredential, call: Call, renewable: Bool? = nil) throws -> PreparedCall {
+        let outbound = try RequestInjector.build(provider: resolved.provider, values: resolved.values, rawPath: call.path, rawQuery: call.query)
+        let limit = runtime.configuration.proxyBodyLimit
+        switch call.body {
+        case .stream(_, let length?) where length > limit: throw LatchkeyError.payloadTooLarge(limit: limit)
+        case .bytes(let bytes) where bytes.readableBytes > limit: throw LatchkeyError.payloadTooLarge(limit: limit)
+        default: break
+        }
+        return PreparedCall(resolved: resolved, outbound: outbound, call: call, renewable: renewable ?? resolved.provider.authMode.isOAuth)
     }
 
     private func reopened(_ resolved: ResolvedCredential, with credential: Credential) async throws -> ResolvedCredential {

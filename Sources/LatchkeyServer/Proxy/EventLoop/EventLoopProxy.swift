@@ -42,11 +42,11 @@ final class EventLoopProxy: Sendable {
         var total = 0
         var fields = HTTPFields()
         for (name, value) in head.headers {
-            total += name.utf8.count + value.utf8.count + 4
+            total += HeaderLimitMiddleware.size(name: name, value: value)
             guard let fieldName = HTTPField.Name(name) else { return nil }
             fields.append(HTTPField(name: fieldName, value: value))
         }
-        guard total <= headerLimit else { return nil }
+        guard total <= headerLimit else { return nil }  // Hummingbird answers the JSON 431
         return ProxyRequest(head: head, method: method, fields: fields, declaredLength: declared)
     }
 }

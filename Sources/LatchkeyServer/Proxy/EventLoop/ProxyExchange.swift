@@ -29,6 +29,8 @@ final class ProxyExchange: UpstreamResponseDelegate {
     private var retriedFresh = false
     private var held401: (head: HTTPResponseHead, body: ByteBuffer)?
     private var finished = false
+    /// The provider's status as relayed, for the metrics.
+    private var responseOutcome = "200"
     private static let held401Limit = 64 * 1024
 
     init(service: EventLoopProxy, request: ProxyRequest, responder: ProxyChannelHandler, pool: UpstreamPool) {
@@ -46,8 +48,9 @@ final class ProxyExchange: UpstreamResponseDelegate {
     // MARK: deciding
 
     func start() {
+        let bearer = BearerToken.from(request.fields)
         do {
-            if let prepared = try service.forwarder.preparedFromCache(bearer: BearerToken.from(request.fields), providerID: provider, call: call) {
+            if let prepared = try service.forwarder.preparedFromCache(bearer: bearer, providerID: provider, call: call) {
                 decided(.success(prepared))
                 return
             }
@@ -57,7 +60,6 @@ final class ProxyExchange: UpstreamResponseDelegate {
         }
         let bound = NIOLoopBound(self, eventLoop: eventLoop)
         let (forwarder, call, provider) = (service.forwarder, call, provider)
-        let bearer = BearerToken.from(request.fields)
         Task {
             let result: Result<PreparedCall, any Error>
             do { result = .success(try await forwarder.prepare(bearer: bearer, providerID: provider, call: call)) } catch { result = .failure(error) }
@@ -177,8 +179,6 @@ final class ProxyExchange: UpstreamResponseDelegate {
              ?? LatchkeyError.upstreamUnreachable(provider))
     }
 
-    private var responseOutcome = "200"
-
     private func relayHead(_ head: HTTPResponseHead) {
         service.forwarder.metrics.recordUpstream(provider: provider, since: sentUpstream)
         responding = true
@@ -245,18 +245,22 @@ final class ProxyExchange: UpstreamResponseDelegate {
     }
 
     private func finish(outcome: String) {
-        guard !finished else { return }
-        finished = true
-        service.forwarder.metrics.record(provider: provider, outcome: outcome, since: started, catalog: service.forwarder.runtime.catalog)
+        guard end(outcome: outcome) else { return }
         responder?.exchangeFinished(keepAlive: keepAlive)
     }
 
     /// The provider failed mid-response: the agent's connection is cut, so the truncation cannot pass for an answer.
     private func abort(outcome: String) {
-        guard !finished else { return }
+        guard end(outcome: outcome) else { return }
+        responder?.abort()
+    }
+
+    /// Marks the call over and counts it; false when it was over already.
+    private func end(outcome: String) -> Bool {
+        guard !finished else { return false }
         finished = true
         service.forwarder.metrics.record(provider: provider, outcome: outcome, since: started, catalog: service.forwarder.runtime.catalog)
-        responder?.abort()
+        return true
     }
 
     /// The agent went away: the provider connection is dropped mid-call, never reused.
@@ -271,7 +275,6 @@ final class ProxyExchange: UpstreamResponseDelegate {
     func agentWritabilityChanged(_ writable: Bool) {
         connection?.setPaused(!writable)
     }
-
 
     /// The provider's response headers an agent may see (the framework path's rule, `ProxyMiddleware.relayedHeaders`).
     static func relayedHeaders(_ head: HTTPResponseHead) -> HTTPHeaders {
