@@ -41,7 +41,7 @@ import Testing
         #expect(call.method == .post)
         #expect(call.query == "dry=true")
         #expect(Self.bodyText(call) == #"{"labels":["x"],"title":"Hi"}"#)
-        #expect(call.headers[.contentType] == "application/json")
+        #expect(call.headers["content-type"] == ["application/json"])
     }
 
     @Test func aMissingOrEmptyPlaceholderIsABadRequest() {
@@ -57,7 +57,7 @@ import Testing
         #expect(call.method == .patch)
         #expect(call.path == "/a/b")
         #expect(call.query == "x=1&y=2%203")
-        #expect(call.headers[values: .init("X-A")!] == ["1"])
+        #expect(call.headers["x-a"] == ["1"])
         #expect(Self.bodyText(call) == "[1]")
         for bad: [String: Value] in [
             ["method": .string("TRACE"), "path": .string("/")],

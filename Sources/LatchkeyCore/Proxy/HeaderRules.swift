@@ -1,30 +1,47 @@
 /// Which headers pass through the proxy and which a provider file may set.
+///
+/// The proxy checks every header of every call against these lists, so the checks compare names byte by byte,
+/// ignoring ASCII case, without lowercasing (allocating) each name first.
 public enum HeaderRules {
     /// Hop-by-hop headers (RFC 9110 §7.6.1) and connection-specific ones: never forwarded in either direction.
-    public static let hopByHop: Set<String> = [
+    public static let hopByHop = [
         "connection", "keep-alive", "proxy-connection", "te", "trailer", "transfer-encoding", "upgrade",
         "proxy-authenticate", "proxy-authorization",
     ]
 
     /// Agent headers dropped on the way up: the agent's own credentials (its `lka_` key travels in Authorization),
     /// cookies, and headers the proxy sets itself.
-    public static let droppedFromAgent: Set<String> = hopByHop.union(["host", "authorization", "cookie", "content-length", "expect"])
+    public static let droppedFromAgent = hopByHop + ["host", "authorization", "cookie", "content-length", "expect"]
 
     /// Upstream headers dropped on the way back: a provider session must not reach the agent.
-    public static let droppedFromUpstream: Set<String> = hopByHop.union(["set-cookie", "set-cookie2", "content-length"])
+    public static let droppedFromUpstream = hopByHop + ["set-cookie", "set-cookie2", "content-length"]
 
-    /// `name` in lower case, without copying when it already is (header names are ASCII).
-    public static func lowercased(_ name: String) -> String {
-        name.utf8.contains(where: { $0 >= UInt8(ascii: "A") && $0 <= UInt8(ascii: "Z") }) ? name.lowercased() : name
+    /// Whether two header names are the same name (ASCII case ignored).
+    public static func sameName(_ a: String, _ b: String) -> Bool {
+        a.utf8.count == b.utf8.count && a.utf8.elementsEqual(b.utf8) { lowered($0) == lowered($1) }
     }
 
-    /// The header names a `Connection` header lists (lower case): connection-specific, never forwarded.
-    public static func connectionTokens(_ values: [String]) -> Set<String> {
-        var tokens = Set<String>()
-        for value in values {
-            for token in value.utf8.split(separator: UInt8(ascii: ",")) {
-                let trimmed = trimmingWhitespace(token)
-                if !trimmed.isEmpty { tokens.insert(lowercased(String(decoding: trimmed, as: UTF8.self))) }
+    /// Whether `name` is one of `names` (ASCII case ignored).
+    public static func isListed(_ name: String, in names: [String]) -> Bool {
+        names.contains { sameName(name, $0) }
+    }
+
+    /// The header names that `headers`' `Connection` fields list, other than ones `alreadyDropped` drops anyway (so
+    /// the usual `keep-alive` leaves nothing to check): connection-specific, never forwarded.
+    @inlinable
+    public static func connectionTokens<Headers: Sequence>(in headers: Headers, alreadyDropped: [String]) -> [String]
+    where Headers.Element == (name: String, value: String) {
+        var tokens: [String] = []
+        for (name, value) in headers where sameName(name, "connection") {
+            var rest = Substring(value).utf8[...]
+            while !rest.isEmpty {
+                let end = rest.firstIndex(of: UInt8(ascii: ",")) ?? rest.endIndex
+                let token = trimmingWhitespace(rest[..<end])
+                if !token.isEmpty {
+                    let name = String(Substring(token))
+                    if !isListed(name, in: alreadyDropped) { tokens.append(name) }
+                }
+                rest = end == rest.endIndex ? rest[end...] : rest[rest.index(after: end)...]
             }
         }
         return tokens
@@ -44,5 +61,9 @@ public enum HeaderRules {
         let lower = name.lowercased()
         guard !lower.isEmpty, lower.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || "-_".contains($0)) }) else { return false }
         return !hopByHop.contains(lower) && !["host", "content-length", "cookie"].contains(lower)
+    }
+
+    private static func lowered(_ byte: UInt8) -> UInt8 {
+        byte >= UInt8(ascii: "A") && byte <= UInt8(ascii: "Z") ? byte | 0x20 : byte
     }
 }

@@ -47,7 +47,7 @@ enum ToolCallBuilder {
             headers[.contentType] = "application/json"
         }
         headers[.accept] = "application/json"
-        return ProxyForwarder.Call(method: method, path: path, query: try queryString(pairs), headers: headers, body: body)
+        return ProxyForwarder.Call(method: method, path: path, query: try queryString(pairs), headers: ProxyForwarder.Call.headers(headers), body: body)
     }
 
     /// The generic tool: method, path, query, headers and body as given.
@@ -101,7 +101,7 @@ enum ToolCallBuilder {
             if headers[.contentType] == nil { headers[.contentType] = "application/json" }
         }
         if headers[.accept] == nil { headers[.accept] = "application/json" }
-        return ProxyForwarder.Call(method: method, path: rawPath, query: query.isEmpty ? nil : query, headers: headers, body: body)
+        return ProxyForwarder.Call(method: method, path: rawPath, query: query.isEmpty ? nil : query, headers: ProxyForwarder.Call.headers(headers), body: body)
     }
 
     /// `name=value&…`, percent-encoded; an array argument repeats its name.

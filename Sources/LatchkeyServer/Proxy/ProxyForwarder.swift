@@ -25,9 +25,17 @@ final class ProxyForwarder: Sendable {
         var path: String
         /// The raw query, without `?`.
         var query: String?
-        /// The agent's headers (hop-by-hop ones, its own credentials and injected names are dropped).
-        var headers: HTTPFields
+        /// The agent's headers (hop-by-hop ones, its own credentials and injected names are dropped on the way).
+        var headers: HTTPHeaders
         var body: Body
+
+        /// HTTP Types' fields as the headers a call carries.
+        static func headers(_ fields: HTTPFields) -> HTTPHeaders {
+            var headers = HTTPHeaders()
+            headers.reserveCapacity(fields.count)
+            for field in fields { headers.add(name: field.name.rawName, value: field.value) }
+            return headers
+        }
 
         /// The body when it is in memory.
         var bodyBytes: ByteBuffer? {
@@ -162,15 +170,16 @@ final class ProxyForwarder: Sendable {
         return id.utf8.allSatisfy { (UInt8(ascii: "a")...UInt8(ascii: "z")).contains($0) || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains($0) || $0 == UInt8(ascii: "-") }
     }
 
-    /// The agent's headers minus hop-by-hop ones, its own credentials and anything the injection sets.
-    static func forwardedHeaders(_ fields: HTTPFields, injected: [(name: String, value: String)]) -> HTTPHeaders {
-        let connectionTokens = HeaderRules.connectionTokens(fields[values: .connection])
-        let injectedNames = Set(injected.map { HeaderRules.lowercased($0.name) })
+    /// The agent's headers minus hop-by-hop ones, its own credentials and anything the injection sets, then the
+    /// injected ones.
+    static func forwardedHeaders(_ agent: HTTPHeaders, injected: [(name: String, value: String)]) -> HTTPHeaders {
+        let connectionTokens = HeaderRules.connectionTokens(in: agent, alreadyDropped: HeaderRules.droppedFromAgent)
         var headers = HTTPHeaders()
-        for field in fields {
-            let name = field.name.canonicalName
-            if HeaderRules.droppedFromAgent.contains(name) || connectionTokens.contains(name) || injectedNames.contains(name) { continue }
-            headers.add(name: field.name.rawName, value: field.value)
+        headers.reserveCapacity(agent.count + injected.count)
+        for (name, value) in agent {
+            if HeaderRules.isListed(name, in: HeaderRules.droppedFromAgent) || (!connectionTokens.isEmpty && HeaderRules.isListed(name, in: connectionTokens))
+                || injected.contains(where: { HeaderRules.sameName(name, $0.name) }) { continue }
+            headers.add(name: name, value: value)
         }
         for (name, value) in injected { headers.add(name: name, value: value) }
         return headers

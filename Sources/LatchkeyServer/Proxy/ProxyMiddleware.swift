@@ -31,7 +31,7 @@ struct ProxyMiddleware: RouterMiddleware {
                 body = declaredLength == 0 ? .bytes(ByteBuffer()) : .none
             }
             let call = ProxyForwarder.Call(method: request.method, path: String(afterPrefix.dropFirst(providerID.count)), query: request.uri.query,
-                                           headers: request.headers, body: body)
+                                           headers: ProxyForwarder.Call.headers(request.headers), body: body)
             let response = try await forwarder.forward(bearer: BearerToken.from(request), providerID: providerID, call: call)
             return Self.relay(response, method: request.method)
         } catch {
@@ -67,7 +67,7 @@ struct ProxyMiddleware: RouterMiddleware {
     /// The provider's response headers an agent may see.
     static func relayedHeaders(_ response: HTTPClientResponse) -> HTTPFields {
         var headers = HTTPFields()
-        for (name, value) in relayedHeaderPairs(response.headers) {
+        for (name, value) in relayedHeaders(response.headers) {
             guard let fieldName = HTTPField.Name(name) else { continue }
             headers.append(HTTPField(name: fieldName, value: value))
         }
@@ -76,15 +76,16 @@ struct ProxyMiddleware: RouterMiddleware {
 
     /// No hop-by-hop headers, nothing the Connection header names, no cookies, no Content-Length (the relay sets
     /// its own). Both proxy paths relay through this rule.
-    static func relayedHeaderPairs(_ upstream: HTTPHeaders) -> [(String, String)] {
-        let connectionTokens = HeaderRules.connectionTokens(upstream["connection"])
-        var pairs: [(String, String)] = []
-        pairs.reserveCapacity(upstream.count)
+    static func relayedHeaders(_ upstream: HTTPHeaders) -> HTTPHeaders {
+        let connectionTokens = HeaderRules.connectionTokens(in: upstream, alreadyDropped: HeaderRules.droppedFromUpstream)
+        var relayed = HTTPHeaders()
+        relayed.reserveCapacity(upstream.count)
         for (name, value) in upstream {
-            let lower = HeaderRules.lowercased(name)
-            if HeaderRules.droppedFromUpstream.contains(lower) || (!connectionTokens.isEmpty && connectionTokens.contains(lower)) { continue }
-            pairs.append((name, value))
+            if HeaderRules.isListed(name, in: HeaderRules.droppedFromUpstream) || (!connectionTokens.isEmpty && HeaderRules.isListed(name, in: connectionTokens)) {
+                continue
+            }
+            relayed.add(name: name, value: value)
         }
-        return pairs
+        return relayed
     }
 }

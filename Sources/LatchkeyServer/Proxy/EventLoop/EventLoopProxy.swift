@@ -28,25 +28,28 @@ final class EventLoopProxy: Sendable {
         self.headerLimit = configuration.headerLimit
     }
 
-    /// The call `head` starts, when this path takes it.
+    /// The call `head` starts, when this path takes it. One pass over the headers: their size, the body's framing,
+    /// the agent's key.
     func accepts(_ head: HTTPRequestHead) -> ProxyRequest? {
-        guard head.uri.hasPrefix(ProxyMiddleware.prefix), head.method != .HEAD, let method = HTTPRequest.Method(head.method.rawValue),
-              !head.headers.contains(name: "transfer-encoding"), !head.headers.contains(name: "expect")
-        else { return nil }
-        let lengths = head.headers["content-length"]
-        var declared: Int?
-        if let first = lengths.first {
-            guard lengths.count == 1, let length = Int(first), (0...inlineBodyLimit).contains(length) else { return nil }
-            declared = length
-        }
+        guard head.uri.hasPrefix(ProxyMiddleware.prefix), head.method != .HEAD, let method = HTTPRequest.Method(head.method.rawValue) else { return nil }
         var total = 0
-        var fields = HTTPFields()
+        var declared: Int?
+        var authorization: String?
         for (name, value) in head.headers {
             total += HeaderLimitMiddleware.size(name: name, value: value)
-            guard let fieldName = HTTPField.Name(name) else { return nil }
-            fields.append(HTTPField(name: fieldName, value: value))
+            switch name.utf8.count {
+            case 6 where HeaderRules.sameName(name, "expect"), 17 where HeaderRules.sameName(name, "transfer-encoding"):
+                return nil
+            case 14 where HeaderRules.sameName(name, "content-length"):
+                guard declared == nil, let length = Int(value), (0...inlineBodyLimit).contains(length) else { return nil }
+                declared = length
+            case 13 where HeaderRules.sameName(name, "authorization"):
+                authorization = authorization.map { $0 + ", " + value } ?? value
+            default:
+                break
+            }
         }
         guard total <= headerLimit else { return nil }  // Hummingbird answers the JSON 431
-        return ProxyRequest(head: head, method: method, fields: fields, declaredLength: declared)
+        return ProxyRequest(head: head, method: method, bearer: BearerToken.from(authorization: authorization), declaredLength: declared)
     }
 }

@@ -48,7 +48,7 @@ final class ProxyExchange: UpstreamResponseDelegate {
     // MARK: deciding
 
     func start() {
-        let bearer = BearerToken.from(request.fields)
+        let bearer = request.bearer
         do {
             if let prepared = try service.forwarder.preparedFromCache(bearer: bearer, providerID: provider, call: call) {
                 decided(.success(prepared))
@@ -183,7 +183,7 @@ final class ProxyExchange: UpstreamResponseDelegate {
         service.forwarder.metrics.recordUpstream(provider: provider, since: sentUpstream)
         responding = true
         responseOutcome = String(head.status.code)
-        var relayed = HTTPResponseHead(version: request.head.version, status: head.status, headers: Self.relayedHeaders(head))
+        var relayed = HTTPResponseHead(version: request.head.version, status: head.status, headers: ProxyMiddleware.relayedHeaders(head.headers))
         let bodyless = head.status.code == 204 || head.status.code == 304 || head.status.code < 200
         if !bodyless, let length = head.headers.first(name: "content-length"), !head.headers.contains(name: "transfer-encoding") {
             relayed.headers.add(name: "Content-Length", value: length)
@@ -275,12 +275,4 @@ final class ProxyExchange: UpstreamResponseDelegate {
     func agentWritabilityChanged(_ writable: Bool) {
         connection?.setPaused(!writable)
     }
-
-    /// The provider's response headers an agent may see (the framework path's rule, `ProxyMiddleware.relayedHeaders`).
-    static func relayedHeaders(_ head: HTTPResponseHead) -> HTTPHeaders {
-        var headers = HTTPHeaders()
-        for (name, value) in ProxyMiddleware.relayedHeaderPairs(head.headers) { headers.add(name: name, value: value) }
-        return headers
-    }
 }
-

@@ -7,7 +7,8 @@ import NIOHTTP1
 struct ProxyRequest {
     let head: HTTPRequestHead
     let method: HTTPRequest.Method
-    let fields: HTTPFields
+    /// The agent's key, from its `Authorization` header.
+    let bearer: String?
     let declaredLength: Int?
     var body = ByteBuffer()
 
@@ -31,6 +32,6 @@ struct ProxyRequest {
         case nil: .none
         case .some: .bytes(body)
         }
-        return ProxyForwarder.Call(method: method, path: path, query: query, headers: fields, body: body)
+        return ProxyForwarder.Call(method: method, path: path, query: query, headers: head.headers, body: body)
     }
 }
