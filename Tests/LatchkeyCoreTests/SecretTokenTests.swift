@@ -22,6 +22,17 @@ import Testing
         #expect(SecretToken.constantTimeEquals(Data([1, 2, 3]), Data([1, 2, 3])))
         #expect(!SecretToken.constantTimeEquals(Data([1, 2, 3]), Data([1, 2, 4])))
         #expect(!SecretToken.constantTimeEquals(Data([1, 2]), Data([1, 2, 3])))
+        // Slices (whose indices do not start at zero) compare by content.
+        #expect(SecretToken.constantTimeEquals(Data([9, 1, 2, 3])[1...], Data([1, 2, 3])))
+        #expect(!SecretToken.constantTimeEquals(Data([9, 1, 2, 3])[1...], Data([9, 1, 2])))
+    }
+
+    @Test func theHashIsSHA256OfTheToken() {
+        let expected = "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+        #expect(SecretToken.hash("abc").map { String(format: "%02x", $0) }.joined() == expected)
+        // A token that is a slice of a larger string hashes the same as the token alone.
+        let larger = "Bearer abc"
+        #expect(SecretToken.hash(String(larger.dropFirst(7))) == SecretToken.hash("abc"))
     }
 
     @Test func tokensAreUnique() {

@@ -11,17 +11,29 @@ import Synchronization
 /// is seen within `ttl`. A `ttl` of zero turns the cache off. Expired entries are dropped at the next lookup of
 /// their key or at a miss of any key (at most once per `ttl`), so opened secrets do not stay in memory long after their time.
 public final class AccessCache: Sendable {
-    struct Entry {
+    final class Entry: Sendable {
         let keyHash: Data
         let resolved: ResolvedCredential
         let expires: ContinuousClock.Instant
+
+        init(keyHash: Data, resolved: ResolvedCredential, expires: ContinuousClock.Instant) {
+            self.keyHash = keyHash
+            self.resolved = resolved
+            self.expires = expires
+        }
+    }
+
+    /// An agent key (by its lookup prefix) and a provider.
+    struct Key: Hashable {
+        let prefix: String
+        let provider: String
     }
 
     public let ttl: Duration
     private let maxEntries: Int
     /// The entries, and a generation that every invalidation advances: a resolution read before an invalidation
     /// (possibly before the change it stands for committed) is never remembered after it.
-    private let state = Mutex<(entries: [String: Entry], generation: UInt64, lastPurge: ContinuousClock.Instant)>(([:], 0, .now))
+    private let state = Mutex<(entries: [Key: Entry], generation: UInt64, lastPurge: ContinuousClock.Instant)>(([:], 0, .now))
 
     public init(ttl: Duration, maxEntries: Int = 10_000) {
         self.ttl = ttl
@@ -35,7 +47,7 @@ public final class AccessCache: Sendable {
     func lookup(prefix: String, hash: Data, provider: String) -> ResolvedCredential? {
         guard isEnabled else { return nil }
         let now = ContinuousClock.now
-        let key = Self.key(prefix, provider)
+        let key = Key(prefix: prefix, provider: provider)
         let found: Entry? = state.withLock { state in
             guard let entry = state.entries[key] else { return nil }
             guard entry.expires > now else {
@@ -69,7 +81,7 @@ public final class AccessCache: Sendable {
                 state.lastPurge = now
             }
             if state.entries.count >= maxEntries { state.entries.removeAll(keepingCapacity: true) }
-            state.entries[Self.key(prefix, provider)] = entry
+            state.entries[Key(prefix: prefix, provider: provider)] = entry
         }
     }
 
@@ -81,6 +93,4 @@ public final class AccessCache: Sendable {
             state.generation &+= 1
         }
     }
-
-    private static func key(_ prefix: String, _ provider: String) -> String { prefix + "\u{0}" + provider }
 }

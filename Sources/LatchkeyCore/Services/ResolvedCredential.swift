@@ -1,9 +1,22 @@
 /// What the proxy needs to call a provider for an agent: the provider, the credential and its opened values.
-public struct ResolvedCredential: Sendable {
+/// A class: it is handed along every step of a call (and kept in the access cache), and copying the provider's
+/// description at each step would cost more than the call's own work.
+public final class ResolvedCredential: Sendable {
     /// The provider.
-    public var provider: Provider
+    public let provider: Provider
     /// The bound credential.
-    public var credential: Credential
-    /// Its values, secrets opened. Lives only for the duration of one call.
-    public var values: [String: String]
+    public let credential: Credential
+    /// Its values, secrets opened. Lives for one call, or for the access cache's TTL when that keeps it.
+    public let values: [String: String]
+
+    public init(provider: Provider, credential: Credential, values: [String: String]) {
+        self.provider = provider
+        self.credential = credential
+        self.values = values
+    }
+
+    /// The same binding with another version of its credential (after a refresh) and that version's values.
+    public func with(credential: Credential, values: [String: String]) -> ResolvedCredential {
+        ResolvedCredential(provider: provider, credential: credential, values: values)
+    }
 }

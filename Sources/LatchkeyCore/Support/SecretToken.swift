@@ -43,13 +43,21 @@ public struct SecretToken: Sendable {
     }
 
     /// SHA-256 of a token.
-    public static func hash(_ value: String) -> Data { Data(SHA256.hash(data: Data(value.utf8))) }
+    public static func hash(_ value: String) -> Data {
+        var value = value
+        let digest = value.withUTF8 { SHA256.hash(data: UnsafeRawBufferPointer($0)) }
+        return digest.withUnsafeBytes { (bytes: UnsafeRawBufferPointer) in Data(bytes) }
+    }
 
     /// Compares two hashes in time that does not depend on where they differ.
     public static func constantTimeEquals(_ a: Data, _ b: Data) -> Bool {
         guard a.count == b.count else { return false }
-        var difference: UInt8 = 0
-        for (x, y) in zip(a, b) { difference |= x ^ y }
-        return difference == 0
+        return a.withUnsafeBytes { (x: UnsafeRawBufferPointer) in
+            b.withUnsafeBytes { (y: UnsafeRawBufferPointer) in
+                var difference: UInt8 = 0
+                for index in 0..<x.count { difference |= x[index] ^ y[index] }
+                return difference == 0
+            }
+        }
     }
 }

@@ -126,10 +126,7 @@ final class ProxyForwarder: Sendable {
     }
 
     private func reopened(_ resolved: ResolvedCredential, with credential: Credential) async throws -> ResolvedCredential {
-        var copy = resolved
-        copy.credential = credential
-        copy.values = try await runtime.credentials.values(of: credential)
-        return copy
+        resolved.with(credential: credential, values: try await runtime.credentials.values(of: credential))
     }
 
     private func upstreamBody(_ body: Body, limit: Int) -> HTTPClientRequest.Body? {
