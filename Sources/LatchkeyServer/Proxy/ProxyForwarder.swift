@@ -154,7 +154,7 @@ final class ProxyForwarder: Sendable {
         let started = ContinuousClock.now
         do {
             let response = try await runtime.upstream.execute(upstreamRequest)
-            metrics.recordUpstream(provider: provider, since: started)
+            metrics.recordUpstream(provider: provider, since: started, catalog: runtime.catalog)
             return response
         } catch {
             throw Self.classify(error, provider: provider, limit: limit)

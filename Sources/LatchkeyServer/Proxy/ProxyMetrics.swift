@@ -3,40 +3,34 @@ import Metrics
 import Synchronization
 
 /// Proxy counters and latencies. Labels are bounded: provider ids outside the catalog count as "unknown", outcomes
-/// are status codes and error codes. The metric objects are made once per label set, not on every call.
+/// are status codes and error codes. The metric objects are made once per provider, not on every call.
 struct ProxyMetrics: Sendable {
-    private let handles = Handles()
+    private let providers = Providers()
+
+    /// The metric objects of `provider`'s calls (those of "unknown" when it is not in `catalog`).
+    func provider(_ provider: String, catalog: Catalog) -> ProviderMetrics {
+        providers.metrics(provider, catalog: catalog)
+    }
 
     func record(provider: String, outcome: String, since start: ContinuousClock.Instant, catalog: Catalog) {
-        let label = catalog.provider(provider) == nil ? "unknown" : provider
-        handles.counter(provider: label, outcome: outcome).increment()
-        handles.timer("latchkey_proxy_duration_seconds", provider: label).recordInterval(since: start)
+        self.provider(provider, catalog: catalog).record(outcome: outcome, since: start)
     }
 
-    func recordUpstream(provider: String, since start: ContinuousClock.Instant) {
-        handles.timer("latchkey_upstream_duration_seconds", provider: provider).recordInterval(since: start)
+    func recordUpstream(provider: String, since start: ContinuousClock.Instant, catalog: Catalog) {
+        self.provider(provider, catalog: catalog).upstream.recordInterval(since: start)
     }
 
-    private final class Handles: Sendable {
-        private let counters = Mutex<[String: Counter]>([:])
-        private let timers = Mutex<[String: Timer]>([:])
+    private final class Providers: Sendable {
+        private let known = Mutex<[String: ProviderMetrics]>([:])
+        private let unknown = ProviderMetrics(label: "unknown")
 
-        func counter(provider: String, outcome: String) -> Counter {
-            counters.withLock { counters in
-                let key = provider + " " + outcome
-                if let existing = counters[key] { return existing }
-                let created = Counter(label: "latchkey_proxy_requests_total", dimensions: [("provider", provider), ("outcome", outcome)])
-                counters[key] = created
-                return created
-            }
-        }
-
-        func timer(_ label: String, provider: String) -> Timer {
-            timers.withLock { timers in
-                let key = label + " " + provider
-                if let existing = timers[key] { return existing }
-                let created = Timer(label: label, dimensions: [("provider", provider)])
-                timers[key] = created
+        func metrics(_ provider: String, catalog: Catalog) -> ProviderMetrics {
+            known.withLock { known in
+                if let existing = known[provider] { return existing }
+                // Only catalog providers get their own entry, so that made-up ids cannot grow this map.
+                guard catalog.provider(provider) != nil else { return unknown }
+                let created = ProviderMetrics(label: provider)
+                known[provider] = created
                 return created
             }
         }

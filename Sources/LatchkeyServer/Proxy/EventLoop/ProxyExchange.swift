@@ -12,6 +12,7 @@ final class ProxyExchange: UpstreamResponseDelegate {
     private let request: ProxyRequest
     private let call: ProxyForwarder.Call
     private let provider: String
+    private let metrics: ProviderMetrics
     private let eventLoop: any EventLoop
     private let pool: UpstreamPool
     private weak var responder: ProxyChannelHandler?
@@ -42,6 +43,7 @@ final class ProxyExchange: UpstreamResponseDelegate {
         self.keepAlive = request.head.isKeepAlive
         let target = request.target
         self.provider = target.provider
+        self.metrics = service.forwarder.metrics.provider(target.provider, catalog: service.forwarder.runtime.catalog)
         self.call = request.call(path: target.path, query: target.query)
     }
 
@@ -180,7 +182,7 @@ final class ProxyExchange: UpstreamResponseDelegate {
     }
 
     private func relayHead(_ head: HTTPResponseHead) {
-        service.forwarder.metrics.recordUpstream(provider: provider, since: sentUpstream)
+        metrics.upstream.recordInterval(since: sentUpstream)
         responding = true
         responseOutcome = String(head.status.code)
         var relayed = HTTPResponseHead(version: request.head.version, status: head.status, headers: ProxyMiddleware.relayedHeaders(head.headers))
@@ -259,7 +261,7 @@ final class ProxyExchange: UpstreamResponseDelegate {
     private func end(outcome: String) -> Bool {
         guard !finished else { return false }
         finished = true
-        service.forwarder.metrics.record(provider: provider, outcome: outcome, since: started, catalog: service.forwarder.runtime.catalog)
+        metrics.record(outcome: outcome, since: started)
         return true
     }
 
