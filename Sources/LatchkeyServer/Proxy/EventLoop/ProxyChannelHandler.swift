@@ -25,6 +25,9 @@ final class ProxyChannelHandler: ChannelDuplexHandler, RemovableChannelHandler {
     private var frameworkPending = 0
     private var queued = CircularBuffer<HTTPServerRequestPart>()
     private var readHeld = false
+    /// Whether Hummingbird was handed a request part since the last read completed (it need not hear of reads that
+    /// carried only calls answered here).
+    private var passedSinceReadComplete = false
     private var context: ChannelHandlerContext?
     private var pool: UpstreamPool?
 
@@ -63,7 +66,7 @@ final class ProxyChannelHandler: ChannelDuplexHandler, RemovableChannelHandler {
             }
         case .passing:
             if case .end = part { state = .idle }
-            context.fireChannelRead(wrapInboundOut(part))
+            pass(part, context: context)
         case .idle:
             if case .head(let head) = part, frameworkPending == 0, let request = service.accepts(head) {
                 state = .collecting(request)
@@ -73,11 +76,18 @@ final class ProxyChannelHandler: ChannelDuplexHandler, RemovableChannelHandler {
                 frameworkPending += 1
                 state = .passing
             }
-            context.fireChannelRead(wrapInboundOut(part))
+            pass(part, context: context)
         }
     }
 
+    private func pass(_ part: HTTPServerRequestPart, context: ChannelHandlerContext) {
+        passedSinceReadComplete = true
+        context.fireChannelRead(wrapInboundOut(part))
+    }
+
     func channelReadComplete(context: ChannelHandlerContext) {
+        guard passedSinceReadComplete else { return }
+        passedSinceReadComplete = false
         context.fireChannelReadComplete()
     }
 
@@ -135,13 +145,11 @@ final class ProxyChannelHandler: ChannelDuplexHandler, RemovableChannelHandler {
             return
         }
         // Requests that arrived meanwhile, in order; one of them may start another exchange.
-        var replayed = false
         while !queued.isEmpty {
             if case .exchanging = state { break }
             route(queued.removeFirst(), context: context)
-            replayed = true
         }
-        if replayed { context.fireChannelReadComplete() }
+        channelReadComplete(context: context)
         if case .exchanging = state { return }
         if readHeld {
             readHeld = false
