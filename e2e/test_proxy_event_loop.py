@@ -2,13 +2,16 @@
 
 Most proxy behaviour is covered by test_proxy_*.py, which now run through this path; these tests cover what is
 particular to it: responses in request order when calls and other requests share a pipelined connection, provider
-connections that die while pooled, TLS certificate verification on the way out, and how quickly a revoked key stops
-working (at once on the server that revoked it; within LATCHKEY_ACCESS_CACHE_MS on another).
+connections that die while pooled, TLS certificate verification on the way out, how quickly a revoked key stops
+working (at once on the server that revoked it; within LATCHKEY_ACCESS_CACHE_MS on another), and a graceful shutdown
+that lets a call under way finish.
 """
 
 from __future__ import annotations
 
 import json
+import os
+import signal
 import socket
 import ssl
 import subprocess
@@ -200,3 +203,47 @@ def test_a_key_revoked_on_another_server_stops_working_within_the_cache_time(env
     assert r.status_code in (200, 204), describe_response(r)
     time.sleep(0.6)
     expect_error(agent.get("echo", "stale"), 401, "unauthorized")
+
+
+def test_a_graceful_shutdown_lets_a_call_under_way_finish(env):
+    """SIGTERM while a call waits on its provider: the agent still gets the whole response, told the connection closes,
+    and then the server exits (it does not hang on the connection, and it does not cut the call)."""
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(8)
+    port = listener.getsockname()[1]
+    received = threading.Event()
+    body = b'{"slow":true}'
+
+    def serve():
+        try:
+            conn, _ = listener.accept()
+        except OSError:
+            return
+        with conn:
+            f = conn.makefile("rb")
+            _, headers = parse_head(read_head(f))
+            read_body(f, headers, response=False)
+            received.set()
+            time.sleep(1.5)  # the provider takes its time; the shutdown starts meanwhile
+            conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n%s" % (len(body), body))
+            f.read()  # until Latchkey closes its side
+
+    threading.Thread(target=serve, daemon=True).start()
+    try:
+        lk = env.start(extra_providers={"slow": _api_key_provider("Slow", f"http://127.0.0.1:{port}")})
+        cred = lk.admin.create_credential("slow", {"api_key": SECRET})
+        agent = lk.admin.agent_for({"slow": cred})
+        outcome: dict = {}
+        call = threading.Thread(target=lambda: outcome.update(response=agent.get("slow", "wait", timeout=30)))
+        call.start()
+        assert received.wait(10), "the call never reached the provider"
+        os.kill(lk.proc.pid, signal.SIGTERM)
+        call.join(30)
+        r = outcome.get("response")
+        assert r is not None, "the call got no response"
+        assert r.status_code == 200 and r.content == body, describe_response(r)
+        assert r.headers.get("Connection", "").lower() == "close", dict(r.headers)
+        assert lk.proc.wait(20) == 0, lk.log_tail()
+    finally:
+        listener.close()

@@ -28,6 +28,9 @@ final class ProxyChannelHandler: ChannelDuplexHandler, RemovableChannelHandler {
     /// Whether Hummingbird was handed a request part since the last read completed (it need not hear of reads that
     /// carried only calls answered here).
     private var passedSinceReadComplete = false
+    /// Graceful shutdown asked the connection to close while a call answered here was under way: the call is
+    /// answered first (with `Connection: close` when its head has not gone out yet), then the connection closes.
+    private var closeAfterCall = false
     private var context: ChannelHandlerContext?
     private var pool: UpstreamPool?
 
@@ -58,6 +61,7 @@ final class ProxyChannelHandler: ChannelDuplexHandler, RemovableChannelHandler {
                 state = .collecting(request)
             case .end:
                 let exchange = ProxyExchange(service: service, request: request, responder: self, pool: pool ?? service.pools.pool(for: context.eventLoop))
+                if closeAfterCall { exchange.closeAfterResponse() }
                 state = .exchanging(exchange)
                 exchange.start()
             case .head:
@@ -102,6 +106,25 @@ final class ProxyChannelHandler: ChannelDuplexHandler, RemovableChannelHandler {
         context.fireChannelWritabilityChanged()
     }
 
+    /// Hummingbird closes a connection on graceful shutdown once it has no request of its own in progress; it does
+    /// not know of calls answered here, so while one is under way the event waits for it.
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        if event is ChannelShouldQuiesceEvent {
+            switch state {
+            case .collecting:
+                closeAfterCall = true
+                return
+            case .exchanging(let exchange):
+                closeAfterCall = true
+                exchange.closeAfterResponse()
+                return
+            case .idle, .passing:
+                break
+            }
+        }
+        context.fireUserInboundEventTriggered(event)
+    }
+
     func channelInactive(context: ChannelHandlerContext) {
         if case .exchanging(let exchange) = state { exchange.cancel() }
         state = .idle
@@ -139,7 +162,7 @@ final class ProxyChannelHandler: ChannelDuplexHandler, RemovableChannelHandler {
         guard let context else { return }
         context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: nil)
         state = .idle
-        guard keepAlive else {
+        guard keepAlive, !closeAfterCall else {
             queued.removeAll()
             context.close(promise: nil)
             return

@@ -273,6 +273,12 @@ final class ProxyExchange: UpstreamResponseDelegate {
         connection = nil
     }
 
+    /// The agent's connection closes after this response (the server is shutting down): said in the response's
+    /// `Connection` header when the head has not gone out yet.
+    func closeAfterResponse() {
+        keepAlive = false
+    }
+
     /// Back-pressure: the agent's connection filled up, or drained.
     func agentWritabilityChanged(_ writable: Bool) {
         connection?.setPaused(!writable)
