@@ -5,7 +5,7 @@ import NIOHTTP1
 /// answered here by a `ProxyExchange`; every other request passes through untouched. Responses leave in request
 /// order: a proxy call that arrives while Hummingbird still owes a response goes to Hummingbird too, and requests
 /// pipelined behind a call answered here wait (reads held) until it has finished.
-final class ProxyChannelHandler: ChannelDuplexHandler, RemovableChannelHandler {
+final class ProxyChannelHandler: ChannelDuplexHandler, RemovableChannelHandler, TickFlushable {
     typealias InboundIn = HTTPServerRequestPart
     typealias InboundOut = HTTPServerRequestPart
     typealias OutboundIn = HTTPServerResponsePart
@@ -158,15 +158,20 @@ final class ProxyChannelHandler: ChannelDuplexHandler, RemovableChannelHandler {
         context.close(promise: nil)
     }
 
+    func flushNow() { context?.flush() }
+
     func exchangeFinished(keepAlive: Bool) {
         guard let context else { return }
-        context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: nil)
         state = .idle
         guard keepAlive, !closeAfterCall else {
+            context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: nil)
             queued.removeAll()
             context.close(promise: nil)
             return
         }
+        // The response's last bytes leave with the loop's other writes of this batch of I/O.
+        context.write(wrapOutboundOut(.end(nil)), promise: nil)
+        if let pool { pool.flusher.flushSoon(self) } else { context.flush() }
         // Requests that arrived meanwhile, in order; one of them may start another exchange.
         while !queued.isEmpty {
             if case .exchanging = state { break }

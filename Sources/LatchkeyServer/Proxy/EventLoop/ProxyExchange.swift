@@ -95,7 +95,7 @@ final class ProxyExchange: UpstreamResponseDelegate {
                 connectionReused = reused
                 receivedAny = false
                 sentUpstream = .now
-                connection.send(upstreamHead(prepared, origin: origin), body: call.bodyBytes, to: self)
+                connection.send(upstreamHead(prepared, origin: origin), body: call.bodyBytes, to: self, flusher: pool.flusher)
                 pool.watch(connection)
             case .failure(let error):
                 fail(ProxyForwarder.classify(error, provider: provider, limit: service.forwarder.runtime.configuration.proxyBodyLimit))

@@ -3,7 +3,7 @@ import NIOHTTP1
 
 /// One HTTP/1.1 connection to a provider, owned by an `UpstreamPool` on one event loop. It serves one call at a
 /// time and reports the response to that call's delegate; reads pause while the agent cannot take more bytes.
-final class UpstreamConnection: ChannelDuplexHandler, RemovableChannelHandler {
+final class UpstreamConnection: ChannelDuplexHandler, RemovableChannelHandler, TickFlushable {
     typealias InboundIn = HTTPClientResponsePart
     typealias OutboundIn = HTTPClientRequestPart
     typealias OutboundOut = HTTPClientRequestPart
@@ -36,16 +36,20 @@ final class UpstreamConnection: ChannelDuplexHandler, RemovableChannelHandler {
 
     func handlerRemoved(context: ChannelHandlerContext) { self.context = nil }
 
-    /// Sends a request whose body is in memory; the response goes to `delegate`.
-    func send(_ head: HTTPRequestHead, body: ByteBuffer?, to delegate: any UpstreamResponseDelegate) {
+    /// Sends a request whose body is in memory (flushed by `flusher` with the loop's other writes); the response
+    /// goes to `delegate`.
+    func send(_ head: HTTPRequestHead, body: ByteBuffer?, to delegate: any UpstreamResponseDelegate, flusher: TickFlusher) {
         guard let context else { delegate.upstreamFailed(nil); return }
         self.delegate = delegate
         keepAlive = true
         lastActivity = .now()
         context.write(wrapOutboundOut(.head(head)), promise: nil)
         if let body, body.readableBytes > 0 { context.write(wrapOutboundOut(.body(.byteBuffer(body))), promise: nil) }
-        context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: nil)
+        context.write(wrapOutboundOut(.end(nil)), promise: nil)
+        flusher.flushSoon(self)
     }
+
+    func flushNow() { context?.flush() }
 
     /// Stops or resumes reading from the provider (back-pressure from the agent's connection).
     func setPaused(_ paused: Bool) {

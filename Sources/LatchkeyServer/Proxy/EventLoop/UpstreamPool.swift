@@ -7,6 +7,8 @@ import NIOSSL
 /// and a call, its agent's connection and its provider connection never change threads.
 final class UpstreamPool {
     let eventLoop: any EventLoop
+    /// Flushes of this loop's connections (to providers and to agents), gathered per batch of I/O.
+    let flusher: TickFlusher
     private let settings: UpstreamPools.Settings
     private let tlsContext: () throws -> NIOSSLContext
     /// Idle connections per origin, most recently used last.
@@ -20,6 +22,7 @@ final class UpstreamPool {
 
     init(eventLoop: any EventLoop, settings: UpstreamPools.Settings, tlsContext: @escaping () throws -> NIOSSLContext) {
         self.eventLoop = eventLoop
+        self.flusher = TickFlusher(eventLoop: eventLoop)
         self.settings = settings
         self.tlsContext = tlsContext
     }
