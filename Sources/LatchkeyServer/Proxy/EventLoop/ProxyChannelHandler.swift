@@ -61,7 +61,6 @@ final class ProxyChannelHandler: ChannelDuplexHandler, RemovableChannelHandler, 
                 state = .collecting(request)
             case .end:
                 let exchange = ProxyExchange(service: service, request: request, responder: self, pool: pool ?? service.pools.pool(for: context.eventLoop))
-                if closeAfterCall { exchange.closeAfterResponse() }
                 state = .exchanging(exchange)
                 exchange.start()
             case .head:
@@ -107,20 +106,14 @@ final class ProxyChannelHandler: ChannelDuplexHandler, RemovableChannelHandler, 
     }
 
     /// Hummingbird closes a connection on graceful shutdown once it has no request of its own in progress; it does
-    /// not know of calls answered here, so while one is under way the event waits for it.
+    /// not know of calls answered here, so while one is under way the event waits for it. A call still arriving
+    /// (its body being read) is cut: nothing of it has reached the provider, and an agent that is slow to send must
+    /// not hold the shutdown.
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
-        if event is ChannelShouldQuiesceEvent {
-            switch state {
-            case .collecting:
-                closeAfterCall = true
-                return
-            case .exchanging(let exchange):
-                closeAfterCall = true
-                exchange.closeAfterResponse()
-                return
-            case .idle, .passing:
-                break
-            }
+        if event is ChannelShouldQuiesceEvent, case .exchanging(let exchange) = state {
+            closeAfterCall = true
+            exchange.closeAfterResponse()
+            return
         }
         context.fireUserInboundEventTriggered(event)
     }
