@@ -3,6 +3,8 @@ import HTTPTypes
 import LatchkeyCore
 import MCP
 import NIOCore
+import NIOHTTP1
+import NIOHTTPTypesHTTP1
 
 /// Turns a tool call's arguments into the request the proxy path forwards. Everything an argument supplies is
 /// percent-encoded into its place; the resulting path still goes through the proxy's base-URL guard.
@@ -47,7 +49,7 @@ enum ToolCallBuilder {
             headers[.contentType] = "application/json"
         }
         headers[.accept] = "application/json"
-        return ProxyForwarder.Call(method: method, path: path, query: try queryString(pairs), headers: ProxyForwarder.Call.headers(headers), body: body)
+        return ProxyForwarder.Call(method: method, path: path, query: try queryString(pairs), headers: HTTPHeaders(headers), body: body)
     }
 
     /// The generic tool: method, path, query, headers and body as given.
@@ -101,7 +103,7 @@ enum ToolCallBuilder {
             if headers[.contentType] == nil { headers[.contentType] = "application/json" }
         }
         if headers[.accept] == nil { headers[.accept] = "application/json" }
-        return ProxyForwarder.Call(method: method, path: rawPath, query: query.isEmpty ? nil : query, headers: ProxyForwarder.Call.headers(headers), body: body)
+        return ProxyForwarder.Call(method: method, path: rawPath, query: query.isEmpty ? nil : query, headers: HTTPHeaders(headers), body: body)
     }
 
     /// `name=value&…`, percent-encoded; an array argument repeats its name.

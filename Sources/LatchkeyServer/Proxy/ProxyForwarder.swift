@@ -29,14 +29,6 @@ final class ProxyForwarder: Sendable {
         var headers: HTTPHeaders
         var body: Body
 
-        /// HTTP Types' fields as the headers a call carries.
-        static func headers(_ fields: HTTPFields) -> HTTPHeaders {
-            var headers = HTTPHeaders()
-            headers.reserveCapacity(fields.count)
-            for field in fields { headers.add(name: field.name.rawName, value: field.value) }
-            return headers
-        }
-
         /// The body when it is in memory.
         var bodyBytes: ByteBuffer? {
             if case .bytes(let bytes) = body { bytes } else { nil }

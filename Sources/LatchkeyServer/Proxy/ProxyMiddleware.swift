@@ -6,6 +6,7 @@ import LatchkeyCore
 import Logging
 import NIOCore
 import NIOHTTP1
+import NIOHTTPTypesHTTP1
 
 /// `ANY /v1/proxy/{provider}/{path…}`: forwards an agent's call to the provider with the bound credential injected.
 ///
@@ -31,7 +32,7 @@ struct ProxyMiddleware: RouterMiddleware {
                 body = declaredLength == 0 ? .bytes(ByteBuffer()) : .none
             }
             let call = ProxyForwarder.Call(method: request.method, path: String(afterPrefix.dropFirst(providerID.count)), query: request.uri.query,
-                                           headers: ProxyForwarder.Call.headers(request.headers), body: body)
+                                           headers: HTTPHeaders(request.headers), body: body)
             let response = try await forwarder.forward(bearer: BearerToken.from(request), providerID: providerID, call: call)
             return Self.relay(response, method: request.method)
         } catch {

@@ -28,9 +28,6 @@ final class ProxyChannelHandler: ChannelDuplexHandler, RemovableChannelHandler, 
     /// Whether Hummingbird was handed a request part since the last read completed (it need not hear of reads that
     /// carried only calls answered here).
     private var passedSinceReadComplete = false
-    /// Graceful shutdown asked the connection to close while a call answered here was under way: the call is
-    /// answered first (with `Connection: close` when its head has not gone out yet), then the connection closes.
-    private var closeAfterCall = false
     private var context: ChannelHandlerContext?
     private var pool: UpstreamPool?
 
@@ -111,8 +108,7 @@ final class ProxyChannelHandler: ChannelDuplexHandler, RemovableChannelHandler, 
     /// not hold the shutdown.
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
         if event is ChannelShouldQuiesceEvent, case .exchanging(let exchange) = state {
-            closeAfterCall = true
-            exchange.closeAfterResponse()
+            exchange.closeAfterResponse()  // answered first, then `exchangeFinished(keepAlive: false)` closes
             return
         }
         context.fireUserInboundEventTriggered(event)
@@ -156,7 +152,7 @@ final class ProxyChannelHandler: ChannelDuplexHandler, RemovableChannelHandler, 
     func exchangeFinished(keepAlive: Bool) {
         guard let context else { return }
         state = .idle
-        guard keepAlive, !closeAfterCall else {
+        guard keepAlive else {
             context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: nil)
             queued.removeAll()
             context.close(promise: nil)

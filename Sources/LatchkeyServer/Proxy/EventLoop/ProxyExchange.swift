@@ -2,6 +2,7 @@ import HTTPTypes
 import LatchkeyCore
 import NIOCore
 import NIOHTTP1
+import NIOHTTPTypesHTTP1
 
 /// One call on the event-loop path, from the agent's complete request to the end of the response: decided by
 /// `ProxyForwarder.prepare`, sent on a pooled provider connection, the response relayed as it arrives (reads paused
@@ -236,8 +237,7 @@ final class ProxyExchange: UpstreamResponseDelegate {
     /// Latchkey's own error for the agent, as JSON (only before any of the provider's response went out).
     private func fail(_ error: any Error) {
         let apiError = ProxyMiddleware.apiError(for: error, provider: provider, logger: service.logger)
-        var headers = HTTPHeaders()
-        for field in apiError.responseFields { headers.add(name: field.name.rawName, value: field.value) }
+        var headers = HTTPHeaders(apiError.responseFields)
         let body = apiError.jsonBody
         headers.add(name: "Content-Length", value: String(body.readableBytes))
         addConnectionHeader(to: &headers)
