@@ -638,10 +638,14 @@ class Captured:
 class Api:
     """Management API client (Bearer lku_…); records every response body."""
 
-    def __init__(self, lk: "Latchkey", token: Optional[str], label: str = "api"):
+    def __init__(self, lk: "Latchkey", token: Optional[str], label: str = "api",
+                 email: Optional[str] = None, password: Optional[str] = None):
         self.lk = lk
         self.token = token
         self.label = label
+        # The user's dashboard sign-in, for what only a signed-in browser may do (opening a consent start link).
+        self.email = email
+        self.password = password
         self.session = requests.Session()
 
     def request(self, method: str, path: str, *, headers: Optional[dict] = None,
@@ -901,7 +905,7 @@ class Latchkey:
 
     def user_api(self, email: str, password: str, admin: bool = False, label: str = "") -> Api:
         self.add_user(email, password, admin=admin)
-        return Api(self, self.create_token(email), label=label or email)
+        return Api(self, self.create_token(email), label=label or email, email=email, password=password)
 
     @property
     def admin(self) -> Api:
@@ -937,6 +941,20 @@ class Latchkey:
                 except OSError:
                     pass
         return out
+
+
+def signed_in_browser(lk: "Latchkey", email: str, password: str) -> requests.Session:
+    """A cookie jar signed in to the dashboard as `email` (through the real sign-in form and its CSRF token)."""
+    import re
+
+    s = requests.Session()
+    r = s.get(lk.url("/login"), timeout=30)
+    m = re.search(r'name="csrf" value="([^"]+)"', r.text)
+    assert r.status_code == 200 and m, f"GET /login: {describe_response(r)}"
+    r = s.post(lk.url("/login"), data={"csrf": m.group(1), "email": email, "password": password, "next": "/credentials"},
+               allow_redirects=False, timeout=60)
+    assert r.status_code == 303 and "lk_session" in s.cookies, f"sign-in as {email}: {describe_response(r)}"
+    return s
 
 
 def wait_until(pred: Callable[[], bool], timeout: float = 5.0, interval: float = 0.05) -> bool:

@@ -31,7 +31,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 import requests
 
-from harness import Agent, Api, Latchkey, describe_response
+from harness import Agent, Api, Latchkey, describe_response, signed_in_browser
 
 PROVIDER = "testoauth"
 PEER_USER = "alice"
@@ -183,6 +183,8 @@ class OAuthEnv:
         peer.config(reset=True, access_ttl=access_ttl, rotate=rotate, **(peer_config or {}))
         peer.reset_stats()
 
+        self.bindings: dict[str, str] = {}
+        self.browsers: dict[tuple, requests.Session] = {}
         self.lk = self.start_server()
         self.admin: Api = self.lk.admin
         self.client_id = f"lk-{uuid.uuid4().hex[:10]}"
@@ -210,7 +212,8 @@ class OAuthEnv:
         self.servers.append(lk)
         lk.start()
         if share_db_with is not None:
-            lk._admin = Api(lk, share_db_with.admin.token, label=f"admin@lk{len(self.servers) - 1}")
+            lk._admin = Api(lk, share_db_with.admin.token, label=f"admin@lk{len(self.servers) - 1}",
+                            email=Latchkey.ADMIN_EMAIL, password=Latchkey.ADMIN_PASSWORD)
         return lk
 
     def restart(self, lk: Latchkey, extra_env: Optional[dict] = None) -> Latchkey:
@@ -231,21 +234,53 @@ class OAuthEnv:
     # -- the consent flow ------------------------------------------------------------------
 
     def authorize(self, name: str = "alice at testoauth", api: Optional[Api] = None, **body) -> dict:
+        """POST …/authorize, then open the Latchkey start link it returns in a browser signed in as the
+        same user, as a person would. Returns the API's answer with `authorization_url` replaced by the
+        provider's consent URL the start link redirected to (`start_url` keeps the Latchkey link). The
+        browser's binding cookie is kept per state, and `callback` presents it."""
         api = api or self.admin
         body = {"name": name, **body}
         r = api.post(f"/api/v1/oauth/{PROVIDER}/authorize", json=body)
         assert r.status_code == 200, f"authorize {body}: {describe_response(r)}"
         out = r.json()
-        assert out["authorization_url"].startswith(self.peer.authorization_url), out
+        # Behind a load balancer the link is under the shared public URL, not this server's own address.
+        assert urlsplit(out["authorization_url"]).path.startswith("/oauth/start/"), out
+        assert "state=" not in out["authorization_url"], "the API must not hand out the provider's consent URL"
+        browser = self.browser(api)
+        browser.cookies.pop("lk_oauth", None)
+        r = browser.get(out["authorization_url"], allow_redirects=False, timeout=60)
+        api.lk.record("start link GET", r.status_code, r.content)
+        location = r.headers.get("Location", "")
+        assert r.status_code == 302 and location.startswith(self.peer.authorization_url), f"start link: {describe_response(r)}"
+        state = parse_qs(urlsplit(location).query)["state"][0]
+        self.bindings[state] = browser.cookies.get("lk_oauth")
+        assert self.bindings[state], "the start link must bind the browser with a cookie"
+        out["start_url"], out["authorization_url"] = out["authorization_url"], location
         return out
 
+    def browser(self, api: Api) -> requests.Session:
+        """A cookie jar signed in as `api`'s user on its server (one per server and user, reused)."""
+        key = (api.lk.public_url, api.email)
+        if key not in self.browsers:
+            assert api.email and api.password, f"{api.label}: no password known to sign in with"
+            self.browsers[key] = signed_in_browser(api.lk, api.email, api.password)
+        return self.browsers[key]
+
     def callback(self, location: str, lk: Optional[Latchkey] = None) -> requests.Response:
-        """GET the callback Location the peer redirected to (recorded for leak checks)."""
+        """GET the callback Location the peer redirected to, with the binding cookie of the browser that
+        opened the start link (recorded for leak checks). Without the session cookie: a signed-in browser
+        is sent on to the dashboard, this one gets the callback's own page."""
         lk = lk or self.lk
         assert location.startswith(lk.public_url + "/oauth/callback"), location
-        r = requests.get(location, allow_redirects=False, timeout=60)
+        r = requests.get(location, allow_redirects=False, timeout=60, cookies=self.binding_cookie(location))
         lk.record(f"callback GET {urlsplit(location).path}", r.status_code, r.content)
         return r
+
+    def binding_cookie(self, location: str) -> Optional[dict]:
+        """The binding cookie of the browser that started the flow a callback Location belongs to."""
+        state = (parse_qs(urlsplit(location).query).get("state") or [""])[0]
+        binding = self.bindings.get(state)
+        return {"lk_oauth": binding} if binding else None
 
     def connect(self, name: Optional[str] = None, *, username: str = PEER_USER,
                 password: str = PEER_PASSWORD, **body) -> dict:

@@ -175,7 +175,8 @@ def test_an_oauth_flow_started_on_one_server_is_called_back_on_another(oauth_env
 
     def via(lk, location: str) -> requests.Response:
         assert location.startswith(lk1.public_url + "/oauth/callback"), location
-        return requests.get(lk.public_url + location[len(lk1.public_url):], allow_redirects=False, timeout=60)
+        return requests.get(lk.public_url + location[len(lk1.public_url):], allow_redirects=False, timeout=60,
+                            cookies=env.binding_cookie(location))
 
     # Started on lk2 (its API), consented at the provider, called back on lk3.
     auth = env.authorize("started on lk2", api=lk2.admin)
@@ -198,7 +199,8 @@ def test_an_oauth_flow_started_on_one_server_is_called_back_on_another(oauth_env
         assert result.is_error is False and json.loads(text_of(result))["user"] == PEER_USER, text_of(result)
 
     # And the other way round: started on lk3, called back on lk1.
-    auth = env.authorize("started on lk3", api=Api(lk3, env.admin.token, label="admin@lk3"))
+    auth = env.authorize("started on lk3", api=Api(lk3, env.admin.token, label="admin@lk3",
+                                                   email=Latchkey.ADMIN_EMAIL, password=Latchkey.ADMIN_PASSWORD))
     r = via(lk1, consent(auth["authorization_url"], PEER_USER, PEER_PASSWORD))
     assert r.status_code == 200 and page_result(r)[0] is True, describe_response(r)
     assert sorted(c["name"] for c in lk2.admin.credentials()) == ["started on lk2", "started on lk3"]

@@ -4,8 +4,10 @@ public enum OAuthFlowError: Error, Sendable, Equatable {
     case missingState
     /// The state is unknown, expired or already used.
     case unknownState
-    /// The flow was started in another browser.
+    /// The flow was started in another browser (or the browser holds no binding for it).
     case wrongBrowser
+    /// The browser is signed in as someone other than the user who started the flow.
+    case wrongUser
     /// The user (or the provider) declined consent.
     case denied(String)
     /// No OAuth app is set for the provider.

@@ -28,9 +28,52 @@ public struct OAuthFlowService: Sendable {
         redirectURI = (publicURL.hasSuffix("/") ? String(publicURL.dropLast()) : publicURL) + "/oauth/callback"
     }
 
-    /// Starts a flow for `user`; returns the provider URL to open in a browser and when the flow expires.
-    public func start(user: User, provider providerID: String, name: String?, scopes: [String]?, credentialID: String?,
-                      fields: [String: String]?, browserBinding: Data? = nil) async throws -> (url: String, expiresAt: Date) {
+    /// How long a Latchkey start link (`/oauth/start/…`) made by the API stays usable.
+    public static let startLinkLifetime: TimeInterval = 600
+
+    /// Prepares a flow started through the API: checks everything `start` checks, and stores it under a single-use
+    /// ticket. Nothing goes to the provider yet: the ticket becomes a provider URL only in a browser that opens
+    /// `{public_url}/oauth/start/{ticket}` and is bound there (see `redeem`), so the consent URL itself is never
+    /// handed to a script or another person.
+    public func prepare(user: User, _ consent: ConsentRequest) async throws -> (ticket: String, expiresAt: Date) {
+        let ticket = PKCE.randomToken()
+        let request = try await validated(user: user, consent, id: Self.ticketID(ticket), browserBinding: nil, lifetime: Self.startLinkLifetime)
+        try await store.createOAuthState(request.state, verifier: nil)
+        return (ticket, request.state.expiresAt)
+    }
+
+    /// Uses up a start-link ticket: the prepared flow when the ticket exists and has not expired, else nil.
+    public func redeem(ticket: String) async throws -> OAuthState? {
+        guard !ticket.isEmpty, ticket.utf8.count <= 128 else { return nil }
+        return try await store.consumeOAuthState(id: Self.ticketID(ticket), now: clock.now)?.0
+    }
+
+    /// Starts a flow for `user` in a browser bound by `browserBinding` (the SHA-256 of a cookie only that browser
+    /// holds); returns the provider URL to send the browser to and when the flow expires.
+    public func start(user: User, _ consent: ConsentRequest, browserBinding: Data) async throws -> (url: String, expiresAt: Date) {
+        let stateValue = PKCE.randomToken()
+        let request = try await validated(user: user, consent, id: PKCE.stateID(stateValue), browserBinding: browserBinding, lifetime: Self.stateLifetime)
+        let state = request.state, settings = request.settings
+        let verifier = settings.pkce ? PKCE.randomToken() : nil
+        let sealedVerifier = try await verifier.asyncMap { try await sealer.seal($0, recordID: state.verifierRecordID, field: "code_verifier") }
+        try await store.createOAuthState(state, verifier: sealedVerifier)
+
+        var query = [("response_type", "code"), ("client_id", request.clientID), ("redirect_uri", redirectURI), ("state", stateValue)]
+        if !state.scopes.isEmpty { query.append(("scope", state.scopes.joined(separator: settings.scopeSeparator))) }
+        if let verifier { query += [("code_challenge", PKCE.challenge(for: verifier)), ("code_challenge_method", "S256")] }
+        for (key, value) in settings.authorizationParams.sorted(by: { $0.key < $1.key }) where !query.contains(where: { $0.0 == key }) {
+            query.append((key, value))
+        }
+        let base = try TokenRequester.render(request.authorizationURL, state.fields)
+        let separator = base.contains("?") ? "&" : "?"
+        let url = base + separator + query.map { TokenRequester.formEncode($0.0) + "=" + TokenRequester.formEncode($0.1) }.joined(separator: "&")
+        return (url, state.expiresAt)
+    }
+
+    /// Checks a request to connect (or reconnect) and returns the flow record it would store.
+    private func validated(user: User, _ consent: ConsentRequest, id: String, browserBinding: Data?, lifetime: TimeInterval)
+        async throws -> (state: OAuthState, settings: OAuthSettings, authorizationURL: String, clientID: String) {
+        let providerID = consent.provider, credentialID = consent.credentialID
         guard let provider = catalog.provider(providerID) else { throw LatchkeyError.notFound("provider '\(providerID)'") }
         guard provider.authMode == .oauth2, let settings = provider.oauth, let authorizationURL = settings.authorizationURL else {
             throw LatchkeyError.validationFailed(field: "provider", message: "\(providerID) does not use the OAuth authorization-code flow")
@@ -38,8 +81,8 @@ public struct OAuthFlowService: Sendable {
         guard let app = try await store.oauthApp(provider: providerID) else {
             throw LatchkeyError.validationFailed(field: "provider", message: "no OAuth app is set for \(providerID); an admin sets one with PUT /api/v1/oauth-apps/\(providerID)")
         }
-        var connectFields = fields ?? [:]
-        var credentialName = name
+        var connectFields = consent.fields
+        var credentialName = consent.name
         if let credentialID {
             guard let existing = try await store.credential(id: credentialID), existing.ownerID == user.id else { throw LatchkeyError.notFound("credential") }
             guard existing.provider == providerID else {
@@ -50,38 +93,33 @@ public struct OAuthFlowService: Sendable {
         }
         try FieldValidator.validate(connectFields, for: provider, partial: false)
         let finalName = try CredentialService.validName(credentialName ?? "")
-        let requested = scopes ?? settings.scopes
+        let requested = consent.scopes ?? settings.scopes
         for scope in requested where scope.isEmpty || scope.contains(where: { $0 == " " || $0.isNewline }) {
             throw LatchkeyError.validationFailed(field: "scopes", message: "scopes are single words")
         }
-
-        let stateValue = PKCE.randomToken()
-        let verifier = settings.pkce ? PKCE.randomToken() : nil
         let now = clock.now
-        let state = OAuthState(id: PKCE.stateID(stateValue), userID: user.id, provider: providerID, name: finalName, credentialID: credentialID,
-                               scopes: requested, fields: connectFields, browserBinding: browserBinding, createdAt: now, expiresAt: now.addingTimeInterval(Self.stateLifetime))
-        let sealedVerifier = try await verifier.asyncMap { try await sealer.seal($0, recordID: state.verifierRecordID, field: "code_verifier") }
-        try await store.createOAuthState(state, verifier: sealedVerifier)
-
-        var query = [("response_type", "code"), ("client_id", app.clientID), ("redirect_uri", redirectURI), ("state", stateValue)]
-        if !requested.isEmpty { query.append(("scope", requested.joined(separator: settings.scopeSeparator))) }
-        if let verifier { query += [("code_challenge", PKCE.challenge(for: verifier)), ("code_challenge_method", "S256")] }
-        for (key, value) in settings.authorizationParams.sorted(by: { $0.key < $1.key }) where !query.contains(where: { $0.0 == key }) {
-            query.append((key, value))
-        }
-        let base = try TokenRequester.render(authorizationURL, connectFields)
-        let separator = base.contains("?") ? "&" : "?"
-        let url = base + separator + query.map { TokenRequester.formEncode($0.0) + "=" + TokenRequester.formEncode($0.1) }.joined(separator: "&")
-        return (url, state.expiresAt)
+        let state = OAuthState(id: id, userID: user.id, provider: providerID, name: finalName, credentialID: credentialID, scopes: requested,
+                               fields: connectFields, browserBinding: browserBinding, createdAt: now, expiresAt: now.addingTimeInterval(lifetime))
+        return (state, settings, authorizationURL, app.clientID)
     }
 
+    /// Tickets share the flows' table under their own prefix; a state id is bare hex, so neither can pass for the other.
+    static func ticketID(_ ticket: String) -> String { "start:" + PKCE.stateID(ticket) }
+
     /// Finishes a flow at the callback. Nothing is stored unless every check passes and the exchange succeeds;
-    /// a bad state never reaches the token endpoint.
-    public func complete(state stateValue: String?, code: String?, error: String?, browserBinding: Data? = nil) async throws -> OAuthFlowResult {
-        guard let stateValue, !stateValue.isEmpty else { throw OAuthFlowError.missingState }
+    /// a bad state never reaches the token endpoint. The browser must be the one bound at the start
+    /// (`browserBinding`, the SHA-256 of its cookie) and, when it is signed in (`signedInUserID`), signed in as the
+    /// user who started the flow: consent belongs to its starter, so another person's tokens never land in an
+    /// account that is not theirs.
+    public func complete(state stateValue: String?, code: String?, error: String?, browserBinding: Data?, signedInUserID: String?) async throws -> OAuthFlowResult {
+        guard let stateValue, !stateValue.isEmpty, stateValue.utf8.count <= 512 else { throw OAuthFlowError.missingState }
         let now = clock.now
         guard let (state, sealedVerifier) = try await store.consumeOAuthState(id: PKCE.stateID(stateValue), now: now) else { throw OAuthFlowError.unknownState }
-        if let binding = state.browserBinding, binding != browserBinding { throw OAuthFlowError.wrongBrowser }
+        // Every flow is bound when it starts; one without a binding (made by an older version) is refused, not trusted.
+        guard let expected = state.browserBinding, let browserBinding, SecretToken.constantTimeEquals(expected, browserBinding) else {
+            throw OAuthFlowError.wrongBrowser
+        }
+        if let signedInUserID, signedInUserID != state.userID { throw OAuthFlowError.wrongUser }
         if let error { throw OAuthFlowError.denied(error) }
         guard let code, !code.isEmpty else { throw OAuthFlowError.exchangeFailed("the provider sent no code") }
         guard let provider = catalog.provider(state.provider), let settings = provider.oauth else { throw OAuthFlowError.exchangeFailed("the provider left the catalog") }

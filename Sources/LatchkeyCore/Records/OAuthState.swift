@@ -24,6 +24,11 @@ public struct OAuthState: Sendable, Equatable {
     /// The callback must come before this.
     public var expiresAt: Date
 
+    /// The request this flow was made from (to start it in a browser after a start link was opened).
+    public var request: ConsentRequest {
+        ConsentRequest(provider: provider, name: name, scopes: scopes, credentialID: credentialID, fields: fields)
+    }
+
     /// The record id used as authenticated data for the sealed PKCE verifier.
     public var verifierRecordID: String { "oauthstate:\(id)" }
 

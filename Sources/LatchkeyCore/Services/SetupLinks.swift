@@ -10,6 +10,8 @@ public struct SetupLinks: Sendable {
 
     /// Where a user binds a credential for `provider` into group `groupID`.
     public func bind(groupID: String, provider: String) -> String { "\(publicURL)/groups/\(groupID)?bind=\(provider)" }
+    /// A start link of a consent flow prepared through the API.
+    public func startLink(ticket: String) -> String { "\(publicURL)/oauth/start/\(ticket)" }
     /// Where a user reconnects an OAuth credential.
     public func reconnect(credentialID: String) -> String { "\(publicURL)/credentials/\(credentialID)/reconnect" }
 

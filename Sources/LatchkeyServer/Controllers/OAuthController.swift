@@ -35,11 +35,12 @@ struct OAuthController {
                 guard let list = value as? [String] else { throw LatchkeyError.validationFailed(field: "scopes", message: "'scopes' must be a list of strings") }
                 scopes = list
             }
-            let flow = try await runtime.oauthFlow.start(
-                user: user, provider: try context.parameters.require("provider"), name: try input.string("name", required: false),
-                scopes: scopes, credentialID: try input.string("credential_id", required: false), fields: try input.stringMap("fields", required: false)
-            )
-            return JSONOutput.response(AuthorizeDTO(authorizationURL: flow.url, expiresAt: flow.expiresAt, redirectURI: runtime.oauthFlow.redirectURI))
+            let consent = ConsentRequest(provider: try context.parameters.require("provider"), name: try input.string("name", required: false), scopes: scopes,
+                                         credentialID: try input.string("credential_id", required: false), fields: try input.stringMap("fields", required: false) ?? [:])
+            // A Latchkey link, not the provider's: the consent URL is made only in the browser that opens it.
+            let prepared = try await runtime.oauthFlow.prepare(user: user, consent)
+            return JSONOutput.response(AuthorizeDTO(authorizationURL: runtime.links.startLink(ticket: prepared.ticket), expiresAt: prepared.expiresAt,
+                                                    redirectURI: runtime.oauthFlow.redirectURI))
         }
         api.post("credentials/:id/refresh") { _, context in
             let user = try context.requireUser()
@@ -51,13 +52,15 @@ struct OAuthController {
         }
         router.get("oauth/callback") { request, context in
             let query = request.uri.queryParameters
-            let binding = (request.cookies[BrowserCookies.oauthBinding]?.value).map { OAuthPages.digest($0) }
+            let binding = (request.cookies[BrowserCookies.oauthBinding]?.value).map { ConsentRedirect.digest($0) }
+            let signedIn = try await runtime.sessions.authenticate(cookie: request.cookies[BrowserCookies.session]?.value)
             do {
                 let result = try await runtime.oauthFlow.complete(
-                    state: query["state"].map(String.init), code: query["code"].map(String.init), error: query["error"].map(String.init), browserBinding: binding
+                    state: query["state"].map(String.init), code: query["code"].map(String.init), error: query["error"].map(String.init),
+                    browserBinding: binding, signedInUserID: signedIn?.0.id
                 )
-                // A signed-in browser lands on the dashboard with a success message; API-started flows get a page.
-                if try await runtime.sessions.authenticate(cookie: request.cookies[BrowserCookies.session]?.value) != nil {
+                // A signed-in browser lands on the dashboard with a success message; others get a page.
+                if signedIn != nil {
                     return PageRenderer.redirect("/credentials?notice=\(result.reconnected ? "reconnected" : "connected")")
                 }
                 let verb = result.reconnected ? "reconnected" : "connected"
@@ -67,7 +70,22 @@ struct OAuthController {
                 return callbackPage(status, heading, message, false, context)
             }
         }
+        if renderer == nil { registerStartLinkWithoutDashboard(on: router) }
         api.allowOnly("oauth/:provider/authorize", [.post])
         api.allowOnly("credentials/:id/refresh", [.post])
+    }
+
+    /// Without the dashboard there is no sign-in to require, so a start link only binds the browser that opens it
+    /// (single use, ten minutes). With the dashboard, `OAuthPages` serves the link and requires the starter's session.
+    private func registerStartLinkWithoutDashboard(on router: Router<AppRequestContext>) {
+        let runtime = runtime
+        router.get("oauth/start/:ticket") { _, context in
+            guard let prepared = try await runtime.oauthFlow.redeem(ticket: try context.parameters.require("ticket")),
+                  let user = try await runtime.store.user(id: prepared.userID) else {
+                return CallbackPage.response(.gone, title: "This connection link has expired or was already used",
+                                             message: "Each link works once, for ten minutes. Nothing was saved.")
+            }
+            return try await ConsentRedirect.start(runtime.oauthFlow, user: user, prepared.request, secure: runtime.configuration.publicURL.hasPrefix("https://"))
+        }
     }
 }

@@ -12,6 +12,8 @@ enum CallbackPage {
             (.badRequest, "This sign-in link has expired or was already used", "For your safety each connection link works once, for ten minutes. Nothing was saved. Start connecting again from Latchkey.")
         case .wrongBrowser:
             (.forbidden, "This sign-in was started elsewhere", "The connection was started in another browser session. Nothing was saved. Start again from this browser.")
+        case .wrongUser:
+            (.forbidden, "This connection belongs to another account", "The connection was started by a different Latchkey user than the one signed in here. Nothing was saved. Only the person who started it can finish it.")
         case .denied(let reason):
             (.ok, "Access was not granted", "The provider reported “\(reason)”. Nothing was saved. You can try again whenever you like.")
         case .noOAuthApp(let provider):

@@ -1,10 +1,10 @@
-import Crypto
 import Foundation
 import Hummingbird
 import LatchkeyCore
 
-/// Browser entry points of the consent flow: Connect (`/oauth/{provider}/start`) and Reconnect.
-/// The flow is bound to this browser by a cookie, so a callback opened in another browser is refused.
+/// Browser entry points of the consent flow: Connect (`/oauth/{provider}/start`), Reconnect, and the start links
+/// the API hands out (`/oauth/start/{ticket}`). All of them need a browser signed in as the user the flow is for,
+/// and bind the flow to that browser by a cookie, so a callback opened anywhere else is refused.
 struct OAuthPages {
     let runtime: LatchkeyRuntime
     let renderer: PageRenderer
@@ -15,26 +15,39 @@ struct OAuthPages {
             let query = FormInput.query(request)
             var fields: [String: String] = [:]
             for (key, value) in query where key.hasPrefix("field.") && !value.isEmpty { fields[String(key.dropFirst(6))] = value }
-            return try await start(user: user, provider: try context.parameters.require("provider"), name: query["name"],
-                                   credentialID: query["credential_id"], fields: fields, context: context)
+            let consent = ConsentRequest(provider: try context.parameters.require("provider"), name: query["name"], credentialID: query["credential_id"], fields: fields)
+            return try await start(user: user, consent, context: context)
         }
         group.get("credentials/:id/reconnect") { _, context in
             let user = try context.requireUser()
             let credential = try await runtime.credentials.owned(owner: user, id: try context.parameters.require("id"))
-            return try await start(user: user, provider: credential.provider, name: nil, credentialID: credential.id, fields: [:], context: context)
+            return try await start(user: user, ConsentRequest(provider: credential.provider, credentialID: credential.id), context: context)
+        }
+        // A start link made by `POST /api/v1/oauth/{provider}/authorize`. The dashboard's sign-in comes first (the
+        // middleware sends a browser without a session to /login and back), so the link works only for its starter:
+        // whoever else it is forwarded to cannot connect their own account into the starter's.
+        group.get("oauth/start/:ticket") { _, context in
+            let user = try context.requireUser()
+            guard let prepared = try await runtime.oauthFlow.redeem(ticket: try context.parameters.require("ticket")) else {
+                return renderer.message(heading: "This connection link has expired or was already used",
+                                        message: "Each link works once, for ten minutes. Nothing was saved. Ask for a new link, or connect from Credentials.",
+                                        success: false, status: .gone, context: context)
+            }
+            // The ticket is used up either way: a link that reached the wrong account is dead for everyone.
+            guard prepared.userID == user.id else {
+                return renderer.message(heading: "This connection link belongs to another account",
+                                        message: "It was made for a different Latchkey user than the one signed in here, and it no longer works. Nothing was saved.",
+                                        success: false, status: .forbidden, context: context)
+            }
+            return try await start(user: user, prepared.request, context: context)
         }
     }
 
-    func start(user: User, provider: String, name: String?, credentialID: String?, fields: [String: String], context: AppRequestContext) async throws -> Response {
-        let binding = PKCE.randomToken()
+    func start(user: User, _ consent: ConsentRequest, context: AppRequestContext) async throws -> Response {
         do {
-            let flow = try await runtime.oauthFlow.start(user: user, provider: provider, name: name, scopes: nil, credentialID: credentialID,
-                                                         fields: fields, browserBinding: Self.digest(binding))
-            var response = Response(status: .found, headers: [.location: flow.url, .cacheControl: "no-store"])
-            response.setCookie(BrowserCookies.cookie(BrowserCookies.oauthBinding, binding, maxAge: Int(OAuthFlowService.stateLifetime), secure: renderer.secureCookies))
-            return response
+            return try await ConsentRedirect.start(runtime.oauthFlow, user: user, consent, secure: renderer.secureCookies)
         } catch let error as LatchkeyError {
-            guard let target = runtime.catalog.provider(provider) else { throw error }
+            guard let target = runtime.catalog.provider(consent.provider) else { throw error }
             if case .validationFailed(let field, _) = error, field == "name" || field.hasPrefix("fields.") {
                 return CredentialPages(runtime: runtime, renderer: renderer).form(for: target, credential: nil, context: context, error: error)
             }
@@ -42,6 +55,4 @@ struct OAuthPages {
                                     status: .badRequest, context: context)
         }
     }
-
-    static func digest(_ value: String) -> Data { Data(SHA256.hash(data: Data(value.utf8))) }
 }
