@@ -5,46 +5,51 @@ import Synchronization
 public struct SessionService: Sendable {
     let store: any Store
     let hasher: any PasswordHasher
+    let checks: any PasswordCheckPool
     let clock: any WallClock
     /// How long a session lasts.
     public static let lifetime: TimeInterval = 12 * 3600
-    /// The throttling window.
-    public static let window: TimeInterval = 15 * 60
-    /// Failures per email within the window before sign-in pauses.
-    public static let maxFailuresPerEmail = 5
-    /// Failures per client address within the window before sign-in pauses.
-    public static let maxFailuresPerClient = 20
 
     let dummyHash = DummyHash()
 
-    /// Creates the service.
-    public init(store: any Store, hasher: any PasswordHasher, clock: any WallClock) {
+    /// Creates the service; `checks` is where password hashes are checked.
+    public init(store: any Store, hasher: any PasswordHasher, clock: any WallClock, checks: any PasswordCheckPool = InlinePasswordChecks()) {
         self.store = store
         self.hasher = hasher
         self.clock = clock
+        self.checks = checks
     }
 
     /// Checks the password and opens a session; returns the cookie value (shown to the browser only) and the session.
+    /// `client` is the address the attempt came from (see `SignInThrottle`).
     public func signIn(email rawEmail: String, password: String, client: String) async throws -> (cookie: String, session: Session, user: User) {
         let email = rawEmail.trimmingCharacters(in: .whitespaces).lowercased()
         let now = clock.now
-        let since = now.addingTimeInterval(-Self.window)
-        let keys = ["email:\(email)", "client:\(client)"]
-        let emailFailures = try await store.loginFailures(key: keys[0], since: since)
-        let clientFailures = try await store.loginFailures(key: keys[1], since: since)
-        if emailFailures >= Self.maxFailuresPerEmail || clientFailures >= Self.maxFailuresPerClient {
-            throw SignInError.throttled(retryAfter: Int(Self.window))
+        let since = now.addingTimeInterval(-SignInThrottle.window)
+        let pairKey = SignInThrottle.pairKey(email: email, client: client), clientKey = SignInThrottle.clientKey(client)
+        let pairFailures = try await store.loginFailures(key: pairKey, since: since)
+        let wait = SignInThrottle.delay(afterFailures: pairFailures)
+        if wait > 0, try await store.loginFailures(key: pairKey, since: now.addingTimeInterval(-wait)) > 0 {
+            throw SignInError.throttled(retryAfter: Int(wait.rounded(.up)))
+        }
+        if try await store.loginFailures(key: clientKey, since: since) >= SignInThrottle.maxFailuresPerClient {
+            throw SignInError.throttled(retryAfter: Int(SignInThrottle.window))
         }
         let user = try await store.user(email: email)
         // Verify against a real hash of the same cost when the user does not exist, so timing does not reveal which emails exist.
-        let hash = user?.passwordHash ?? dummyHash.value(hasher)
-        guard hasher.verify(password, hash: hash), let user else {
-            for key in keys { _ = try await store.recordLoginFailure(key: key, at: now, since: since) }
-            try await AuditLog(store: store, clock: clock).record(ownerID: user?.id ?? "unknown", actor: "client:\(client)", action: "user.sign_in_failed",
-                                                                  targetType: "user", targetID: user?.id ?? "unknown")
+        let hasher = hasher, dummyHash = dummyHash, storedHash = user?.passwordHash
+        let matches = try await checks.run { hasher.verify(password, hash: storedHash ?? dummyHash.value(hasher)) }
+        guard matches, let user else {
+            let pairCount = try await store.recordLoginFailure(key: pairKey, at: now, since: since)
+            let clientCount = try await store.recordLoginFailure(key: clientKey, at: now, since: since)
+            if SignInThrottle.audited(accountExists: user != nil, pairFailures: pairCount, clientFailures: clientCount) {
+                try await AuditLog(store: store, clock: clock).record(ownerID: user?.id ?? "unknown", actor: "client:\(client)", action: "user.sign_in_failed",
+                                                                      targetType: "user", targetID: user?.id ?? "unknown",
+                                                                      detail: ["failures": "\(user == nil ? clientCount : pairCount)"])
+            }
             throw SignInError.invalid
         }
-        try await store.clearLoginFailures(key: keys[0])
+        try await store.clearLoginFailures(key: pairKey)
         let (cookie, session) = try await open(for: user)
         try await AuditLog(store: store, clock: clock).record(ownerID: user.id, actor: "user:\(user.id)", action: "user.signed_in", targetType: "user", targetID: user.id)
         return (cookie, session, user)

@@ -4,4 +4,6 @@ public enum SignInError: Error, Sendable, Equatable {
     case invalid
     /// Too many failures lately; try again after the given seconds.
     case throttled(retryAfter: Int)
+    /// Too many sign-ins are being checked at once; try again in a moment.
+    case busy
 }

@@ -11,13 +11,13 @@ public enum ApplicationBuilder {
         _ = PrometheusSetup.registry
         let router = Router(context: AppRequestContext.self)
         router.add(middleware: ErrorMiddleware())
-        router.add(middleware: AccessCacheInvalidation(cache: runtime.agents.cache))
         router.add(middleware: HeaderLimitMiddleware(limit: runtime.configuration.headerLimit))
         // The proxy answers ahead of the router; its calls are counted by `latchkey_proxy_requests_total`.
         let forwarder = ProxyForwarder(runtime: runtime, metrics: ProxyMetrics())
         router.add(middleware: ProxyMiddleware(forwarder: forwarder))
         router.add(middleware: MetricsMiddleware())
-        OperationsController(store: runtime.store, catalog: runtime.catalog).register(on: router)
+        OperationsController(store: runtime.store, catalog: runtime.catalog, metricsToken: runtime.configuration.metricsToken,
+                             trustedProxies: runtime.configuration.trustedProxies).register(on: router)
         let tools = ToolCatalog(catalog: runtime.catalog)
         AgentController(runtime: runtime, tools: tools).register(on: router)
         MCPController(runtime: runtime, forwarder: forwarder, tools: tools).register(on: router)

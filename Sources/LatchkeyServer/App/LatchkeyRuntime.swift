@@ -27,6 +27,8 @@ public struct LatchkeyRuntime: Sendable {
     public let oauthFlow: OAuthFlowService
     public let revocation: RevocationService
     public let sessions: SessionService
+    /// Where sign-in checks password hashes: threads of their own, bounded.
+    let passwordChecks: ThreadPoolPasswordChecks
     public let setup: SetupService
 
     /// Opens the deployment: validates the catalog, opens and migrates the store, loads the master key.
@@ -59,10 +61,12 @@ public struct LatchkeyRuntime: Sendable {
         self.sealer = sealer
         self.clock = clock
         links = SetupLinks(publicURL: configuration.publicURL)
-        credentials = CredentialService(store: store, catalog: catalog, sealer: sealer, clock: clock)
-        groups = GroupService(store: store, catalog: catalog, clock: clock)
-        agents = AgentService(store: store, catalog: catalog, credentials: credentials, links: links, clock: clock,
-                              cache: AccessCache(ttl: .milliseconds(configuration.accessCacheMilliseconds)))
+        // One access cache, emptied by the services' successful writes only: a read or a stranger's request never
+        // costs the proxy its cache.
+        let cache = AccessCache(ttl: .milliseconds(configuration.accessCacheMilliseconds))
+        credentials = CredentialService(store: store, catalog: catalog, sealer: sealer, clock: clock, cache: cache)
+        groups = GroupService(store: store, catalog: catalog, clock: clock, cache: cache)
+        agents = AgentService(store: store, catalog: catalog, credentials: credentials, links: links, clock: clock, cache: cache)
         users = UserService(store: store, hasher: hasher, clock: clock)
         warnings = WarningService(store: store, links: links)
         oauthApps = OAuthAppService(store: store, catalog: catalog, sealer: sealer, clock: clock)
@@ -76,13 +80,15 @@ public struct LatchkeyRuntime: Sendable {
         refreshPass = RefreshPass(store: store, catalog: catalog, refresher: refresher, clock: clock)
         oauthFlow = OAuthFlowService(store: store, catalog: catalog, sealer: sealer, requester: requester, refresher: refresher, clients: clients, clock: clock, publicURL: configuration.publicURL)
         revocation = RevocationService(credentials: credentials, store: store, catalog: catalog, sealer: sealer, requester: requester, clients: clients, clock: clock)
-        sessions = SessionService(store: store, hasher: hasher, clock: clock)
+        passwordChecks = ThreadPoolPasswordChecks(threads: configuration.passwordThreads)
+        sessions = SessionService(store: store, hasher: hasher, clock: clock, checks: passwordChecks)
         setup = SetupService(store: store, users: users, clock: clock, links: links)
     }
 
     /// Closes outbound connections; commands call it before they exit (`serve` does on graceful shutdown).
     public func shutdown() async {
         await upstream.shutdown()
+        try? await passwordChecks.shutdown()
         await store.close()
     }
 

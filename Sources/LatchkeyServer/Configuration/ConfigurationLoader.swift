@@ -89,6 +89,19 @@ public struct ConfigurationLoader: Sendable {
                 problems.append("LATCHKEY_ACCESS_CACHE_MS must be a number of milliseconds from 0 (off) to 60000")
             }
         }
+        if let text = environment["LATCHKEY_TRUSTED_PROXIES"] {
+            switch TrustedProxies.parse(text) {
+            case .success(let proxies): configuration.trustedProxies = proxies
+            case .failure(let error): problems.append("LATCHKEY_TRUSTED_PROXIES: '\(error.entry)' is not an IP address or CIDR block")
+            }
+        }
+        if let token = environment["LATCHKEY_METRICS_TOKEN"] {
+            // A short token would be guessable; the value itself is never echoed.
+            if token.utf8.count >= 16, token.utf8.allSatisfy({ $0 > 0x20 && $0 < 0x7F }) { configuration.metricsToken = token } else {
+                problems.append("LATCHKEY_METRICS_TOKEN must be at least 16 printable characters without spaces")
+            }
+        }
+        configuration.passwordThreads = positive("LATCHKEY_PASSWORD_THREADS", 2)
         guard problems.isEmpty else { throw ConfigurationError(problems.joined(separator: "\n")) }
         return configuration
     }

@@ -31,6 +31,12 @@ public struct ServerConfiguration: Sendable {
     /// How long the proxy may reuse what an agent key resolved to for a static credential (0 turns that off);
     /// changes made by another process are seen within this time (see `AccessCache`).
     public var accessCacheMilliseconds: Int = 1000
+    /// Proxies whose `X-Forwarded-For` is believed (`LATCHKEY_TRUSTED_PROXIES`); none by default.
+    public var trustedProxies: TrustedProxies = .none
+    /// The bearer token `/metrics` asks for (`LATCHKEY_METRICS_TOKEN`); without one, `/metrics` answers loopback only.
+    public var metricsToken: String?
+    /// Password checks (bcrypt) running at once on their own threads; sign-ins beyond these and a short queue get 429.
+    public var passwordThreads: Int = 2
 
     /// Creates a configuration (the loader builds it from flags and environment; tests build it directly).
     public init(host: String, port: Int, database: DatabaseLocation, publicURL: String, providerSources: [CatalogSource], masterKey: MasterKeySource,

@@ -16,38 +16,46 @@ struct AuthPages {
         }
         router.get("login") { request, context in
             if try await runtime.sessions.authenticate(cookie: request.cookies[BrowserCookies.session]?.value) != nil {
-                return PageRenderer.redirect(Self.safeNext(request.uri.queryParameters["next"].map(String.init)))
+                return PageRenderer.redirect(LocalRedirect.target(request.uri.queryParameters["next"].map(String.init)))
             }
             if try await runtime.setup.isOpen() {
                 return renderer.message(heading: "Latchkey is not set up yet", message: "Open the one-time setup link that `latchkey serve` printed in its log to create the first admin.",
                                         success: false, status: .ok, context: context, link: nil)
             }
-            return anonymousPage("login", ["next": request.uri.queryParameters["next"].map(String.init) ?? "/credentials"], request: request, context: context, title: "Sign in")
+            return anonymousPage("login", ["next": LocalRedirect.target(request.uri.queryParameters["next"].map(String.init))], request: request, context: context, title: "Sign in")
         }
         router.post("login") { request, context in
             let form = try await anonymousForm(request)
             let email = form["email"] ?? ""
-            let next = Self.safeNext(form["next"])
+            let next = LocalRedirect.target(form["next"])
             do {
-                let (cookie, _, _) = try await runtime.sessions.signIn(email: email, password: form["password"] ?? "", client: Self.client(request))
+                let client = runtime.configuration.trustedProxies.client(of: request, context: context)
+                let (cookie, _, _) = try await runtime.sessions.signIn(email: email, password: form["password"] ?? "", client: client)
                 var response = PageRenderer.redirect(next)
                 response.setCookie(BrowserCookies.cookie(BrowserCookies.session, cookie, maxAge: Int(SessionService.lifetime), secure: secure))
                 return response
             } catch let error as SignInError {
-                let message = switch error {
-                case .invalid: "That email and password do not match an account."
-                case .throttled: "Too many failed attempts. Wait a few minutes before trying again."
+                let (message, retryAfter): (String, Int?) = switch error {
+                case .invalid: ("That email and password do not match an account.", nil)
+                case .throttled(let seconds): ("Too many failed attempts from here. Wait \(Self.duration(seconds)) before trying again.", seconds)
+                case .busy: ("Latchkey is checking many sign-ins right now. Try again in a moment.", 1)
                 }
-                return anonymousPage("login", ["email": email, "next": next], request: request, context: context, title: "Sign in", error: message,
-                                     status: error == .invalid ? .unauthorized : .tooManyRequests)
+                var response = anonymousPage("login", ["email": email, "next": next], request: request, context: context, title: "Sign in", error: message,
+                                             status: error == .invalid ? .unauthorized : .tooManyRequests)
+                if let retryAfter { response.headers[.retryAfter] = "\(retryAfter)" }
+                return response
             }
         }
         router.post("logout") { request, context in
             let form = try await FormInput.read(request)
-            // Signing out needs the session's CSRF token too: a foreign page must not be able to sign people out.
-            if let (_, session) = try await runtime.sessions.authenticate(cookie: request.cookies[BrowserCookies.session]?.value),
-               SessionService.csrfMatches(form["csrf"], session.csrf) {
-                try await runtime.sessions.signOut(cookie: request.cookies[BrowserCookies.session]?.value)
+            let cookie = request.cookies[BrowserCookies.session]?.value
+            if let (_, session) = try await runtime.sessions.authenticate(cookie: cookie) {
+                // Signing out needs the session's CSRF token: a foreign page must not be able to sign people out, not
+                // even by clearing the cookie in their browser.
+                guard SessionService.csrfMatches(form["csrf"], session.csrf) else {
+                    throw APIError(.forbidden, "csrf_failed", "this form has expired or did not come from Latchkey; reload the page and try again")
+                }
+                try await runtime.sessions.signOut(cookie: cookie)
             }
             var response = PageRenderer.redirect("/login")
             response.setCookie(BrowserCookies.cleared(BrowserCookies.session, secure: secure))
@@ -101,14 +109,8 @@ struct AuthPages {
         return form
     }
 
-    /// Only local paths: an attacker's `next=https://evil` must not turn sign-in into an open redirect.
-    static func safeNext(_ next: String?) -> String {
-        guard let next, next.hasPrefix("/"), !next.hasPrefix("//"), !next.contains("\\"), !next.contains("://") else { return "/credentials" }
-        return next
-    }
-
-    static func client(_ request: Request) -> String {
-        // Behind a load balancer every client shares an address; the per-email limit still holds there.
-        request.headers[HTTPField.Name("X-Forwarded-For")!]?.split(separator: ",").first.map { String($0).trimmingCharacters(in: .whitespaces) } ?? "direct"
+    /// "12 seconds", "5 minutes".
+    static func duration(_ seconds: Int) -> String {
+        seconds < 120 ? "\(seconds) second\(seconds == 1 ? "" : "s")" : "\((seconds + 59) / 60) minutes"
     }
 }
