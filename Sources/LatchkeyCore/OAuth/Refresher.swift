@@ -25,6 +25,8 @@ public final class Refresher: Sendable {
     public static let leaseDuration: TimeInterval = 60
     /// How long an agent's call waits for another process's refresh before answering from what it has.
     public static let waitLimit: TimeInterval = 10
+    /// Refreshes forced by a provider's 401: at most one per credential per 30 s in this process.
+    let after401Refreshes = After401Throttle(interval: 30)
 
     /// Creates a refresher.
     public init(store: any Store, catalog: Catalog, sealer: Sealer, requester: TokenRequester, clock: any WallClock,
@@ -44,11 +46,13 @@ public final class Refresher: Sendable {
     }
 
     /// The credential with a token an agent can use now: refreshed first when due. With `after401Version`, the
-    /// token of that version was refused upstream, so a refresh is forced unless a newer version already exists.
-    /// Throws `credentialNeedsReauth` or `refreshFailed`.
+    /// token of that version was refused upstream, so a refresh is forced unless a newer version already exists or
+    /// a 401 already forced one within the last 30 s (then the credential comes back unchanged and the 401 goes to
+    /// the agent). Throws `credentialNeedsReauth` or `refreshFailed`.
     public func usable(_ credential: Credential, links: SetupLinks, after401Version: Int? = nil) async throws -> Credential {
         guard let provider = catalog.provider(credential.provider), let settings = provider.oauth else { return credential }
         let now = clock.now
+        if let after401Version, !after401Refreshes.admit(credentialID: credential.id, version: after401Version, now: now) { return credential }
         if after401Version == nil, !policy.isDue(credential, settings: settings, now: now), policy.isUsable(credential, now: now) {
             return credential
         }

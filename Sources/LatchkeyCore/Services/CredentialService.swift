@@ -7,13 +7,16 @@ public struct CredentialService: Sendable {
     let sealer: Sealer
     let audit: AuditLog
     let clock: any WallClock
+    /// Emptied after every write that changes what an agent key resolves to (and only then).
+    let cache: AccessCache
 
     /// Creates the service.
-    public init(store: any Store, catalog: Catalog, sealer: Sealer, clock: any WallClock) {
+    public init(store: any Store, catalog: Catalog, sealer: Sealer, clock: any WallClock, cache: AccessCache = AccessCache(ttl: .zero)) {
         self.store = store
         self.catalog = catalog
         self.sealer = sealer
         self.clock = clock
+        self.cache = cache
         self.audit = AuditLog(store: store, clock: clock)
     }
 
@@ -27,6 +30,11 @@ public struct CredentialService: Sendable {
         var credential = Credential(id: Identifier.make("crd"), ownerID: owner.id, provider: provider.id, name: name, authMode: provider.authMode, createdAt: now, updatedAt: now)
         switch provider.authMode {
         case .oauth2ClientCredentials:
+            // Such tokens are minted with the deployment's own OAuth app, not with anything the user holds: letting a
+            // member create one would hand them whatever the admin-configured app may do. Admins only.
+            guard owner.role == .admin else {
+                throw LatchkeyError.forbidden("only admins may create \(provider.id) credentials: their tokens are minted with the deployment's own OAuth app")
+            }
             // Tokens come from the OAuth app; the caller fetches the first one right after.
             try FieldValidator.validate(fields, for: provider, partial: false)
             credential.publicFields = fields
@@ -68,6 +76,7 @@ public struct CredentialService: Sendable {
             credential.version += 1
             credential.updatedAt = clock.now
             if try await store.updateCredential(credential) {
+                cache.invalidateAll()
                 try await audit.record(ownerID: owner.id, actor: "user:\(owner.id)", action: "credential.updated", targetType: "credential", targetID: id,
                                        detail: ["changed": ((name == nil ? [] : ["name"]) + (fields?.keys.sorted() ?? [])).joined(separator: ",")])
                 return CredentialView(credential)
@@ -82,6 +91,7 @@ public struct CredentialService: Sendable {
     public func delete(owner: User, id: String) async throws -> Credential {
         let credential = try await owned(owner: owner, id: id)
         guard try await store.deleteCredential(id: id) else { throw LatchkeyError.notFound("credential") }
+        cache.invalidateAll()
         try await audit.record(ownerID: owner.id, actor: "user:\(owner.id)", action: "credential.deleted", targetType: "credential", targetID: id,
                                detail: ["provider": credential.provider, "name": credential.name])
         return credential

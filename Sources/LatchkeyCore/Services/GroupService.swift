@@ -6,12 +6,15 @@ public struct GroupService: Sendable {
     let catalog: Catalog
     let audit: AuditLog
     let clock: any WallClock
+    /// Emptied after every write that changes what an agent key resolves to (and only then).
+    let cache: AccessCache
 
     /// Creates the service.
-    public init(store: any Store, catalog: Catalog, clock: any WallClock) {
+    public init(store: any Store, catalog: Catalog, clock: any WallClock, cache: AccessCache = AccessCache(ttl: .zero)) {
         self.store = store
         self.catalog = catalog
         self.clock = clock
+        self.cache = cache
         self.audit = AuditLog(store: store, clock: clock)
     }
 
@@ -37,6 +40,7 @@ public struct GroupService: Sendable {
     public func delete(owner: User, id: String) async throws {
         let group = try await owned(owner: owner, id: id)
         guard try await store.deleteGroup(id: id) else { throw LatchkeyError.notFound("group") }
+        cache.invalidateAll()
         try await audit.record(ownerID: owner.id, actor: "user:\(owner.id)", action: "group.deleted", targetType: "group", targetID: id, detail: ["name": group.name])
     }
 
@@ -55,6 +59,7 @@ public struct GroupService: Sendable {
     public func deleteKey(owner: User, groupID: String, keyID: String) async throws {
         _ = try await owned(owner: owner, id: groupID)
         guard try await store.deleteAgentKey(id: keyID, groupID: groupID) else { throw LatchkeyError.notFound("agent key") }
+        cache.invalidateAll()
         try await audit.record(ownerID: owner.id, actor: "user:\(owner.id)", action: "agent_key.revoked", targetType: "agent_key", targetID: keyID, detail: ["group_id": groupID])
     }
 
@@ -71,6 +76,7 @@ public struct GroupService: Sendable {
         }
         let binding = Binding(groupID: groupID, provider: provider, credentialID: credentialID, createdAt: clock.now)
         try await store.putBinding(binding)
+        cache.invalidateAll()
         try await audit.record(ownerID: owner.id, actor: "user:\(owner.id)", action: "binding.set", targetType: "group", targetID: groupID,
                                detail: ["provider": provider, "credential_id": credentialID])
         return binding
@@ -86,6 +92,7 @@ public struct GroupService: Sendable {
     public func unbind(owner: User, groupID: String, provider: String) async throws {
         _ = try await owned(owner: owner, id: groupID)
         guard try await store.deleteBinding(groupID: groupID, provider: provider) else { throw LatchkeyError.notFound("binding") }
+        cache.invalidateAll()
         try await audit.record(ownerID: owner.id, actor: "user:\(owner.id)", action: "binding.removed", targetType: "group", targetID: groupID, detail: ["provider": provider])
     }
 
