@@ -249,7 +249,7 @@ def test_sigkill_during_the_code_exchange_stores_nothing_and_a_new_connect_works
 
     def land():
         try:
-            result["r"] = requests.get(location, timeout=30)
+            result["r"] = requests.get(location, timeout=30, cookies=env.binding_cookie(location))
         except requests.RequestException as e:
             result["r"] = e
 
