@@ -27,11 +27,11 @@ enum CallbackPage {
         let html = """
             <!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
             <title>\(HTMLEscaping.escape(title)) · Latchkey</title></head>
-            <body style="font-family: system-ui, sans-serif; max-width: 36rem; margin: 4rem auto; padding: 0 1rem; line-height: 1.5">
+            <body>
             <h1 id="result" data-success="\(success)">\(HTMLEscaping.escape(title))</h1><p>\(HTMLEscaping.escape(message))</p>
             <p><a href="/credentials">Back to your credentials</a></p></body></html>
             """
-        return Response(status: status, headers: [.contentType: "text/html; charset=utf-8", .cacheControl: "no-store"], body: .init(byteBuffer: ByteBuffer(string: html)))
+        return PageRenderer.html(html, status: status)
     }
 
 }

@@ -92,18 +92,18 @@ struct AuthPages {
     /// Pages shown before sign-in carry a CSRF token from a cookie (double submit), so forged sign-ins fail too.
     func anonymousPage(_ template: String, _ values: [String: Any], request: Request, context: AppRequestContext, title: String,
                        error: String? = nil, status: HTTPResponse.Status = .ok) -> Response {
-        let existing = request.cookies[BrowserCookies.anonymousCSRF]?.value
+        let existing = request.cookies[BrowserCookies.anonymousCSRF(secure: secure)]?.value
         let token = existing.flatMap { $0.count == 43 ? $0 : nil } ?? PKCE.randomToken()
         var values = values
         values["csrf"] = token
         var response = renderer.page(template, values, context: context, tab: .none, title: title, error: error, status: status)
-        response.setCookie(BrowserCookies.cookie(BrowserCookies.anonymousCSRF, token, maxAge: 3600, secure: secure))
+        response.setCookie(BrowserCookies.cookie(BrowserCookies.anonymousCSRF(secure: secure), token, maxAge: 3600, secure: secure))
         return response
     }
 
     func anonymousForm(_ request: Request) async throws -> FormInput {
         let form = try await FormInput.read(request)
-        guard let cookie = request.cookies[BrowserCookies.anonymousCSRF]?.value, SessionService.csrfMatches(form["csrf"], cookie) else {
+        guard let cookie = request.cookies[BrowserCookies.anonymousCSRF(secure: secure)]?.value, SessionService.csrfMatches(form["csrf"], cookie) else {
             throw APIError(.forbidden, "csrf_failed", "this form has expired or did not come from Latchkey; reload the page and try again")
         }
         return form

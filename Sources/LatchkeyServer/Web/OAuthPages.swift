@@ -16,7 +16,7 @@ struct OAuthPages {
             var fields: [String: String] = [:]
             for (key, value) in query where key.hasPrefix("field.") && !value.isEmpty { fields[String(key.dropFirst(6))] = value }
             let consent = ConsentRequest(provider: try context.parameters.require("provider"), name: query["name"], credentialID: query["credential_id"], fields: fields)
-            return try await start(user: user, consent, context: context)
+            return try await start(user: user, consent, context: context, fromForm: true)
         }
         group.get("credentials/:id/reconnect") { _, context in
             let user = try context.requireUser()
@@ -43,9 +43,19 @@ struct OAuthPages {
         }
     }
 
-    func start(user: User, _ consent: ConsentRequest, context: AppRequestContext) async throws -> Response {
+    /// Starts the flow and sends the browser to the provider. A link is answered with a redirect. The Connect form
+    /// is answered with a page that moves on by itself: a form's redirect to another origin would need that origin
+    /// in the pages' `form-action`, which then stays `'self'` and nothing else.
+    func start(user: User, _ consent: ConsentRequest, context: AppRequestContext, fromForm: Bool = false) async throws -> Response {
         do {
-            return try await ConsentRedirect.start(runtime.oauthFlow, user: user, consent, secure: renderer.secureCookies)
+            guard fromForm else { return try await ConsentRedirect.start(runtime.oauthFlow, user: user, consent, secure: renderer.secureCookies) }
+            let (url, cookie) = try await ConsentRedirect.begin(runtime.oauthFlow, user: user, consent, secure: renderer.secureCookies)
+            let name = runtime.catalog.provider(consent.provider)?.name ?? consent.provider
+            var response = renderer.page("message", ["heading": "Continuing to \(name)…", "message": "Sign in there and allow access; you will come back here.",
+                                                     "success": true, "refresh_url": url, "link_url": url, "link_label": "Continue to \(name)"],
+                                         context: context, tab: .none, title: "Continuing to \(name)")
+            response.setCookie(cookie)
+            return response
         } catch let error as LatchkeyError {
             guard let target = runtime.catalog.provider(consent.provider) else { throw error }
             if case .validationFailed(let field, _) = error, field == "name" || field.hasPrefix("fields.") {
