@@ -41,13 +41,24 @@ extension PostgresStore {
     }
 
     public func createSetupToken(id: String, expiresAt: Date) async throws {
-        try await rows("setup token", "INSERT INTO setup_tokens (id, expires_at) VALUES (\(id), \(expiresAt))")
+        try await transaction("setup token") { tx in
+            _ = try await tx.rows("DELETE FROM setup_tokens")
+            _ = try await tx.rows("INSERT INTO setup_tokens (id, expires_at) VALUES (\(id), \(expiresAt))")
+        }
     }
 
-    public func consumeSetupToken(id: String, now: Date) async throws -> Bool {
-        guard let expires: Date = try await rows("setup token", "DELETE FROM setup_tokens WHERE id = \(id) RETURNING expires_at").first?.get("expires_at") else {
-            return false
+    public func createFirstUser(_ user: User, setupTokenID tokenID: String, now: Date) async throws -> Bool {
+        try await transaction("first user") { tx in
+            // The table lock orders concurrent first-user transactions (on any server): the second sees the first's
+            // user and creates none. Only ever taken while no user exists, so it costs nothing later.
+            _ = try await tx.rows("LOCK TABLE users IN SHARE ROW EXCLUSIVE MODE")
+            guard let expires: Date = try await tx.rows("DELETE FROM setup_tokens WHERE id = \(tokenID) RETURNING expires_at").first?.get("expires_at"),
+                  expires > now, let count: Int = try await tx.rows("SELECT count(*)::int AS n FROM users").first?.get("n"), count == 0 else { return false }
+            _ = try await tx.rows("""
+                INSERT INTO users (id, email, password_hash, role, created_at)
+                VALUES (\(user.id), \(user.email), \(user.passwordHash), \(user.role.rawValue), \(user.createdAt))
+                """)
+            return true
         }
-        return expires > now
     }
 }

@@ -40,13 +40,20 @@ extension SQLiteStore {
     }
 
     public func createSetupToken(id: String, expiresAt: Date) async throws {
-        try await write("setup token") { db in try db.execute(sql: "INSERT INTO setup_tokens (id, expires_at) VALUES (?, ?)", arguments: [id, expiresAt.seconds]) }
+        try await write("setup token") { db in
+            try db.execute(sql: "DELETE FROM setup_tokens")
+            try db.execute(sql: "INSERT INTO setup_tokens (id, expires_at) VALUES (?, ?)", arguments: [id, expiresAt.seconds])
+        }
     }
 
-    public func consumeSetupToken(id: String, now: Date) async throws -> Bool {
-        try await write("setup token") { db in
-            guard let expires = try Double.fetchOne(db, sql: "DELETE FROM setup_tokens WHERE id = ? RETURNING expires_at", arguments: [id]) else { return false }
-            return expires > now.seconds
+    public func createFirstUser(_ user: User, setupTokenID tokenID: String, now: Date) async throws -> Bool {
+        // SQLite runs one write transaction at a time, so the check and the insert cannot interleave with another's.
+        try await write("first user") { db in
+            guard let expires = try Double.fetchOne(db, sql: "DELETE FROM setup_tokens WHERE id = ? RETURNING expires_at", arguments: [tokenID]),
+                  expires > now.seconds, try Int.fetchOne(db, sql: "SELECT count(*) FROM users") == 0 else { return false }
+            try db.execute(sql: "INSERT INTO users (id, email, password_hash, role, created_at) VALUES (?, ?, ?, ?, ?)",
+                           arguments: [user.id, user.email, user.passwordHash, user.role.rawValue, user.createdAt.seconds])
+            return true
         }
     }
 }

@@ -40,7 +40,7 @@ public enum StoreConformance {
         ("refresh candidates are the OAuth credentials that can still refresh", refreshCandidates),
         ("sessions round-trip and expired ones are pruned", sessions),
         ("login failures count per key within the window", loginFailures),
-        ("a setup token works once and never after it expires", setupTokens),
+        ("a setup link creates one first admin, once, never after it expires or is replaced", setupTokens),
     ]
 
     static let t0 = Date(timeIntervalSince1970: 1_800_000_000)
@@ -378,11 +378,23 @@ public enum StoreConformance {
     }
 
     static func setupTokens(_ store: any Store) async throws {
-        try await store.createSetupToken(id: "tok", expiresAt: t0.addingTimeInterval(600))
-        #expect(try await store.consumeSetupToken(id: "tok", now: t0))
-        #expect(try await !store.consumeSetupToken(id: "tok", now: t0), "a setup token works once")
+        func admin(_ email: String) -> User { User(id: Identifier.make("usr"), email: email, passwordHash: "$2b$hash", role: .admin, createdAt: t0) }
+        try await store.createSetupToken(id: "old", expiresAt: t0.addingTimeInterval(600))
         try await store.createSetupToken(id: "late", expiresAt: t0.addingTimeInterval(600))
-        #expect(try await !store.consumeSetupToken(id: "late", now: t0.addingTimeInterval(601)))
-        #expect(try await !store.consumeSetupToken(id: "never", now: t0))
+        #expect(try await !store.createFirstUser(admin("a@example.com"), setupTokenID: "old", now: t0), "a newer link revokes the older ones")
+        #expect(try await !store.createFirstUser(admin("a@example.com"), setupTokenID: "late", now: t0.addingTimeInterval(601)), "an expired link creates nobody")
+        #expect(try await !store.createFirstUser(admin("a@example.com"), setupTokenID: "never", now: t0))
+        #expect(try await store.userCount() == 0)
+        // Two submissions of the link at once: exactly one admin.
+        try await store.createSetupToken(id: "one", expiresAt: t0.addingTimeInterval(600))
+        async let first = store.createFirstUser(admin("c@example.com"), setupTokenID: "one", now: t0)
+        async let second = store.createFirstUser(admin("d@example.com"), setupTokenID: "one", now: t0)
+        let results = try await [first, second]
+        #expect(results.filter { $0 }.count == 1, "\(results)")
+        #expect(try await store.userCount() == 1)
+        // Once a user exists, even a fresh link creates nobody.
+        try await store.createSetupToken(id: "tok", expiresAt: t0.addingTimeInterval(600))
+        #expect(try await !store.createFirstUser(admin("b@example.com"), setupTokenID: "tok", now: t0))
+        #expect(try await store.userCount() == 1)
     }
 }

@@ -11,9 +11,20 @@ public enum TokenEndpointError: Error, Sendable, Equatable {
         "invalid_refresh_token", "token_revoked", "refresh_token_expired", "app_uninstalled",
     ]
 
-    /// The failure an OAuth `error` code means.
+    /// The failure an OAuth `error` code means. The code comes from the provider (or whoever answers at its token
+    /// URL) and is logged, stored as `status_reason` and shown: it is reduced to `[A-Za-z0-9_.-]{1,64}` first, so it
+    /// can forge no log line, carry no control character and plant no markup.
     public static func classify(code: String) -> TokenEndpointError {
-        permanentCodes.contains(code) ? .permanent(code: code) : .transient(reason: code)
+        let safe = sanitized(code)
+        return permanentCodes.contains(safe) ? .permanent(code: safe) : .transient(reason: safe)
+    }
+
+    /// `code` with every character outside `[A-Za-z0-9_.-]` dropped, at most 64 long; `unrecognised_error` if
+    /// nothing is left.
+    public static func sanitized(_ code: String) -> String {
+        let kept = code.unicodeScalars.filter { $0.isASCII && ($0.properties.isAlphabetic || ("0"..."9").contains($0) || "_.-".unicodeScalars.contains($0)) }
+        let text = String(String.UnicodeScalarView(kept.prefix(64)))
+        return text.isEmpty ? "unrecognised_error" : text
     }
 
     /// A short reason for status fields and logs (never a token).

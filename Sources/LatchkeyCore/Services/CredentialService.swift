@@ -113,10 +113,19 @@ public struct CredentialService: Sendable {
     static func validName(_ name: String) throws(LatchkeyError) -> String {
         let trimmed = name.trimmingCharacters(in: .whitespaces)
         guard !trimmed.isEmpty else { throw .validationFailed(field: "name", message: "'name' must not be empty") }
-        guard trimmed.count <= 200, !trimmed.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7f }) else {
-            throw .validationFailed(field: "name", message: "'name' must be at most 200 printable characters")
+        guard trimmed.count <= 200, !trimmed.unicodeScalars.contains(where: isRefusedInName) else {
+            throw .validationFailed(field: "name", message: "'name' must be at most 200 printable characters, without control or text-direction characters")
         }
         return trimmed
+    }
+
+    /// C0 and C1 controls, DEL, line and paragraph separators, and the characters that reorder text (bidi embeddings,
+    /// overrides, isolates and marks): a name shown in a list must read as what it is (`crd_…` ← `…dc` tricks).
+    static func isRefusedInName(_ scalar: Unicode.Scalar) -> Bool {
+        switch scalar.value {
+        case 0x00...0x1F, 0x7F...0x9F, 0x200E, 0x200F, 0x2028...0x202E, 0x2066...0x2069, 0x061C: true
+        default: false
+        }
     }
 
     private func apply(_ fields: [String: String], provider: Provider, to credential: inout Credential) async throws {

@@ -19,7 +19,7 @@ public struct UserService: Sendable {
     /// Checks an email and password without storing anything; returns the normalised email.
     public static func validate(email rawEmail: String, password: String) throws(LatchkeyError) -> String {
         let email = rawEmail.trimmingCharacters(in: .whitespaces).lowercased()
-        guard email.wholeMatch(of: /^[^@\s]+@[^@\s]+$/) != nil, email.count <= 254 else {
+        guard email.wholeMatch(of: /^[^@\s]+@[^@\s]+$/) != nil, email.count <= 254, !email.unicodeScalars.contains(where: CredentialService.isRefusedInName) else {
             throw .validationFailed(field: "email", message: "'\(email)' is not an email address")
         }
         guard password.count >= minimumPasswordLength else {
@@ -30,11 +30,22 @@ public struct UserService: Sendable {
 
     /// Adds a user.
     public func add(email rawEmail: String, password: String, role: User.Role) async throws -> User {
-        let email = try Self.validate(email: rawEmail, password: password)
-        let user = User(id: Identifier.make("usr"), email: email, passwordHash: hasher.hash(password), role: role, createdAt: clock.now)
-        do { try await store.createUser(user) } catch StoreError.conflict { throw LatchkeyError.conflict("a user with email \(email) already exists") }
-        try await AuditLog(store: store, clock: clock).record(ownerID: user.id, actor: "system", action: "user.created", targetType: "user", targetID: user.id, detail: ["role": role.rawValue])
+        let user = try newUser(email: rawEmail, password: password, role: role)
+        do { try await store.createUser(user) } catch StoreError.conflict { throw LatchkeyError.conflict("a user with email \(user.email) already exists") }
+        try await recordCreated(user)
         return user
+    }
+
+    /// A checked, hashed user record, not yet stored.
+    func newUser(email rawEmail: String, password: String, role: User.Role) throws -> User {
+        let email = try Self.validate(email: rawEmail, password: password)
+        return User(id: Identifier.make("usr"), email: email, passwordHash: hasher.hash(password), role: role, createdAt: clock.now)
+    }
+
+    /// The audit event of a new user.
+    func recordCreated(_ user: User) async throws {
+        try await AuditLog(store: store, clock: clock).record(ownerID: user.id, actor: "system", action: "user.created", targetType: "user", targetID: user.id,
+                                                          detail: ["role": user.role.rawValue])
     }
 
     /// Creates an API token for the user with `email`; returns the token, shown once.

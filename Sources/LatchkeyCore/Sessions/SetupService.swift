@@ -28,14 +28,22 @@ public struct SetupService: Sendable {
     /// Whether `token` could still create the first admin (no user yet; the token is checked when used).
     public func isOpen() async throws -> Bool { try await store.userCount() == 0 }
 
-    /// Creates the first admin with the token; the token works once and only while no user exists.
+    /// Creates the first admin with the token; the token works once and only while no user exists. The token is
+    /// used up and the user created in one transaction, so two submissions at once (of one link, or of two links
+    /// from two starts) create exactly one admin.
     public func complete(token: String, email: String, password: String) async throws -> User {
         guard try await store.userCount() == 0 else { throw LatchkeyError.forbidden("Latchkey is already set up; sign in instead") }
         // A refused email or password must not use up the one-time link.
         _ = try UserService.validate(email: email, password: password)
-        guard !token.isEmpty, try await store.consumeSetupToken(id: PKCE.stateID(token), now: clock.now) else {
-            throw LatchkeyError.forbidden("this setup link is invalid, used or expired; restart `latchkey serve` for a new one")
+        guard !token.isEmpty, token.utf8.count <= 128 else { throw Self.invalidLink }
+        let user = try users.newUser(email: email, password: password, role: .admin)
+        guard try await store.createFirstUser(user, setupTokenID: PKCE.stateID(token), now: clock.now) else {
+            if try await store.userCount() > 0 { throw LatchkeyError.forbidden("Latchkey is already set up; sign in instead") }
+            throw Self.invalidLink
         }
-        return try await users.add(email: email, password: password, role: .admin)
+        try await users.recordCreated(user)
+        return user
     }
+
+    static let invalidLink = LatchkeyError.forbidden("this setup link is invalid, used, replaced or expired; restart `latchkey serve` for a new one")
 }

@@ -25,8 +25,9 @@ public enum SignInThrottle {
         return min(longestDelay, firstDelay * pow(2, Double(min(failures - freeAttempts, 16))))
     }
 
-    /// The throttling key of an account at an address.
-    static func pairKey(email: String, client: String) -> String { "pair:\(client) \(email)" }
+    /// The throttling key of an account at an address: the email only as a hash, so a 10 KiB email typed into the
+    /// form stores 64 characters, not 10 KiB per attempt.
+    static func pairKey(email: String, client: String) -> String { "pair:\(client) \(PKCE.stateID(email))" }
     /// The throttling key of an address.
     static func clientKey(_ client: String) -> String { "client:\(client)" }
 

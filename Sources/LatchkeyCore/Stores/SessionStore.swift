@@ -14,8 +14,9 @@ public protocol SessionStore: Sendable {
     func loginFailures(key: String, since: Date) async throws -> Int
     /// Forgets the failures of `key` (after a successful sign-in).
     func clearLoginFailures(key: String) async throws
-    /// Stores a one-time setup token (its SHA-256).
+    /// Stores a one-time setup token (its SHA-256), revoking every older one: only the newest link works.
     func createSetupToken(id: String, expiresAt: Date) async throws
-    /// Uses up a setup token; true if it existed and had not expired.
-    func consumeSetupToken(id: String, now: Date) async throws -> Bool
+    /// In one transaction: uses up the setup token `tokenID` and creates `user`, only if the token is unexpired at
+    /// `now` and no user exists. True when the user was created; concurrent calls create at most one user.
+    func createFirstUser(_ user: User, setupTokenID tokenID: String, now: Date) async throws -> Bool
 }
