@@ -24,4 +24,9 @@ extension PostgresStore {
                        detail: try StoredJSON.decode(try row.get("detail", as: String.self)), createdAt: try row.get("created_at"))
         }
     }
+
+    public func deleteAudit(createdBefore date: Date) async throws -> Int {
+        try await rows("audit event", "WITH gone AS (DELETE FROM audit_events WHERE created_at < \(date) RETURNING 1) SELECT count(*)::int AS n FROM gone")
+            .first?.get("n") ?? 0
+    }
 }

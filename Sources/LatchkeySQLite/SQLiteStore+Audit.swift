@@ -23,6 +23,13 @@ extension SQLiteStore {
         }
     }
 
+    public func deleteAudit(createdBefore date: Date) async throws -> Int {
+        try await write("audit event") { db in
+            try db.execute(sql: "DELETE FROM audit_events WHERE created_at < ?", arguments: [date.seconds])
+            return db.changesCount
+        }
+    }
+
     public func putOAuthApp(_ app: OAuthApp) async throws {
         try await write("oauth app") { db in
             try db.execute(sql: """

@@ -41,6 +41,7 @@ public enum StoreConformance {
         ("sessions round-trip and expired ones are pruned", sessions),
         ("login failures count per key within the window", loginFailures),
         ("a setup link creates one first admin, once, never after it expires or is replaced", setupTokens),
+        ("audit events older than the retention are deleted, newer ones kept", auditRetention),
     ]
 
     static let t0 = Date(timeIntervalSince1970: 1_800_000_000)
@@ -396,5 +397,14 @@ public enum StoreConformance {
         try await store.createSetupToken(id: "tok", expiresAt: t0.addingTimeInterval(600))
         #expect(try await !store.createFirstUser(admin("b@example.com"), setupTokenID: "tok", now: t0))
         #expect(try await store.userCount() == 1)
+    }
+
+    static func auditRetention(_ store: any Store) async throws {
+        for (i, age) in [500.0, 401, 399, 1].enumerated() {
+            try await store.appendAudit(AuditEvent(id: "evt_\(i)", ownerID: "usr_a", actor: "system", action: "a", targetType: "t", targetID: "x",
+                                                   createdAt: t0.addingTimeInterval(-age * 86_400)))
+        }
+        #expect(try await store.deleteAudit(createdBefore: t0.addingTimeInterval(-400 * 86_400)) == 2)
+        #expect(try await store.auditEvents(ownerID: "usr_a", limit: 10, before: nil).map(\.id) == ["evt_3", "evt_2"])
     }
 }

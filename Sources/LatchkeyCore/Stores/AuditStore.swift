@@ -1,7 +1,11 @@
+import Foundation
+
 /// The audit log.
 public protocol AuditStore: Sendable {
     /// Appends an event.
     func appendAudit(_ event: AuditEvent) async throws
     /// The owner's events, newest first, older than the event `before` when given.
     func auditEvents(ownerID: String, limit: Int, before: String?) async throws -> [AuditEvent]
+    /// Deletes events created before `date`; returns how many.
+    func deleteAudit(createdBefore date: Date) async throws -> Int
 }

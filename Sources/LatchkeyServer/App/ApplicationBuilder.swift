@@ -39,6 +39,9 @@ public enum ApplicationBuilder {
                                    onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }) -> some ApplicationProtocol {
         let configuration = runtime.configuration
         var services: [any Service] = [RuntimeLifecycle(runtime: runtime)]
+        if configuration.auditRetentionDays > 0 {
+            services.append(AuditRetention(store: runtime.store, clock: runtime.clock, days: configuration.auditRetentionDays, logger: logger))
+        }
         if configuration.refreshInterval > 0 {
             services.append(BackgroundRefresher(pass: runtime.refreshPass, interval: configuration.refreshInterval, concurrency: configuration.refreshConcurrency, logger: logger))
         }

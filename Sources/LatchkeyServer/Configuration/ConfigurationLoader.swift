@@ -102,6 +102,11 @@ public struct ConfigurationLoader: Sendable {
             }
         }
         configuration.passwordThreads = positive("LATCHKEY_PASSWORD_THREADS", 2)
+        if let text = environment["LATCHKEY_AUDIT_RETENTION_DAYS"] {
+            if let value = Int(text), (0...36_500).contains(value) { configuration.auditRetentionDays = value } else {
+                problems.append("LATCHKEY_AUDIT_RETENTION_DAYS must be a number of days (0 keeps audit events forever)")
+            }
+        }
         guard problems.isEmpty else { throw ConfigurationError(problems.joined(separator: "\n")) }
         return configuration
     }
