@@ -88,3 +88,44 @@ def test_two_setup_submissions_at_once_leave_one_admin(dashboard_factory):
     assert sorted(results) == [303, 403], results
     with sqlite3.connect(lk.db_path) as db:
         assert db.execute("SELECT count(*) FROM users").fetchone()[0] == 1
+
+
+def test_a_hundred_and_twenty_groups_come_back_in_pages_all_reachable(latchkey):
+    admin = latchkey.admin
+    made = {admin.create_group(f"group {i:03d}")["id"] for i in range(120)}
+    seen, cursor, pages = [], None, 0
+    while True:
+        r = admin.get("/api/v1/groups" + (f"?cursor={cursor}" if cursor else ""))
+        assert r.status_code == 200, describe_response(r)
+        body = r.json()
+        assert len(body["groups"]) <= 100 and "next_cursor" in body, body.keys()
+        seen += [g["id"] for g in body["groups"]]
+        pages += 1
+        cursor = body["next_cursor"]
+        if cursor is None:
+            break
+    assert pages == 2 and len(seen) == 120 and set(seen) == made
+    small = admin.get("/api/v1/groups?limit=7").json()
+    assert len(small["groups"]) == 7 and small["next_cursor"] == small["groups"][-1]["id"]
+    for bad in ("?limit=0", "?limit=101", "?limit=x", "?cursor=grp_notmine"):
+        r = admin.get("/api/v1/groups" + bad)
+        assert r.status_code == 400 and r.json()["error"]["code"] == "validation_failed", (bad, describe_response(r))
+    # Another user's record is no cursor of mine.
+    other = latchkey.user_api("other@example.com", "other-password-0123456789")
+    assert other.get(f"/api/v1/groups?cursor={seen[0]}").status_code == 400
+    keys = admin.get(f"/api/v1/groups/{seen[0]}/keys").json()
+    assert keys == {"keys": [], "next_cursor": None}, keys
+
+
+def test_per_user_quotas_are_settings_and_refuse_clearly(latchkey_factory):
+    lk = latchkey_factory(extra_env={"LATCHKEY_MAX_GROUPS_PER_USER": "2", "LATCHKEY_MAX_KEYS_PER_GROUP": "1",
+                                     "LATCHKEY_MAX_CREDENTIALS_PER_USER": "1"})
+    admin = lk.admin
+    g = admin.create_group("one")
+    admin.create_group("two")
+    r = admin.post("/api/v1/groups", json={"name": "three"})
+    assert r.status_code == 409 and "limit of 2" in r.json()["error"]["message"], describe_response(r)
+    admin.create_key(g["id"])
+    assert admin.post(f"/api/v1/groups/{g['id']}/keys").status_code == 409
+    admin.create_credential("echo", {"api_key": "k" * 40})
+    assert admin.post("/api/v1/credentials", json={"provider": "echo", "name": "second", "fields": {"api_key": "k" * 40}}).status_code == 409

@@ -21,8 +21,27 @@ extension PostgresStore {
         try await Self.credentials(rows("credential", "\(unescaped: Self.credentialSelect) WHERE c.id = \(id)")).first
     }
 
-    public func credentials(ownerID: String) async throws -> [Credential] {
-        try await Self.credentials(rows("credential", "\(unescaped: Self.credentialSelect) WHERE c.owner_id = \(ownerID) ORDER BY c.created_at DESC, c.id"))
+    public func credentials(ownerID: String, after: String?, limit: Int) async throws -> [Credential] {
+        // Newest first, ties by id; a page starts right after the cursor's credential in that order. The page is
+        // chosen among credentials first, then joined with their sealed values (one row per value).
+        let page: PostgresQuery = if let after {
+            """
+            SELECT x.* FROM credentials x, (SELECT created_at AS k_at, id AS k_id FROM credentials WHERE id = \(after)) k
+            WHERE x.owner_id = \(ownerID) AND (x.created_at < k.k_at OR (x.created_at = k.k_at AND x.id > k.k_id))
+            ORDER BY x.created_at DESC, x.id LIMIT \(limit)
+            """
+        } else {
+            "SELECT * FROM credentials WHERE owner_id = \(ownerID) ORDER BY created_at DESC, id LIMIT \(limit)"
+        }
+        var query: PostgresQuery = "SELECT c.*, s.field AS s_field, s.value AS s_value FROM ("
+        query.sql += page.sql
+        query.binds = page.binds
+        query.sql += ") c LEFT JOIN sealed_values s ON s.record_id = c.id ORDER BY c.created_at DESC, c.id"
+        return try await Self.credentials(rows("credential", query))
+    }
+
+    public func credentialCount(ownerID: String) async throws -> Int {
+        try await rows("credential", "SELECT count(*)::int AS n FROM credentials WHERE owner_id = \(ownerID)").first?.get("n") ?? 0
     }
 
     public func updateCredential(_ credential: Credential) async throws -> Bool {

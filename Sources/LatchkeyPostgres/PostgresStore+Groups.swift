@@ -13,8 +13,17 @@ extension PostgresStore {
         try await rows("group", "SELECT * FROM agent_groups WHERE id = \(id)").first.map { try Self.group($0) }
     }
 
-    public func groups(ownerID: String) async throws -> [AgentGroup] {
-        try await rows("group", "SELECT * FROM agent_groups WHERE owner_id = \(ownerID) ORDER BY name").map { try Self.group($0) }
+    public func groups(ownerID: String, after: String?, limit: Int) async throws -> [AgentGroup] {
+        if let after {
+            return try await rows("group", """
+                SELECT * FROM agent_groups WHERE owner_id = \(ownerID) AND name > (SELECT name FROM agent_groups WHERE id = \(after)) ORDER BY name LIMIT \(limit)
+                """).map { try Self.group($0) }
+        }
+        return try await rows("group", "SELECT * FROM agent_groups WHERE owner_id = \(ownerID) ORDER BY name LIMIT \(limit)").map { try Self.group($0) }
+    }
+
+    public func groupCount(ownerID: String) async throws -> Int {
+        try await rows("group", "SELECT count(*)::int AS n FROM agent_groups WHERE owner_id = \(ownerID)").first?.get("n") ?? 0
     }
 
     public func deleteGroup(id: String) async throws -> Bool {
@@ -47,8 +56,17 @@ extension PostgresStore {
         return (key, group, try Self.credentials(rows).first)
     }
 
-    public func agentKeys(groupID: String) async throws -> [AgentKey] {
-        try await rows("agent key", "SELECT * FROM agent_keys WHERE group_id = \(groupID) ORDER BY created_at, id").map { row in
+    public func agentKeys(groupID: String, after: String?, limit: Int) async throws -> [AgentKey] {
+        let query: PostgresQuery = if let after {
+            """
+            SELECT a.* FROM agent_keys a, (SELECT created_at AS k_at, id AS k_id FROM agent_keys WHERE id = \(after)) k
+            WHERE a.group_id = \(groupID) AND (a.created_at > k.k_at OR (a.created_at = k.k_at AND a.id > k.k_id))
+            ORDER BY a.created_at, a.id LIMIT \(limit)
+            """
+        } else {
+            "SELECT * FROM agent_keys WHERE group_id = \(groupID) ORDER BY created_at, id LIMIT \(limit)"
+        }
+        return try await rows("agent key", query).map { row in
             AgentKey(id: try row.get("id"), groupID: try row.get("group_id"), prefix: try row.get("prefix"), hash: try row.get("hash"),
                      createdAt: try row.get("created_at"))
         }

@@ -18,11 +18,24 @@ extension SQLiteStore {
         try await read { db in try Self.fetchCredential(db, id: id) }
     }
 
-    public func credentials(ownerID: String) async throws -> [Credential] {
+    public func credentials(ownerID: String, after: String?, limit: Int) async throws -> [Credential] {
         try await read { db in
-            let rows = try Row.fetchAll(db, sql: "SELECT * FROM credentials WHERE owner_id = ? ORDER BY created_at DESC, id", arguments: [ownerID])
+            // Newest first, ties by id; a page starts right after the cursor's credential in that order.
+            let rows = if let after {
+                try Row.fetchAll(db, sql: """
+                    SELECT c.* FROM credentials c, (SELECT created_at, id FROM credentials WHERE id = ?) k
+                    WHERE c.owner_id = ? AND (c.created_at < k.created_at OR (c.created_at = k.created_at AND c.id > k.id))
+                    ORDER BY c.created_at DESC, c.id LIMIT ?
+                    """, arguments: [after, ownerID, limit])
+            } else {
+                try Row.fetchAll(db, sql: "SELECT * FROM credentials WHERE owner_id = ? ORDER BY created_at DESC, id LIMIT ?", arguments: [ownerID, limit])
+            }
             return try rows.map { try Self.credential($0, secrets: Self.secrets(db, recordID: $0["id"])) }
         }
+    }
+
+    public func credentialCount(ownerID: String) async throws -> Int {
+        try await read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM credentials WHERE owner_id = ?", arguments: [ownerID]) ?? 0 }
     }
 
     public func updateCredential(_ credential: Credential) async throws -> Bool {

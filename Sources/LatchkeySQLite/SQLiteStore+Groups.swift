@@ -14,8 +14,19 @@ extension SQLiteStore {
         try await read { db in try Row.fetchOne(db, sql: "SELECT * FROM agent_groups WHERE id = ?", arguments: [id]).map(Self.group) }
     }
 
-    public func groups(ownerID: String) async throws -> [AgentGroup] {
-        try await read { db in try Row.fetchAll(db, sql: "SELECT * FROM agent_groups WHERE owner_id = ? ORDER BY name", arguments: [ownerID]).map(Self.group) }
+    public func groups(ownerID: String, after: String?, limit: Int) async throws -> [AgentGroup] {
+        try await read { db in
+            if let after {
+                return try Row.fetchAll(db, sql: """
+                    SELECT * FROM agent_groups WHERE owner_id = ? AND name > (SELECT name FROM agent_groups WHERE id = ?) ORDER BY name LIMIT ?
+                    """, arguments: [ownerID, after, limit]).map(Self.group)
+            }
+            return try Row.fetchAll(db, sql: "SELECT * FROM agent_groups WHERE owner_id = ? ORDER BY name LIMIT ?", arguments: [ownerID, limit]).map(Self.group)
+        }
+    }
+
+    public func groupCount(ownerID: String) async throws -> Int {
+        try await read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM agent_groups WHERE owner_id = ?", arguments: [ownerID]) ?? 0 }
     }
 
     public func deleteGroup(id: String) async throws -> Bool {
@@ -72,9 +83,18 @@ extension SQLiteStore {
         }
     }
 
-    public func agentKeys(groupID: String) async throws -> [AgentKey] {
+    public func agentKeys(groupID: String, after: String?, limit: Int) async throws -> [AgentKey] {
         try await read { db in
-            try Row.fetchAll(db, sql: "SELECT * FROM agent_keys WHERE group_id = ? ORDER BY created_at, id", arguments: [groupID]).map { row in
+            let rows = if let after {
+                try Row.fetchAll(db, sql: """
+                    SELECT a.* FROM agent_keys a, (SELECT created_at, id FROM agent_keys WHERE id = ?) k
+                    WHERE a.group_id = ? AND (a.created_at > k.created_at OR (a.created_at = k.created_at AND a.id > k.id))
+                    ORDER BY a.created_at, a.id LIMIT ?
+                    """, arguments: [after, groupID, limit])
+            } else {
+                try Row.fetchAll(db, sql: "SELECT * FROM agent_keys WHERE group_id = ? ORDER BY created_at, id LIMIT ?", arguments: [groupID, limit])
+            }
+            return rows.map { row in
                 AgentKey(id: row["id"], groupID: row["group_id"], prefix: row["prefix"], hash: row["hash"], createdAt: Date(seconds: row["created_at"]))
             }
         }

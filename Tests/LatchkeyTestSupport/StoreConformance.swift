@@ -42,6 +42,7 @@ public enum StoreConformance {
         ("login failures count per key within the window", loginFailures),
         ("a setup link creates one first admin, once, never after it expires or is replaced", setupTokens),
         ("audit events older than the retention are deleted, newer ones kept", auditRetention),
+        ("credentials, groups and keys come in pages that together hold each exactly once", paging),
     ]
 
     static let t0 = Date(timeIntervalSince1970: 1_800_000_000)
@@ -406,5 +407,47 @@ public enum StoreConformance {
         }
         #expect(try await store.deleteAudit(createdBefore: t0.addingTimeInterval(-400 * 86_400)) == 2)
         #expect(try await store.auditEvents(ownerID: "usr_a", limit: 10, before: nil).map(\.id) == ["evt_3", "evt_2"])
+    }
+
+    static func paging(_ store: any Store) async throws {
+        let alice = try await user(store, "alice@example.com")
+        let other = try await user(store, "other@example.com")
+        var made: [String] = []
+        for i in 0..<7 {
+            // Three share one creation time: ties are ordered by id, and no page boundary loses or repeats one.
+            let at = t0.addingTimeInterval(Double(i < 3 ? 0 : i))
+            let c = Credential(id: Identifier.make("crd"), ownerID: alice.id, provider: "openai", name: "c\(i)", authMode: .apiKey,
+                               secrets: ["api_key": sealed(1, UInt8(i))], createdAt: at, updatedAt: at)
+            try await store.createCredential(c)
+            made.append(c.id)
+        }
+        _ = try await credential(store, owner: other)
+        var seen: [String] = [], cursor: String?
+        repeat {
+            let page = try await store.credentials(ownerID: alice.id, after: cursor, limit: 2)
+            #expect(page.count <= 2 && page.allSatisfy { $0.secrets["api_key"] != nil }, "whole credentials, sealed values included")
+            seen += page.map(\.id)
+            cursor = page.count == 2 ? page.last?.id : nil
+        } while cursor != nil
+        #expect(seen == (try await store.credentials(ownerID: alice.id)).map(\.id))
+        #expect(Set(seen) == Set(made) && seen.count == made.count)
+        #expect(try await store.credentialCount(ownerID: alice.id) == 7)
+
+        for name in ["e", "a", "d", "b", "c"] { _ = try await group(store, owner: alice, name: name) }
+        let first = try await store.groups(ownerID: alice.id, after: nil, limit: 2)
+        let rest = try await store.groups(ownerID: alice.id, after: first.last?.id, limit: 10)
+        #expect((first + rest).map(\.name) == ["a", "b", "c", "d", "e"])
+        #expect(try await store.groupCount(ownerID: alice.id) == 5)
+
+        let bots = try await group(store, owner: alice, name: "bots")
+        var keys: [String] = []
+        for i in 0..<5 {
+            let key = AgentKey(id: Identifier.make("key"), groupID: bots.id, prefix: "p\(i)\(Identifier.make("x").suffix(6))", hash: Data([UInt8(i)]), createdAt: t0)
+            try await store.createAgentKey(key)
+            keys.append(key.id)
+        }
+        let k1 = try await store.agentKeys(groupID: bots.id, after: nil, limit: 3)
+        let k2 = try await store.agentKeys(groupID: bots.id, after: k1.last?.id, limit: 3)
+        #expect(Set((k1 + k2).map(\.id)) == Set(keys) && k1.count == 3 && k2.count == 2)
     }
 }

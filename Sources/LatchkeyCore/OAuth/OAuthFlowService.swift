@@ -10,13 +10,16 @@ public struct OAuthFlowService: Sendable {
     let clients: OAuthClientSource
     let clock: any WallClock
     let audit: AuditLog
+    let quotas: Quotas
     /// The redirect URI registered with providers: `{public_url}/oauth/callback`.
     public let redirectURI: String
     /// How long a started flow may take.
     public static let stateLifetime: TimeInterval = 600
 
     /// Creates the service.
-    public init(store: any Store, catalog: Catalog, sealer: Sealer, requester: TokenRequester, refresher: Refresher, clients: OAuthClientSource, clock: any WallClock, publicURL: String) {
+    public init(store: any Store, catalog: Catalog, sealer: Sealer, requester: TokenRequester, refresher: Refresher, clients: OAuthClientSource, clock: any WallClock, publicURL: String,
+                quotas: Quotas = Quotas()) {
+        self.quotas = quotas
         self.store = store
         self.catalog = catalog
         self.sealer = sealer
@@ -83,6 +86,9 @@ public struct OAuthFlowService: Sendable {
         }
         var connectFields = consent.fields
         var credentialName = consent.name
+        if credentialID == nil, try await store.credentialCount(ownerID: user.id) >= quotas.credentialsPerUser {
+            throw Quotas.reached("credentials", quotas.credentialsPerUser)
+        }
         if let credentialID {
             guard let existing = try await store.credential(id: credentialID), existing.ownerID == user.id else { throw LatchkeyError.notFound("credential") }
             guard existing.provider == providerID else {

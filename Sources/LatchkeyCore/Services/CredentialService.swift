@@ -9,9 +9,12 @@ public struct CredentialService: Sendable {
     let clock: any WallClock
     /// Emptied after every write that changes what an agent key resolves to (and only then).
     let cache: AccessCache
+    /// How many credentials a user may hold.
+    let quotas: Quotas
 
     /// Creates the service.
-    public init(store: any Store, catalog: Catalog, sealer: Sealer, clock: any WallClock, cache: AccessCache = AccessCache(ttl: .zero)) {
+    public init(store: any Store, catalog: Catalog, sealer: Sealer, clock: any WallClock, cache: AccessCache = AccessCache(ttl: .zero), quotas: Quotas = Quotas()) {
+        self.quotas = quotas
         self.store = store
         self.catalog = catalog
         self.sealer = sealer
@@ -26,6 +29,7 @@ public struct CredentialService: Sendable {
             throw LatchkeyError.validationFailed(field: "provider", message: "'\(providerID)' is not in the catalog")
         }
         let name = try Self.validName(name)
+        try await checkQuota(owner: owner)
         let now = clock.now
         var credential = Credential(id: Identifier.make("crd"), ownerID: owner.id, provider: provider.id, name: name, authMode: provider.authMode, createdAt: now, updatedAt: now)
         switch provider.authMode {
@@ -50,9 +54,24 @@ public struct CredentialService: Sendable {
         return CredentialView(credential)
     }
 
-    /// The owner's credentials, masked.
+    /// All of the owner's credentials, masked (bounded by the quota).
     public func list(owner: User) async throws -> [CredentialView] {
         try await store.credentials(ownerID: owner.id).map(CredentialView.init)
+    }
+
+    /// A page of the owner's credentials, masked, newest first; `cursor` is a `nextCursor` from the page before.
+    public func list(owner: User, cursor: String?, limit: Int?) async throws -> Page<CredentialView> {
+        let limit = try Page<CredentialView>.limit(limit)
+        if let cursor { _ = try await owned(owner: owner, id: cursor, field: "cursor") }
+        let fetched = try await store.credentials(ownerID: owner.id, after: cursor, limit: limit + 1)
+        return Page(fetched: fetched.map(CredentialView.init), limit: limit) { $0.id }
+    }
+
+    /// Refuses a new credential when the owner holds as many as the quota allows.
+    public func checkQuota(owner: User) async throws {
+        guard try await store.credentialCount(ownerID: owner.id) < quotas.credentialsPerUser else {
+            throw Quotas.reached("credentials", quotas.credentialsPerUser)
+        }
     }
 
     /// One of the owner's credentials, masked; another user's answers not found.
@@ -100,6 +119,14 @@ public struct CredentialService: Sendable {
     /// The credential if `owner` owns it; otherwise not found, exactly as if it did not exist.
     public func owned(owner: User, id: String) async throws -> Credential {
         guard let credential = try await store.credential(id: id), credential.ownerID == owner.id else { throw LatchkeyError.notFound("credential") }
+        return credential
+    }
+
+    /// The credential if `owner` owns it; otherwise a validation error naming `field` (a cursor from elsewhere).
+    func owned(owner: User, id: String, field: String) async throws -> Credential {
+        guard id.utf8.count <= 64, let credential = try await store.credential(id: id), credential.ownerID == owner.id else {
+            throw LatchkeyError.validationFailed(field: field, message: "'\(field)' is not a cursor of this list; start again without it")
+        }
         return credential
     }
 

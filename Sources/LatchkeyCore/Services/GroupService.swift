@@ -8,9 +8,12 @@ public struct GroupService: Sendable {
     let clock: any WallClock
     /// Emptied after every write that changes what an agent key resolves to (and only then).
     let cache: AccessCache
+    /// How many groups a user, and keys a group, may hold.
+    let quotas: Quotas
 
     /// Creates the service.
-    public init(store: any Store, catalog: Catalog, clock: any WallClock, cache: AccessCache = AccessCache(ttl: .zero)) {
+    public init(store: any Store, catalog: Catalog, clock: any WallClock, cache: AccessCache = AccessCache(ttl: .zero), quotas: Quotas = Quotas()) {
+        self.quotas = quotas
         self.store = store
         self.catalog = catalog
         self.clock = clock
@@ -21,6 +24,7 @@ public struct GroupService: Sendable {
     /// Creates a group for `owner`.
     public func create(owner: User, name: String) async throws -> AgentGroup {
         let name = try CredentialService.validName(name)
+        guard try await store.groupCount(ownerID: owner.id) < quotas.groupsPerUser else { throw Quotas.reached("agent groups", quotas.groupsPerUser) }
         let group = AgentGroup(id: Identifier.make("grp"), ownerID: owner.id, name: name, createdAt: clock.now)
         do { try await store.createGroup(group) } catch StoreError.conflict { throw LatchkeyError.conflict("you already have a group named '\(name)'") }
         try await audit.record(ownerID: owner.id, actor: "user:\(owner.id)", action: "group.created", targetType: "group", targetID: group.id, detail: ["name": name])
@@ -29,6 +33,29 @@ public struct GroupService: Sendable {
 
     /// The owner's groups.
     public func list(owner: User) async throws -> [AgentGroup] { try await store.groups(ownerID: owner.id) }
+
+    /// A page of the owner's groups, by name; `cursor` is a `nextCursor` from the page before.
+    public func list(owner: User, cursor: String?, limit: Int?) async throws -> Page<AgentGroup> {
+        let limit = try Page<AgentGroup>.limit(limit)
+        if let cursor {
+            guard cursor.utf8.count <= 64, let group = try await store.group(id: cursor), group.ownerID == owner.id else {
+                throw LatchkeyError.validationFailed(field: "cursor", message: "'cursor' is not a cursor of this list; start again without it")
+            }
+        }
+        return Page(fetched: try await store.groups(ownerID: owner.id, after: cursor, limit: limit + 1), limit: limit) { $0.id }
+    }
+
+    /// A page of the group's keys, oldest first (never the keys themselves: prefixes and dates).
+    public func keys(owner: User, groupID: String, cursor: String?, limit: Int?) async throws -> Page<AgentKey> {
+        let limit = try Page<AgentKey>.limit(limit)
+        _ = try await owned(owner: owner, id: groupID)
+        if let cursor {
+            guard cursor.utf8.count <= 64, try await store.agentKeys(groupID: groupID).contains(where: { $0.id == cursor }) else {
+                throw LatchkeyError.validationFailed(field: "cursor", message: "'cursor' is not a cursor of this list; start again without it")
+            }
+        }
+        return Page(fetched: try await store.agentKeys(groupID: groupID, after: cursor, limit: limit + 1), limit: limit) { $0.id }
+    }
 
     /// One group with its keys and bindings.
     public func get(owner: User, id: String) async throws -> GroupView {
@@ -47,6 +74,9 @@ public struct GroupService: Sendable {
     /// Creates an agent key; the returned value is the only copy of the full key.
     public func createKey(owner: User, groupID: String) async throws -> CreatedAgentKey {
         _ = try await owned(owner: owner, id: groupID)
+        guard try await store.agentKeys(groupID: groupID, after: nil, limit: quotas.keysPerGroup).count < quotas.keysPerGroup else {
+            throw Quotas.reached("agent keys in this group", quotas.keysPerGroup)
+        }
         let token = SecretToken.generate(.agentKey)
         let record = AgentKey(id: Identifier.make("key"), groupID: groupID, prefix: token.prefix, hash: token.hash, createdAt: clock.now)
         try await store.createAgentKey(record)

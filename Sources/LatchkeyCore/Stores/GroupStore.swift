@@ -6,8 +6,10 @@ public protocol GroupStore: Sendable {
     func createGroup(_ group: AgentGroup) async throws
     /// The group with `id`.
     func group(id: String) async throws -> AgentGroup?
-    /// The user's groups, by name.
-    func groups(ownerID: String) async throws -> [AgentGroup]
+    /// The user's groups, by name: at most `limit`, those after the group `after` when given.
+    func groups(ownerID: String, after: String?, limit: Int) async throws -> [AgentGroup]
+    /// How many groups the user has.
+    func groupCount(ownerID: String) async throws -> Int
     /// Deletes the group with its keys and bindings; false if it did not exist.
     func deleteGroup(id: String) async throws -> Bool
 
@@ -18,8 +20,8 @@ public protocol GroupStore: Sendable {
     /// The key with this prefix, its group, and the credential the group binds for `provider`, in one read:
     /// everything a proxied call needs from the database.
     func agentAccess(prefix: String, provider: String) async throws -> (AgentKey, AgentGroup, Credential?)?
-    /// The group's keys, oldest first.
-    func agentKeys(groupID: String) async throws -> [AgentKey]
+    /// The group's keys, oldest first: at most `limit`, those after the key `after` when given.
+    func agentKeys(groupID: String, after: String?, limit: Int) async throws -> [AgentKey]
     /// Deletes a key of the group; false if the group has no such key.
     func deleteAgentKey(id: String, groupID: String) async throws -> Bool
 
@@ -36,4 +38,11 @@ public protocol GroupStore: Sendable {
     func recordMissingBinding(groupID: String, provider: String, at: Date) async throws
     /// Missing bindings across the owner's groups that are still unbound.
     func missingBindings(ownerID: String) async throws -> [MissingBinding]
+}
+
+extension GroupStore {
+    /// All of the user's groups, by name.
+    public func groups(ownerID: String) async throws -> [AgentGroup] { try await groups(ownerID: ownerID, after: nil, limit: Int.max) }
+    /// All of the group's keys, oldest first.
+    public func agentKeys(groupID: String) async throws -> [AgentKey] { try await agentKeys(groupID: groupID, after: nil, limit: Int.max) }
 }

@@ -64,8 +64,8 @@ public struct LatchkeyRuntime: Sendable {
         // One access cache, emptied by the services' successful writes only: a read or a stranger's request never
         // costs the proxy its cache.
         let cache = AccessCache(ttl: .milliseconds(configuration.accessCacheMilliseconds))
-        credentials = CredentialService(store: store, catalog: catalog, sealer: sealer, clock: clock, cache: cache)
-        groups = GroupService(store: store, catalog: catalog, clock: clock, cache: cache)
+        credentials = CredentialService(store: store, catalog: catalog, sealer: sealer, clock: clock, cache: cache, quotas: configuration.quotas)
+        groups = GroupService(store: store, catalog: catalog, clock: clock, cache: cache, quotas: configuration.quotas)
         agents = AgentService(store: store, catalog: catalog, credentials: credentials, links: links, clock: clock, cache: cache)
         users = UserService(store: store, hasher: hasher, clock: clock)
         warnings = WarningService(store: store, links: links)
@@ -78,7 +78,8 @@ public struct LatchkeyRuntime: Sendable {
         refresher = Refresher(store: store, catalog: catalog, sealer: sealer, requester: requester, clock: clock, observer: RefreshMetrics(), logger: logger,
                               clients: clients)
         refreshPass = RefreshPass(store: store, catalog: catalog, refresher: refresher, clock: clock)
-        oauthFlow = OAuthFlowService(store: store, catalog: catalog, sealer: sealer, requester: requester, refresher: refresher, clients: clients, clock: clock, publicURL: configuration.publicURL)
+        oauthFlow = OAuthFlowService(store: store, catalog: catalog, sealer: sealer, requester: requester, refresher: refresher, clients: clients, clock: clock, publicURL: configuration.publicURL,
+                                     quotas: configuration.quotas)
         revocation = RevocationService(credentials: credentials, store: store, catalog: catalog, sealer: sealer, requester: requester, clients: clients, clock: clock)
         passwordChecks = ThreadPoolPasswordChecks(threads: configuration.passwordThreads)
         sessions = SessionService(store: store, hasher: hasher, clock: clock, checks: passwordChecks)

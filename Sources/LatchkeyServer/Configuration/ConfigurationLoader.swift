@@ -102,6 +102,9 @@ public struct ConfigurationLoader: Sendable {
             }
         }
         configuration.passwordThreads = positive("LATCHKEY_PASSWORD_THREADS", 2)
+        configuration.quotas = Quotas(credentialsPerUser: positive("LATCHKEY_MAX_CREDENTIALS_PER_USER", 10_000),
+                                      groupsPerUser: positive("LATCHKEY_MAX_GROUPS_PER_USER", 1_000),
+                                      keysPerGroup: positive("LATCHKEY_MAX_KEYS_PER_GROUP", 1_000))
         if let text = environment["LATCHKEY_AUDIT_RETENTION_DAYS"] {
             if let value = Int(text), (0...36_500).contains(value) { configuration.auditRetentionDays = value } else {
                 problems.append("LATCHKEY_AUDIT_RETENTION_DAYS must be a number of days (0 keeps audit events forever)")

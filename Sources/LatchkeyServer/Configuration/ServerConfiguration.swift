@@ -35,6 +35,8 @@ public struct ServerConfiguration: Sendable {
     public var trustedProxies: TrustedProxies = .none
     /// The bearer token `/metrics` asks for (`LATCHKEY_METRICS_TOKEN`); without one, `/metrics` answers loopback only.
     public var metricsToken: String?
+    /// How many credentials and groups a user, and keys a group, may hold.
+    public var quotas = Quotas()
     /// Days an audit event is kept (0 keeps them forever).
     public var auditRetentionDays: Int = 400
     /// Password checks (bcrypt) running at once on their own threads; sign-ins beyond these and a short queue get 429.

@@ -23,9 +23,10 @@ struct CredentialsController {
             }
             return JSONOutput.response(CredentialDTO(view), status: .created)
         }
-        group.get("credentials") { _, context in
+        group.get("credentials") { request, context in
             let user = try context.requireUser()
-            return JSONOutput.response(["credentials": try await credentials.list(owner: user).map(CredentialDTO.init)])
+            let (cursor, limit) = try PageDTO<CredentialDTO>.query(request)
+            return JSONOutput.response(PageDTO("credentials", try await credentials.list(owner: user, cursor: cursor, limit: limit), CredentialDTO.init))
         }
         group.get("credentials/:id") { _, context in
             let user = try context.requireUser()

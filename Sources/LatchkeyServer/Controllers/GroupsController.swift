@@ -14,9 +14,10 @@ struct GroupsController {
             let created = try await groups.create(owner: user, name: try input.string("name", required: true) ?? "")
             return JSONOutput.response(GroupDTO(created), status: .created)
         }
-        group.get("groups") { _, context in
+        group.get("groups") { request, context in
             let user = try context.requireUser()
-            return JSONOutput.response(["groups": try await groups.list(owner: user).map { GroupDTO($0) }])
+            let (cursor, limit) = try PageDTO<GroupDTO>.query(request)
+            return JSONOutput.response(PageDTO("groups", try await groups.list(owner: user, cursor: cursor, limit: limit)) { GroupDTO($0) })
         }
         group.get("groups/:id") { _, context in
             let user = try context.requireUser()
@@ -32,6 +33,12 @@ struct GroupsController {
             let user = try context.requireUser()
             let created = try await groups.createKey(owner: user, groupID: try context.parameters.require("id"))
             return JSONOutput.response(AgentKeyDTO(created.record, key: created.key), status: .created)
+        }
+        group.get("groups/:id/keys") { request, context in
+            let user = try context.requireUser()
+            let (cursor, limit) = try PageDTO<AgentKeyDTO>.query(request)
+            let page = try await groups.keys(owner: user, groupID: try context.parameters.require("id"), cursor: cursor, limit: limit)
+            return JSONOutput.response(PageDTO("keys", page) { AgentKeyDTO($0) })
         }
         group.delete("groups/:id/keys/:keyId") { _, context in
             let user = try context.requireUser()
@@ -58,7 +65,7 @@ struct GroupsController {
         }
         group.allowOnly("groups", [.get, .post])
         group.allowOnly("groups/:id", [.get, .delete])
-        group.allowOnly("groups/:id/keys", [.post])
+        group.allowOnly("groups/:id/keys", [.get, .post])
         group.allowOnly("groups/:id/keys/:keyId", [.delete])
         group.allowOnly("groups/:id/bindings", [.get])
         group.allowOnly("groups/:id/bindings/:provider", [.put, .delete])

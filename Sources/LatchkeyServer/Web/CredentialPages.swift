@@ -10,9 +10,11 @@ struct CredentialPages {
     func register(on group: RouterGroup<AppRequestContext>) {
         group.get("credentials") { request, context in
             let user = try context.requireUser()
-            let views = try await runtime.credentials.list(owner: user)
-            let rows: [[String: Any]] = views.map { row($0) }
-            return renderer.page("credentials", ["credentials": rows, "empty": rows.isEmpty, "new_url": "/credentials/new"], context: context,
+            let page = try await runtime.credentials.list(owner: user, cursor: FormInput.query(request)["cursor"], limit: nil)
+            let rows: [[String: Any]] = page.items.map { row($0) }
+            var values: [String: Any] = ["credentials": rows, "empty": rows.isEmpty, "new_url": "/credentials/new"]
+            values["next_url"] = page.nextCursor.map { "/credentials?cursor=" + TokenRequester.formEncode($0) }
+            return renderer.page("credentials", values, context: context,
                                  tab: .credentials, title: "Credentials", notice: Notices.text(for: request.uri.queryParameters["notice"]))
         }
         group.get("credentials/new") { request, context in

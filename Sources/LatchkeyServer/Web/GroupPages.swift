@@ -65,13 +65,16 @@ struct GroupPages {
         let user = try context.requireUser()
         let warnings = try await runtime.warnings.warnings(owner: user)
         var rows: [[String: Any]] = []
-        for g in try await runtime.groups.list(owner: user) {
+        let page = try await runtime.groups.list(owner: user, cursor: FormInput.query(request)["cursor"], limit: nil)
+        for g in page.items {
             let view = try await runtime.groups.get(owner: user, id: g.id)
             rows.append(["id": g.id, "name": g.name, "url": "/groups/\(g.id)", "created_at": PageRenderer.date(g.createdAt),
                          "key_count": view.keys.count, "binding_count": view.bindings.count,
                          "warning_count": warnings.filter { $0.groupID == g.id }.count])
         }
-        return renderer.page("groups", ["groups": rows, "empty": rows.isEmpty], context: context, tab: .groups, title: "Agent groups",
+        var values: [String: Any] = ["groups": rows, "empty": rows.isEmpty]
+        values["next_url"] = page.nextCursor.map { "/groups?cursor=" + TokenRequester.formEncode($0) }
+        return renderer.page("groups", values, context: context, tab: .groups, title: "Agent groups",
                              notice: Notices.text(for: request.uri.queryParameters["notice"]), error: error, status: error == nil ? .ok : .badRequest)
     }
 
