@@ -30,4 +30,14 @@ import Testing
         #expect(HeaderRules.connectionTokens(in: [(name: "Connection", value: "keep-alive")], alreadyDropped: HeaderRules.hopByHop).isEmpty)
         #expect(HeaderRules.connectionTokens(in: [(name: "Accept", value: "a, b")], alreadyDropped: HeaderRules.hopByHop).isEmpty)
     }
+
+    @Test func headersThatTellAProviderWhoCallsOrWhatWasAskedAreDropped() {
+        for name in ["X-Forwarded-For", "x-forwarded-host", "X-FORWARDED-PROTO", "X-Forwarded-Anything", "Forwarded", "X-Real-IP",
+                     "X-Original-URL", "X-Rewrite-URL", "X-HTTP-Method-Override"] {
+            #expect(HeaderRules.isDroppedFromAgent(name), "\(name)")
+        }
+        for name in ["X-Forwarded", "X-Forwarded-", "Accept", "X-Request-Id", "OpenAI-Organization"] {
+            #expect(!HeaderRules.isDroppedFromAgent(name), "\(name)")
+        }
+    }
 }

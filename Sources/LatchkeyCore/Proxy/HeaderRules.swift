@@ -10,8 +10,21 @@ public enum HeaderRules {
     ]
 
     /// Agent headers dropped on the way up: the agent's own credentials (its `lka_` key travels in Authorization),
-    /// cookies, and headers the proxy sets itself.
-    public static let droppedFromAgent = hopByHop + ["host", "authorization", "cookie", "content-length", "expect"]
+    /// cookies, headers the proxy sets itself, and headers by which a provider's own front end would believe the
+    /// agent about who is calling or what it asked for (client addresses, the original URL, the real method), so
+    /// an agent cannot pose as an internal caller or turn an allowed GET into a DELETE. Every `X-Forwarded-*`
+    /// header is dropped too (`isDroppedFromAgent`).
+    public static let droppedFromAgent = hopByHop + [
+        "host", "authorization", "cookie", "content-length", "expect",
+        "forwarded", "x-real-ip", "x-original-url", "x-rewrite-url", "x-http-method-override", "x-http-method", "x-method-override",
+    ]
+
+    /// Whether the proxy drops the agent's header `name` (the list above, and any `X-Forwarded-*`).
+    public static func isDroppedFromAgent(_ name: String) -> Bool {
+        let forwarded = "x-forwarded-".utf8
+        return isListed(name, in: droppedFromAgent)
+            || (name.utf8.count > forwarded.count && name.utf8.prefix(forwarded.count).elementsEqual(forwarded) { lowered($0) == $1 })
+    }
 
     /// Upstream headers dropped on the way back: a provider session must not reach the agent.
     public static let droppedFromUpstream = hopByHop + ["set-cookie", "set-cookie2", "content-length"]

@@ -11,8 +11,9 @@ public enum ProxyPath {
     public static func validate(_ raw: String) throws(LatchkeyError) -> String {
         if raw.isEmpty { return raw }
         guard raw.hasPrefix("/") else { throw .badRequest("the path must start with '/'") }
-        for byte in raw.utf8 where byte <= 0x20 || byte == 0x7f || byte == UInt8(ascii: "\\") || byte >= 0x80 {
-            throw .badRequest("the path contains a character that must be percent-encoded (space, control character, backslash or non-ASCII)")
+        // A raw `#` would end the path at the provider: an injected query after it would be dropped as a fragment.
+        for byte in raw.utf8 where byte <= 0x20 || byte == 0x7f || byte == UInt8(ascii: "\\") || byte == UInt8(ascii: "#") || byte >= 0x80 {
+            throw .badRequest("the path contains a character that must be percent-encoded (space, control character, backslash, '#' or non-ASCII)")
         }
         let segments = raw.dropFirst().split(separator: "/", omittingEmptySubsequences: false)
         for (index, segment) in segments.enumerated() {

@@ -166,7 +166,7 @@ final class ProxyForwarder: Sendable {
         var headers = HTTPHeaders()
         headers.reserveCapacity(agent.count + injected.count)
         for (name, value) in agent {
-            if HeaderRules.isListed(name, in: HeaderRules.droppedFromAgent) || (!connectionTokens.isEmpty && HeaderRules.isListed(name, in: connectionTokens))
+            if HeaderRules.isDroppedFromAgent(name) || (!connectionTokens.isEmpty && HeaderRules.isListed(name, in: connectionTokens))
                 || injected.contains(where: { HeaderRules.sameName(name, $0.name) }) { continue }
             headers.add(name: name, value: value)
         }
