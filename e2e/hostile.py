@@ -13,6 +13,8 @@ Answers by the last path segment of the request target:
                                headers repeat the request's query and Authorization/X-Api-Key values.
 * ``echo-body``             -> 200 JSON of the request target and headers, Content-Length framed.
 * ``echo-chunked``          -> the same body in 3-byte chunks (Transfer-Encoding: chunked).
+* ``sse``                   -> a chunked ``text/event-stream``: ``data: one`` at once, then (once `sse_gate` is set)
+                               an event carrying the request's bearer token split over two chunks, then the end.
 * anything else             -> 200 ``Content-Length`` framed ``OWN:<target>``.
 """
 
@@ -34,12 +36,27 @@ class HostileUpstream(RecordingUpstream):
 
     def __init__(self):
         self._owed = threading.local()
+        #: set by a test once it has seen the first event of `sse` through Latchkey
+        self.sse_gate = threading.Event()
         super().__init__()
 
+    def _serve_conn(self, conn, addr):
+        self._owed.conn = conn
+        super()._serve_conn(conn, addr)
+
     def _answer(self, rec, keep: bool) -> bytes:
+        if rec.path.endswith("/sse"):
+            return self._sse(rec)
         owed = getattr(self._owed, "bytes", b"")
         answer, self._owed.bytes = self._hostile_answer(rec.method, rec.target, rec.headers)
         return owed + answer
+
+    def _sse(self, rec) -> bytes:
+        token = (rec.header("authorization") or "").split(" ", 1)[-1].encode()
+        self._owed.conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nTransfer-Encoding: chunked\r\n\r\n"
+                                + _chunk(b"data: one\n\n"))
+        self.sse_gate.wait(30)
+        return _chunk(b"data: " + token[:10]) + _chunk(token[10:] + b"\n\n") + b"0\r\n\r\n"
 
     @staticmethod
     def _framed(status: str, body: bytes, extra: list[tuple[str, str]] = ()) -> bytes:
@@ -74,9 +91,13 @@ class HostileUpstream(RecordingUpstream):
                                "token": auth.split(" ", 1)[-1], "key": key}).encode()
             if last == "echo-body":
                 return self._framed("200 OK", body, [("Content-Type", "application/json")]), b""
-            chunks = b"".join(b"%x\r\n%s\r\n" % (len(body[i:i + 3]), body[i:i + 3]) for i in range(0, len(body), 3))
+            chunks = b"".join(_chunk(body[i:i + 3]) for i in range(0, len(body), 3))
             return b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n" + chunks + b"0\r\n\r\n", b""
         return self._framed("200 OK", b"OWN:" + target.encode()), b""
+
+
+def _chunk(data: bytes) -> bytes:
+    return b"%x\r\n%s\r\n" % (len(data), data)
 
 
 def provider_yaml(name: str, port: int, inject: str, mode: str = "api_key") -> str:

@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import base64
 import json
+import socket
 from urllib.parse import quote
 
 import pytest
 
-from harness import build_head, describe_response, find_leaks, raw_exchange
+from harness import build_head, describe_response, find_leaks, parse_head, raw_exchange, read_head
 from hostile import LEFTOVER, HostileUpstream, keep_alive_exchanges, provider_yaml
 from mcp_client import MCPAgent, text_of
 
@@ -171,3 +172,34 @@ def test_an_mcp_tool_result_never_shows_the_credential(world):
             result = MCPAgent(lk, agent.key).call(f"{provider}_request", {"method": "GET", "path": f"/x/{shape}"})
             text = text_of(result) + json.dumps(result.structured_content)
             assert find_leaks({f"{provider} {shape}": text.encode()}, SECRETS) == []
+
+
+def test_a_stream_is_not_held_back_and_never_shows_the_credential(world, hostile, framing):
+    """The provider sends its first event and waits until the agent has it: a relay that held the stream back would
+    never deliver it (the socket timeout ends the test as a failure). The next event carries the token split over
+    two chunks."""
+    lk, agent, _ = world
+    hostile.sse_gate.clear()
+    head, body = request(lk, agent.key, "GET", "/v1/proxy/hostile/events/sse", framing)
+    sock = socket.create_connection(("127.0.0.1", lk.port), timeout=20)
+    f = sock.makefile("rb")
+    try:
+        sock.sendall(head + body)
+        start, headers = parse_head(read_head(f))
+        assert start.split(" ")[1] == "200", start
+        received = b""
+        while True:
+            size = int(f.readline().split(b";")[0].strip() or b"0", 16)
+            if size == 0:
+                break
+            received += f.read(size)
+            f.readline()
+            if received == b"data: one\n\n":
+                hostile.sse_gate.set()  # the first event arrived while the provider still held the stream open
+    finally:
+        hostile.sse_gate.set()
+        f.close()
+        sock.close()
+    assert received.startswith(b"data: one\n\ndata: "), received
+    assert received.endswith(b"\n\n") and len(received) == len(b"data: one\n\ndata: \n\n") + len(BEARER_SECRET), received
+    assert find_leaks({"stream": received}, SECRETS) == [], received
