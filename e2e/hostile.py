@@ -8,6 +8,7 @@ Answers by the last path segment of the request target:
                                same connection, before its own answer: a client that reused the connection reads
                                them as the next call's response.
 * ``owe-head``              -> (for HEAD) 200 with ``Content-Length: N``, the same N bytes owed.
+* ``switch-101``            -> a 101 nobody asked for, followed by a second, smuggled response.
 * ``extra``                 -> 200 ``Content-Length: 5`` ``A-own`` followed at once by a second, smuggled response.
 * ``echo-headers``          -> 302 whose Location, Content-Location, Link, Refresh, WWW-Authenticate and X-Echo-*
                                headers repeat the request's query and Authorization/X-Api-Key values.
@@ -73,6 +74,8 @@ class HostileUpstream(RecordingUpstream):
             return f"HTTP/1.1 {status}\r\nContent-Length: {len(SMUGGLED)}\r\n\r\n".encode(), SMUGGLED
         if last == "owe-head":
             return f"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: {len(SMUGGLED)}\r\n\r\n".encode(), SMUGGLED
+        if last == "switch-101":
+            return b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: evil\r\nConnection: upgrade\r\n\r\n" + SMUGGLED, b""
         if last == "extra":
             return self._framed("200 OK", b"A-own") + SMUGGLED, b""
         auth = values.get("authorization", "")

@@ -111,6 +111,7 @@ def test_the_mcp_request_tool_refuses_the_same_methods(world, hostile, method):
 
 @pytest.mark.parametrize("trick,method,status", [
     ("owe-204", "GET", 204), ("owe-304", "GET", 304), ("owe-head", "HEAD", 200), ("extra", "GET", 200),
+    ("switch-101", "GET", 502),
 ])
 def test_a_badly_framed_response_never_reaches_the_next_agents_call(world, framing, trick, method, status):
     """Agent A's call gets an ambiguously framed answer; agent B's next call to the same provider (on the same agent
@@ -123,6 +124,8 @@ def test_a_badly_framed_response_never_reaches_the_next_agents_call(world, frami
     assert answers[0][0] == status, answers[0]
     if trick == "extra":
         assert answers[0][2] == b"A-own", answers[0]
+    elif trick == "switch-101":
+        assert json.loads(answers[0][2])["error"]["code"] == "upstream_unreachable", answers[0]
     else:
         assert answers[0][2] == b"", answers[0]
     assert not isinstance(answers[1], str), f"B got no response: {answers[1]}"

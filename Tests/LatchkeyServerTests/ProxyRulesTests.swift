@@ -78,6 +78,13 @@ import Testing
         #expect(!relayed.map(\.value).joined().contains("sk-0123456789"))
     }
 
+    @Test func onlyFinalStatusesAreRelayed() {
+        #expect(!ProxyRules.isFinalAnswer(status: 101))
+        #expect(!ProxyRules.isFinalAnswer(status: 100))
+        #expect(ProxyRules.isFinalAnswer(status: 200))
+        #expect(ProxyRules.isFinalAnswer(status: 204))
+    }
+
     @Test func renewalRetryAndOutcomes() {
         #expect(ProxyRules.renewsAfter(status: 401, renewable: true))
         #expect(!ProxyRules.renewsAfter(status: 401, renewable: false))

@@ -159,6 +159,7 @@ final class ProxyForwarder: Sendable {
         do {
             let response = try await runtime.upstream.execute(upstreamRequest)
             metrics.recordUpstream(provider: provider, since: started, catalog: runtime.catalog)
+            guard ProxyRules.isFinalAnswer(status: Int(response.status.code)) else { throw LatchkeyError.upstreamUnreachable(provider) }
             return response
         } catch {
             throw Self.classify(error, provider: provider, limit: limit)

@@ -34,6 +34,11 @@ enum ProxyRules {
         !(method == "HEAD" || status < 200 || status == 204 || status == 304)
     }
 
+    /// Whether a provider's response head may go to the agent. Informational responses are dropped by the HTTP
+    /// parser; one that still arrives as the answer (a 101 nobody asked for: `Upgrade` is never forwarded) would
+    /// switch the agent's connection to whatever the provider speaks next, so the call fails as unreachable.
+    static func isFinalAnswer(status: Int) -> Bool { status >= 200 }
+
     /// Whether a 401 is held back to try the call once more with a renewed token (OAuth calls not yet renewed).
     static func renewsAfter(status: Int, renewable: Bool) -> Bool { status == 401 && renewable }
 

@@ -121,6 +121,12 @@ final class ProxyExchange: UpstreamResponseDelegate {
 
     func upstreamHead(_ head: HTTPResponseHead) {
         receivedAny = true
+        guard ProxyRules.isFinalAnswer(status: Int(head.status.code)) else {
+            connection?.abandon()
+            connection = nil
+            fail(LatchkeyError.upstreamUnreachable(provider))
+            return
+        }
         if ProxyRules.renewsAfter(status: Int(head.status.code), renewable: prepared?.renewable == true) {
             held401 = (head, ByteBuffer())
             return
