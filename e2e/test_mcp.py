@@ -154,7 +154,9 @@ def test_unknown_tools_and_providers_are_error_results(mcp_env):
     assert _structured_error(client.call("nosuchprovider_request", {"method": "GET", "path": "/"}))["code"] == "unknown_provider"
     assert _structured_error(client.call("echo_no_such_tool", {}))["code"] == "bad_request"
     assert _structured_error(client.call("echo_get_item", {}))["code"] == "bad_request", "a missing required argument"
-    assert _structured_error(client.call("echo_request", {"method": "TRACE", "path": "/"}))["code"] == "bad_request"
+    assert _structured_error(client.call("echo_request", {"method": "OPTIONS", "path": "/"}))["code"] == "bad_request"
+    # SPEC §6: refused like the proxy refuses it, not as a malformed argument.
+    assert _structured_error(client.call("echo_request", {"method": "TRACE", "path": "/"}))["code"] == "method_not_allowed"
 
 
 @pytest.mark.parametrize("arguments", [

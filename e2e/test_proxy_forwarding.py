@@ -1,4 +1,7 @@
-"""What the proxy forwards, what it injects, what it never forwards (SPEC §4.3, contract "Agent proxy")."""
+"""What the proxy forwards, what it injects, what it never forwards (SPEC §4.3, contract "Agent proxy").
+
+Every test runs twice (the autouse `framing` fixture): with bodies as written (none or a declared length: the
+event-loop path) and with every body chunked (the Hummingbird path); both paths must behave alike."""
 
 from __future__ import annotations
 
@@ -9,9 +12,22 @@ from urllib.parse import parse_qsl
 
 import pytest
 
-from harness import build_head, chunked, describe_response, expect_error, raw_exchange
+from harness import Agent, build_head, chunked, describe_response, expect_error, raw_exchange
 
 SECRET = "fwd-secret-" + "0123456789abcdef"
+
+
+@pytest.fixture(params=["plain", "chunked"], autouse=True)
+def framing(request, monkeypatch):
+    monkeypatch.setattr(Agent, "framing", request.param)
+    return request.param
+
+
+def framed(headers: list[tuple[str, str]], body: bytes, framing: str) -> tuple[list[tuple[str, str]], list[bytes]]:
+    """`headers` and `body` as the framing sends them: with Content-Length (when there is a body), or chunked."""
+    if framing == "chunked":
+        return headers + [("Transfer-Encoding", "chunked")], list(chunked([body]))
+    return headers + ([("Content-Length", str(len(body)))] if body else []), [body]
 
 
 @pytest.mark.parametrize("code", [301, 302, 303, 307, 308])
@@ -27,11 +43,11 @@ def test_upstream_redirect_returned_not_followed(latchkey, admin, upstream, sink
     assert [rec.path for rec in seen] == [f"/base/v1/go/redirect/{code}"], [rec.describe() for rec in seen]
 
 
-def test_agent_and_hop_by_hop_headers_never_reach_upstream(latchkey, admin, upstream):
+def test_agent_and_hop_by_hop_headers_never_reach_upstream(latchkey, admin, upstream, framing):
     cred = admin.create_credential("echo", {"api_key": SECRET})
     agent = admin.agent_for({"echo": cred})
     body = json.dumps({"hello": "world", "n": 1}).encode()
-    head = build_head("POST", "/v1/proxy/echo/headers/check?x=1&y=two%20words&x=3", [
+    headers, pieces = framed([
         ("Host", f"127.0.0.1:{latchkey.port}"),
         ("Authorization", f"Bearer {agent.key}"),
         ("Cookie", "dashboard_session=agent-cookie-value"),
@@ -46,9 +62,9 @@ def test_agent_and_hop_by_hop_headers_never_reach_upstream(latchkey, admin, upst
         ("Accept", "application/json"),
         ("User-Agent", "latchkey-e2e/1"),
         ("Content-Type", "application/json"),
-        ("Content-Length", str(len(body))),
-    ])
-    res = raw_exchange(latchkey.port, head, body, method="POST")
+    ], body, framing)
+    head = build_head("POST", "/v1/proxy/echo/headers/check?x=1&y=two%20words&x=3", headers)
+    res = raw_exchange(latchkey.port, head, pieces, method="POST")
     resp = res.response
     assert resp is not None, f"no response: {res.read_error} {res.send_error}"
     assert resp.status == 200, describe_response(resp)
@@ -143,14 +159,14 @@ def test_query_injection_not_bypassed_by_an_encoded_parameter_name(latchkey, adm
         f"upstream decodes appid={parsed.get('appid')} from {seen[0].target!r}")
 
 
-def test_injected_header_replaces_agent_supplied_one(latchkey, admin, upstream):
+def test_injected_header_replaces_agent_supplied_one(latchkey, admin, upstream, framing):
     cred = admin.create_credential("echo-header", {"api_key": "header-secret-9"})
     agent = admin.agent_for({"echo-header": cred})
-    head = build_head("GET", "/v1/proxy/echo-header/me", [
+    headers, pieces = framed([
         ("Host", f"127.0.0.1:{latchkey.port}"), ("Authorization", f"Bearer {agent.key}"),
         ("X-Api-Key", "agent-value-1"), ("x-api-key", "agent-value-2"), ("X-API-KEY", "agent-value-3"),
-        ("Connection", "close")])
-    res = raw_exchange(latchkey.port, head)
+        ("Connection", "close")], b"", framing)
+    res = raw_exchange(latchkey.port, build_head("GET", "/v1/proxy/echo-header/me", headers), pieces)
     assert res.response is not None and res.response.status == 200, describe_response(res.response)
     rec = upstream.wait_for(1)[0]
     assert rec.values("x-api-key") == ["header-secret-9"], rec.describe()

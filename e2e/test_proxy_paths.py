@@ -1,6 +1,8 @@
 """SPEC §5.2: credentials go only where their provider lives, whatever path or encoding.
 
-Request targets are sent over a raw socket: http.client and requests would normalise them.
+Request targets are sent over a raw socket: http.client and requests would normalise them. Every test runs twice
+(the `framing` fixture): without a body, which the event-loop path serves, and with an empty chunked body, which
+the Hummingbird path serves; both must decide alike.
 """
 
 from __future__ import annotations
@@ -78,12 +80,18 @@ def escapes_base(target: str, base: str = "/base/v1") -> str | None:
     return None
 
 
-def _send(lk, key: str, target: str):
-    head = build_head("GET", target, [("Host", f"127.0.0.1:{lk.port}"),
-                                      ("Authorization", f"Bearer {key}"),
-                                      ("Accept", "application/json"),
-                                      ("Connection", "close")])
-    return raw_exchange(lk.port, head, timeout=30)
+def _send(lk, key: str, target: str, framing: str):
+    headers = [("Host", f"127.0.0.1:{lk.port}"), ("Authorization", f"Bearer {key}"), ("Accept", "application/json"),
+               ("Connection", "close")]
+    if framing == "chunked":
+        return raw_exchange(lk.port, build_head("GET", target, headers + [("Transfer-Encoding", "chunked")]), b"0\r\n\r\n", timeout=30)
+    return raw_exchange(lk.port, build_head("GET", target, headers), timeout=30)
+
+
+@pytest.fixture(params=["plain", "chunked"])
+def framing(request):
+    """`plain`: no body (the event-loop path); `chunked`: an empty chunked body (the Hummingbird path)."""
+    return request.param
 
 
 @pytest.fixture(scope="module")
@@ -115,13 +123,13 @@ def sink(module_env):
     return module_env.sink
 
 
-def test_path_tricks_never_leave_base_url(latchkey, path_agent, upstream, sink):
+def test_path_tricks_never_leave_base_url(latchkey, path_agent, upstream, sink, framing):
     rows = []
     bad = []
     for trick in tricks(sink.port):
         upstream.clear()
         target = "/v1/proxy/echo/" + trick
-        res = _send(latchkey, path_agent.key, target)
+        res = _send(latchkey, path_agent.key, target, framing)
         time.sleep(0.05)
         seen = upstream.snapshot()
         resp = res.response
@@ -170,8 +178,8 @@ CONTRACT_400 = [
 
 
 @pytest.mark.parametrize("path", CONTRACT_400)
-def test_dot_segments_empty_segments_backslashes_and_controls_answer_400(latchkey, path_agent, upstream, path):
-    res = _send(latchkey, path_agent.key, "/v1/proxy/echo/" + path)
+def test_dot_segments_empty_segments_backslashes_and_controls_answer_400(latchkey, path_agent, upstream, path, framing):
+    res = _send(latchkey, path_agent.key, "/v1/proxy/echo/" + path, framing)
     time.sleep(0.05)
     assert res.response is not None, f"no response: {res.read_error or res.send_error}"
     resp = res.response
@@ -182,7 +190,7 @@ def test_dot_segments_empty_segments_backslashes_and_controls_answer_400(latchke
     assert not forwarded, f"{path!r} answered 400 but was forwarded: {forwarded}"
 
 
-def test_ordinary_paths_are_forwarded_byte_for_byte(latchkey, path_agent, upstream):
+def test_ordinary_paths_are_forwarded_byte_for_byte(latchkey, path_agent, upstream, framing):
     cases = [
         "items/a%20b/caf%C3%A9/x~y:z@w!$&'()*+,;=",
         "items/42?q=a%20b&z=%2F&empty=&flag&q=second",
@@ -194,7 +202,7 @@ def test_ordinary_paths_are_forwarded_byte_for_byte(latchkey, path_agent, upstre
     problems = []
     for c in cases:
         upstream.clear()
-        res = _send(latchkey, path_agent.key, "/v1/proxy/echo/" + c)
+        res = _send(latchkey, path_agent.key, "/v1/proxy/echo/" + c, framing)
         seen = upstream.wait_for(1, timeout=5)
         want = "/base/v1/" + c
         got = [r.target for r in seen]

@@ -31,6 +31,24 @@ import Testing
         #expect(out.injectedHeaders.first?.value == "Basic " + Data("a@b.c/token:t".utf8).base64EncodedString())
     }
 
+    @Test func everyInjectedValueIsListedInEveryFormItWasSentIn() throws {
+        let weather = try #require(catalog.provider("weather"))
+        let query = try RequestInjector.build(provider: weather, values: ["api_key": "k&y secret"], rawPath: "/weather", rawQuery: nil)
+        // A redirect that echoes the query carries the percent-encoded form.
+        #expect(query.injectedValues.contains("k&y secret"))
+        #expect(query.injectedValues.contains("k%26y%20secret"))
+        let desk = try #require(catalog.provider("desk"))
+        let basic = try RequestInjector.build(provider: desk, values: ["subdomain": "acme", "email": "a@b.c", "api_token": "t0ken-value"], rawPath: "/x", rawQuery: nil)
+        let pair = "a@b.c/token:t0ken-value"
+        for form in ["a@b.c/token", "t0ken-value", pair, Data(pair.utf8).base64EncodedString()] {
+            #expect(basic.injectedValues.contains(form), "\(form)")
+        }
+        let oauth = try #require(catalog.provider("child-oauth"))
+        let bearer = try RequestInjector.build(provider: oauth, values: ["access_token": "tok-0123456789"], rawPath: "/e", rawQuery: nil)
+        #expect(bearer.injectedValues.contains("Bearer tok-0123456789"))
+        #expect(bearer.injectedValues.contains("tok-0123456789"))
+    }
+
     @Test(arguments: ["evil.com/", "a@evil.com", "evil.com:80", "..", "a b", "evil.com#", "x%2f"])
     func aHostFieldThatCouldChangeTheOriginIsRefused(_ subdomain: String) throws {
         let provider = try #require(catalog.provider("desk"))

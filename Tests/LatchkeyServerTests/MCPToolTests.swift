@@ -69,6 +69,11 @@ import Testing
         ] {
             #expect(throws: LatchkeyError.self, "\(bad)") { try ToolCallBuilder.genericCall(arguments: bad) }
         }
+        for method in ["CONNECT", "TRACE", "track"] {
+            #expect(throws: LatchkeyError.methodNotAllowed(method.uppercased())) {
+                try ToolCallBuilder.genericCall(arguments: ["method": .string(method), "path": .string("/")])
+            }
+        }
     }
 
     @Test func toolNamesResolveOnTheFirstUnderscore() throws {

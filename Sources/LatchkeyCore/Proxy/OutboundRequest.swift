@@ -6,6 +6,9 @@ public struct OutboundRequest: Sendable, Equatable {
     public var origin: String
     /// Headers set by injection; they replace any agent header of the same name.
     public var injectedHeaders: [(name: String, value: String)]
+    /// Every value injection put into the request, in each form it was sent in (rendered, bare, percent-encoded,
+    /// base64): what the response scrubber must never let back to the agent.
+    public var injectedValues: [String] = []
 
     /// The request target for the origin server: `url` after its origin (path and query).
     public var target: Substring { url.dropFirst(origin.count) }

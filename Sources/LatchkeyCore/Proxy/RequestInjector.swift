@@ -19,18 +19,30 @@ public enum RequestInjector {
                 return !injectedNames.contains(ProxyPath.fullyDecoded(name) ?? name)
             }
         }
+        // Every value injected, in every form it is sent in, for the response scrubber (SPEC §5.8).
+        var injected: [String] = []
         for (name, template) in provider.injection.query {
-            queryParts.append(encodeQueryComponent(name) + "=" + encodeQueryComponent(try render(template, values)))
+            let value = try render(template, values)
+            let encoded = encodeQueryComponent(value)
+            queryParts.append(encodeQueryComponent(name) + "=" + encoded)
+            injected += [value, encoded] + bareValues(of: template, values).flatMap { [$0, encodeQueryComponent($0)] }
         }
         if !queryParts.isEmpty { url += "?" + queryParts.joined(separator: "&") }
 
         var headers: [(name: String, value: String)] = []
-        for (name, template) in provider.injection.headers { headers.append((name, try render(template, values))) }
-        if let basic = provider.injection.basic {
-            let pair = try render(basic.username, values) + ":" + render(basic.password, values)
-            headers.append(("Authorization", "Basic " + Data(pair.utf8).base64EncodedString()))
+        for (name, template) in provider.injection.headers {
+            let value = try render(template, values)
+            headers.append((name, value))
+            injected += [value] + bareValues(of: template, values)
         }
-        return OutboundRequest(url: url, origin: base.origin, injectedHeaders: headers)
+        if let basic = provider.injection.basic {
+            let username = try render(basic.username, values)
+            let password = try render(basic.password, values)
+            let encoded = Data((username + ":" + password).utf8).base64EncodedString()
+            headers.append(("Authorization", "Basic " + encoded))
+            injected += [username, password, username + ":" + password, encoded]
+        }
+        return OutboundRequest(url: url, origin: base.origin, injectedHeaders: headers, injectedValues: injected)
     }
 
     /// The provider's base URL for this credential, split into origin and path prefix (no trailing slash).
@@ -71,6 +83,11 @@ public enum RequestInjector {
         var path = components.percentEncodedPath
         while path.hasSuffix("/") { path.removeLast() }
         return BaseURL(origin: "\(scheme)://\(host)\(port)", path: path)
+    }
+
+    /// The credential's own values that `template` embeds (the bare token inside `Bearer {{token}}`).
+    static func bareValues(of template: Template, _ values: [String: String]) -> [String] {
+        template.variables.compactMap { values[$0] }
     }
 
     static func render(_ template: Template, _ values: [String: String]) throws(LatchkeyError) -> String {

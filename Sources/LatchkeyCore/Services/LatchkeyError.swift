@@ -26,4 +26,6 @@ public enum LatchkeyError: Error, Sendable, Equatable {
     case upstreamUnreachable(String)
     /// The provider's API did not answer in time.
     case upstreamTimeout
+    /// A method the proxy never forwards (`CONNECT`, `TRACE`, `TRACK`); carries the method's name.
+    case methodNotAllowed(String)
 }

@@ -86,6 +86,7 @@ struct APIError: Error, HTTPResponseError {
         case .payloadTooLarge(let limit): APIError(.contentTooLarge, "payload_too_large", "the request body is larger than \(limit) bytes")
         case .upstreamUnreachable(let provider): APIError(.badGateway, "upstream_unreachable", "\(provider)'s API could not be reached")
         case .upstreamTimeout: APIError(.gatewayTimeout, "upstream_timeout", "the provider's API did not answer in time")
+        case .methodNotAllowed(let method): APIError(.methodNotAllowed, "method_not_allowed", "the proxy never forwards \(method)")
         }
     }
 }

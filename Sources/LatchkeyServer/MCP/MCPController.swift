@@ -70,8 +70,8 @@ struct MCPController {
         }
         do {
             let call = try ToolCallBuilder.call(for: tool, arguments: parameters.arguments ?? [:])
-            let response = try await forwarder.forward(bearer: bearer, providerID: tool.provider.id, call: call)
-            return try await ToolCallOutcome.result(of: response, limit: limit)
+            let (response, scrubber) = try await forwarder.forward(bearer: bearer, providerID: tool.provider.id, call: call)
+            return try await ToolCallOutcome.result(of: response, scrubber: scrubber, limit: limit)
         } catch {
             let apiError = APIError.from(error)
             if apiError.isServerFault {

@@ -58,8 +58,10 @@ enum ToolCallBuilder {
         if let unknown = arguments.keys.sorted().first(where: { !allowed.contains($0) }) {
             throw .badRequest("unknown argument '\(unknown)' (the arguments are method, path, query, headers, body)")
         }
-        guard let methodName = arguments["method"]?.stringValue?.uppercased(),
-              ["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD"].contains(methodName), let method = HTTPRequest.Method(methodName)
+        let methodName = arguments["method"]?.stringValue?.uppercased()
+        // Refused with the proxy's own answer (405 `method_not_allowed`), not as a malformed argument.
+        if let methodName { try ProxyRules.checkMethod(methodName) }
+        guard let methodName, ["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD"].contains(methodName), let method = HTTPRequest.Method(methodName)
         else { throw .badRequest("'method' must be one of GET, POST, PUT, PATCH, DELETE, HEAD") }
         guard let path = arguments["path"]?.stringValue, path.hasPrefix("/") else { throw .badRequest("'path' must be a string starting with '/'") }
         let rawPath: String

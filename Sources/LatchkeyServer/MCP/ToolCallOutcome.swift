@@ -12,14 +12,15 @@ import NIOCore
 ///   missing binding or a credential needing consent, the setup link; `structuredContent` carries the same error
 ///   object the HTTP proxy returns.
 enum ToolCallOutcome {
-    /// Reads at most `limit` bytes of the response.
-    static func result(of response: HTTPClientResponse, limit: Int) async throws -> CallTool.Result {
+    /// Reads at most `limit` bytes of the response; every injected value in it is overwritten by `scrubber` before
+    /// anything of it becomes text or base64.
+    static func result(of response: HTTPClientResponse, scrubber: SecretScrubber, limit: Int) async throws -> CallTool.Result {
         let status = Int(response.status.code)
         let body: ByteBuffer
-        do { body = try await response.body.collect(upTo: limit) } catch {
+        do { body = ScrubbingStream.scrubbed(try await response.body.collect(upTo: limit), by: scrubber) } catch {
             return failure(APIError.from(LatchkeyError.payloadTooLarge(limit: limit)), note: "the provider's response is larger than \(limit) bytes")
         }
-        let contentType = response.headers.first(name: "content-type") ?? ""
+        let contentType = scrubber.scrubbed(response.headers.first(name: "content-type") ?? "")
         let text = bodyText(body, contentType: contentType)
         let isError = status >= 400
         let summary = isError ? "The provider answered HTTP \(status)." : "HTTP \(status)"

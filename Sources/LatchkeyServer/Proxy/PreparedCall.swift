@@ -10,11 +10,16 @@ final class PreparedCall: Sendable {
     let headers: HTTPHeaders
     /// Whether a 401 from the provider may be answered by renewing the token and sending the call once more.
     let renewable: Bool
+    /// Overwrites the injected values wherever the provider's response echoes them.
+    let scrubber: SecretScrubber
 
-    init(resolved: ResolvedCredential, outbound: OutboundRequest, call: ProxyForwarder.Call, renewable: Bool) {
+    /// `alsoScrubbing`: values of an earlier attempt of the same call (the token a renewal replaced), which the
+    /// provider might still echo.
+    init(resolved: ResolvedCredential, outbound: OutboundRequest, call: ProxyForwarder.Call, renewable: Bool, alsoScrubbing: [String] = []) {
         self.resolved = resolved
         self.outbound = outbound
         self.headers = ProxyForwarder.forwardedHeaders(call.headers, injected: outbound.injectedHeaders)
         self.renewable = renewable
+        self.scrubber = SecretScrubber(values: outbound.injectedValues + alsoScrubbing)
     }
 }

@@ -43,36 +43,39 @@ final class ProxyForwarder: Sendable {
         case stream(RequestBody, length: Int?)
     }
 
-    /// Forwards `call` for the agent presenting `bearer`; returns the provider's response, body unread.
-    func forward(bearer: String?, providerID: String, call: Call) async throws -> HTTPClientResponse {
+    /// Forwards `call` for the agent presenting `bearer`; returns the provider's response, body unread, and the
+    /// scrubber its headers and body must pass through before the agent sees them.
+    func forward(bearer: String?, providerID: String, call: Call) async throws -> (response: HTTPClientResponse, scrubber: SecretScrubber) {
         let started = ContinuousClock.now
         do {
-            let response = try await forwardUnmetered(bearer: bearer, providerID: providerID, call: call)
-            metrics.record(provider: providerID, outcome: "\(response.status.code)", since: started, catalog: runtime.catalog)
-            return response
+            let answer = try await forwardUnmetered(bearer: bearer, providerID: providerID, call: call)
+            metrics.record(provider: providerID, outcome: ProxyRules.outcome(status: Int(answer.response.status.code)), since: started, catalog: runtime.catalog)
+            return answer
         } catch {
             metrics.record(provider: providerID, outcome: APIError.from(error).code, since: started, catalog: runtime.catalog)
             throw error
         }
     }
 
-    private func forwardUnmetered(bearer: String?, providerID: String, call: Call) async throws -> HTTPClientResponse {
+    private func forwardUnmetered(bearer: String?, providerID: String, call: Call) async throws -> (response: HTTPClientResponse, scrubber: SecretScrubber) {
         let prepared = try await prepare(bearer: bearer, providerID: providerID, call: call)
         let limit = runtime.configuration.proxyBodyLimit
         guard prepared.renewable else {
-            return try await send(call, prepared, provider: providerID, body: upstreamBody(call.body, limit: limit), limit: limit)
+            return (try await send(call, prepared, provider: providerID, body: upstreamBody(call.body, limit: limit), limit: limit), prepared.scrubber)
         }
         // OAuth: the body is buffered so that a 401 can be retried once with a new token.
         let buffered = try await bufferedBody(call.body, limit: limit)
         let first = try await send(call, prepared, provider: providerID, body: buffered, limit: limit)
-        guard first.status.code == 401, let renewed = try await renewed(after401: prepared, call: call) else { return first }
-        return try await send(call, renewed, provider: providerID, body: buffered, limit: limit)
+        guard ProxyRules.renewsAfter(status: Int(first.status.code), renewable: prepared.renewable),
+              let renewed = try await renewed(after401: prepared, call: call) else { return (first, prepared.scrubber) }
+        return (try await send(call, renewed, provider: providerID, body: buffered, limit: limit), renewed.scrubber)
     }
 
     /// Everything before the first byte goes upstream: the key authenticated, the binding resolved, the target URL
     /// built through the base-URL guard, a declared body over the limit refused, an OAuth token refreshed when due.
     /// Shared by `forward` and the event-loop fast path (`ProxyChannelHandler`).
     func prepare(bearer: String?, providerID: String, call: Call) async throws -> PreparedCall {
+        try ProxyRules.checkMethod(call.method.rawValue)
         guard Self.isProviderID(providerID) else {
             _ = try await runtime.agents.authenticate(bearer: bearer)
             throw LatchkeyError.unknownProvider(String(providerID.prefix(64)))
@@ -90,6 +93,7 @@ final class ProxyForwarder: Sendable {
 
     /// `prepare` when the agent's binding is in the access cache: no suspension, no database read.
     func preparedFromCache(bearer: String?, providerID: String, call: Call) throws -> PreparedCall? {
+        try ProxyRules.checkMethod(call.method.rawValue)
         guard let resolved = runtime.agents.cachedAccess(bearer: bearer, providerID: providerID) else { return nil }
         return try prepared(resolved, call: call)
     }
@@ -101,12 +105,13 @@ final class ProxyForwarder: Sendable {
         let current = prepared.resolved.credential
         let renewed = try await runtime.refresher.usable(current, links: runtime.links, after401Version: current.version)
         guard renewed.version != current.version, runtime.refresher.policy.isUsable(renewed, now: runtime.clock.now) else { return nil }
-        return try self.prepared(try await reopened(prepared.resolved, with: renewed), call: call, renewable: false)
+        return try self.prepared(try await reopened(prepared.resolved, with: renewed), call: call, renewable: false,
+                                 alsoScrubbing: prepared.outbound.injectedValues)
     }
 
     /// The call for `resolved`: target URL through the base-URL guard, declared body within the limit, headers.
     /// Renewable after a 401 when the credential is OAuth (unless told otherwise: a renewed call is not renewed again).
-    private func prepared(_ resolved: ResolvedCredential, call: Call, renewable: Bool? = nil) throws -> PreparedCall {
+    private func prepared(_ resolved: ResolvedCredential, call: Call, renewable: Bool? = nil, alsoScrubbing: [String] = []) throws -> PreparedCall {
         let outbound = try RequestInjector.build(provider: resolved.provider, values: resolved.values, rawPath: call.path, rawQuery: call.query)
         let limit = runtime.configuration.proxyBodyLimit
         switch call.body {
@@ -114,7 +119,8 @@ final class ProxyForwarder: Sendable {
         case .bytes(let bytes) where bytes.readableBytes > limit: throw LatchkeyError.payloadTooLarge(limit: limit)
         default: break
         }
-        return PreparedCall(resolved: resolved, outbound: outbound, call: call, renewable: renewable ?? resolved.provider.authMode.isOAuth)
+        return PreparedCall(resolved: resolved, outbound: outbound, call: call, renewable: renewable ?? resolved.provider.authMode.isOAuth,
+                            alsoScrubbing: alsoScrubbing)
     }
 
     private func reopened(_ resolved: ResolvedCredential, with credential: Credential) async throws -> ResolvedCredential {
@@ -142,11 +148,18 @@ final class ProxyForwarder: Sendable {
         var upstreamRequest = HTTPClientRequest(url: prepared.outbound.url)
         upstreamRequest.method = HTTPMethod(rawValue: call.method.rawValue)
         upstreamRequest.headers = prepared.headers
+        // AsyncHTTPClient returns a connection to its pool whenever its parser saw a response end, also after a
+        // 204 or 304 that declared a body, or a HEAD answered with one: bytes the provider sends after that would
+        // be read as the next call's response, possibly another agent's. It cannot be told to drop one connection
+        // after the fact, so this path never reuses a provider connection (see `ProxyRules.mayReuseConnection`
+        // for the event-loop path, which reuses only unambiguously framed ones).
+        upstreamRequest.headers.replaceOrAdd(name: "Connection", value: "close")
         upstreamRequest.body = body
         let started = ContinuousClock.now
         do {
             let response = try await runtime.upstream.execute(upstreamRequest)
             metrics.recordUpstream(provider: provider, since: started, catalog: runtime.catalog)
+            guard ProxyRules.isFinalAnswer(status: Int(response.status.code)) else { throw LatchkeyError.upstreamUnreachable(provider) }
             return response
         } catch {
             throw Self.classify(error, provider: provider, limit: limit)

@@ -19,10 +19,9 @@ struct ProxyMiddleware: RouterMiddleware {
     let forwarder: ProxyForwarder
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
-        let rawPath = request.uri.path
-        guard rawPath.hasPrefix(Self.prefix) else { return try await next(request, context) }
-        let afterPrefix = rawPath.dropFirst(Self.prefix.count)
-        let providerID = String(afterPrefix.prefix { $0 != "/" })
+        guard request.uri.path.hasPrefix(Self.prefix) else { return try await next(request, context) }
+        // Split as the event-loop path splits it: from the raw request target, nothing decoded.
+        let target = ProxyRules.target(request.head.path ?? request.uri.description)
         do {
             let declaredLength = request.headers[.contentLength].flatMap { Int($0) }
             let body: ProxyForwarder.Body
@@ -31,12 +30,15 @@ struct ProxyMiddleware: RouterMiddleware {
             } else {
                 body = declaredLength == 0 ? .bytes(ByteBuffer()) : .none
             }
-            let call = ProxyForwarder.Call(method: request.method, path: String(afterPrefix.dropFirst(providerID.count)), query: request.uri.query,
-                                           headers: HTTPHeaders(request.headers), body: body)
-            let response = try await forwarder.forward(bearer: BearerToken.from(request), providerID: providerID, call: call)
-            return Self.relay(response, method: request.method)
+            let call = ProxyForwarder.Call(method: request.method, path: target.path, query: target.query, headers: HTTPHeaders(request.headers), body: body)
+            let (response, scrubber) = try await forwarder.forward(bearer: BearerToken.from(request), providerID: target.provider, call: call)
+            return Self.relay(response, method: request.method, scrubber: scrubber)
         } catch {
-            throw Self.apiError(for: error, provider: providerID, logger: context.logger)
+            var apiError = Self.apiError(for: error, provider: target.provider, logger: context.logger)
+            // NIO's parser reads nothing after a CONNECT head (what follows would be a tunnel): the connection can
+            // carry no further request, so the refusal closes it.
+            if request.method == .connect { apiError.extraHeaders[.connection] = "close" }
+            throw apiError
         }
     }
 
@@ -49,44 +51,29 @@ struct ProxyMiddleware: RouterMiddleware {
         return apiError
     }
 
-    /// The upstream response for the agent, body streamed, minus hop-by-hop headers and cookies.
-    static func relay(_ response: HTTPClientResponse, method: HTTPRequest.Method) -> Response {
-        let length = response.headers.first(name: "content-length").flatMap { Int($0) }
-        let status = HTTPResponse.Status(code: Int(response.status.code), reasonPhrase: response.status.reasonPhrase)
-        var headers = relayedHeaders(response)
-        if method == .head || response.status.code == 204 || response.status.code == 304 {
-            if let length, method == .head { headers[.contentLength] = String(length) }
+    /// The upstream response for the agent as `ProxyRules` has it: headers filtered and scrubbed, the body (when the
+    /// response has one) streamed through the scrubber, the provider's length kept (scrubbing keeps lengths).
+    static func relay(_ response: HTTPClientResponse, method: HTTPRequest.Method, scrubber: SecretScrubber) -> Response {
+        let code = Int(response.status.code)
+        let status = HTTPResponse.Status(code: code, reasonPhrase: response.status.reasonPhrase)
+        let length = ProxyRules.relayedLength(method: method.rawValue, status: code, upstream: response.headers)
+        var headers = HTTPFields()
+        for (name, value) in ProxyRules.relayedHeaders(response.headers, scrubber: scrubber) {
+            guard let fieldName = HTTPField.Name(name) else { continue }
+            headers.append(HTTPField(name: fieldName, value: value))
+        }
+        guard ProxyRules.responseHasBody(method: method.rawValue, status: code) else {
+            if let length { headers[.contentLength] = String(length) }
             return Response(status: status, headers: headers, body: ResponseBody())
         }
         let body = response.body
         return Response(status: status, headers: headers, body: ResponseBody(contentLength: length) { writer in
-            for try await chunk in body { try await writer.write(chunk) }
+            var stream = ScrubbingStream(scrubber)
+            for try await chunk in body {
+                if let relayed = stream.scrub(chunk) { try await writer.write(relayed) }
+            }
+            if let tail = stream.finishBuffer() { try await writer.write(tail) }
             try await writer.finish(nil)
         })
-    }
-
-    /// The provider's response headers an agent may see.
-    static func relayedHeaders(_ response: HTTPClientResponse) -> HTTPFields {
-        var headers = HTTPFields()
-        for (name, value) in relayedHeaders(response.headers) {
-            guard let fieldName = HTTPField.Name(name) else { continue }
-            headers.append(HTTPField(name: fieldName, value: value))
-        }
-        return headers
-    }
-
-    /// No hop-by-hop headers, nothing the Connection header names, no cookies, no Content-Length (the relay sets
-    /// its own). Both proxy paths relay through this rule.
-    static func relayedHeaders(_ upstream: HTTPHeaders) -> HTTPHeaders {
-        let connectionTokens = HeaderRules.connectionTokens(in: upstream, alreadyDropped: HeaderRules.droppedFromUpstream)
-        var relayed = HTTPHeaders()
-        relayed.reserveCapacity(upstream.count)
-        for (name, value) in upstream {
-            if HeaderRules.isListed(name, in: HeaderRules.droppedFromUpstream) || (!connectionTokens.isEmpty && HeaderRules.isListed(name, in: connectionTokens)) {
-                continue
-            }
-            relayed.add(name: name, value: value)
-        }
-        return relayed
     }
 }

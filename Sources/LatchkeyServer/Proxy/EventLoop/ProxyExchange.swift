@@ -33,6 +33,8 @@ final class ProxyExchange: UpstreamResponseDelegate {
     private var finished = false
     /// The provider's status as relayed, for the metrics.
     private var responseOutcome = "200"
+    /// The relayed body's pass through the call's scrubber (set when the head is relayed).
+    private var scrubbing = ScrubbingStream(.empty)
     private static let held401Limit = 64 * 1024
 
     init(service: EventLoopProxy, request: ProxyRequest, responder: ProxyChannelHandler, pool: UpstreamPool) {
@@ -41,7 +43,9 @@ final class ProxyExchange: UpstreamResponseDelegate {
         self.eventLoop = pool.eventLoop
         self.request = request
         self.responder = responder
-        self.keepAlive = request.head.isKeepAlive
+        // NIO's parser reads nothing after a CONNECT head (what follows would be a tunnel): that connection can carry
+        // no further request, so the refusal closes it.
+        self.keepAlive = request.head.isKeepAlive && request.head.method != .CONNECT
         let target = request.target
         self.provider = target.provider
         self.metrics = service.forwarder.metrics.provider(target.provider, catalog: service.forwarder.runtime.catalog)
@@ -117,7 +121,13 @@ final class ProxyExchange: UpstreamResponseDelegate {
 
     func upstreamHead(_ head: HTTPResponseHead) {
         receivedAny = true
-        if head.status.code == 401, prepared?.renewable == true {
+        guard ProxyRules.isFinalAnswer(status: Int(head.status.code)) else {
+            connection?.abandon()
+            connection = nil
+            fail(LatchkeyError.upstreamUnreachable(provider))
+            return
+        }
+        if ProxyRules.renewsAfter(status: Int(head.status.code), renewable: prepared?.renewable == true) {
             held401 = (head, ByteBuffer())
             return
         }
@@ -130,8 +140,8 @@ final class ProxyExchange: UpstreamResponseDelegate {
             if held.body.readableBytes + body.readableBytes > Self.held401Limit {
                 // Too large to hold: the 401 goes to the agent as it is.
                 relayHead(held.head)
-                if held.body.readableBytes > 0 { responder?.writeBody(held.body) }
-                responder?.writeBody(body)
+                relayBody(held.body)
+                relayBody(body)
             } else {
                 var bytes = body
                 held.body.writeBuffer(&bytes)
@@ -139,7 +149,18 @@ final class ProxyExchange: UpstreamResponseDelegate {
             }
             return
         }
-        responder?.writeBody(body)
+        relayBody(body)
+    }
+
+    /// A piece of the provider's body, on its way to the agent through the scrubber.
+    private func relayBody(_ body: ByteBuffer) {
+        guard body.readableBytes > 0, let relayed = scrubbing.scrub(body) else { return }
+        responder?.writeBody(relayed)
+    }
+
+    /// The end of the provider's body: what the scrubber held back (a tail that might have begun a secret) goes out.
+    private func relayBodyEnd() {
+        if let tail = scrubbing.finishBuffer() { responder?.writeBody(tail) }
     }
 
     func upstreamReadComplete() {
@@ -156,6 +177,7 @@ final class ProxyExchange: UpstreamResponseDelegate {
             renew(after: held)
             return
         }
+        relayBodyEnd()
         finish(outcome: responseOutcome)
     }
 
@@ -168,7 +190,7 @@ final class ProxyExchange: UpstreamResponseDelegate {
     func upstreamFailed(_ error: (any Error)?) {
         connection = nil
         guard !finished else { return }
-        if !receivedAny, connectionReused, !retriedFresh, [.GET, .PUT, .DELETE, .OPTIONS, .TRACE].contains(request.head.method), let prepared {
+        if !receivedAny, connectionReused, !retriedFresh, ProxyRules.retriesOnFreshConnection(method: request.head.method.rawValue), let prepared {
             // A pooled connection the provider had closed: once more on a new one.
             retriedFresh = true
             send(prepared, fresh: true)
@@ -185,12 +207,14 @@ final class ProxyExchange: UpstreamResponseDelegate {
     private func relayHead(_ head: HTTPResponseHead) {
         metrics.upstream.recordInterval(since: sentUpstream)
         responding = true
-        responseOutcome = String(head.status.code)
-        var relayed = HTTPResponseHead(version: request.head.version, status: head.status, headers: ProxyMiddleware.relayedHeaders(head.headers))
-        let bodyless = head.status.code == 204 || head.status.code == 304 || head.status.code < 200
-        if !bodyless, let length = head.headers.first(name: "content-length"), !head.headers.contains(name: "transfer-encoding") {
-            relayed.headers.add(name: "Content-Length", value: length)
-        } else if !bodyless, !isHTTP11 {
+        let (method, code) = (request.head.method.rawValue, Int(head.status.code))
+        responseOutcome = ProxyRules.outcome(status: code)
+        let scrubber = prepared?.scrubber ?? SecretScrubber.empty
+        scrubbing = ScrubbingStream(scrubber)
+        var relayed = HTTPResponseHead(version: request.head.version, status: head.status, headers: ProxyRules.relayedHeaders(head.headers, scrubber: scrubber))
+        if let length = ProxyRules.relayedLength(method: method, status: code, upstream: head.headers) {
+            relayed.headers.add(name: "Content-Length", value: String(length))
+        } else if ProxyRules.responseHasBody(method: method, status: code), !isHTTP11 {
             keepAlive = false  // an HTTP/1.0 body of unknown length ends with the connection
         }
         addConnectionHeader(to: &relayed.headers)
@@ -225,8 +249,9 @@ final class ProxyExchange: UpstreamResponseDelegate {
             send(renewed, fresh: false)
         case .success(nil):
             relayHead(held.head)
-            if held.body.readableBytes > 0 { responder?.writeBody(held.body) }
-            finish(outcome: "401")
+            relayBody(held.body)
+            relayBodyEnd()
+            finish(outcome: ProxyRules.outcome(status: 401))
         case .failure(let error):
             fail(error)
         }

@@ -12,19 +12,8 @@ struct ProxyRequest {
     let declaredLength: Int?
     var body = ByteBuffer()
 
-    /// The provider id and the raw path after it, and the raw query: split as the framework's URI splits them.
-    var target: (provider: String, path: String, query: String?) {
-        let afterPrefix = head.uri.utf8.dropFirst(ProxyMiddleware.prefix.utf8.count)
-        let pathEnd = afterPrefix.firstIndex(of: UInt8(ascii: "?")) ?? afterPrefix.endIndex
-        let rawPath = afterPrefix[..<pathEnd]
-        let providerEnd = rawPath.firstIndex(of: UInt8(ascii: "/")) ?? rawPath.endIndex
-        var query: String?
-        if pathEnd != afterPrefix.endIndex {
-            let afterMark = afterPrefix[afterPrefix.index(after: pathEnd)...]
-            query = String(Substring(afterMark[..<(afterMark.firstIndex(of: UInt8(ascii: "#")) ?? afterMark.endIndex)]))
-        }
-        return (String(Substring(rawPath[..<providerEnd])), String(Substring(rawPath[providerEnd...])), query)
-    }
+    /// The provider id, the raw path after it and the raw query.
+    var target: (provider: String, path: String, query: String?) { ProxyRules.target(head.uri) }
 
     /// The call as `ProxyForwarder` takes it.
     func call(path: String, query: String?) -> ProxyForwarder.Call {

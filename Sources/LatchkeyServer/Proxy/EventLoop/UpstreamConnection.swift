@@ -12,8 +12,10 @@ final class UpstreamConnection: ChannelDuplexHandler, RemovableChannelHandler, T
     private(set) var channel: (any Channel)?
     private weak var delegate: (any UpstreamResponseDelegate)?
     private var context: ChannelHandlerContext?
-    /// Whether the last response allows another request on this connection.
+    /// Whether the last response allows another request on this connection (`ProxyRules.mayReuseConnection`).
     private var keepAlive = true
+    /// The current call's method: whether a response to it may have a body depends on it.
+    private var method = "GET"
     private var paused = false
     private var readPending = false
     /// When it went back to the pool (for the idle timeout).
@@ -42,6 +44,7 @@ final class UpstreamConnection: ChannelDuplexHandler, RemovableChannelHandler, T
         guard let context else { delegate.upstreamFailed(nil); return }
         self.delegate = delegate
         keepAlive = true
+        method = head.method.rawValue
         lastActivity = .now()
         context.write(wrapOutboundOut(.head(head)), promise: nil)
         if let body, body.readableBytes > 0 { context.write(wrapOutboundOut(.body(.byteBuffer(body))), promise: nil) }
@@ -77,9 +80,16 @@ final class UpstreamConnection: ChannelDuplexHandler, RemovableChannelHandler, T
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         lastActivity = .now()
+        guard delegate != nil else {
+            // Bytes nobody asked for (after a response ended, or after the call was given up): they must never be
+            // read as a later call's response, so the connection goes.
+            keepAlive = false
+            context.close(promise: nil)
+            return
+        }
         switch unwrapInboundIn(data) {
         case .head(let head):
-            keepAlive = head.isKeepAlive
+            keepAlive = ProxyRules.mayReuseConnection(method: method, response: head)
             delegate?.upstreamHead(head)
         case .body(let body):
             delegate?.upstreamBody(body)
