@@ -38,7 +38,7 @@ public enum ApplicationBuilder {
     public static func application(runtime: LatchkeyRuntime, logger: Logger, web: WebAssets? = nil,
                                    onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }) -> some ApplicationProtocol {
         let configuration = runtime.configuration
-        var services: [any Service] = [RuntimeLifecycle(runtime: runtime)]
+        var services: [any Service] = [RuntimeLifecycle(runtime: runtime), KeyringRefresher(sealer: runtime.sealer, logger: logger)]
         if configuration.refreshInterval > 0 {
             services.append(BackgroundRefresher(pass: runtime.refreshPass, interval: configuration.refreshInterval, concurrency: configuration.refreshConcurrency, logger: logger))
         }
