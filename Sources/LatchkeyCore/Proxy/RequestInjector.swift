@@ -30,7 +30,9 @@ public enum RequestInjector {
             let pair = try render(basic.username, values) + ":" + render(basic.password, values)
             headers.append(("Authorization", "Basic " + Data(pair.utf8).base64EncodedString()))
         }
-        return OutboundRequest(url: url, origin: base.origin, injectedHeaders: headers)
+        var outbound = OutboundRequest(url: url, origin: base.origin, injectedHeaders: headers)
+        outbound.requiresPublicAddress = provider.hostFromCredential
+        return outbound
     }
 
     /// The provider's base URL for this credential, split into origin and path prefix (no trailing slash).

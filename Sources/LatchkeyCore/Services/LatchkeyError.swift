@@ -26,4 +26,7 @@ public enum LatchkeyError: Error, Sendable, Equatable {
     case upstreamUnreachable(String)
     /// The provider's API did not answer in time.
     case upstreamTimeout
+    /// The provider's host comes from the credential and resolves to an address that is not public (loopback, a
+    /// private network, link-local, …); nothing was sent and no connection was opened.
+    case upstreamForbidden(String)
 }

@@ -89,6 +89,13 @@ public struct ConfigurationLoader: Sendable {
                 problems.append("LATCHKEY_ACCESS_CACHE_MS must be a number of milliseconds from 0 (off) to 60000")
             }
         }
+        if let text = environment["LATCHKEY_ALLOW_PRIVATE_UPSTREAMS"] {
+            switch text.lowercased() {
+            case "1", "on", "true", "yes": configuration.allowPrivateUpstreams = true
+            case "0", "off", "false", "no", "": configuration.allowPrivateUpstreams = false
+            default: problems.append("LATCHKEY_ALLOW_PRIVATE_UPSTREAMS must be on or off (1/0, true/false)")
+            }
+        }
         guard problems.isEmpty else { throw ConfigurationError(problems.joined(separator: "\n")) }
         return configuration
     }

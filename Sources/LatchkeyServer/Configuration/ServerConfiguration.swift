@@ -31,6 +31,10 @@ public struct ServerConfiguration: Sendable {
     /// How long the proxy may reuse what an agent key resolved to for a static credential (0 turns that off);
     /// changes made by another process are seen within this time (see `AccessCache`).
     public var accessCacheMilliseconds: Int = 1000
+    /// Whether a provider host filled in from a credential may resolve to a non-public address (loopback, private
+    /// networks, link-local, …). Off by default: such a credential could otherwise aim injected secrets at the
+    /// deployment's own network. Hosts written by the operator in provider files are never restricted.
+    public var allowPrivateUpstreams = false
 
     /// Creates a configuration (the loader builds it from flags and environment; tests build it directly).
     public init(host: String, port: Int, database: DatabaseLocation, publicURL: String, providerSources: [CatalogSource], masterKey: MasterKeySource,

@@ -23,7 +23,8 @@ final class EventLoopProxy: Sendable {
         self.forwarder = forwarder
         self.logger = logger
         self.pools = UpstreamPools(settings: .init(connectTimeout: .seconds(Int64(configuration.upstreamConnectTimeout)),
-                                                   readTimeout: .seconds(Int64(configuration.upstreamTimeout))))
+                                                   readTimeout: .seconds(Int64(configuration.upstreamTimeout)),
+                                                   allowPrivateUpstreams: configuration.allowPrivateUpstreams))
         self.inlineBodyLimit = min(configuration.proxyBodyLimit, 1024 * 1024)
         self.headerLimit = configuration.headerLimit
     }
