@@ -44,7 +44,9 @@ public enum ApplicationBuilder {
         }
         return Application(
             router: router(runtime: runtime, web: web),
-            server: ProxyingHTTP1Channel.builder(proxy: EventLoopProxy(forwarder: ProxyForwarder(runtime: runtime, metrics: ProxyMetrics()), logger: logger)),
+            server: ProxyingHTTP1Channel.builder(proxy: EventLoopProxy(forwarder: ProxyForwarder(runtime: runtime, metrics: ProxyMetrics()), logger: logger),
+                                                 timeouts: .init(idle: .seconds(Int64(configuration.agentIdleTimeout)), header: .seconds(Int64(configuration.headerTimeout)),
+                                                                 body: .seconds(Int64(configuration.bodyTimeout)))),
             configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "Latchkey"),
             services: services,
             onServerRunning: { channel in

@@ -89,6 +89,9 @@ public struct ConfigurationLoader: Sendable {
                 problems.append("LATCHKEY_ACCESS_CACHE_MS must be a number of milliseconds from 0 (off) to 60000")
             }
         }
+        configuration.agentIdleTimeout = positive("LATCHKEY_AGENT_IDLE_TIMEOUT", 60)
+        configuration.headerTimeout = positive("LATCHKEY_HEADER_TIMEOUT", 10)
+        configuration.bodyTimeout = positive("LATCHKEY_BODY_TIMEOUT", 30)
         if let text = environment["LATCHKEY_ALLOW_PRIVATE_UPSTREAMS"] {
             switch text.lowercased() {
             case "1", "on", "true", "yes": configuration.allowPrivateUpstreams = true

@@ -35,6 +35,13 @@ public struct ServerConfiguration: Sendable {
     /// networks, link-local, …). Off by default: such a credential could otherwise aim injected secrets at the
     /// deployment's own network. Hosts written by the operator in provider files are never restricted.
     public var allowPrivateUpstreams = false
+    /// Seconds a client connection may sit with no request under way before it is closed; also how long a response
+    /// may wait for a client that stopped reading it.
+    public var agentIdleTimeout = 60
+    /// Seconds from the first byte of a request head to its end.
+    public var headerTimeout = 10
+    /// Seconds a request body may go without a byte arriving.
+    public var bodyTimeout = 30
 
     /// Creates a configuration (the loader builds it from flags and environment; tests build it directly).
     public init(host: String, port: Int, database: DatabaseLocation, publicURL: String, providerSources: [CatalogSource], masterKey: MasterKeySource,
