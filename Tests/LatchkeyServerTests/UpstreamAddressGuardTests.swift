@@ -1,3 +1,5 @@
+import AsyncHTTPClient
+import HummingbirdTesting
 import LatchkeyCore
 import Testing
 @testable import LatchkeyServer
@@ -37,5 +39,27 @@ import Testing
             #expect(!(error is UpstreamAddressGuard.Refusal))
         }
         await client.shutdown()
+    }
+
+    /// The pinned client must connect to the vetted address, not resolve the name again: here the name cannot resolve
+    /// at all, so an answer proves the connection went to the pinned address.
+    @Test func aPinnedClientConnectsToItsAddressNotToAFreshLookup() async throws {
+        let recorder = Recorder()
+        try await Upstream.application(recorder: recorder).test(.live) { upstream in
+            let port = try #require(upstream.port)
+            var configuration = HTTPClient.Configuration()
+            configuration.redirectConfiguration = .disallow
+            let pinned = PinnedUpstreamClients(configuration: configuration)
+            do {
+                let request = HTTPClientRequest(url: "http://pinned-upstream.invalid:\(port)/pinned")
+                let response = try await pinned.client(host: "pinned-upstream.invalid", address: "127.0.0.1").execute(request, timeout: .seconds(10))
+                #expect(response.status.code == 200)
+                let body = try await response.body.collect(upTo: 1024)
+                #expect(String(buffer: body) == "upstream saw GET /pinned")
+            } catch {
+                Issue.record("the pinned client did not reach its address: \(error)")
+            }
+            await pinned.shutdown()
+        }
     }
 }
