@@ -5,7 +5,7 @@ Starts one `latchkey serve` (its own temp directory, loopback only), then for DU
 connections busy, in two halves:
 
 - uploaders: `POST /v1/proxy/echo/…` with no key and `Content-Length: 8 MiB`, then the body trickled (16 KiB every
-  0.2 s); when the server answers (401) or closes, the client reconnects and starts again;
+  0.2 s), answered or not, until the server closes the connection; then the client reconnects and starts again;
 - slow headers: a request head sent one line per second, never finished; reconnects when closed.
 
 Meanwhile it samples the server's RSS (/proc/PID/status) every second and times `GET /healthz` every 0.5 s, and
@@ -59,6 +59,7 @@ class Counts:
 
 
 async def uploader(port: int, stop: asyncio.Event, counts: Counts):
+    """Keeps sending its body, answered or not, until the server closes the connection; then starts again."""
     while not stop.is_set():
         try:
             reader, writer = await asyncio.open_connection("127.0.0.1", port)
@@ -68,22 +69,27 @@ async def uploader(port: int, stop: asyncio.Event, counts: Counts):
         counts.connections += 1
         writer.write(b"POST /v1/proxy/echo/upload HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 8388608\r\n\r\n")
         read = asyncio.ensure_future(reader.read(4096))
+        answered = False
         try:
-            while not stop.is_set() and not read.done():
+            while not stop.is_set():
                 writer.write(b"x" * 16384)
                 await writer.drain()
                 counts.body_bytes_sent += 16384
                 await asyncio.wait([read], timeout=0.2)
-            if read.done() and not read.cancelled() and read.exception() is None:
-                data = read.result()
-                if data.startswith(b"HTTP/1.1 "):
-                    status = data[9:12].decode()
-                    counts.answered[status] = counts.answered.get(status, 0) + 1
-                else:
-                    counts.closed_without_answer += 1
+                if read.done():
+                    data = read.result()
+                    if not data:
+                        break  # closed by the server
+                    if not answered and data.startswith(b"HTTP/1.1 "):
+                        answered = True
+                        status = data[9:12].decode()
+                        counts.answered[status] = counts.answered.get(status, 0) + 1
+                    read = asyncio.ensure_future(reader.read(4096))
         except (ConnectionError, OSError):
-            counts.closed_without_answer += 1
+            pass
         finally:
+            if not answered:
+                counts.closed_without_answer += 1
             read.cancel()
             writer.close()
 
@@ -161,9 +167,12 @@ async def main() -> int:
             samples, latencies, failures = [], [], 0
             started = time.time()
             loop = asyncio.get_running_loop()
+            timeline = []
             while time.time() - started < DURATION:
                 await asyncio.sleep(0.5)
                 samples.append(rss_kib(server.pid))
+                if len(samples) % 10 == 0:
+                    timeline.append(f"{time.time() - started:.0f}s {samples[-1] / 1024:.0f}")
                 ms = await loop.run_in_executor(None, healthz_ms, port)
                 if ms is None:
                     failures += 1
@@ -177,6 +186,7 @@ async def main() -> int:
             print(f"uploads answered: {counts.answered or '{}'}; closed without an answer: {counts.closed_without_answer}")
             print(f"server RSS: baseline {baseline / 1024:.1f} MiB, peak {max(samples) / 1024:.1f} MiB, "
                   f"median {statistics.median(samples) / 1024:.1f} MiB, after {after / 1024:.1f} MiB")
+            print("RSS (MiB) every 5 s: " + ", ".join(timeline))
             if latencies:
                 print(f"GET /healthz during the run: {len(latencies)} answered, {failures} failed; "
                       f"median {statistics.median(latencies):.1f} ms, max {max(latencies):.1f} ms")
