@@ -8,6 +8,7 @@ import base64
 import subprocess
 
 from harness import describe_response, free_port
+from postgres_helpers import pg_url  # noqa: F401
 
 
 def _agents(admin):
@@ -137,3 +138,38 @@ def test_rotate_master_refuses_a_bad_new_key_and_changes_nothing(latchkey, admin
     assert latchkey.keys_status() == before
     latchkey.restart()
     assert _call_all(agents, upstream, "unchanged") == []
+
+
+def test_rotate_master_on_postgres_with_two_servers_running(env, pg_url):
+    from harness import Agent, Latchkey
+    first = env.start(extra_env={"LATCHKEY_DATABASE_URL": pg_url})
+    second = Latchkey(env.tmp / "lk-pg-second", env.providers(), {"LATCHKEY_DATABASE_URL": pg_url})
+    second.key_file.write_bytes(first.key_file.read_bytes())
+    second.key_file.chmod(0o600)
+    env.servers.append(second)
+    second.start()
+
+    agents = _agents(first.admin)
+    through_second = [(i, p, f, Agent(second, a.key)) for (i, p, f, a) in agents]
+    upstream = env.upstream
+    assert _call_all(agents, upstream, "pg-before") == []
+    assert _call_all(through_second, upstream, "pg-before-2") == []
+    first.cli("keys", "rotate")
+    assert _call_all(through_second, upstream, "pg-rotated-2") == []
+
+    new_key = first.cli("keys", "generate").stdout.strip()
+    first.cli("keys", "rotate-master", input=new_key + "\n")
+    assert _call_all(agents, upstream, "pg-during") == []
+    assert _call_all(through_second, upstream, "pg-during-2") == []
+    for lk in (first, second):
+        assert lk.cli("keys", "status", check=False).returncode == 2
+
+    for lk in (first, second):
+        lk.stop()
+        old = _serve_exit(lk)
+        assert old.returncode == 2, (old.returncode, old.stderr[-2000:])
+        lk.key_file.write_text(new_key + "\n")
+        lk.start()
+    assert _call_all(agents, upstream, "pg-after") == []
+    assert _call_all(through_second, upstream, "pg-after-2") == []
+    assert len(first.keys_status()["versions"]) == 2
