@@ -58,15 +58,24 @@ class Counts:
         self.body_bytes_sent = 0
 
 
+async def connect(port: int, counts: Counts):
+    """A new connection (counted), or None after a short pause when the server refuses one."""
+    try:
+        opened = await asyncio.open_connection("127.0.0.1", port)
+    except OSError:
+        await asyncio.sleep(0.2)
+        return None
+    counts.connections += 1
+    return opened
+
+
 async def uploader(port: int, stop: asyncio.Event, counts: Counts):
     """Keeps sending its body, answered or not, until the server closes the connection; then starts again."""
     while not stop.is_set():
-        try:
-            reader, writer = await asyncio.open_connection("127.0.0.1", port)
-        except OSError:
-            await asyncio.sleep(0.2)
+        opened = await connect(port, counts)
+        if opened is None:
             continue
-        counts.connections += 1
+        reader, writer = opened
         writer.write(b"POST /v1/proxy/echo/upload HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 8388608\r\n\r\n")
         read = asyncio.ensure_future(reader.read(4096))
         answered = False
@@ -96,12 +105,10 @@ async def uploader(port: int, stop: asyncio.Event, counts: Counts):
 
 async def slow_header(port: int, stop: asyncio.Event, counts: Counts):
     while not stop.is_set():
-        try:
-            reader, writer = await asyncio.open_connection("127.0.0.1", port)
-        except OSError:
-            await asyncio.sleep(0.2)
+        opened = await connect(port, counts)
+        if opened is None:
             continue
-        counts.connections += 1
+        reader, writer = opened
         try:
             writer.write(b"GET /v1/proxy/echo/x HTTP/1.1\r\n")
             i = 0

@@ -7,7 +7,7 @@ from __future__ import annotations
 import base64
 import subprocess
 
-from harness import describe_response, free_port
+from harness import describe_response, free_port, injected_ok
 from postgres_helpers import pg_url  # noqa: F401
 
 
@@ -21,15 +21,6 @@ def _agents(admin):
     return out
 
 
-def _injected_ok(provider, fields, rec) -> bool:
-    if provider == "echo":
-        return rec.values("authorization") == [f"Bearer {fields['api_key']}"]
-    if provider == "echo-basic":
-        pair = base64.b64encode(f"{fields['username']}:{fields['password']}".encode()).decode()
-        return rec.values("authorization") == [f"Basic {pair}"]
-    return f"appid={fields['api_key']}" in rec.query.split("&")
-
-
 def _call_all(agents, upstream, tag: str) -> list[str]:
     problems = []
     for i, provider, fields, agent in agents:
@@ -39,7 +30,7 @@ def _call_all(agents, upstream, tag: str) -> list[str]:
             problems.append(f"{tag} {provider}: {describe_response(r)}")
             continue
         recs = [rec for rec in upstream.snapshot() if rec.path.endswith(f"/master/{tag}/{i}")]
-        if len(recs) != 1 or not _injected_ok(provider, fields, recs[0]):
+        if len(recs) != 1 or not injected_ok(provider, fields, recs[0]):
             problems.append(f"{tag} {provider}: upstream did not get the right credential")
     return problems
 
