@@ -5,7 +5,8 @@ import NIOCore
 import NIOHTTP1
 
 /// Hummingbird's HTTP/1 child channel with a `ProxyChannelHandler` placed right after NIO's HTTP parser, ahead of
-/// the conversion to Hummingbird's request types.
+/// the conversion to Hummingbird's request types, and the client-side timeouts around it: `ConnectionTimeouts` first
+/// in the pipeline (raw bytes) and `RequestPhaseObserver` right after the parser (request and response boundaries).
 struct ProxyingHTTP1Channel: ServerChildChannel {
     let base: HTTP1Channel
     let proxy: EventLoopProxy
