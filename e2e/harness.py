@@ -973,6 +973,17 @@ def signed_in_browser(lk: "Latchkey", email: str, password: str) -> requests.Ses
     return s
 
 
+def injected_ok(provider: str, fields: dict, rec: "Recorded") -> bool:
+    """Whether `rec` carries the credential `fields` the way the test providers inject it: `echo` as a bearer
+    header, `echo-basic` as HTTP basic, `echo-query` as the `appid` query parameter."""
+    if provider == "echo":
+        return rec.values("authorization") == [f"Bearer {fields['api_key']}"]
+    if provider == "echo-basic":
+        pair = base64.b64encode(f"{fields['username']}:{fields['password']}".encode()).decode()
+        return rec.values("authorization") == [f"Basic {pair}"]
+    return f"appid={fields['api_key']}" in rec.query.split("&")
+
+
 def wait_until(pred: Callable[[], bool], timeout: float = 5.0, interval: float = 0.05) -> bool:
     deadline = time.time() + timeout
     while time.time() < deadline:

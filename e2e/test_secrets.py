@@ -7,7 +7,7 @@ import json
 import threading
 import uuid
 
-from harness import describe_response, expect_error, find_leaks
+from harness import describe_response, expect_error, find_leaks, injected_ok
 
 
 def _canary() -> str:
@@ -150,14 +150,6 @@ def test_keys_rotate_reencrypts_everything_while_serving(latchkey, admin, upstre
         cred = admin.create_credential(provider, fields, name=f"rotate {i}")
         agents.append((i, provider, fields, admin.agent_for({provider: cred})))
 
-    def expected_ok(provider, fields, rec) -> bool:
-        if provider == "echo":
-            return rec.values("authorization") == [f"Bearer {fields['api_key']}"]
-        if provider == "echo-basic":
-            b = base64.b64encode(f"{fields['username']}:{fields['password']}".encode()).decode()
-            return rec.values("authorization") == [f"Basic {b}"]
-        return f"appid={fields['api_key']}" in rec.query.split("&")
-
     def call_all(tag: str) -> list[str]:
         problems = []
         for i, provider, fields, agent in agents:
@@ -208,7 +200,7 @@ def test_keys_rotate_reencrypts_everything_while_serving(latchkey, admin, upstre
     wrong = [rec.describe() for rec in upstream.snapshot()
              for (i, provider, fields, _) in agents
              if rec.path.startswith("/base/v1/rot/") and rec.path.endswith(f"/{i}")
-             and not expected_ok(provider, fields, rec)]
+             and not injected_ok(provider, fields, rec)]
     assert not wrong, "upstream got a wrong credential:\n" + "\n".join(wrong[:10])
     tags = {rec.path.split("/")[4] for rec in upstream.snapshot() if rec.path.startswith("/base/v1/rot/")}
     assert {"before", "after", "restarted"} <= tags, tags

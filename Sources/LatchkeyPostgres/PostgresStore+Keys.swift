@@ -5,11 +5,15 @@ import PostgresNIO
 extension PostgresStore {
     public func dataKeys() async throws -> [WrappedDataKey] {
         try await rows("data key", "SELECT * FROM data_keys ORDER BY version").map { row in
-            WrappedDataKey(version: try row.get("version"), wrapped: try row.get("wrapped"), active: try row.get("active"), createdAt: try row.get("created_at"))
+            try Self.dataKey(row)
         }
     }
 
-    public func insertDataKey(wrapped: @Sendable (Int) throws -> Data, activate: Bool, onlyIfEmpty: Bool) async throws -> Int {
+    private static func dataKey(_ row: PostgresRandomAccessRow) throws -> WrappedDataKey {
+        WrappedDataKey(version: try row.get("version"), wrapped: try row.get("wrapped"), active: try row.get("active"), createdAt: try row.get("created_at"))
+    }
+
+    public func insertDataKey(wrapped: @Sendable (Int, WrappedDataKey?) throws -> Data, activate: Bool, onlyIfEmpty: Bool) async throws -> Int {
         try await withoutActuallyEscaping(wrapped) { wrap in
             try await insertDataKey(wrapped: EscapingWrap(wrap), activate: activate, onlyIfEmpty: onlyIfEmpty)
         }
@@ -26,10 +30,39 @@ extension PostgresStore {
                 return active ?? current
             }
             let version = (current ?? 0) + 1
-            let bytes = try wrapped.body(version)
+            let latest = try await tx.rows("SELECT * FROM data_keys ORDER BY version DESC LIMIT 1").first.map(Self.dataKey)
+            let bytes = try wrapped.body(version, latest)
             if activate { try await tx.rows("UPDATE data_keys SET active = false") }
             try await tx.rows(try "INSERT INTO data_keys (version, wrapped, active, created_at) VALUES (\(version), \(bytes), \(activate), \(Date()))")
             return version
+        }
+    }
+
+    public func rewrapDataKeys(_ rewrap: @Sendable (WrappedDataKey) throws -> Data) async throws -> Int {
+        try await withoutActuallyEscaping(rewrap) { rewrap in
+            let box = EscapingRewrap(rewrap)
+            // One transaction under the same advisory lock as `insertDataKey`: a key added concurrently is either
+            // rewrapped here or added after this commits (and then refused, its wrapper seeing the new master key).
+            return try await transaction("data key") { tx in
+                try await tx.rows("SELECT pg_advisory_xact_lock(\(PostgresMigrations.lockKey + 1))")
+                let keys = try await tx.rows("SELECT * FROM data_keys ORDER BY version FOR UPDATE").map(Self.dataKey)
+                for key in keys {
+                    let bytes = try box.body(key)
+                    try await tx.rows(try "UPDATE data_keys SET wrapped = \(bytes) WHERE version = \(key.version)")
+                }
+                return keys.count
+            }
+        }
+    }
+
+    public func retireUnusedDataKeys() async throws -> [Int] {
+        try await transaction("data key") { tx in
+            try await tx.rows("SELECT pg_advisory_xact_lock(\(PostgresMigrations.lockKey + 1))")
+            return try await tx.rows("""
+                DELETE FROM data_keys
+                WHERE NOT active AND NOT EXISTS (SELECT 1 FROM sealed_values WHERE key_version = data_keys.version)
+                RETURNING version
+                """).map { try $0.get("version") as Int }.sorted()
         }
     }
 
@@ -60,6 +93,12 @@ extension PostgresStore {
 /// Carries `insertDataKey`'s non-escaping closure into the transaction, which always finishes (the store awaits every
 /// task it starts) before `withoutActuallyEscaping` returns.
 private struct EscapingWrap: @unchecked Sendable {
-    let body: (Int) throws -> Data
-    init(_ body: @escaping (Int) throws -> Data) { self.body = body }
+    let body: (Int, WrappedDataKey?) throws -> Data
+    init(_ body: @escaping (Int, WrappedDataKey?) throws -> Data) { self.body = body }
+}
+
+/// Carries `rewrapDataKeys`'s non-escaping closure into its transaction, for the same reason as `EscapingWrap`.
+private struct EscapingRewrap: @unchecked Sendable {
+    let body: (WrappedDataKey) throws -> Data
+    init(_ body: @escaping (WrappedDataKey) throws -> Data) { self.body = body }
 }

@@ -5,7 +5,7 @@ import LatchkeyServer
 
 /// `latchkey keys`: master and data encryption keys.
 struct Keys: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Manage encryption keys.", subcommands: [Generate.self, Rotate.self, Status.self])
+    static let configuration = CommandConfiguration(abstract: "Manage encryption keys.", subcommands: [Generate.self, Rotate.self, RotateMaster.self, Retire.self, Status.self])
 
     struct Generate: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Print a new random master key (base64 of 32 bytes) for LATCHKEY_MASTER_KEY or a key file.")
@@ -25,8 +25,94 @@ struct Keys: AsyncParsableCommand {
         }
     }
 
+    struct RotateMaster: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "rotate-master",
+            abstract: "Rewrap every data key under a new master key (read from --new-key-file or standard input, never an argument); safe while servers run.",
+            discussion: """
+                Atomic: the database ends up wholly under the old or wholly under the new key. Afterwards the old key opens \
+                nothing; running servers keep working with the data keys they hold, and every process must be given the \
+                new key before it restarts. With --write-key-file the configured key file is replaced by the new key.
+                """)
+        @OptionGroup var common: CommonOptions
+        @Option(help: "A file holding the new master key (base64 of 32 bytes, as `keys generate` prints). Default: standard input.")
+        var newKeyFile: String?
+        @Flag(help: "Replace the configured master key file (LATCHKEY_MASTER_KEY_FILE or ./.latchkey/master.key) with the new key, atomically.")
+        var writeKeyFile = false
+
+        func run() async throws {
+            let logger = LogSetup.logger()
+            let configuration = try common.configuration()
+            let (text, newKey) = try readNewKey()
+            let replacement = try keyFileReplacement(configuration)
+            let (old, count) = try await withRuntime(configuration, logger: logger) { runtime in
+                do {
+                    try replacement?.stage(text)
+                    do {
+                        return (runtime.sealer.masterFingerprint, try await runtime.keyRotation.rotateMaster(to: newKey, pause: { try await Task.sleep(for: .seconds($0)) }))
+                    } catch {
+                        replacement?.abandon()
+                        throw error
+                    }
+                } catch let error as SealingError {
+                    throw Fail.configuration("\(error)")
+                } catch let error as ConfigurationError {
+                    throw Fail.configuration(error.message)
+                }
+            }
+            print("Rewrapped \(count) data key(s) under master key \(newKey.fingerprint) (was \(old)); the old master key now opens nothing.")
+            if let replacement {
+                do { try replacement.commit() } catch { throw Fail.runtime(error.message) }
+                print("Wrote the new master key to \(replacement.path).")
+            } else {
+                print("Give every process the new master key (LATCHKEY_MASTER_KEY or its key file) before it restarts.")
+            }
+        }
+
+        /// With --write-key-file, the configured key file to replace.
+        private func keyFileReplacement(_ configuration: ServerConfiguration) throws -> MasterKeyFileReplacement? {
+            guard writeKeyFile else { return nil }
+            guard case .file(let path, _) = configuration.masterKey else {
+                throw Fail.configuration("--write-key-file: the master key comes from LATCHKEY_MASTER_KEY, not a file")
+            }
+            return MasterKeyFileReplacement(path: path)
+        }
+
+        /// The new key as given (base64) and parsed; never from argv, so it stays out of process listings and shell history.
+        private func readNewKey() throws -> (String, MasterKey) {
+            let data: Data?
+            let source: String
+            if let newKeyFile {
+                data = FileManager.default.contents(atPath: newKeyFile)
+                source = newKeyFile
+            } else {
+                data = try? FileHandle.standardInput.readToEnd()
+                source = "standard input"
+            }
+            guard let data, let text = String(data: data, encoding: .utf8)?.trimmingCharacters(in: .whitespacesAndNewlines), !text.isEmpty else {
+                throw Fail.configuration("no new master key in \(source): give it with --new-key-file PATH or on standard input (`latchkey keys generate` makes one)")
+            }
+            do { return (text, try MasterKey(base64: text)) } catch { throw Fail.configuration("the new master key in \(source): \(error)") }
+        }
+    }
+
+    struct Retire: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Drop the data-key versions that no longer protect any value (after `keys rotate`).")
+        @OptionGroup var common: CommonOptions
+
+        func run() async throws {
+            let logger = LogSetup.logger()
+            let retired = try await withRuntime(try common.configuration(), logger: logger) { try await $0.keyRotation.retire() }
+            if retired.isEmpty {
+                print("No data key version to retire: each one is active or still protects values (run `latchkey keys rotate` first).")
+            } else {
+                print("Retired data key version(s) \(retired.map(String.init).joined(separator: ", ")).")
+            }
+        }
+    }
+
     struct Status: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Show data-key versions and how many sealed values each protects.")
+        static let configuration = CommandConfiguration(abstract: "Show the master key's fingerprint, the data-key versions and how many sealed values each protects.")
         @OptionGroup var common: CommonOptions
         @Flag(help: "Print JSON.") var json = false
 
@@ -35,10 +121,11 @@ struct Keys: AsyncParsableCommand {
             let status = try await withRuntime(try common.configuration(), logger: logger) { try await $0.keyRotation.status() }
             if json {
                 let versions: [[String: Any]] = status.versions.map { ["version": $0.version, "active": $0.active, "sealed_values": $0.sealedValues] }
-                let object: [String: Any] = ["active_version": status.active as Any, "versions": versions]
+                let object: [String: Any] = ["master_key_fingerprint": status.master, "active_version": status.active as Any, "versions": versions]
                 let data = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])
                 print(String(decoding: data, as: UTF8.self))
             } else {
+                print("Master key: fingerprint \(status.master), wraps all \(status.versions.count) data key(s)")
                 print("Active data key version: \(status.active.map(String.init) ?? "none")")
                 for v in status.versions { print("  version \(v.version)\(v.active ? " (active)" : ""): \(v.sealedValues) sealed value(s)") }
             }

@@ -30,6 +30,9 @@ public enum StoreConformance {
         ("missing bindings count and belong to the group's owner", missingBindings),
         ("audit events page newest first per owner", audit),
         ("data keys get increasing versions and one active", dataKeys),
+        ("rewrapping data keys is all or nothing", rewrapAllOrNothing),
+        ("retiring drops only inactive data keys that protect nothing", retireUnused),
+        ("after rotate-master the old master key opens nothing and running sealers keep working", masterKeyRotation),
         ("sealed values are replaced only if unchanged", sealedValueCompareAndSwap),
         ("OAuth apps are replaced per provider", oauthApps),
         ("a refresh lease excludes other owners until it expires", leaseExcludes),
@@ -215,16 +218,87 @@ public enum StoreConformance {
     }
 
     static func dataKeys(_ store: any Store) async throws {
-        let first = try await store.insertDataKey(wrapped: { Data([UInt8($0)]) }, activate: true, onlyIfEmpty: true)
-        let again = try await store.insertDataKey(wrapped: { Data([UInt8($0)]) }, activate: true, onlyIfEmpty: true)
+        let first = try await store.insertDataKey(wrapped: { version, latest in
+            #expect(latest == nil)
+            return Data([UInt8(version)])
+        }, activate: true, onlyIfEmpty: true)
+        let again = try await store.insertDataKey(wrapped: { v, _ in Data([UInt8(v)]) }, activate: true, onlyIfEmpty: true)
         #expect(first == 1)
         #expect(again == 1)
-        let second = try await store.insertDataKey(wrapped: { Data([UInt8($0)]) }, activate: true, onlyIfEmpty: false)
+        let second = try await store.insertDataKey(wrapped: { version, latest in
+            #expect(latest?.version == 1)
+            #expect(latest?.wrapped == Data([1]))
+            return Data([UInt8(version)])
+        }, activate: true, onlyIfEmpty: false)
         #expect(second == 2)
         let keys = try await store.dataKeys()
         #expect(keys.map(\.version) == [1, 2])
         #expect(keys.filter(\.active).map(\.version) == [2])
         #expect(keys.map(\.wrapped) == [Data([1]), Data([2])])
+    }
+
+    /// A failure part-way (here: the wrapper throws on the second key; in life: a crash) leaves every key as it was.
+    static func rewrapAllOrNothing(_ store: any Store) async throws {
+        for _ in 1...3 { _ = try await store.insertDataKey(wrapped: { v, _ in Data([UInt8(v)]) }, activate: true, onlyIfEmpty: false) }
+        await #expect(throws: SealingError.self) {
+            try await store.rewrapDataKeys { key in
+                if key.version == 2 { throw SealingError.authenticationFailed }
+                return Data([0xA0 + UInt8(key.version)])
+            }
+        }
+        #expect(try await store.dataKeys().map(\.wrapped) == [Data([1]), Data([2]), Data([3])], "a failed rewrap changes nothing")
+        #expect(try await store.rewrapDataKeys { Data([0xA0 + UInt8($0.version)]) } == 3)
+        let keys = try await store.dataKeys()
+        #expect(keys.map(\.wrapped) == [Data([0xA1]), Data([0xA2]), Data([0xA3])])
+        #expect(keys.filter(\.active).map(\.version) == [3], "rewrapping keeps the active version")
+    }
+
+    static func retireUnused(_ store: any Store) async throws {
+        for _ in 1...3 { _ = try await store.insertDataKey(wrapped: { v, _ in Data([UInt8(v)]) }, activate: true, onlyIfEmpty: false) }
+        let alice = try await user(store, "alice@example.com")
+        _ = try await credential(store, owner: alice)  // one sealed value under version 1
+        #expect(try await store.retireUnusedDataKeys() == [2], "version 1 protects a value and version 3 is active")
+        #expect(try await store.dataKeys().map(\.version) == [1, 3])
+        let old = try #require(try await store.sealedValues(notUnder: 3, limit: 10).first)
+        #expect(try await store.replaceSealedValue(old, with: sealed(3, 9)))
+        #expect(try await store.retireUnusedDataKeys() == [1])
+        #expect(try await store.retireUnusedDataKeys() == [])
+        #expect(try await store.dataKeys().map(\.version) == [3])
+    }
+
+    static func masterKeyRotation(_ store: any Store) async throws {
+        let oldKey = try MasterKey(base64: MasterKey.generateBase64())
+        let newKey = try MasterKey(base64: MasterKey.generateBase64())
+        // A server running with the old key, and a `keys rotate-master` process beside it.
+        let server = Sealer(master: oldKey, keyStore: store, clock: SystemClock())
+        try await server.bootstrap()
+        _ = try await server.addActiveKey()
+        let early = try await server.seal("sealed-under-v2", recordID: "crd_a", field: "api_key")
+        let command = Sealer(master: oldKey, keyStore: store, clock: SystemClock())
+        try await command.bootstrap()
+        await #expect(throws: SealingError.self, "the same key again is refused") { try await KeyRotation(store: store, sealer: command).rotateMaster(to: oldKey, pause: { _ in }) }
+        #expect(try await KeyRotation(store: store, sealer: command).rotateMaster(to: newKey, pause: { _ in }) == 2)
+
+        await #expect(throws: SealingError.self, "a process started with the old key cannot open the database") {
+            try await Sealer(master: oldKey, keyStore: store, clock: SystemClock()).bootstrap()
+        }
+        let restarted = Sealer(master: newKey, keyStore: store, clock: SystemClock())
+        try await restarted.bootstrap()
+        #expect(try await restarted.open(early, recordID: "crd_a", field: "api_key") == "sealed-under-v2")
+
+        // The running server keeps sealing and opening with the data keys it holds, after reloading the keyring.
+        try await server.reload()
+        let late = try await server.seal("sealed-after-rotation", recordID: "crd_b", field: "api_key")
+        #expect(try await server.open(early, recordID: "crd_a", field: "api_key") == "sealed-under-v2")
+        #expect(try await restarted.open(late, recordID: "crd_b", field: "api_key") == "sealed-after-rotation")
+
+        // A `keys rotate` still holding the old key must not add a data key the new master key cannot open.
+        await #expect(throws: SealingError.self) { _ = try await command.addActiveKey() }
+        #expect(try await store.dataKeys().map(\.version) == [1, 2])
+        #expect(try await restarted.addActiveKey() == 3)
+        let fresh = Sealer(master: newKey, keyStore: store, clock: SystemClock())
+        try await fresh.bootstrap()
+        #expect(try await fresh.activeVersion() == 3)
     }
 
     static func sealedValueCompareAndSwap(_ store: any Store) async throws {

@@ -24,6 +24,8 @@ public struct Provider: Sendable, Equatable {
     public var sourceFile: String
     /// The parsed base URL when it has no template variables (most providers): parsed once, not per request.
     public let staticBaseURL: BaseURL?
+    /// Whether the base URL's host comes from credential values (a shop, a subdomain, an instance URL).
+    public let hostFromCredential: Bool
 
     /// Creates a provider.
     public init(
@@ -42,6 +44,7 @@ public struct Provider: Sendable, Equatable {
         self.tools = tools
         self.sourceFile = sourceFile
         staticBaseURL = baseURL.variables.isEmpty ? try? RequestInjector.parseBaseURL(baseURL.source, allowHTTPAnywhere: true) : nil
+        hostFromCredential = URLTemplateHost.isFilledFromValues(baseURL.source)
     }
 
     /// The schema field with this name, if declared.

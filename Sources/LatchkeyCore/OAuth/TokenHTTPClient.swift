@@ -4,6 +4,16 @@ import Foundation
 public protocol TokenHTTPClient: Sendable {
     /// POSTs a form; returns status, content type and body. Throws only for transport failures and timeouts.
     func postForm(url: String, form: [(String, String)], headers: [(String, String)]) async throws -> TokenHTTPResponse
+    /// The same, connecting only to a public address when `publicAddressOnly` (the URL's host came from a credential).
+    /// Throws `LatchkeyError.upstreamForbidden` when the host is not public.
+    func postForm(url: String, form: [(String, String)], headers: [(String, String)], publicAddressOnly: Bool) async throws -> TokenHTTPResponse
+}
+
+extension TokenHTTPClient {
+    /// Clients that never leave the process (test endpoints) need no address check.
+    public func postForm(url: String, form: [(String, String)], headers: [(String, String)], publicAddressOnly: Bool) async throws -> TokenHTTPResponse {
+        try await postForm(url: url, form: form, headers: headers)
+    }
 }
 
 /// A token endpoint's answer.

@@ -31,7 +31,8 @@ public struct TokenRequester: Sendable {
     public func revoke(token: String, hint: String, provider: Provider, client: ClientCredentials, fields: [String: String]) async -> Bool {
         guard let settings = provider.oauth, let template = settings.revocationURL, let url = try? Self.render(template, fields) else { return false }
         let (form, headers) = Self.authenticate([("token", token), ("token_type_hint", hint)], settings: settings, client: client)
-        guard let response = try? await http.postForm(url: url, form: form, headers: headers) else { return false }
+        let publicOnly = URLTemplateHost.isFilledFromValues(template)
+        guard let response = try? await http.postForm(url: url, form: form, headers: headers, publicAddressOnly: publicOnly) else { return false }
         return (200..<300).contains(response.status)
     }
 
@@ -44,7 +45,10 @@ public struct TokenRequester: Sendable {
         let (authenticated, headers) = Self.authenticate(form, settings: settings, client: client)
         let response: TokenHTTPResponse
         do {
-            response = try await http.postForm(url: url, form: authenticated, headers: headers)
+            response = try await http.postForm(url: url, form: authenticated, headers: headers, publicAddressOnly: URLTemplateHost.isFilledFromValues(settings.tokenURL))
+        } catch LatchkeyError.upstreamForbidden {
+            // The credential's host is not a public address: retrying cannot help, the credential must be fixed.
+            throw .permanent(code: "token_url_not_public")
         } catch {
             throw .transient(reason: "token endpoint unreachable or too slow")
         }

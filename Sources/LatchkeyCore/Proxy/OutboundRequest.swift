@@ -9,11 +9,13 @@ public struct OutboundRequest: Sendable, Equatable {
     /// Every value injection put into the request, in each form it was sent in (rendered, bare, percent-encoded,
     /// base64): what the response scrubber must never let back to the agent.
     public var injectedValues: [String] = []
+    /// Whether the origin's host came from the credential, so the proxy may connect to it only at a public address.
+    public var requiresPublicAddress = false
 
     /// The request target for the origin server: `url` after its origin (path and query).
     public var target: Substring { url.dropFirst(origin.count) }
 
     public static func == (lhs: OutboundRequest, rhs: OutboundRequest) -> Bool {
-        lhs.url == rhs.url && lhs.origin == rhs.origin && lhs.injectedHeaders.map(\.name) == rhs.injectedHeaders.map(\.name) && lhs.injectedHeaders.map(\.value) == rhs.injectedHeaders.map(\.value)
+        lhs.url == rhs.url && lhs.origin == rhs.origin && lhs.requiresPublicAddress == rhs.requiresPublicAddress && lhs.injectedHeaders.map(\.name) == rhs.injectedHeaders.map(\.name) && lhs.injectedHeaders.map(\.value) == rhs.injectedHeaders.map(\.value)
     }
 }

@@ -42,7 +42,9 @@ public enum RequestInjector {
             headers.append(("Authorization", "Basic " + encoded))
             injected += [username, password, username + ":" + password, encoded]
         }
-        return OutboundRequest(url: url, origin: base.origin, injectedHeaders: headers, injectedValues: injected)
+        var outbound = OutboundRequest(url: url, origin: base.origin, injectedHeaders: headers, injectedValues: injected)
+        outbound.requiresPublicAddress = provider.hostFromCredential
+        return outbound
     }
 
     /// The provider's base URL for this credential, split into origin and path prefix (no trailing slash).

@@ -31,16 +31,37 @@ public final class Sealer: Sendable {
     /// Creates the first data key when the store has none. Idempotent; safe when several processes start at once.
     public func bootstrap() async throws {
         if try await keyStore.dataKeys().isEmpty {
-            _ = try await keyStore.insertDataKey(wrapped: { version in try self.wrap(SymmetricKey(size: .bits256), version: version) }, activate: true, onlyIfEmpty: true)
+            _ = try await keyStore.insertDataKey(wrapped: newWrappedKey, activate: true, onlyIfEmpty: true)
         }
         try await reload()
     }
 
     /// Adds a new data key version and makes it the active one. Returns the new version.
     public func addActiveKey() async throws -> Int {
-        let version = try await keyStore.insertDataKey(wrapped: { version in try self.wrap(SymmetricKey(size: .bits256), version: version) }, activate: true, onlyIfEmpty: false)
+        let version = try await keyStore.insertDataKey(wrapped: newWrappedKey, activate: true, onlyIfEmpty: false)
         try await reload()
         return version
+    }
+
+    /// The fingerprint of the master key this process holds (never the key).
+    public var masterFingerprint: String { master.fingerprint }
+
+    /// Rewraps every data key under `newMaster` in one transaction; returns how many. Fails, changing nothing, when
+    /// this process's master key does not open every data key. This process keeps working: it holds the data keys
+    /// themselves, which do not change.
+    public func rewrapAll(under newMaster: MasterKey) async throws -> Int {
+        let old = master
+        return try await keyStore.rewrapDataKeys { record in
+            try Self.wrap(try Self.unwrap(record, with: old), version: record.version, with: newMaster)
+        }
+    }
+
+    /// A fresh data key for `version`, wrapped by this process's master key, but only when the newest existing key
+    /// is wrapped by it too: a `keys rotate` racing a `keys rotate-master` must not add a key that the new master key
+    /// cannot open.
+    private func newWrappedKey(version: Int, latest: WrappedDataKey?) throws -> Data {
+        if let latest { _ = try Self.unwrap(latest, with: master) }
+        return try Self.wrap(SymmetricKey(size: .bits256), version: version, with: master)
     }
 
     /// The version new values are sealed with.
@@ -91,10 +112,16 @@ public final class Sealer: Sendable {
     }
 
     /// Reloads the data keys from the store.
+    ///
+    /// Versions already held are kept without unwrapping them again: after `keys rotate-master` this process's
+    /// (old) master key no longer opens the stored wrappings, but the data keys it holds are still the same keys,
+    /// so a running server keeps working until it is restarted with the new master key. Versions gone from the store
+    /// (`keys retire`) are dropped.
     public func reload() async throws {
         let records = try await keyStore.dataKeys()
+        let held = state.withLock { $0.keys }
         var keys: [Int: SymmetricKey] = [:]
-        for record in records { keys[record.version] = try unwrap(record) }
+        for record in records { keys[record.version] = try held[record.version] ?? Self.unwrap(record, with: master) }
         let active = records.filter(\.active).map(\.version).max()
         let now = clock.now
         state.withLock { s in
@@ -115,18 +142,18 @@ public final class Sealer: Sendable {
         return data
     }
 
-    private func wrap(_ key: SymmetricKey, version: Int) throws -> Data {
+    private static func wrap(_ key: SymmetricKey, version: Int, with master: MasterKey) throws -> Data {
         let box = try AES.GCM.seal(key.withUnsafeBytes { Data($0) }, using: master.key, authenticating: Data("latchkey/datakey/\(version)".utf8))
         guard let combined = box.combined else { throw SealingError.malformed }
         return combined
     }
 
-    private func unwrap(_ record: WrappedDataKey) throws -> SymmetricKey {
+    private static func unwrap(_ record: WrappedDataKey, with master: MasterKey) throws -> SymmetricKey {
         do {
             let box = try AES.GCM.SealedBox(combined: record.wrapped)
             return SymmetricKey(data: try AES.GCM.open(box, using: master.key, authenticating: Data("latchkey/datakey/\(record.version)".utf8)))
         } catch {
-            throw SealingError.invalidMasterKey("it does not open data key version \(record.version): this database was set up with another master key")
+            throw SealingError.invalidMasterKey("it does not open data key version \(record.version): this database was set up with another master key (or its master key was rotated with `latchkey keys rotate-master`)")
         }
     }
 }

@@ -1,4 +1,5 @@
-/// `keys rotate` and `keys status`: new data-key versions, and re-encryption of every sealed value while servers run.
+/// `keys rotate`, `rotate-master`, `retire` and `status`: new data-key versions, re-encryption of every sealed value
+/// and rewrapping of every data key under a new master key, all while servers run.
 public struct KeyRotation: Sendable {
     let store: any Store
     let sealer: Sealer
@@ -38,11 +39,36 @@ public struct KeyRotation: Sendable {
         throw StoreError.unavailable("sealed values kept appearing under old keys; run `latchkey keys rotate` again")
     }
 
-    /// Versions with their counts of sealed values.
-    public func status() async throws -> (active: Int?, versions: [(version: Int, active: Bool, sealedValues: Int)]) {
+    /// Rewraps every data key under `newMaster`, atomically (one transaction), and returns how many.
+    ///
+    /// Afterwards the old master key opens nothing in the database. Running servers keep the data keys they already
+    /// hold in memory, so they keep working; they (and every other process) must be given the new master key before
+    /// their next start, and before the next `keys rotate` adds a key they would have to unwrap.
+    ///
+    /// Servers load data keys added by others at most `Sealer.activeKeyTTL` seconds late (`pause`s that long first),
+    /// so each holds every key, unwrapped, before the old master key stops opening them.
+    public func rotateMaster(to newMaster: MasterKey, pause: @Sendable (Double) async throws -> Void) async throws -> Int {
+        guard newMaster.fingerprint != sealer.masterFingerprint else {
+            throw SealingError.invalidMasterKey("the new master key is the one already in use")
+        }
+        try await pause(Sealer.activeKeyTTL + 0.5)
+        return try await sealer.rewrapAll(under: newMaster)
+    }
+
+    /// Drops the inactive data-key versions that protect no sealed value (after `keys rotate` moved everything to
+    /// the active one). Returns the versions dropped.
+    public func retire() async throws -> [Int] {
+        let retired = try await store.retireUnusedDataKeys()
+        try await sealer.reload()
+        return retired
+    }
+
+    /// The master key's fingerprint (it opens every data key, or this process could not have started), the active
+    /// version, and each version with its count of sealed values.
+    public func status() async throws -> (master: String, active: Int?, versions: [(version: Int, active: Bool, sealedValues: Int)]) {
         let keys = try await store.dataKeys()
         let counts = try await store.sealedValueCounts()
         let versions = keys.sorted { $0.version < $1.version }.map { ($0.version, $0.active, counts[$0.version] ?? 0) }
-        return (keys.first(where: \.active)?.version, versions)
+        return (sealer.masterFingerprint, keys.first(where: \.active)?.version, versions)
     }
 }

@@ -28,4 +28,7 @@ public enum LatchkeyError: Error, Sendable, Equatable {
     case upstreamTimeout
     /// A method the proxy never forwards (`CONNECT`, `TRACE`, `TRACK`); carries the method's name.
     case methodNotAllowed(String)
+    /// The provider's host comes from the credential and resolves to an address that is not public (loopback, a
+    /// private network, link-local, …); nothing was sent and no connection was opened.
+    case upstreamForbidden(String)
 }

@@ -38,7 +38,7 @@ public enum ApplicationBuilder {
     public static func application(runtime: LatchkeyRuntime, logger: Logger, web: WebAssets? = nil,
                                    onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }) -> some ApplicationProtocol {
         let configuration = runtime.configuration
-        var services: [any Service] = [RuntimeLifecycle(runtime: runtime)]
+        var services: [any Service] = [RuntimeLifecycle(runtime: runtime), KeyringRefresher(sealer: runtime.sealer, logger: logger)]
         if configuration.auditRetentionDays > 0 {
             services.append(AuditRetention(store: runtime.store, clock: runtime.clock, days: configuration.auditRetentionDays, logger: logger))
         }
@@ -47,7 +47,9 @@ public enum ApplicationBuilder {
         }
         return Application(
             router: router(runtime: runtime, web: web),
-            server: ProxyingHTTP1Channel.builder(proxy: EventLoopProxy(forwarder: ProxyForwarder(runtime: runtime, metrics: ProxyMetrics()), logger: logger)),
+            server: ProxyingHTTP1Channel.builder(proxy: EventLoopProxy(forwarder: ProxyForwarder(runtime: runtime, metrics: ProxyMetrics()), logger: logger),
+                                                 timeouts: .init(idle: .seconds(Int64(configuration.agentIdleTimeout)), header: .seconds(Int64(configuration.headerTimeout)),
+                                                                 body: .seconds(Int64(configuration.bodyTimeout)))),
             configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "Latchkey"),
             services: services,
             onServerRunning: { channel in

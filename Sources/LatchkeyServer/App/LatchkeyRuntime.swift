@@ -71,7 +71,8 @@ public struct LatchkeyRuntime: Sendable {
         warnings = WarningService(store: store, links: links)
         oauthApps = OAuthAppService(store: store, catalog: catalog, sealer: sealer, clock: clock)
         keyRotation = KeyRotation(store: store, sealer: sealer)
-        upstream = UpstreamClient(connectTimeout: configuration.upstreamConnectTimeout, readTimeout: configuration.upstreamTimeout)
+        upstream = UpstreamClient(connectTimeout: configuration.upstreamConnectTimeout, readTimeout: configuration.upstreamTimeout,
+                                  allowPrivateUpstreams: configuration.allowPrivateUpstreams)
         let requester = TokenRequester(http: tokenHTTP ?? upstream)
         // One opened-app cache for every token request of this process.
         let clients = OAuthClientSource(store: store, sealer: sealer, clock: clock)

@@ -110,6 +110,16 @@ public struct ConfigurationLoader: Sendable {
                 problems.append("LATCHKEY_AUDIT_RETENTION_DAYS must be a number of days (0 keeps audit events forever)")
             }
         }
+        configuration.agentIdleTimeout = positive("LATCHKEY_AGENT_IDLE_TIMEOUT", 60)
+        configuration.headerTimeout = positive("LATCHKEY_HEADER_TIMEOUT", 10)
+        configuration.bodyTimeout = positive("LATCHKEY_BODY_TIMEOUT", 30)
+        if let text = environment["LATCHKEY_ALLOW_PRIVATE_UPSTREAMS"] {
+            switch text.lowercased() {
+            case "1", "on", "true", "yes": configuration.allowPrivateUpstreams = true
+            case "0", "off", "false", "no", "": configuration.allowPrivateUpstreams = false
+            default: problems.append("LATCHKEY_ALLOW_PRIVATE_UPSTREAMS must be on or off (1/0, true/false)")
+            }
+        }
         guard problems.isEmpty else { throw ConfigurationError(problems.joined(separator: "\n")) }
         return configuration
     }

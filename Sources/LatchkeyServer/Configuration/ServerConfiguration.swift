@@ -41,6 +41,17 @@ public struct ServerConfiguration: Sendable {
     public var auditRetentionDays: Int = 400
     /// Password checks (bcrypt) running at once on their own threads; sign-ins beyond these and a short queue get 429.
     public var passwordThreads: Int = 2
+    /// Whether a provider host filled in from a credential may resolve to a non-public address (loopback, private
+    /// networks, link-local, …). Off by default: such a credential could otherwise aim injected secrets at the
+    /// deployment's own network. Hosts written by the operator in provider files are never restricted.
+    public var allowPrivateUpstreams = false
+    /// Seconds a client connection may sit with no request under way before it is closed; also how long a response
+    /// may wait for a client that stopped reading it.
+    public var agentIdleTimeout = 60
+    /// Seconds from the first byte of a request head to its end.
+    public var headerTimeout = 10
+    /// Seconds a request body may go without a byte arriving.
+    public var bodyTimeout = 30
 
     /// Creates a configuration (the loader builds it from flags and environment; tests build it directly).
     public init(host: String, port: Int, database: DatabaseLocation, publicURL: String, providerSources: [CatalogSource], masterKey: MasterKeySource,

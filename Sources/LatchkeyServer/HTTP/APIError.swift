@@ -87,6 +87,8 @@ struct APIError: Error, HTTPResponseError {
         case .upstreamUnreachable(let provider): APIError(.badGateway, "upstream_unreachable", "\(provider)'s API could not be reached")
         case .upstreamTimeout: APIError(.gatewayTimeout, "upstream_timeout", "the provider's API did not answer in time")
         case .methodNotAllowed(let method): APIError(.methodNotAllowed, "method_not_allowed", "the proxy never forwards \(method)")
+        case .upstreamForbidden(let provider):
+            APIError(.forbidden, "upstream_forbidden", "the credential points \(provider) at a host that is not a public address; set LATCHKEY_ALLOW_PRIVATE_UPSTREAMS to allow it")
         }
     }
 }

@@ -157,7 +157,7 @@ final class ProxyForwarder: Sendable {
         upstreamRequest.body = body
         let started = ContinuousClock.now
         do {
-            let response = try await runtime.upstream.execute(upstreamRequest)
+            let response = try await runtime.upstream.execute(upstreamRequest, publicAddressOnly: prepared.outbound.requiresPublicAddress)
             metrics.recordUpstream(provider: provider, since: started, catalog: runtime.catalog)
             guard ProxyRules.isFinalAnswer(status: Int(response.status.code)) else { throw LatchkeyError.upstreamUnreachable(provider) }
             return response
@@ -190,6 +190,9 @@ final class ProxyForwarder: Sendable {
     /// Maps transport failures to SPEC's agent errors.
     static func classify(_ error: any Error, provider: String, limit: Int) -> any Error {
         if error is BodyTooLarge { return LatchkeyError.payloadTooLarge(limit: limit) }
+        if let refusal = error as? UpstreamAddressGuard.Refusal {
+            return refusal == .notPublic ? LatchkeyError.upstreamForbidden(provider) : LatchkeyError.upstreamUnreachable(provider)
+        }
         if let error = error as? HTTPClientError {
             switch error {
             case .readTimeout, .deadlineExceeded: return LatchkeyError.upstreamTimeout

@@ -15,14 +15,21 @@ public final class UpstreamClient: Sendable {
     /// before anyone else may take the lease (see `Refresher.leaseDuration`).
     static let tokenRequestTimeout: TimeAmount = .seconds(20)
 
+    /// Clients pinned to vetted addresses, for hosts that came from credentials.
+    private let pinned: PinnedUpstreamClients
+    /// `ServerConfiguration.allowPrivateUpstreams`.
+    private let allowPrivateUpstreams: Bool
+
     /// Creates the client with connect and read timeouts in seconds.
-    public init(connectTimeout: Int, readTimeout: Int) {
+    public init(connectTimeout: Int, readTimeout: Int, allowPrivateUpstreams: Bool = false) {
         var configuration = HTTPClient.Configuration()
         configuration.redirectConfiguration = .disallow
         configuration.timeout = .init(connect: .seconds(Int64(connectTimeout)), read: .seconds(Int64(readTimeout)))
         configuration.connectionPool = .init(idleTimeout: .seconds(60), concurrentHTTP1ConnectionsPerHostSoftLimit: 128)
         configuration.decompression = .disabled
         self.configuration = configuration
+        self.allowPrivateUpstreams = allowPrivateUpstreams
+        pinned = PinnedUpstreamClients(configuration: configuration)
     }
 
     var http: HTTPClient {
@@ -35,12 +42,26 @@ public final class UpstreamClient: Sendable {
     }
 
     /// Sends a proxied request; the deadline bounds the whole exchange generously, the read timeout catches silence.
-    func execute(_ request: HTTPClientRequest) async throws -> HTTPClientResponse {
-        try await http.execute(request, timeout: .hours(1))
+    /// With `publicAddressOnly` (the host came from a credential) it goes only to a vetted public address, or fails
+    /// with `UpstreamAddressGuard.Refusal` before any connection is opened.
+    func execute(_ request: HTTPClientRequest, publicAddressOnly: Bool) async throws -> HTTPClientResponse {
+        try await client(for: request.url, publicAddressOnly: publicAddressOnly).execute(request, timeout: .hours(1))
+    }
+
+    /// The shared client, or for a host that must be public, a client pinned to the address just vetted for it.
+    private func client(for url: String, publicAddressOnly: Bool) async throws -> HTTPClient {
+        guard publicAddressOnly, !allowPrivateUpstreams else { return http }
+        // AsyncHTTPClient keys `dnsOverride` by the URL's host as Foundation parses it; resolve exactly that name.
+        guard let parsed = URL(string: url), let host = parsed.host, !host.isEmpty else { throw UpstreamAddressGuard.Refusal.unresolvable }
+        let port = parsed.port ?? (parsed.scheme?.lowercased() == "https" ? 443 : 80)
+        let addresses = try await NIOThreadPool.singleton.runIfActive { try UpstreamAddressGuard.publicAddresses(host: host, port: port) }
+        guard let address = addresses.first?.ipAddress else { throw UpstreamAddressGuard.Refusal.unresolvable }
+        return pinned.client(host: host, address: address)
     }
 
     /// Closes every connection. Safe to call more than once.
     public func shutdown() async {
+        await pinned.shutdown()
         guard let created = client.withLock({ $0 }) else { return }
         try? await created.shutdown()
     }
@@ -48,6 +69,14 @@ public final class UpstreamClient: Sendable {
 
 extension UpstreamClient: TokenHTTPClient {
     public func postForm(url: String, form: [(String, String)], headers: [(String, String)]) async throws -> TokenHTTPResponse {
+        try await postForm(url: url, form: form, headers: headers, publicAddressOnly: false)
+    }
+
+    public func postForm(url: String, form: [(String, String)], headers: [(String, String)], publicAddressOnly: Bool) async throws -> TokenHTTPResponse {
+        let http: HTTPClient
+        do { http = try await client(for: url, publicAddressOnly: publicAddressOnly) } catch UpstreamAddressGuard.Refusal.notPublic {
+            throw LatchkeyError.upstreamForbidden("the token endpoint")
+        }
         var request = HTTPClientRequest(url: url)
         request.method = .POST
         for (name, value) in headers { request.headers.add(name: name, value: value) }

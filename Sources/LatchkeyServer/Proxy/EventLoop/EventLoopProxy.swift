@@ -23,7 +23,8 @@ final class EventLoopProxy: Sendable {
         self.forwarder = forwarder
         self.logger = logger
         self.pools = UpstreamPools(settings: .init(connectTimeout: .seconds(Int64(configuration.upstreamConnectTimeout)),
-                                                   readTimeout: .seconds(Int64(configuration.upstreamTimeout))))
+                                                   readTimeout: .seconds(Int64(configuration.upstreamTimeout)),
+                                                   allowPrivateUpstreams: configuration.allowPrivateUpstreams))
         self.inlineBodyLimit = min(configuration.proxyBodyLimit, 1024 * 1024)
         self.headerLimit = configuration.headerLimit
     }
@@ -50,6 +51,14 @@ final class EventLoopProxy: Sendable {
             }
         }
         guard total <= headerLimit else { return nil }  // Hummingbird answers the JSON 431
-        return ProxyRequest(head: head, method: method, bearer: BearerToken.from(authorization: authorization), declaredLength: declared)
+        let request = ProxyRequest(head: head, method: method, bearer: BearerToken.from(authorization: authorization), declaredLength: declared)
+        // This path gathers a body in memory before the call is decided, so it takes a body only with a key this
+        // process has just resolved (the access cache). A missing, unknown or not yet cached key goes to the framework
+        // path, which decides on the head alone: 401 before a byte of the body is read (and the connection is then
+        // closed rather than drained, see `RequestPhaseObserver`).
+        if let declared, declared > 0, forwarder.runtime.agents.cachedAccess(bearer: request.bearer, providerID: request.target.provider) == nil {
+            return nil
+        }
+        return request
     }
 }

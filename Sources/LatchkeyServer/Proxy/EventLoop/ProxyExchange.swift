@@ -89,7 +89,7 @@ final class ProxyExchange: UpstreamResponseDelegate {
 
     private func send(_ prepared: PreparedCall, fresh: Bool) {
         guard let origin = pool.origin(prepared.outbound.origin) else { fail(LatchkeyError.upstreamUnreachable(provider)); return }
-        pool.acquire(origin, fresh: fresh) { [self] result in
+        pool.acquire(origin, fresh: fresh, publicAddressOnly: prepared.outbound.requiresPublicAddress) { [self] result in
             guard !finished else {
                 if case .success(let (connection, _)) = result { pool.release(connection) }
                 return

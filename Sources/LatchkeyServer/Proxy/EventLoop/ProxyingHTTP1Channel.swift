@@ -5,16 +5,22 @@ import NIOCore
 import NIOHTTP1
 
 /// Hummingbird's HTTP/1 child channel with a `ProxyChannelHandler` placed right after NIO's HTTP parser, ahead of
-/// the conversion to Hummingbird's request types.
+/// the conversion to Hummingbird's request types, and the client-side timeouts around it: `ConnectionTimeouts` first
+/// in the pipeline (raw bytes) and `RequestPhaseObserver` right after the parser (request and response boundaries).
 struct ProxyingHTTP1Channel: ServerChildChannel {
     let base: HTTP1Channel
     let proxy: EventLoopProxy
+    /// Client-side timeouts for every connection (`ConnectionTimeouts`).
+    let timeouts: ConnectionTimeouts.Limits
 
     func setup(channel: any Channel, logger: Logger) -> EventLoopFuture<HTTP1Channel.Value> {
         base.setup(channel: channel, logger: logger).flatMapThrowing { value in
             let pipeline = channel.pipeline.syncOperations
             let decoder = try pipeline.handler(type: ByteToMessageHandler<HTTPRequestDecoder>.self)
             try pipeline.addHandler(ProxyChannelHandler(service: proxy), position: .after(decoder))
+            let connectionTimeouts = ConnectionTimeouts(limits: timeouts)
+            try pipeline.addHandler(connectionTimeouts, position: .first)
+            try pipeline.addHandler(RequestPhaseObserver(timeouts: connectionTimeouts), position: .after(decoder))
             return value
         }
     }
@@ -24,9 +30,9 @@ struct ProxyingHTTP1Channel: ServerChildChannel {
     }
 
     /// The server builder for `Application(server:)`.
-    static func builder(proxy: EventLoopProxy) -> HTTPServerBuilder {
+    static func builder(proxy: EventLoopProxy, timeouts: ConnectionTimeouts.Limits) -> HTTPServerBuilder {
         HTTPServerBuilder { responder in
-            ProxyingHTTP1Channel(base: HTTP1Channel(responder: responder), proxy: proxy)
+            ProxyingHTTP1Channel(base: HTTP1Channel(responder: responder), proxy: proxy, timeouts: timeouts)
         }
     }
 }

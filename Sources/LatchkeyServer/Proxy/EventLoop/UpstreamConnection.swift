@@ -23,6 +23,9 @@ final class UpstreamConnection: ChannelDuplexHandler, RemovableChannelHandler, T
     /// When the provider last sent something, or the current call began (for the read timeout).
     private var lastActivity = NIODeadline.now()
 
+    /// Whether it was opened to an address `UpstreamAddressGuard` vetted as public.
+    var vetted = false
+
     /// Whether a call is waiting on this connection.
     var isBusy: Bool { delegate != nil }
 

@@ -37,14 +37,30 @@ final class UpstreamPool {
     }
 
     /// An open connection to `origin`: an idle one when there is one and `fresh` is false (`reused`), else a new one.
-    func acquire(_ origin: UpstreamOrigin, fresh: Bool, _ done: @escaping (Result<(connection: UpstreamConnection, reused: Bool), any Error>) -> Void) {
+    /// With `publicAddressOnly` (a host from a credential) a new connection goes only to a vetted public address;
+    /// pooled ones to such an origin were vetted when they were opened.
+    func acquire(_ origin: UpstreamOrigin, fresh: Bool, publicAddressOnly: Bool,
+                 _ done: @escaping (Result<(connection: UpstreamConnection, reused: Bool), any Error>) -> Void) {
+        let mustVet = publicAddressOnly && !settings.allowPrivateUpstreams
         if !fresh {
             while let connection = idle[origin]?.popLast() {
-                if connection.isReusable { done(.success((connection, true))); return }
+                if connection.isReusable, connection.vetted || !mustVet { done(.success((connection, true))); return }
                 connection.abandon()
             }
         }
-        connect(origin) { done($0.map { ($0, false) }) }
+        guard mustVet else {
+            connect(origin, to: nil) { done($0.map { ($0, false) }) }
+            return
+        }
+        UpstreamAddressGuard.publicAddresses(host: origin.host, port: origin.port, on: eventLoop).assumeIsolated().whenComplete { [self] result in
+            switch result {
+            case .success(let addresses):
+                // The first vetted address, as the resolver ordered them (RFC 6724), and never a fresh lookup.
+                connect(origin, to: addresses[0]) { done($0.map { ($0, false) }) }
+            case .failure(let error):
+                done(.failure(error))
+            }
+        }
     }
 
     /// Takes `connection` back after a complete response; one that cannot carry another request is closed.
@@ -58,14 +74,16 @@ final class UpstreamPool {
         startSweeping()
     }
 
-    /// A new connection, bound to this loop; TLS (with the system's trust roots and SNI) for https origins.
-    private func connect(_ origin: UpstreamOrigin, _ done: @escaping (Result<UpstreamConnection, any Error>) -> Void) {
+    /// A new connection, bound to this loop; TLS (with the system's trust roots and SNI) for https origins. To
+    /// `address` when given (a vetted one; SNI and `Host` still name the origin's host), else to the origin's host.
+    private func connect(_ origin: UpstreamOrigin, to address: SocketAddress?, _ done: @escaping (Result<UpstreamConnection, any Error>) -> Void) {
         let connection = UpstreamConnection(origin: origin)
+        connection.vetted = address != nil
         let sslContext: NIOSSLContext?
         do { sslContext = origin.tls ? try tlsContext() : nil } catch { done(.failure(error)); return }
         let serverName = Self.isIPAddress(origin.host) ? nil : origin.host
         let handler = NIOLoopBound(connection, eventLoop: eventLoop)
-        ClientBootstrap(group: eventLoop)
+        let bootstrap = ClientBootstrap(group: eventLoop)
             .connectTimeout(settings.connectTimeout)
             .channelOption(.tcpOption(.tcp_nodelay), value: 1)
             .channelInitializer { channel in
@@ -76,7 +94,8 @@ final class UpstreamPool {
                     try pipeline.addHandler(handler.value)
                 }
             }
-            .connect(host: origin.host, port: origin.port)
+        let connected = address.map { bootstrap.connect(to: $0) } ?? bootstrap.connect(host: origin.host, port: origin.port)
+        connected
             .assumeIsolated()
             .whenComplete { result in done(result.map { _ in connection }) }
     }

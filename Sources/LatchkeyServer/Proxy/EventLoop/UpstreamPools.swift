@@ -10,6 +10,8 @@ final class UpstreamPools: Sendable {
         var readTimeout: TimeAmount
         var idleTimeout: TimeAmount = .seconds(60)
         var maxIdlePerOrigin = 128
+        /// `ServerConfiguration.allowPrivateUpstreams`.
+        var allowPrivateUpstreams = false
     }
 
     let settings: Settings
