@@ -62,7 +62,7 @@ public struct CredentialService: Sendable {
     /// A page of the owner's credentials, masked, newest first; `cursor` is a `nextCursor` from the page before.
     public func list(owner: User, cursor: String?, limit: Int?) async throws -> Page<CredentialView> {
         let limit = try Page<CredentialView>.limit(limit)
-        if let cursor { _ = try await owned(owner: owner, id: cursor, field: "cursor") }
+        try await Page<CredentialView>.check(cursor: cursor) { try await store.credential(id: $0)?.ownerID == owner.id }
         let fetched = try await store.credentials(ownerID: owner.id, after: cursor, limit: limit + 1)
         return Page(fetched: fetched.map(CredentialView.init), limit: limit) { $0.id }
     }
@@ -119,14 +119,6 @@ public struct CredentialService: Sendable {
     /// The credential if `owner` owns it; otherwise not found, exactly as if it did not exist.
     public func owned(owner: User, id: String) async throws -> Credential {
         guard let credential = try await store.credential(id: id), credential.ownerID == owner.id else { throw LatchkeyError.notFound("credential") }
-        return credential
-    }
-
-    /// The credential if `owner` owns it; otherwise a validation error naming `field` (a cursor from elsewhere).
-    func owned(owner: User, id: String, field: String) async throws -> Credential {
-        guard id.utf8.count <= 64, let credential = try await store.credential(id: id), credential.ownerID == owner.id else {
-            throw LatchkeyError.validationFailed(field: field, message: "'\(field)' is not a cursor of this list; start again without it")
-        }
         return credential
     }
 

@@ -37,11 +37,7 @@ public struct GroupService: Sendable {
     /// A page of the owner's groups, by name; `cursor` is a `nextCursor` from the page before.
     public func list(owner: User, cursor: String?, limit: Int?) async throws -> Page<AgentGroup> {
         let limit = try Page<AgentGroup>.limit(limit)
-        if let cursor {
-            guard cursor.utf8.count <= 64, let group = try await store.group(id: cursor), group.ownerID == owner.id else {
-                throw LatchkeyError.validationFailed(field: "cursor", message: "'cursor' is not a cursor of this list; start again without it")
-            }
-        }
+        try await Page<AgentGroup>.check(cursor: cursor) { try await store.group(id: $0)?.ownerID == owner.id }
         return Page(fetched: try await store.groups(ownerID: owner.id, after: cursor, limit: limit + 1), limit: limit) { $0.id }
     }
 
@@ -49,11 +45,7 @@ public struct GroupService: Sendable {
     public func keys(owner: User, groupID: String, cursor: String?, limit: Int?) async throws -> Page<AgentKey> {
         let limit = try Page<AgentKey>.limit(limit)
         _ = try await owned(owner: owner, id: groupID)
-        if let cursor {
-            guard cursor.utf8.count <= 64, try await store.agentKeys(groupID: groupID).contains(where: { $0.id == cursor }) else {
-                throw LatchkeyError.validationFailed(field: "cursor", message: "'cursor' is not a cursor of this list; start again without it")
-            }
-        }
+        try await Page<AgentKey>.check(cursor: cursor) { id in try await store.agentKeys(groupID: groupID).contains { $0.id == id } }
         return Page(fetched: try await store.agentKeys(groupID: groupID, after: cursor, limit: limit + 1), limit: limit) { $0.id }
     }
 

@@ -17,6 +17,15 @@ public struct Page<Item: Sendable>: Sendable {
         return requested
     }
 
+    /// Checks a cursor: absent, or the id of a record of this very list (`belongs` answers that); anything else —
+    /// another user's record, a deleted one, garbage — is a validation error naming `cursor`.
+    public static func check(cursor: String?, belongs: (String) async throws -> Bool) async throws {
+        guard let cursor else { return }
+        guard cursor.utf8.count <= 64, try await belongs(cursor) else {
+            throw LatchkeyError.validationFailed(field: "cursor", message: "'cursor' is not a cursor of this list; start again without it")
+        }
+    }
+
     /// A page from up to `limit + 1` fetched items: the extra one only tells that there is a next page, whose cursor
     /// is the id of this page's last item.
     public init(fetched: [Item], limit: Int, id: (Item) -> String) {
