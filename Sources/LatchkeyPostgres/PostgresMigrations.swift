@@ -91,6 +91,38 @@ enum PostgresMigrations {
             "CREATE INDEX login_failures_key ON login_failures(key, at)",
             "CREATE TABLE setup_tokens (id text PRIMARY KEY, expires_at timestamptz NOT NULL)",
         ]),
+        ("v2-budgets", [
+            "ALTER TABLE agent_groups ADD COLUMN budget text",
+            "ALTER TABLE bindings ADD COLUMN policy text",
+            """
+            CREATE TABLE quota_leases (
+                group_id text NOT NULL REFERENCES agent_groups(id) ON DELETE CASCADE, scope text NOT NULL,
+                per text NOT NULL, window_start timestamptz NOT NULL, leased bigint NOT NULL, last_grant bigint NOT NULL,
+                PRIMARY KEY (group_id, scope, per, window_start))
+            """,
+            """
+            CREATE TABLE usage_daily (
+                group_id text NOT NULL REFERENCES agent_groups(id) ON DELETE CASCADE, provider text NOT NULL,
+                day text NOT NULL, calls bigint NOT NULL, refused bigint NOT NULL,
+                PRIMARY KEY (group_id, day, provider))
+            """,
+            """
+            CREATE TABLE budget_exceeded (
+                group_id text NOT NULL REFERENCES agent_groups(id) ON DELETE CASCADE, scope text NOT NULL,
+                per text NOT NULL, window_start timestamptz NOT NULL, at timestamptz NOT NULL,
+                PRIMARY KEY (group_id, scope, per, window_start))
+            """,
+            "CREATE INDEX budget_exceeded_at ON budget_exceeded(at)",
+            """
+            CREATE TABLE approvals (
+                id text PRIMARY KEY, group_id text NOT NULL REFERENCES agent_groups(id) ON DELETE CASCADE,
+                owner_id text NOT NULL, provider text NOT NULL, method text NOT NULL, path text NOT NULL,
+                rule text NOT NULL, status text NOT NULL, created_at timestamptz NOT NULL, expires_at timestamptz NOT NULL,
+                once boolean NOT NULL, used boolean NOT NULL, decided_at timestamptz, decided_by text)
+            """,
+            "CREATE INDEX approvals_owner ON approvals(owner_id, created_at)",
+            "CREATE INDEX approvals_call ON approvals(group_id, provider, method, status)",
+        ]),
     ]
 
     static func apply(on store: PostgresStore) async throws {

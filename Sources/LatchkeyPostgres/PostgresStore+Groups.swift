@@ -39,21 +39,22 @@ extension PostgresStore {
     public func agentKey(prefix: String) async throws -> (AgentKey, AgentGroup)? {
         guard let row = try await rows("agent key", """
             SELECT k.id AS key_id, k.group_id, k.prefix, k.hash, k.created_at AS key_created_at,
-                   g.id AS g_id, g.owner_id AS g_owner_id, g.name AS g_name, g.created_at AS g_created_at
+                   g.id AS g_id, g.owner_id AS g_owner_id, g.name AS g_name, g.created_at AS g_created_at, g.budget AS g_budget
             FROM agent_keys k JOIN agent_groups g ON g.id = k.group_id WHERE k.prefix = \(prefix)
             """).first else { return nil }
         return (try Self.keyOfAccess(row), try Self.groupOfAccess(row))
     }
 
-    public func agentAccess(prefix: String, provider: String) async throws -> (AgentKey, AgentGroup, Credential?)? {
+    public func agentAccess(prefix: String, provider: String) async throws -> AgentAccess? {
         // One statement, one snapshot: key, group, bound credential and its sealed values (one row per sealed value).
         // Runs on every proxied call, so it is one round trip of a prepared statement.
         let rows = try await prepared("agent key", AgentAccessStatement(provider: provider, prefix: prefix))
         guard let first = rows.first else { return nil }
         let key = try Self.keyOfAccess(first)
         let group = try Self.groupOfAccess(first)
-        guard try first.get("id", as: String?.self) != nil else { return (key, group, nil) }
-        return (key, group, try Self.credentials(rows).first)
+        guard try first.get("id", as: String?.self) != nil else { return AgentAccess(key: key, group: group, credential: nil, policy: nil) }
+        return AgentAccess(key: key, group: group, credential: try Self.credentials(rows).first,
+                           policy: try StoredJSON.decodeIfPresent(first.get("b_policy", as: String?.self)))
     }
 
     public func agentKeys(groupID: String, after: String?, limit: Int) async throws -> [AgentKey] {
@@ -79,9 +80,9 @@ extension PostgresStore {
     public func putBinding(_ binding: Binding) async throws {
         try await transaction("binding") { tx in
             try await tx.rows("""
-                INSERT INTO bindings (group_id, provider, credential_id, created_at)
-                VALUES (\(binding.groupID), \(binding.provider), \(binding.credentialID), \(binding.createdAt))
-                ON CONFLICT (group_id, provider) DO UPDATE SET credential_id = excluded.credential_id, created_at = excluded.created_at
+                INSERT INTO bindings (group_id, provider, credential_id, created_at, policy)
+                VALUES (\(binding.groupID), \(binding.provider), \(binding.credentialID), \(binding.createdAt), \(StoredJSON.encodeIfPresent(binding.policy)))
+                ON CONFLICT (group_id, provider) DO UPDATE SET credential_id = excluded.credential_id, created_at = excluded.created_at, policy = excluded.policy
                 """)
             try await tx.rows("DELETE FROM missing_bindings WHERE group_id = \(binding.groupID) AND provider = \(binding.provider)")
         }
@@ -98,7 +99,7 @@ extension PostgresStore {
     public func bindings(groupID: String) async throws -> [Binding] {
         try await rows("binding", "SELECT * FROM bindings WHERE group_id = \(groupID) ORDER BY provider").map { row in
             Binding(groupID: try row.get("group_id"), provider: try row.get("provider"), credentialID: try row.get("credential_id"),
-                    createdAt: try row.get("created_at"))
+                    createdAt: try row.get("created_at"), policy: try StoredJSON.decodeIfPresent(row.get("policy", as: String?.self)))
         }
     }
 
@@ -125,7 +126,8 @@ extension PostgresStore {
     }
 
     static func group(_ row: PostgresRandomAccessRow) throws -> AgentGroup {
-        AgentGroup(id: try row.get("id"), ownerID: try row.get("owner_id"), name: try row.get("name"), createdAt: try row.get("created_at"))
+        AgentGroup(id: try row.get("id"), ownerID: try row.get("owner_id"), name: try row.get("name"), createdAt: try row.get("created_at"),
+                   budget: try StoredJSON.decodeIfPresent(row.get("budget", as: String?.self)))
     }
 
     static func keyOfAccess(_ row: PostgresRandomAccessRow) throws -> AgentKey {
@@ -134,6 +136,7 @@ extension PostgresStore {
     }
 
     static func groupOfAccess(_ row: PostgresRandomAccessRow) throws -> AgentGroup {
-        AgentGroup(id: try row.get("g_id"), ownerID: try row.get("g_owner_id"), name: try row.get("g_name"), createdAt: try row.get("g_created_at"))
+        AgentGroup(id: try row.get("g_id"), ownerID: try row.get("g_owner_id"), name: try row.get("g_name"), createdAt: try row.get("g_created_at"),
+                   budget: try StoredJSON.decodeIfPresent(row.get("g_budget", as: String?.self)))
     }
 }

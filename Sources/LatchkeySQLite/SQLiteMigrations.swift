@@ -75,6 +75,32 @@ enum SQLiteMigrations {
                 CREATE TABLE setup_tokens (id TEXT PRIMARY KEY, expires_at REAL NOT NULL);
                 """)
         }
+        migrator.registerMigration("v4-budgets") { db in
+            try db.execute(sql: """
+                ALTER TABLE agent_groups ADD COLUMN budget TEXT;
+                ALTER TABLE bindings ADD COLUMN policy TEXT;
+                CREATE TABLE quota_leases (
+                    group_id TEXT NOT NULL REFERENCES agent_groups(id) ON DELETE CASCADE, scope TEXT NOT NULL,
+                    per TEXT NOT NULL, window_start REAL NOT NULL, leased INTEGER NOT NULL, last_grant INTEGER NOT NULL,
+                    PRIMARY KEY (group_id, scope, per, window_start));
+                CREATE TABLE usage_daily (
+                    group_id TEXT NOT NULL REFERENCES agent_groups(id) ON DELETE CASCADE, provider TEXT NOT NULL,
+                    day TEXT NOT NULL, calls INTEGER NOT NULL, refused INTEGER NOT NULL,
+                    PRIMARY KEY (group_id, day, provider));
+                CREATE TABLE budget_exceeded (
+                    group_id TEXT NOT NULL REFERENCES agent_groups(id) ON DELETE CASCADE, scope TEXT NOT NULL,
+                    per TEXT NOT NULL, window_start REAL NOT NULL, at REAL NOT NULL,
+                    PRIMARY KEY (group_id, scope, per, window_start));
+                CREATE INDEX budget_exceeded_at ON budget_exceeded(at);
+                CREATE TABLE approvals (
+                    id TEXT PRIMARY KEY, group_id TEXT NOT NULL REFERENCES agent_groups(id) ON DELETE CASCADE,
+                    owner_id TEXT NOT NULL, provider TEXT NOT NULL, method TEXT NOT NULL, path TEXT NOT NULL,
+                    rule TEXT NOT NULL, status TEXT NOT NULL, created_at REAL NOT NULL, expires_at REAL NOT NULL,
+                    once INTEGER NOT NULL, used INTEGER NOT NULL, decided_at REAL, decided_by TEXT);
+                CREATE INDEX approvals_owner ON approvals(owner_id, created_at);
+                CREATE INDEX approvals_call ON approvals(group_id, provider, method, status);
+                """)
+        }
         return migrator
     }
 }

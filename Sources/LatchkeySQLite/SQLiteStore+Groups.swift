@@ -11,7 +11,7 @@ extension SQLiteStore {
     }
 
     public func group(id: String) async throws -> AgentGroup? {
-        try await read { db in try Row.fetchOne(db, sql: "SELECT * FROM agent_groups WHERE id = ?", arguments: [id]).map(Self.group) }
+        try await read { db in try Row.fetchOne(db, sql: "SELECT * FROM agent_groups WHERE id = ?", arguments: [id]).map { try Self.group($0) } }
     }
 
     public func groups(ownerID: String, after: String?, limit: Int) async throws -> [AgentGroup] {
@@ -19,9 +19,9 @@ extension SQLiteStore {
             if let after {
                 return try Row.fetchAll(db, sql: """
                     SELECT * FROM agent_groups WHERE owner_id = ? AND name > (SELECT name FROM agent_groups WHERE id = ?) ORDER BY name LIMIT ?
-                    """, arguments: [ownerID, after, limit]).map(Self.group)
+                    """, arguments: [ownerID, after, limit]).map { try Self.group($0) }
             }
-            return try Row.fetchAll(db, sql: "SELECT * FROM agent_groups WHERE owner_id = ? ORDER BY name LIMIT ?", arguments: [ownerID, limit]).map(Self.group)
+            return try Row.fetchAll(db, sql: "SELECT * FROM agent_groups WHERE owner_id = ? ORDER BY name LIMIT ?", arguments: [ownerID, limit]).map { try Self.group($0) }
         }
     }
 
@@ -48,22 +48,22 @@ extension SQLiteStore {
             // Hot path (every proxied call): a cached statement skips SQL compilation.
             guard let row = try Row.fetchOne(db.cachedStatement(sql: """
                 SELECT k.id AS key_id, k.group_id, k.prefix, k.hash, k.created_at AS key_created_at,
-                       g.id, g.owner_id, g.name, g.created_at
+                       g.id, g.owner_id, g.name, g.created_at, g.budget
                 FROM agent_keys k JOIN agent_groups g ON g.id = k.group_id WHERE k.prefix = ?
                 """), arguments: [prefix]) else { return nil }
             let key = AgentKey(id: row["key_id"], groupID: row["group_id"], prefix: row["prefix"], hash: row["hash"], createdAt: Date(seconds: row["key_created_at"]))
-            return (key, Self.group(row))
+            return (key, try Self.group(row))
         }
     }
 
-    public func agentAccess(prefix: String, provider: String) async throws -> (AgentKey, AgentGroup, Credential?)? {
+    public func agentAccess(prefix: String, provider: String) async throws -> AgentAccess? {
         try await readOneStatement { db in
             // One statement, one implicit read transaction: key, group, bound credential and its sealed values
             // (one row per sealed value). Runs on every proxied call.
             let rows = try Row.fetchAll(db.cachedStatement(sql: """
                 SELECT k.id AS key_id, k.group_id, k.prefix, k.hash, k.created_at AS key_created_at,
-                       g.id AS g_id, g.owner_id AS g_owner_id, g.name AS g_name, g.created_at AS g_created_at,
-                       c.*, s.field AS s_field, s.value AS s_value
+                       g.id AS g_id, g.owner_id AS g_owner_id, g.name AS g_name, g.created_at AS g_created_at, g.budget AS g_budget,
+                       b.policy AS b_policy, c.*, s.field AS s_field, s.value AS s_value
                 FROM agent_keys k
                 JOIN agent_groups g ON g.id = k.group_id
                 LEFT JOIN bindings b ON b.group_id = g.id AND b.provider = ?
@@ -73,13 +73,14 @@ extension SQLiteStore {
                 """), arguments: [provider, prefix])
             guard let first = rows.first else { return nil }
             let key = AgentKey(id: first["key_id"], groupID: first["group_id"], prefix: first["prefix"], hash: first["hash"], createdAt: Date(seconds: first["key_created_at"]))
-            let group = AgentGroup(id: first["g_id"], ownerID: first["g_owner_id"], name: first["g_name"], createdAt: Date(seconds: first["g_created_at"]))
-            guard (first["id"] as String?) != nil else { return (key, group, nil) }
+            let group = AgentGroup(id: first["g_id"], ownerID: first["g_owner_id"], name: first["g_name"], createdAt: Date(seconds: first["g_created_at"]),
+                                   budget: try StoredJSON.decodeIfPresent(first["g_budget"]))
+            guard (first["id"] as String?) != nil else { return AgentAccess(key: key, group: group, credential: nil, policy: nil) }
             var secrets: [String: SealedValue] = [:]
             for row in rows {
                 if let field: String = row["s_field"], let value: Data = row["s_value"] { secrets[field] = SealedValue(bytes: value) }
             }
-            return (key, group, try Self.credential(first, secrets: secrets))
+            return AgentAccess(key: key, group: group, credential: try Self.credential(first, secrets: secrets), policy: try StoredJSON.decodeIfPresent(first["b_policy"]))
         }
     }
 
@@ -110,9 +111,9 @@ extension SQLiteStore {
     public func putBinding(_ binding: Binding) async throws {
         try await write("binding") { db in
             try db.execute(sql: """
-                INSERT INTO bindings (group_id, provider, credential_id, created_at) VALUES (?, ?, ?, ?)
-                ON CONFLICT (group_id, provider) DO UPDATE SET credential_id = excluded.credential_id, created_at = excluded.created_at
-                """, arguments: [binding.groupID, binding.provider, binding.credentialID, binding.createdAt.seconds])
+                INSERT INTO bindings (group_id, provider, credential_id, created_at, policy) VALUES (?, ?, ?, ?, ?)
+                ON CONFLICT (group_id, provider) DO UPDATE SET credential_id = excluded.credential_id, created_at = excluded.created_at, policy = excluded.policy
+                """, arguments: [binding.groupID, binding.provider, binding.credentialID, binding.createdAt.seconds, StoredJSON.encodeIfPresent(binding.policy)])
             try db.execute(sql: "DELETE FROM missing_bindings WHERE group_id = ? AND provider = ?", arguments: [binding.groupID, binding.provider])
         }
     }
@@ -129,7 +130,8 @@ extension SQLiteStore {
     public func bindings(groupID: String) async throws -> [Binding] {
         try await read { db in
             try Row.fetchAll(db, sql: "SELECT * FROM bindings WHERE group_id = ? ORDER BY provider", arguments: [groupID]).map { row in
-                Binding(groupID: row["group_id"], provider: row["provider"], credentialID: row["credential_id"], createdAt: Date(seconds: row["created_at"]))
+                Binding(groupID: row["group_id"], provider: row["provider"], credentialID: row["credential_id"], createdAt: Date(seconds: row["created_at"]),
+                        policy: try StoredJSON.decodeIfPresent(row["policy"]))
             }
         }
     }
@@ -162,7 +164,7 @@ extension SQLiteStore {
         }
     }
 
-    static func group(_ row: Row) -> AgentGroup {
-        AgentGroup(id: row["id"], ownerID: row["owner_id"], name: row["name"], createdAt: Date(seconds: row["created_at"]))
+    static func group(_ row: Row) throws -> AgentGroup {
+        AgentGroup(id: row["id"], ownerID: row["owner_id"], name: row["name"], createdAt: Date(seconds: row["created_at"]), budget: try StoredJSON.decodeIfPresent(row["budget"]))
     }
 }

@@ -12,7 +12,7 @@ import Testing
     func resolution(_ providerID: String, status: CredentialStatus = .active) throws -> ResolvedCredential {
         let provider = try #require(catalog.provider(providerID))
         let credential = Credential(id: "cred-1", ownerID: "user-1", provider: providerID, name: "c", authMode: provider.authMode, status: status, createdAt: Date(), updatedAt: Date())
-        return ResolvedCredential(provider: provider, credential: credential, values: ["api_key": "k"])
+        return ResolvedCredential(provider: provider, credential: credential, values: ["api_key": "k"], group: AgentGroup(id: "grp_1", ownerID: "usr_1", name: "bots", createdAt: Date()), policy: nil)
     }
 
     let hash = SecretToken.hash("lka_presented")

@@ -46,6 +46,11 @@ public enum StoreConformance {
         ("a setup link creates one first admin, once, never after it expires or is replaced", setupTokens),
         ("audit events older than the retention are deleted, newer ones kept", auditRetention),
         ("credentials, groups and keys come in pages that together hold each exactly once", paging),
+        ("budgets and binding policies round-trip and reach agent access", budgetsAndPolicies),
+        ("concurrent quota leases never grant more than the limit", quotaLeases),
+        ("daily usage adds up per group, day and provider", dailyUsage),
+        ("a spent window is recorded once", budgetExceeded),
+        ("approvals are decided once and once-grants are used once", approvals),
     ]
 
     static let t0 = Date(timeIntervalSince1970: 1_800_000_000)
@@ -169,11 +174,12 @@ public enum StoreConformance {
         #expect(try await store.updateCredential(bound))
         try await store.putBinding(Binding(groupID: group.id, provider: "openai", credentialID: bound.id, createdAt: t0))
         let hit = try #require(try await store.agentAccess(prefix: "PREFIX123456", provider: "openai"))
-        #expect(hit.0 == key)
-        #expect(hit.1 == group)
-        #expect(hit.2 == bound)
+        #expect(hit.key == key)
+        #expect(hit.group == group)
+        #expect(hit.credential == bound)
+        #expect(hit.policy == nil)
         let unbound = try #require(try await store.agentAccess(prefix: "PREFIX123456", provider: "github"))
-        #expect(unbound.0 == key && unbound.2 == nil)
+        #expect(unbound.key == key && unbound.credential == nil)
         #expect(try await store.agentAccess(prefix: "NOSUCHPREFIX", provider: "openai") == nil)
     }
 

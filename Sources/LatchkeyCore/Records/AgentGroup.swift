@@ -10,12 +10,15 @@ public struct AgentGroup: Sendable, Equatable {
     public var name: String
     /// When it was created.
     public var createdAt: Date
+    /// Its limits; nil limits nothing.
+    public var budget: Budget?
 
     /// Creates a group.
-    public init(id: String, ownerID: String, name: String, createdAt: Date) {
+    public init(id: String, ownerID: String, name: String, createdAt: Date, budget: Budget? = nil) {
         self.id = id
         self.ownerID = ownerID
         self.name = name
         self.createdAt = createdAt
+        self.budget = budget
     }
 }

@@ -10,12 +10,15 @@ public struct Binding: Sendable, Equatable {
     public var credentialID: String
     /// When it was bound.
     public var createdAt: Date
+    /// What the group's agents may do with it; nil allows everything under the provider's base URL.
+    public var policy: BindingPolicy?
 
     /// Creates a binding.
-    public init(groupID: String, provider: String, credentialID: String, createdAt: Date) {
+    public init(groupID: String, provider: String, credentialID: String, createdAt: Date, policy: BindingPolicy? = nil) {
         self.groupID = groupID
         self.provider = provider
         self.credentialID = credentialID
         self.createdAt = createdAt
+        self.policy = policy
     }
 }

@@ -23,7 +23,8 @@ public struct AgentService: Sendable {
     public func authenticate(bearer: String?) async throws -> AgentContext {
         guard let bearer, let (prefix, hash) = SecretToken.parse(bearer, kind: .agentKey),
               let (key, group) = try await store.agentKey(prefix: prefix),
-              SecretToken.constantTimeEquals(key.hash, hash)
+              SecretToken.constantTimeEquals(key.hash, hash),
+              !(group.budget?.isExpired(at: clock.now) ?? false)
         else { throw LatchkeyError.unauthorized }
         return AgentContext(key: key, group: group)
     }
@@ -32,28 +33,30 @@ public struct AgentService: Sendable {
     /// database read: the proxy's hot path.
     public func access(bearer: String?, providerID: String) async throws -> ResolvedCredential {
         guard let bearer, let (prefix, hash) = SecretToken.parse(bearer, kind: .agentKey) else { throw LatchkeyError.unauthorized }
-        if let cached = cache.lookup(prefix: prefix, hash: hash, provider: providerID) { return cached }
+        if let cached = cache.lookup(prefix: prefix, hash: hash, provider: providerID) {
+            guard !(cached.group.budget?.isExpired(at: clock.now) ?? false) else { throw LatchkeyError.unauthorized }
+            return cached
+        }
         let generation = cache.generation
-        guard let (key, group, credential) = try await store.agentAccess(prefix: prefix, provider: providerID),
-              SecretToken.constantTimeEquals(key.hash, hash)
+        guard let access = try await store.agentAccess(prefix: prefix, provider: providerID),
+              SecretToken.constantTimeEquals(access.key.hash, hash),
+              !(access.group.budget?.isExpired(at: clock.now) ?? false)
         else { throw LatchkeyError.unauthorized }
-        let resolved = try await resolved(agent: AgentContext(key: key, group: group), providerID: providerID, credential: credential)
+        let resolved = try await resolved(agent: AgentContext(key: access.key, group: access.group), providerID: providerID,
+                                          credential: access.credential, policy: access.policy)
         cache.remember(prefix: prefix, hash: hash, provider: providerID, resolved: resolved, readSince: generation)
         return resolved
     }
 
     /// `access` answered from the cache alone, without suspending: nil when the cache cannot answer.
     public func cachedAccess(bearer: String?, providerID: String) -> ResolvedCredential? {
-        guard cache.isEnabled, let bearer, let (prefix, hash) = SecretToken.parse(bearer, kind: .agentKey) else { return nil }
-        return cache.lookup(prefix: prefix, hash: hash, provider: providerID)
+        guard cache.isEnabled, let bearer, let (prefix, hash) = SecretToken.parse(bearer, kind: .agentKey),
+              let cached = cache.lookup(prefix: prefix, hash: hash, provider: providerID),
+              !(cached.group.budget?.isExpired(at: clock.now) ?? false) else { return nil }
+        return cached
     }
 
-    /// The provider and the credential bound for it in the agent's group, with its values opened.
-    public func resolve(agent: AgentContext, providerID: String) async throws -> ResolvedCredential {
-        try await resolved(agent: agent, providerID: providerID, credential: try await store.boundCredential(groupID: agent.group.id, provider: providerID))
-    }
-
-    private func resolved(agent: AgentContext, providerID: String, credential: Credential?) async throws -> ResolvedCredential {
+    private func resolved(agent: AgentContext, providerID: String, credential: Credential?, policy: BindingPolicy?) async throws -> ResolvedCredential {
         guard let provider = catalog.provider(providerID) else { throw LatchkeyError.unknownProvider(providerID) }
         guard let credential else {
             try await store.recordMissingBinding(groupID: agent.group.id, provider: providerID, at: clock.now)
@@ -65,7 +68,8 @@ public struct AgentService: Sendable {
         case .active, .refreshFailing:
             break
         }
-        return ResolvedCredential(provider: provider, credential: credential, values: try await credentials.values(of: credential))
+        return ResolvedCredential(provider: provider, credential: credential, values: try await credentials.values(of: credential),
+                                  group: agent.group, policy: policy)
     }
 
     /// The agent's bindings with their credentials' status, for `GET /v1/tools`.

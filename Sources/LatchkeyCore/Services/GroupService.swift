@@ -86,7 +86,7 @@ public struct GroupService: Sendable {
     }
 
     /// Binds one of the owner's credentials for `provider` into the group.
-    public func bind(owner: User, groupID: String, provider: String, credentialID: String) async throws -> Binding {
+    public func bind(owner: User, groupID: String, provider: String, credentialID: String, policy: BindingPolicy? = nil) async throws -> Binding {
         _ = try await owned(owner: owner, id: groupID)
         guard catalog.provider(provider) != nil else { throw LatchkeyError.notFound("provider '\(provider)'") }
         // Only the owner may bind a credential; someone else's reads exactly like one that does not exist.
@@ -96,7 +96,8 @@ public struct GroupService: Sendable {
         guard credential.provider == provider else {
             throw LatchkeyError.validationFailed(field: "credential_id", message: "the credential is for '\(credential.provider)', not '\(provider)'")
         }
-        let binding = Binding(groupID: groupID, provider: provider, credentialID: credentialID, createdAt: clock.now)
+        let policy = try policy.map { try BudgetService.validated($0, provider: provider, catalog: catalog) }
+        let binding = Binding(groupID: groupID, provider: provider, credentialID: credentialID, createdAt: clock.now, policy: policy?.isEmpty == true ? nil : policy)
         try await store.putBinding(binding)
         cache.invalidateAll()
         try await audit.record(ownerID: owner.id, actor: "user:\(owner.id)", action: "binding.set", targetType: "group", targetID: groupID,

@@ -31,4 +31,10 @@ public enum LatchkeyError: Error, Sendable, Equatable {
     /// The provider's host comes from the credential and resolves to an address that is not public (loopback, a
     /// private network, link-local, …); nothing was sent and no connection was opened.
     case upstreamForbidden(String)
+    /// The binding's policy does not allow the call; the text says which rule set refused (never the credential).
+    case policyDenied(provider: String, reason: String)
+    /// An approval rule caught the call; `approvalURL` is where the owner decides.
+    case approvalRequired(provider: String, approvalURL: String)
+    /// A limit of the group's budget is spent: calls are admitted again in `retryAfter` seconds.
+    case budgetExceeded(message: String, retryAfter: Int, setupURL: String)
 }

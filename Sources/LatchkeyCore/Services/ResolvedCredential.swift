@@ -8,15 +8,21 @@ public final class ResolvedCredential: Sendable {
     public let credential: Credential
     /// Its values, secrets opened. Lives for one call, or for the access cache's TTL when that keeps it.
     public let values: [String: String]
+    /// The agent's group, with its budget.
+    public let group: AgentGroup
+    /// The binding's policy; nil allows everything under the base URL.
+    public let policy: BindingPolicy?
 
-    public init(provider: Provider, credential: Credential, values: [String: String]) {
+    public init(provider: Provider, credential: Credential, values: [String: String], group: AgentGroup, policy: BindingPolicy?) {
         self.provider = provider
         self.credential = credential
         self.values = values
+        self.group = group
+        self.policy = policy
     }
 
     /// The same binding with another version of its credential (after a refresh) and that version's values.
     public func with(credential: Credential, values: [String: String]) -> ResolvedCredential {
-        ResolvedCredential(provider: provider, credential: credential, values: values)
+        ResolvedCredential(provider: provider, credential: credential, values: values, group: group, policy: policy)
     }
 }

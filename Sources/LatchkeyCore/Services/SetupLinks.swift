@@ -12,6 +12,10 @@ public struct SetupLinks: Sendable {
     public func bind(groupID: String, provider: String) -> String { "\(publicURL)/groups/\(groupID)?bind=\(provider)" }
     /// A start link of a consent flow prepared through the API.
     public func startLink(ticket: String) -> String { "\(publicURL)/oauth/start/\(ticket)" }
+    /// A group's budget, rules and usage.
+    public func budget(groupID: String) -> String { "\(publicURL)/groups/\(groupID)#budget" }
+    /// Where an owner decides an approval request.
+    public func approval(id: String) -> String { "\(publicURL)/approvals/\(id)" }
     /// Where a user reconnects an OAuth credential.
     public func reconnect(credentialID: String) -> String { "\(publicURL)/credentials/\(credentialID)/reconnect" }
 

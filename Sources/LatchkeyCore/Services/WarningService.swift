@@ -1,3 +1,5 @@
+import Foundation
+
 /// What needs the user: missing bindings agents asked for, credentials that need consent or keep failing.
 public struct WarningService: Sendable {
     let store: any Store
@@ -36,6 +38,22 @@ public struct WarningService: Sendable {
             case .active:
                 break
             }
+        }
+        let now = Date()
+        for spent in try await store.budgetsExceeded(ownerID: owner.id, since: now.addingTimeInterval(-86_400)) {
+            let scope = spent.scope == "*" ? "calls" : "calls to \(spent.scope)"
+            warnings.append(Warning(
+                kind: "budget_exceeded", groupID: spent.groupID, credentialID: nil, provider: spent.scope,
+                message: "A group spent its budget of \(scope) per \(spent.per.rawValue); its agents' calls were refused until the window ended.",
+                setupURL: links.budget(groupID: spent.groupID), lastSeen: spent.at
+            ))
+        }
+        for request in try await store.approvals(ownerID: owner.id, groupID: nil, status: .pending, limit: 50) where request.expiresAt > now {
+            warnings.append(Warning(
+                kind: "approval_requested", groupID: request.groupID, credentialID: nil, provider: request.provider,
+                message: "An agent asks to call \(request.method) \(request.path) on \(request.provider); it waits for your decision.",
+                setupURL: links.approval(id: request.id), lastSeen: request.createdAt
+            ))
         }
         return warnings
     }

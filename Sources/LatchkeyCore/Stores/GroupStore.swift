@@ -17,15 +17,15 @@ public protocol GroupStore: Sendable {
     func createAgentKey(_ key: AgentKey) async throws
     /// The key with this public prefix, with its group.
     func agentKey(prefix: String) async throws -> (AgentKey, AgentGroup)?
-    /// The key with this prefix, its group, and the credential the group binds for `provider`, in one read:
-    /// everything a proxied call needs from the database.
-    func agentAccess(prefix: String, provider: String) async throws -> (AgentKey, AgentGroup, Credential?)?
+    /// The key with this prefix, its group (with its budget), and the credential the group binds for `provider` with
+    /// the binding's policy, in one read: everything a proxied call needs from the database.
+    func agentAccess(prefix: String, provider: String) async throws -> AgentAccess?
     /// The group's keys, oldest first: at most `limit`, those after the key `after` when given.
     func agentKeys(groupID: String, after: String?, limit: Int) async throws -> [AgentKey]
     /// Deletes a key of the group; false if the group has no such key.
     func deleteAgentKey(id: String, groupID: String) async throws -> Bool
 
-    /// Creates or replaces the binding for (group, provider), and clears its missing-binding record.
+    /// Creates or replaces the binding for (group, provider) with its policy, and clears its missing-binding record.
     func putBinding(_ binding: Binding) async throws
     /// The credential bound for (group, provider), if any.
     func boundCredential(groupID: String, provider: String) async throws -> Credential?

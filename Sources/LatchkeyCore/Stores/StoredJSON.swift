@@ -23,4 +23,15 @@ public enum StoredJSON {
     public static func decode(_ text: String) throws -> [String] {
         text == "[]" ? [] : try JSONDecoder().decode([String].self, from: Data(text.utf8))
     }
+
+    /// The JSON text of `value`, or nil (SQL NULL) when there is none.
+    public static func encodeIfPresent<T: Encodable>(_ value: T?) -> String? {
+        value.map { encode($0) }
+    }
+
+    /// The value stored as `text`, nil for SQL NULL.
+    public static func decodeIfPresent<T: Decodable>(_ text: String?) throws -> T? {
+        guard let text else { return nil }
+        return try JSONDecoder().decode(T.self, from: Data(text.utf8))
+    }
 }

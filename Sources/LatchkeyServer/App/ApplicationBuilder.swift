@@ -25,6 +25,8 @@ public enum ApplicationBuilder {
         ProvidersController(catalog: runtime.catalog).register(on: api)
         CredentialsController(runtime: runtime).register(on: api)
         GroupsController(runtime: runtime).register(on: api)
+        BudgetsController(runtime: runtime).register(on: api)
+        ApprovalsController(runtime: runtime).register(on: api)
         AccountController(runtime: runtime).register(on: api)
         let renderer = web.map { PageRenderer(assets: $0, secureCookies: runtime.configuration.publicURL.hasPrefix("https://")) }
         OAuthController(runtime: runtime, renderer: renderer).register(api: api, router: router)
@@ -38,7 +40,8 @@ public enum ApplicationBuilder {
     public static func application(runtime: LatchkeyRuntime, logger: Logger, web: WebAssets? = nil,
                                    onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }) -> some ApplicationProtocol {
         let configuration = runtime.configuration
-        var services: [any Service] = [RuntimeLifecycle(runtime: runtime), KeyringRefresher(sealer: runtime.sealer, logger: logger)]
+        var services: [any Service] = [RuntimeLifecycle(runtime: runtime), KeyringRefresher(sealer: runtime.sealer, logger: logger),
+                                       UsageFlusher(runtime: runtime, logger: logger)]
         if configuration.auditRetentionDays > 0 {
             services.append(AuditRetention(store: runtime.store, clock: runtime.clock, days: configuration.auditRetentionDays, logger: logger))
         }

@@ -30,6 +30,14 @@ public struct LatchkeyRuntime: Sendable {
     /// Where sign-in checks password hashes: threads of their own, bounded.
     let passwordChecks: ThreadPoolPasswordChecks
     public let setup: SetupService
+    /// Budgets: quota leases and calls in flight on this server.
+    public let budgetGate: BudgetGate
+    /// Daily call counts, flushed to the database now and then.
+    public let usage: UsageRecorder
+    public let budgets: BudgetService
+    public let approvals: ApprovalService
+    /// Policy, approvals and budget, in front of every agent call.
+    public let callGate: CallGate
 
     /// Opens the deployment: validates the catalog, opens and migrates the store, loads the master key.
     /// `createKey` lets `serve` create the default key file on first run.
@@ -85,10 +93,24 @@ public struct LatchkeyRuntime: Sendable {
         passwordChecks = ThreadPoolPasswordChecks(threads: configuration.passwordThreads)
         sessions = SessionService(store: store, hasher: hasher, clock: clock, checks: passwordChecks)
         setup = SetupService(store: store, users: users, clock: clock, links: links)
+        let audit = AuditLog(store: store, clock: clock)
+        budgetGate = BudgetGate(store: store, clock: clock, links: links) { event, group in
+            // The owner's warning and the audit event, once per spent window across every server.
+            Task {
+                guard (try? await store.recordBudgetExceeded(event)) == true else { return }
+                try? await audit.record(ownerID: group.ownerID, actor: "agent:\(group.id)", action: "budget.exceeded", targetType: "group", targetID: group.id,
+                                        detail: ["scope": event.scope, "per": event.per.rawValue, "window_start": ISO8601DateFormatter().string(from: event.windowStart)])
+            }
+        }
+        usage = UsageRecorder(store: store, clock: clock)
+        budgets = BudgetService(store: store, catalog: catalog, clock: clock, cache: cache, gate: budgetGate, usage: usage)
+        approvals = ApprovalService(store: store, clock: clock, links: links)
+        callGate = CallGate(approvals: approvals, budgets: budgetGate, usage: usage, audit: audit)
     }
 
     /// Closes outbound connections; commands call it before they exit (`serve` does on graceful shutdown).
     public func shutdown() async {
+        try? await usage.flush()
         await upstream.shutdown()
         try? await passwordChecks.shutdown()
         await store.close()

@@ -53,9 +53,10 @@ struct GroupsController {
             let user = try context.requireUser()
             let groupID = try context.parameters.require("id")
             _ = try await groups.owned(owner: user, id: groupID)
-            let input = try await JSONInput.read(request, limit: limit, allowed: ["credential_id"])
+            let input = try await JSONInput.read(request, limit: limit, allowed: ["credential_id", "policy"])
             let binding = try await groups.bind(owner: user, groupID: groupID, provider: try context.parameters.require("provider"),
-                                                credentialID: try input.string("credential_id", required: true) ?? "")
+                                                credentialID: try input.string("credential_id", required: true) ?? "",
+                                                policy: try PolicyInput.parse(input.object["policy"]))
             return JSONOutput.response(BindingDTO(binding))
         }
         group.delete("groups/:id/bindings/:provider") { _, context in

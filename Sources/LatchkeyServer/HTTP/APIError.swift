@@ -9,6 +9,8 @@ struct APIError: Error, HTTPResponseError {
     let message: String
     var field: String?
     var setupURL: String?
+    /// Where a person approves the call (`approval_required`).
+    var approvalURL: String?
     var extraHeaders: HTTPFields = [:]
 
     init(_ status: HTTPResponse.Status, _ code: String, _ message: String, field: String? = nil, setupURL: String? = nil) {
@@ -46,6 +48,7 @@ struct APIError: Error, HTTPResponseError {
         var error: [String: String] = ["code": code, "message": message]
         error["field"] = field
         error["setup_url"] = setupURL
+        error["approval_url"] = approvalURL
         return JSONOutput.buffer(["error": error])
     }
 
@@ -89,6 +92,19 @@ struct APIError: Error, HTTPResponseError {
         case .methodNotAllowed(let method): APIError(.methodNotAllowed, "method_not_allowed", "the proxy never forwards \(method)")
         case .upstreamForbidden(let provider):
             APIError(.forbidden, "upstream_forbidden", "the credential points \(provider) at a host that is not a public address; set LATCHKEY_ALLOW_PRIVATE_UPSTREAMS to allow it")
+        case .policyDenied(_, let reason): APIError(.forbidden, "policy_denied", reason)
+        case .approvalRequired(let provider, let url):
+            {
+                var error = APIError(.forbidden, "approval_required", "this \(provider) call needs the approval of the group's owner; retry once it is approved")
+                error.approvalURL = url
+                return error
+            }()
+        case .budgetExceeded(let message, let retryAfter, let url):
+            {
+                var error = APIError(.tooManyRequests, "budget_exceeded", message, setupURL: url)
+                error.extraHeaders[.retryAfter] = String(retryAfter)
+                return error
+            }()
         }
     }
 }

@@ -19,6 +19,9 @@ struct AgentTool: Sendable {
     /// The tool as MCP lists it, its schema decoded.
     let mcp: Tool
 
+    /// The name without its provider: what binding policies list (`request` for the generic tool).
+    var bareName: String { String(name.dropFirst(provider.id.count + 1)) }
+
     init(name: String, provider: Provider, kind: Kind, description: String, inputSchemaJSON: String) {
         self.name = name
         self.provider = provider

@@ -70,8 +70,9 @@ struct MCPController {
         }
         do {
             let call = try ToolCallBuilder.call(for: tool, arguments: parameters.arguments ?? [:])
-            let (response, scrubber) = try await forwarder.forward(bearer: bearer, providerID: tool.provider.id, call: call)
-            return try await ToolCallOutcome.result(of: response, scrubber: scrubber, limit: limit)
+            let forwarded = try await forwarder.forward(bearer: bearer, providerID: tool.provider.id, call: call)
+            defer { forwarded.admission?.finish() }
+            return try await ToolCallOutcome.result(of: forwarded.response, scrubber: forwarded.scrubber, limit: limit)
         } catch {
             let apiError = APIError.from(error)
             if apiError.isServerFault {

@@ -10,10 +10,12 @@ import NIOHTTPTypesHTTP1
 /// percent-encoded into its place; the resulting path still goes through the proxy's base-URL guard.
 enum ToolCallBuilder {
     static func call(for tool: AgentTool, arguments: [String: Value]) throws(LatchkeyError) -> ProxyForwarder.Call {
-        switch tool.kind {
+        var call = switch tool.kind {
         case .declared(let declared): try declaredCall(declared, arguments: arguments)
         case .generic: try genericCall(arguments: arguments)
         }
+        call.tool = tool.bareName
+        return call
     }
 
     /// A declared tool: `{placeholder}`s from the arguments, `query` arguments as parameters, and for POST, PUT and

@@ -35,8 +35,10 @@ enum ToolCallOutcome {
     static func failure(_ error: APIError, note: String? = nil) -> CallTool.Result {
         var text = "\(error.code): \(note ?? error.message)"
         if let setupURL = error.setupURL { text += "\nFix it here: \(setupURL)" }
+        if let approvalURL = error.approvalURL { text += "\nThe owner decides here: \(approvalURL)" }
         var object: [String: Value] = ["code": .string(error.code), "message": .string(error.message), "status": .int(Int(error.status.code))]
         if let setupURL = error.setupURL { object["setup_url"] = .string(setupURL) }
+        if let approvalURL = error.approvalURL { object["approval_url"] = .string(approvalURL) }
         return CallTool.Result(content: [.text(text: text, annotations: nil, _meta: nil)], structuredContent: Value?.some(.object(["error": .object(object)])), isError: true)
     }
 

@@ -21,9 +21,13 @@ final class ToolCatalog: Sendable {
         return tools
     }
 
-    /// The tools of a group with these bindings, by provider id; bindings to providers outside the catalog add none.
+    /// The tools of a group with these bindings, by provider id, less those a binding's policy leaves out; bindings to
+    /// providers outside the catalog add none.
     func tools(for bindings: [Binding]) -> [AgentTool] {
-        bindings.map(\.provider).sorted().compactMap(catalog.provider).flatMap(tools(of:))
+        bindings.sorted { $0.provider < $1.provider }.flatMap { binding -> [AgentTool] in
+            guard let provider = catalog.provider(binding.provider) else { return [] }
+            return tools(of: provider).filter { binding.policy?.allows(tool: $0.bareName) ?? true }
+        }
     }
 
     /// What a tool name refers to, bound or not: a declared or generic tool of a catalog provider, so that calling a

@@ -12,14 +12,31 @@ final class PreparedCall: Sendable {
     let renewable: Bool
     /// Overwrites the injected values wherever the provider's response echoes them.
     let scrubber: SecretScrubber
+    /// The budget's admission of the call: finished when the call is (or when the last reference goes).
+    let admission: Admission?
 
     /// `alsoScrubbing`: values of an earlier attempt of the same call (the token a renewal replaced), which the
     /// provider might still echo.
-    init(resolved: ResolvedCredential, outbound: OutboundRequest, call: ProxyForwarder.Call, renewable: Bool, alsoScrubbing: [String] = []) {
+    init(resolved: ResolvedCredential, outbound: OutboundRequest, call: ProxyForwarder.Call, renewable: Bool, admission: Admission?, alsoScrubbing: [String] = []) {
+        self.admission = admission
         self.resolved = resolved
         self.outbound = outbound
         self.headers = ProxyForwarder.forwardedHeaders(call.headers, injected: outbound.injectedHeaders)
         self.renewable = renewable
         self.scrubber = SecretScrubber(values: outbound.injectedValues + alsoScrubbing)
+    }
+
+    private init(copying other: PreparedCall, admission: Admission?) {
+        resolved = other.resolved
+        outbound = other.outbound
+        headers = other.headers
+        renewable = other.renewable
+        scrubber = other.scrubber
+        self.admission = admission
+    }
+
+    /// The same call, admitted by the budget with `admission`.
+    func admitted(_ admission: Admission?) -> PreparedCall {
+        admission == nil ? self : PreparedCall(copying: self, admission: admission)
     }
 }

@@ -28,6 +28,8 @@ final class ProxyForwarder: Sendable {
         /// The agent's headers (hop-by-hop ones, its own credentials and injected names are dropped on the way).
         var headers: HTTPHeaders
         var body: Body
+        /// The bare MCP tool name when the call comes from a tool call (policies may list tools).
+        var tool: String? = nil
 
         /// The body when it is in memory.
         var bodyBytes: ByteBuffer? {
@@ -43,9 +45,10 @@ final class ProxyForwarder: Sendable {
         case stream(RequestBody, length: Int?)
     }
 
-    /// Forwards `call` for the agent presenting `bearer`; returns the provider's response, body unread, and the
-    /// scrubber its headers and body must pass through before the agent sees them.
-    func forward(bearer: String?, providerID: String, call: Call) async throws -> (response: HTTPClientResponse, scrubber: SecretScrubber) {
+    /// Forwards `call` for the agent presenting `bearer`; returns the provider's response, body unread, the
+    /// scrubber its headers and body must pass through before the agent sees them, and the budget's admission, to
+    /// be finished when the response has been relayed.
+    func forward(bearer: String?, providerID: String, call: Call) async throws -> Forwarded {
         let started = ContinuousClock.now
         do {
             let answer = try await forwardUnmetered(bearer: bearer, providerID: providerID, call: call)
@@ -57,18 +60,27 @@ final class ProxyForwarder: Sendable {
         }
     }
 
-    private func forwardUnmetered(bearer: String?, providerID: String, call: Call) async throws -> (response: HTTPClientResponse, scrubber: SecretScrubber) {
+    /// A provider's answer on its way to the agent.
+    struct Forwarded: Sendable {
+        let response: HTTPClientResponse
+        let scrubber: SecretScrubber
+        /// Holds the group's concurrent-call slot while the response is relayed.
+        let admission: Admission?
+    }
+
+    private func forwardUnmetered(bearer: String?, providerID: String, call: Call) async throws -> Forwarded {
         let prepared = try await prepare(bearer: bearer, providerID: providerID, call: call)
         let limit = runtime.configuration.proxyBodyLimit
         guard prepared.renewable else {
-            return (try await send(call, prepared, provider: providerID, body: upstreamBody(call.body, limit: limit), limit: limit), prepared.scrubber)
+            return Forwarded(response: try await send(call, prepared, provider: providerID, body: upstreamBody(call.body, limit: limit), limit: limit),
+                             scrubber: prepared.scrubber, admission: prepared.admission)
         }
         // OAuth: the body is buffered so that a 401 can be retried once with a new token.
         let buffered = try await bufferedBody(call.body, limit: limit)
         let first = try await send(call, prepared, provider: providerID, body: buffered, limit: limit)
         guard ProxyRules.renewsAfter(status: Int(first.status.code), renewable: prepared.renewable),
-              let renewed = try await renewed(after401: prepared, call: call) else { return (first, prepared.scrubber) }
-        return (try await send(call, renewed, provider: providerID, body: buffered, limit: limit), renewed.scrubber)
+              let renewed = try await renewed(after401: prepared, call: call) else { return Forwarded(response: first, scrubber: prepared.scrubber, admission: prepared.admission) }
+        return Forwarded(response: try await send(call, renewed, provider: providerID, body: buffered, limit: limit), scrubber: renewed.scrubber, admission: prepared.admission)
     }
 
     /// Everything before the first byte goes upstream: the key authenticated, the binding resolved, the target URL
@@ -82,20 +94,39 @@ final class ProxyForwarder: Sendable {
         }
         // `access` answers from the access cache when it can.
         let resolved = try await runtime.agents.access(bearer: bearer, providerID: providerID)
-        // Checked (path guard, body limit) before any refresh or upstream traffic.
-        let checked = try prepared(resolved, call: call)
+        // Checked (path guard, body limit) before the policy, and both before any refresh or upstream traffic.
+        let checked = try prepared(resolved, call: call, admission: nil).admitted(try await runtime.callGate.admit(resolved, Self.gateCall(call)))
         guard checked.renewable else { return checked }
         // OAuth: a fresh token first.
         let fresh = try await runtime.refresher.usable(resolved.credential, links: runtime.links)
         guard fresh.version != resolved.credential.version else { return checked }
-        return try prepared(try await reopened(resolved, with: fresh), call: call)
+        return try prepared(try await reopened(resolved, with: fresh), call: call, admission: checked.admission)
     }
 
-    /// `prepare` when the agent's binding is in the access cache: no suspension, no database read.
+    /// `prepare` when the agent's binding is in the access cache and the call needs no approval check or quota
+    /// lease: no suspension, no database read.
     func preparedFromCache(bearer: String?, providerID: String, call: Call) throws -> PreparedCall? {
         try ProxyRules.checkMethod(call.method.rawValue)
         guard let resolved = runtime.agents.cachedAccess(bearer: bearer, providerID: providerID) else { return nil }
-        return try prepared(resolved, call: call)
+        let checked = try prepared(resolved, call: call, admission: nil)
+        guard let admission = try runtime.callGate.admitNow(resolved, Self.gateCall(call)) else { return nil }
+        return checked.admitted(admission)
+    }
+
+    /// The call as the policy and budget see it; `Prefer: wait=N` (RFC 7240) asks to wait for an approval.
+    static func gateCall(_ call: Call) -> CallGate.Call {
+        CallGate.Call(method: call.method.rawValue, path: call.path, tool: call.tool, waitSeconds: waitSeconds(call.headers))
+    }
+
+    /// The seconds of `Prefer: wait=N`, 0 without one (or a malformed one).
+    static func waitSeconds(_ headers: HTTPHeaders) -> Int {
+        for value in headers["prefer"] {
+            for preference in value.split(separator: ",") {
+                let parts = preference.split(separator: "=", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces) }
+                if parts.count == 2, parts[0].lowercased() == "wait", let seconds = Int(parts[1].prefix(6)), seconds > 0 { return seconds }
+            }
+        }
+        return 0
     }
 
     /// After the provider answered 401 to `prepared`: the call again with a renewed token, or nil when there is none
@@ -105,13 +136,13 @@ final class ProxyForwarder: Sendable {
         let current = prepared.resolved.credential
         let renewed = try await runtime.refresher.usable(current, links: runtime.links, after401Version: current.version)
         guard renewed.version != current.version, runtime.refresher.policy.isUsable(renewed, now: runtime.clock.now) else { return nil }
-        return try self.prepared(try await reopened(prepared.resolved, with: renewed), call: call, renewable: false,
+        return try self.prepared(try await reopened(prepared.resolved, with: renewed), call: call, admission: prepared.admission, renewable: false,
                                  alsoScrubbing: prepared.outbound.injectedValues)
     }
 
     /// The call for `resolved`: target URL through the base-URL guard, declared body within the limit, headers.
     /// Renewable after a 401 when the credential is OAuth (unless told otherwise: a renewed call is not renewed again).
-    private func prepared(_ resolved: ResolvedCredential, call: Call, renewable: Bool? = nil, alsoScrubbing: [String] = []) throws -> PreparedCall {
+    private func prepared(_ resolved: ResolvedCredential, call: Call, admission: Admission?, renewable: Bool? = nil, alsoScrubbing: [String] = []) throws -> PreparedCall {
         let outbound = try RequestInjector.build(provider: resolved.provider, values: resolved.values, rawPath: call.path, rawQuery: call.query)
         let limit = runtime.configuration.proxyBodyLimit
         switch call.body {
@@ -120,7 +151,7 @@ final class ProxyForwarder: Sendable {
         default: break
         }
         return PreparedCall(resolved: resolved, outbound: outbound, call: call, renewable: renewable ?? resolved.provider.authMode.isOAuth,
-                            alsoScrubbing: alsoScrubbing)
+                            admission: admission, alsoScrubbing: alsoScrubbing)
     }
 
     private func reopened(_ resolved: ResolvedCredential, with credential: Credential) async throws -> ResolvedCredential {

@@ -31,8 +31,8 @@ struct ProxyMiddleware: RouterMiddleware {
                 body = declaredLength == 0 ? .bytes(ByteBuffer()) : .none
             }
             let call = ProxyForwarder.Call(method: request.method, path: target.path, query: target.query, headers: HTTPHeaders(request.headers), body: body)
-            let (response, scrubber) = try await forwarder.forward(bearer: BearerToken.from(request), providerID: target.provider, call: call)
-            return Self.relay(response, method: request.method, scrubber: scrubber)
+            let forwarded = try await forwarder.forward(bearer: BearerToken.from(request), providerID: target.provider, call: call)
+            return Self.relay(forwarded.response, method: request.method, scrubber: forwarded.scrubber, admission: forwarded.admission)
         } catch {
             var apiError = Self.apiError(for: error, provider: target.provider, logger: context.logger)
             // NIO's parser reads nothing after a CONNECT head (what follows would be a tunnel): the connection can
@@ -53,7 +53,8 @@ struct ProxyMiddleware: RouterMiddleware {
 
     /// The upstream response for the agent as `ProxyRules` has it: headers filtered and scrubbed, the body (when the
     /// response has one) streamed through the scrubber, the provider's length kept (scrubbing keeps lengths).
-    static func relay(_ response: HTTPClientResponse, method: HTTPRequest.Method, scrubber: SecretScrubber) -> Response {
+    /// `admission` (the budget's concurrent-call slot) is finished when the body has been relayed.
+    static func relay(_ response: HTTPClientResponse, method: HTTPRequest.Method, scrubber: SecretScrubber, admission: Admission? = nil) -> Response {
         let code = Int(response.status.code)
         let status = HTTPResponse.Status(code: code, reasonPhrase: response.status.reasonPhrase)
         let length = ProxyRules.relayedLength(method: method.rawValue, status: code, upstream: response.headers)
@@ -63,11 +64,13 @@ struct ProxyMiddleware: RouterMiddleware {
             headers.append(HTTPField(name: fieldName, value: value))
         }
         guard ProxyRules.responseHasBody(method: method.rawValue, status: code) else {
+            admission?.finish()
             if let length { headers[.contentLength] = String(length) }
             return Response(status: status, headers: headers, body: ResponseBody())
         }
         let body = response.body
         return Response(status: status, headers: headers, body: ResponseBody(contentLength: length) { writer in
+            defer { admission?.finish() }
             var stream = ScrubbingStream(scrubber)
             for try await chunk in body {
                 if let relayed = stream.scrub(chunk) { try await writer.write(relayed) }

@@ -286,6 +286,7 @@ final class ProxyExchange: UpstreamResponseDelegate {
     private func end(outcome: String) -> Bool {
         guard !finished else { return false }
         finished = true
+        prepared?.admission?.finish()
         metrics.record(outcome: outcome, since: started)
         return true
     }
@@ -294,6 +295,7 @@ final class ProxyExchange: UpstreamResponseDelegate {
     func cancel() {
         guard !finished else { return }
         finished = true
+        prepared?.admission?.finish()
         connection?.abandon()
         connection = nil
     }
