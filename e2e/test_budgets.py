@@ -368,3 +368,42 @@ def test_three_servers_on_postgres_admit_at_most_the_budget(env, pg_url, upstrea
     assert statuses.count(429) == 300 - admitted
     assert len(upstream.snapshot()) == admitted
     assert agents
+
+
+# ------------------------------------------------------------------------------------------------------------------
+# The command line
+# ------------------------------------------------------------------------------------------------------------------
+
+def test_the_cli_sets_and_shows_budgets_and_decides_approvals(latchkey, admin, upstream):
+    import json as jsonlib
+
+    agent = _agent(latchkey, admin, APPROVE_DELETES)
+    bob_email = "bob@example.com"
+    latchkey.user_api(bob_email, "e2e-Bob-password-0123456789", label="bob")
+    def cli(*args, check=True):
+        return latchkey.cli(*args, "--providers", str(latchkey.providers_dir), check=check)
+
+    cli("budget", "set", agent.group_id, "--user", latchkey.ADMIN_EMAIL, "--limit", "*:hour:3", "--limit", "echo:day:50")
+    shown = jsonlib.loads(cli("budget", "show", agent.group_id, "--user", latchkey.ADMIN_EMAIL, "--json").stdout)
+    assert [(l["provider"], l["per"], l["calls"]) for l in shown["limits"]] == [(None, "hour", 3), ("echo", "day", 50)], shown
+    time.sleep(1.2)  # the server's access cache (1 s) sees another process's change within its time
+    statuses = [agent.get("echo", f"items/{i}").status_code for i in range(4)]
+    assert statuses == [200, 200, 200, 429], statuses
+    shown = jsonlib.loads(cli("budget", "show", agent.group_id, "--user", latchkey.ADMIN_EMAIL, "--json").stdout)
+    assert [l["used"] for l in shown["limits"]] == [3, 3], shown
+    # A member cannot reach another's group; bad limits are refused with a clear message and change nothing.
+    cp = cli("budget", "show", agent.group_id, "--user", bob_email, check=False)
+    assert cp.returncode == 1 and "no such group" in cp.stderr, cp.stderr
+    cp = cli("budget", "set", agent.group_id, "--user", latchkey.ADMIN_EMAIL, "--limit", "*:week:3", check=False)
+    assert cp.returncode == 1 and "PROVIDER:PER:CALLS" in cp.stderr, cp.stderr
+    assert admin.get(f"/api/v1/groups/{agent.group_id}/budget").json()["limits"][0]["calls"] == 3
+
+    cli("budget", "set", agent.group_id, "--user", latchkey.ADMIN_EMAIL)  # no limits
+    time.sleep(1.2)
+    expect_error(agent.request("DELETE", "echo", "items/5"), 403, "approval_required")
+    listed = jsonlib.loads(cli("approvals", "list", "--user", latchkey.ADMIN_EMAIL, "--json").stdout)["approvals"]
+    assert [(a["method"], a["path"]) for a in listed] == [("DELETE", "/items/5")], listed
+    cli("approvals", "approve", listed[0]["id"], "--user", latchkey.ADMIN_EMAIL, "--for-seconds", "60")
+    assert agent.request("DELETE", "echo", "items/5").status_code == 200
+    cp = cli("approvals", "deny", listed[0]["id"], "--user", latchkey.ADMIN_EMAIL, check=False)
+    assert cp.returncode == 1 and "already decided" in cp.stderr, cp.stderr

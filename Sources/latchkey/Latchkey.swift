@@ -9,7 +9,7 @@ struct Latchkey: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "latchkey",
         abstract: "An OAuth-aware credential broker for AI agents.",
-        subcommands: [Serve.self, Refresh.self, Keys.self, UserCommand.self, TokenCommand.self, ProvidersCommand.self, Migrate.self]
+        subcommands: [Serve.self, Refresh.self, Keys.self, UserCommand.self, TokenCommand.self, BudgetCommand.self, ApprovalsCommand.self, ProvidersCommand.self, Migrate.self]
     )
 
     static func main() async {

@@ -71,7 +71,8 @@ public final class BudgetGate: Sendable {
             case .admitted(let admission): return admission
             case .refused(let error): throw error
             case .lease(let keys):
-                for key in keys { try await lease(key) }
+                // One window at a time, deciding again after each: a spent limit found first leases nothing more.
+                if let key = keys.first { try await lease(key) }
             }
         }
         throw LatchkeyError.budgetExceeded(message: "the budget could not admit this call; retry shortly", retryAfter: 1, setupURL: links.budget(groupID: group.id))
