@@ -280,11 +280,28 @@ AGENT_KEY="$(printf '%s' "$API_BODY" | json_str key)"
 api PUT "/groups/$GROUP_ID/bindings/bench" '{"credential_id":"'"$CRED_ID"'"}'
 expect 200 "PUT /api/v1/groups/{id}/bindings/bench" "$API_BODY"
 
+# A second group on the same credential, governed as issue 15 describes: a read-only binding with a path rule, and
+# a budget per minute and per day large enough never to trip (so every call takes the policy check and the budget's
+# in-memory admission, and a quota lease from the database every 1,000 calls per limit).
+api POST /groups '{"name":"bench-rules'"$SUFFIX"'"}'
+expect 201 "POST /api/v1/groups (rules)" "$API_BODY"
+RULES_GROUP_ID="$(printf '%s' "$API_BODY" | json_str id)"
+api POST "/groups/$RULES_GROUP_ID/keys" '{}'
+expect 201 "POST /api/v1/groups/{id}/keys (rules)" "$API_BODY"
+RULES_KEY="$(printf '%s' "$API_BODY" | json_str key)"
+api PUT "/groups/$RULES_GROUP_ID/bindings/bench" '{"credential_id":"'"$CRED_ID"'","policy":{"methods":["GET"],"paths":["/repos/acme/**"]}}'
+expect 200 "PUT /api/v1/groups/{id}/bindings/bench (with a policy)" "$API_BODY"
+api PUT "/groups/$RULES_GROUP_ID/budget" '{"limits":[{"provider":null,"per":"minute","calls":1000000000},{"provider":"bench","per":"day","calls":1000000000}]}'
+expect 200 "PUT /api/v1/groups/{id}/budget" "$API_BODY"
+
 # --------------------------------------------------------------------------- sanity checks
-NGX_URL="http://127.0.0.1:$NGX_PORT/"
-LK_URL="http://127.0.0.1:$LK_PORT/v1/proxy/bench/"
-UP_URL="http://127.0.0.1:$UP_PORT/"
+# Every target calls the same path, which the governed group's path rule allows.
+CALL_PATH="repos/acme/widgets"
+NGX_URL="http://127.0.0.1:$NGX_PORT/$CALL_PATH"
+LK_URL="http://127.0.0.1:$LK_PORT/v1/proxy/bench/$CALL_PATH"
+UP_URL="http://127.0.0.1:$UP_PORT/$CALL_PATH"
 LK_AUTH="Authorization: Bearer $AGENT_KEY"
+LK_RULES_AUTH="Authorization: Bearer $RULES_KEY"
 UP_AUTH="Authorization: Bearer $STATIC_KEY"
 
 check_200() { # what url [header]
@@ -298,6 +315,9 @@ check_200() { # what url [header]
 check_200 "upstream" "$UP_URL" "$UP_AUTH"
 check_200 "nginx proxy" "$NGX_URL"
 check_200 "Latchkey proxy" "$LK_URL" "$LK_AUTH"
+check_200 "Latchkey proxy (policy and budget)" "$LK_URL" "$LK_RULES_AUTH"
+RULES_DENIED="$(curl -sS -o /dev/null -w '%{http_code}' -X POST -H "$LK_RULES_AUTH" "$LK_URL")"
+[[ "$RULES_DENIED" = 403 ]] || die "the governed key's POST answered $RULES_DENIED, not 403 policy_denied: the policy is not in force"
 log "all three endpoints answer 200 {\"ok\":true}"
 
 if [[ "${HOLD:-}" = 1 ]]; then
@@ -339,6 +359,7 @@ warm() { # url [header]
 log "warming up ($WARMUP each)"
 warm "$NGX_URL"
 warm "$LK_URL" "$LK_AUTH"
+warm "$LK_URL" "$LK_RULES_AUTH"
 warm "$UP_URL" "$UP_AUTH"
 
 # CPU accounting over the measured runs, to tell whether something else was using the machine:
@@ -362,6 +383,7 @@ fi
 
 run_wrk nginx_c 2 "$CONNECTIONS" "$DURATION" "$NGX_URL"
 run_wrk lk_c 2 "$CONNECTIONS" "$DURATION" "$LK_URL" "$LK_AUTH"
+run_wrk lk_rules_c 2 "$CONNECTIONS" "$DURATION" "$LK_URL" "$LK_RULES_AUTH"
 run_wrk nginx_1 1 1 "$DURATION" "$NGX_URL"
 run_wrk lk_1 1 1 "$DURATION" "$LK_URL" "$LK_AUTH"
 run_wrk up_1 1 1 "$DURATION" "$UP_URL" "$UP_AUTH"
@@ -376,12 +398,17 @@ fi
 # Latchkey must still be up and healthy after the load.
 kill -0 "$LK_PID" 2>/dev/null || { tail -n 40 "$WORK/serve.log" >&2; die "latchkey serve died during the benchmark"; }
 check_200 "Latchkey proxy (after the load)" "$LK_URL" "$LK_AUTH"
+USED_MINUTE="$(curl -sS -H "Authorization: Bearer $USER_TOKEN" "$API/groups/$RULES_GROUP_ID/usage" | grep -o '"used":[0-9]*' | head -n 1 | cut -d: -f2)"
 
 # --------------------------------------------------------------------------- report
 THROUGHPUT_PCT="$(awk -v a="${RPS[lk_c]}" -v b="${RPS[nginx_c]}" 'BEGIN { printf "%.1f", (b > 0) ? 100 * a / b : 0 }')"
 THROUGHPUT_OK="$(awk -v p="$THROUGHPUT_PCT" 'BEGIN { print (p >= 50) ? "PASS" : "MISS" }')"
 ADDED_P50="$(awk -v a="${P50[lk_1]}" -v b="${P50[nginx_1]}" 'BEGIN { printf "%.3f", a - b }')"
 LATENCY_OK="$(awk -v d="$ADDED_P50" 'BEGIN { print (d <= 0.3) ? "PASS" : "MISS" }')"
+RULES_PCT="$(awk -v a="${RPS[lk_rules_c]}" -v b="${RPS[lk_c]}" 'BEGIN { printf "%.1f", (b > 0) ? 100 * a / b : 0 }')"
+RULES_OK="$(awk -v p="$RULES_PCT" 'BEGIN { print (p >= 90) ? "PASS" : "MISS" }')"
+RULES_NGINX_PCT="$(awk -v a="${RPS[lk_rules_c]}" -v b="${RPS[nginx_c]}" 'BEGIN { printf "%.1f", (b > 0) ? 100 * a / b : 0 }')"
+RULES_NGINX_OK="$(awk -v p="$RULES_NGINX_PCT" 'BEGIN { print (p >= 50) ? "PASS" : "MISS" }')"
 
 COMMIT="$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)"
 if [[ "$COMMIT" != unknown && -n "$(git -C "$ROOT" status --porcelain -- Sources Package.swift Package.resolved 2>/dev/null)" ]]; then
@@ -410,17 +437,21 @@ REPORT="$TMP/report.md"
     printf '|---|---:|---:|---:|\n'
     row "nginx (static header) $CONNECTIONS conn" nginx_c
     row "Latchkey $CONNECTIONS conn" lk_c
+    row "Latchkey with a path rule and a budget $CONNECTIONS conn" lk_rules_c
     row "nginx 1 conn" nginx_1
     row "Latchkey 1 conn" lk_1
     row "upstream direct 1 conn (reference)" up_1
     printf '\n'
     printf -- '- Throughput: Latchkey req/s at %s conn = **%s%%** of nginx (target >= 50%%): **%s**\n' \
         "$CONNECTIONS" "$THROUGHPUT_PCT" "$THROUGHPUT_OK"
-    printf -- '- Added median latency at 1 conn: Latchkey p50 - nginx p50 = **%s ms** (target <= 0.3 ms): **%s**\n\n' \
+    printf -- '- Added median latency at 1 conn: Latchkey p50 - nginx p50 = **%s ms** (target <= 0.3 ms): **%s**\n' \
         "$ADDED_P50" "$LATENCY_OK"
+    printf -- '- With a path rule and a per-minute budget: **%s%%** of the same run without them (target >= 90%%): **%s**; **%s%%** of nginx (target >= 50%%): **%s**; the usage API counted %s calls in the current minute\n\n' \
+        "$RULES_PCT" "$RULES_OK" "$RULES_NGINX_PCT" "$RULES_NGINX_OK" "${USED_MINUTE:-?}"
     printf 'Errors reported by wrk (non-2xx responses, socket errors):\n\n'
     errors_line "nginx $CONNECTIONS conn" nginx_c
     errors_line "Latchkey $CONNECTIONS conn" lk_c
+    errors_line "Latchkey with rules $CONNECTIONS conn" lk_rules_c
     errors_line "nginx 1 conn" nginx_1
     errors_line "Latchkey 1 conn" lk_1
     errors_line "upstream 1 conn" up_1
@@ -430,7 +461,7 @@ mkdir -p "$RESULTS_DIR"
 {
     cat "$REPORT"
     printf '\n## Raw wrk output\n'
-    for id in nginx_c lk_c nginx_1 lk_1 up_1; do
+    for id in nginx_c lk_c lk_rules_c nginx_1 lk_1 up_1; do
         printf '\n### %s\n\n```\n' "$id"
         cat "$TMP/wrk-$id.txt"
         printf '```\n'
