@@ -407,3 +407,36 @@ def test_the_cli_sets_and_shows_budgets_and_decides_approvals(latchkey, admin, u
     assert agent.request("DELETE", "echo", "items/5").status_code == 200
     cp = cli("approvals", "deny", listed[0]["id"], "--user", latchkey.ADMIN_EMAIL, check=False)
     assert cp.returncode == 1 and "already decided" in cp.stderr, cp.stderr
+
+
+# ------------------------------------------------------------------------------------------------------------------
+# Attacks on the rules
+# ------------------------------------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("how", ["header", "x-http-method", "query"])
+def test_a_method_override_does_not_get_past_the_rules(latchkey, admin, upstream, framing, how):
+    """Many APIs honour X-HTTP-Method-Override (or `_method`): a POST asking for DELETE is a DELETE."""
+    agent = _agent(latchkey, admin, {"methods": ["GET", "POST"], "approve": [{"methods": ["DELETE"]}]}, framing)
+    read_only = _agent(latchkey, admin, {"methods": ["GET"]}, framing)
+    headers, path = {}, "items/1"
+    if how == "header":
+        headers = {"X-HTTP-Method-Override": "delete"}
+    elif how == "x-http-method":
+        headers = {"X-HTTP-Method": "DELETE"}
+    else:
+        path = "items/1?_method=DELETE"
+    expect_error(agent.request("POST", "echo", path, headers=headers, data=b"{}"), 403, "approval_required")
+    expect_error(read_only.request("GET", "echo", path, headers=headers), 403, "policy_denied")
+    assert upstream.snapshot() == []
+    # Without an override the same calls pass.
+    assert agent.request("POST", "echo", "items/1", data=b"{}").status_code == 200
+    assert read_only.request("GET", "echo", "items/1").status_code == 200
+
+
+def test_an_agent_cannot_flood_its_owner_with_approval_requests(latchkey, admin):
+    agent = _agent(latchkey, admin, APPROVE_DELETES)
+    for i in range(100):
+        expect_error(agent.request("DELETE", "echo", f"items/{i}"), 403, "approval_required")
+    err = expect_error(agent.request("DELETE", "echo", "items/100"), 403, "policy_denied")
+    assert "100 approval requests waiting" in err["message"]
+    assert len(admin.get("/api/v1/approvals").json()["approvals"]) == 100

@@ -10,6 +10,8 @@ public struct ApprovalService: Sendable {
     public static let requestLifetime: TimeInterval = 86_400
     /// The longest grant for a duration: 30 days.
     public static let maxGrantSeconds = 30 * 86_400
+    /// The most requests of one group waiting for a decision at once.
+    public static let maxPendingPerGroup = 100
     /// The longest an agent may wait on the same call for a decision (`Prefer: wait=N`).
     public static let maxWaitSeconds = 60
 
@@ -35,6 +37,11 @@ public struct ApprovalService: Sendable {
             request = open
         } else {
             let now = clock.now
+            // An agent cannot flood its owner: beyond this many waiting requests, new calls raise none.
+            let waiting = try await store.approvals(ownerID: nil, groupID: group.id, status: .pending, limit: Self.maxPendingPerGroup + 1).filter { $0.expiresAt > now }
+            guard waiting.count < Self.maxPendingPerGroup else {
+                throw LatchkeyError.policyDenied(provider: provider, reason: "this group already has \(Self.maxPendingPerGroup) approval requests waiting; its owner must decide some first")
+            }
             request = Approval(id: Identifier.make("apr"), groupID: group.id, ownerID: group.ownerID, provider: provider, method: method,
                                path: String(path.prefix(2048)), rule: rule, status: .pending, createdAt: now, expiresAt: now.addingTimeInterval(Self.requestLifetime))
             try await store.createApproval(request)

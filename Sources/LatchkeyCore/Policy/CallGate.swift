@@ -25,19 +25,23 @@ public struct CallGate: Sendable {
         public var tool: String?
         /// Seconds the agent will wait for an approval (`Prefer: wait=N`).
         public var waitSeconds: Int
+        /// Methods the call asks the provider to use instead of its own (`X-HTTP-Method-Override` and the like,
+        /// which many APIs honour): the policy must allow each of them too.
+        public var overrides: [String]
 
-        public init(method: String, path: String, tool: String? = nil, waitSeconds: Int = 0) {
+        public init(method: String, path: String, tool: String? = nil, waitSeconds: Int = 0, overrides: [String] = []) {
             self.method = method
             self.path = path
             self.tool = tool
             self.waitSeconds = waitSeconds
+            self.overrides = overrides
         }
     }
 
     /// Admits `call`, suspending for an approval check or a quota lease when needed.
     public func admit(_ resolved: ResolvedCredential, _ call: Call) async throws -> Admission? {
-        if case .needsApproval(let rule) = try decide(resolved, call) {
-            do { try await approvals.pass(resolved, rule: rule, method: call.method, path: call.path, waitSeconds: call.waitSeconds) } catch {
+        if case .needsApproval(let rule, let method) = try decide(resolved, call) {
+            do { try await approvals.pass(resolved, rule: rule, method: method, path: call.path, waitSeconds: call.waitSeconds) } catch {
                 if case LatchkeyError.policyDenied = error { refused(resolved, call, action: "call.denied", reason: "denied by the owner") }
                 if case LatchkeyError.approvalRequired = error { usage.refused(groupID: resolved.group.id, provider: resolved.provider.id) }
                 throw error
@@ -55,7 +59,7 @@ public struct CallGate: Sendable {
 
     /// `admit` without suspending: nil when it must suspend (an approval rule caught the call, or quota must be leased).
     public func admitNow(_ resolved: ResolvedCredential, _ call: Call) throws -> Admission?? {
-        guard try decide(resolved, call) == .allowed else { return nil }
+        guard case .allowed = try decide(resolved, call) else { return nil }
         do {
             guard let admission = try budgets.admitNow(group: resolved.group, provider: resolved.provider.id) else { return nil }
             usage.admitted(groupID: resolved.group.id, provider: resolved.provider.id)
@@ -66,9 +70,27 @@ public struct CallGate: Sendable {
         }
     }
 
-    /// The policy's decision; a denial is counted, audited and thrown.
-    func decide(_ resolved: ResolvedCredential, _ call: Call) throws -> PolicyDecision {
+    /// What the policy asks of a call that it does not refuse.
+    enum Verdict {
+        case allowed
+        /// Approval rule `rule` caught the call made (or asked to be made) with `method`.
+        case needsApproval(rule: Int, method: String)
+    }
+
+    /// The policy's decision for the call's method and every method it asks the provider to use instead; a denial
+    /// is counted, audited and thrown.
+    func decide(_ resolved: ResolvedCredential, _ call: Call) throws -> Verdict {
         guard let policy = resolved.policy else { return .allowed }
+        var verdict = Verdict.allowed
+        for method in [call.method] + call.overrides {
+            var single = call
+            single.method = method
+            if case .needsApproval(let rule) = try decide(policy, resolved, single) { verdict = .needsApproval(rule: rule, method: method) }
+        }
+        return verdict
+    }
+
+    private func decide(_ policy: BindingPolicy, _ resolved: ResolvedCredential, _ call: Call) throws -> PolicyDecision {
         let provider = resolved.provider.id
         if let tool = call.tool, !policy.allows(tool: tool) {
             refused(resolved, call, action: "call.denied", reason: "tool \(tool) is not allowed")

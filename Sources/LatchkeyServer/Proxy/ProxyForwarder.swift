@@ -115,7 +115,27 @@ final class ProxyForwarder: Sendable {
 
     /// The call as the policy and budget see it; `Prefer: wait=N` (RFC 7240) asks to wait for an approval.
     static func gateCall(_ call: Call) -> CallGate.Call {
-        CallGate.Call(method: call.method.rawValue, path: call.path, tool: call.tool, waitSeconds: waitSeconds(call.headers))
+        CallGate.Call(method: call.method.rawValue, path: call.path, tool: call.tool, waitSeconds: waitSeconds(call.headers),
+                      overrides: methodOverrides(call))
+    }
+
+    /// Headers and query parameters with which many APIs (Google's, Rails, Laravel, Symfony, …) let a request ask
+    /// for another method than its own: a policy that refuses DELETE must refuse `POST` + `X-HTTP-Method-Override:
+    /// DELETE` too. Upper-cased; empty for nearly every call.
+    static func methodOverrides(_ call: Call) -> [String] {
+        var methods: [String] = []
+        for name in ["x-http-method-override", "x-http-method", "x-method-override"] {
+            for value in call.headers[name] { methods.append(value.trimmingCharacters(in: .whitespaces).uppercased()) }
+        }
+        if let query = call.query, query.localizedCaseInsensitiveContains("method") {
+            for pair in query.split(separator: "&") {
+                let parts = pair.split(separator: "=", maxSplits: 1)
+                guard parts.count == 2, let name = parts[0].removingPercentEncoding?.lowercased(),
+                      name == "_method" || name == "x-http-method-override" else { continue }
+                methods.append((parts[1].removingPercentEncoding ?? String(parts[1])).uppercased())
+            }
+        }
+        return methods
     }
 
     /// The seconds of `Prefer: wait=N`, 0 without one (or a malformed one).
