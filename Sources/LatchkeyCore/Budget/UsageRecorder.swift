@@ -8,7 +8,8 @@ public final class UsageRecorder: Sendable {
     struct Key: Hashable {
         let group: String
         let provider: String
-        let day: String
+        /// Days since 1970 (UTC): cheaper per call than the date text, which is made at flush.
+        let day: Int
     }
 
     let store: any BudgetStore
@@ -21,9 +22,13 @@ public final class UsageRecorder: Sendable {
     }
 
     /// The UTC day of `date`, as `YYYY-MM-DD`.
-    /// Integer arithmetic (days from civil, after Howard Hinnant), not a calendar: it runs for every proxied call.
-    public static func day(of date: Date) -> String {
-        let days = Int((date.timeIntervalSince1970 / 86_400).rounded(.down)) + 719_468
+    public static func day(of date: Date) -> String { day(number: dayNumber(of: date)) }
+
+    static func dayNumber(of date: Date) -> Int { Int((date.timeIntervalSince1970 / 86_400).rounded(.down)) }
+
+    /// Integer arithmetic (civil from days, after Howard Hinnant), not a calendar.
+    static func day(number: Int) -> String {
+        let days = number + 719_468
         let era = (days >= 0 ? days : days - 146_096) / 146_097
         let dayOfEra = days - era * 146_097
         let yearOfEra = (dayOfEra - dayOfEra / 1460 + dayOfEra / 36_524 - dayOfEra / 146_096) / 365
@@ -42,7 +47,7 @@ public final class UsageRecorder: Sendable {
     public func refused(groupID: String, provider: String) { add(groupID: groupID, provider: provider, calls: 0, refused: 1) }
 
     private func add(groupID: String, provider: String, calls: Int, refused: Int) {
-        let key = Key(group: groupID, provider: provider, day: Self.day(of: clock.now))
+        let key = Key(group: groupID, provider: provider, day: Self.dayNumber(of: clock.now))
         pending.withLock { pending in
             let current = pending[key] ?? (0, 0)
             pending[key] = (current.calls + calls, current.refused + refused)
@@ -58,7 +63,7 @@ public final class UsageRecorder: Sendable {
         }
         guard !taken.isEmpty else { return }
         do {
-            try await store.addUsage(taken.map { DailyUsage(groupID: $0.key.group, provider: $0.key.provider, day: $0.key.day, calls: $0.value.calls, refused: $0.value.refused) })
+            try await store.addUsage(taken.map { DailyUsage(groupID: $0.key.group, provider: $0.key.provider, day: Self.day(number: $0.key.day), calls: $0.value.calls, refused: $0.value.refused) })
         } catch {
             pending.withLock { pending in
                 for (key, value) in taken {
@@ -72,14 +77,16 @@ public final class UsageRecorder: Sendable {
 
     /// The group's daily usage over the last `days` days, this server's unflushed counts included.
     public func daily(groupID: String, days: Int) async throws -> [DailyUsage] {
-        let since = Self.day(of: clock.now.addingTimeInterval(-Double(days - 1) * 86_400))
+        let sinceNumber = Self.dayNumber(of: clock.now) - (days - 1)
+        let since = Self.day(number: sinceNumber)
         var rows: [String: DailyUsage] = [:]
         for row in try await store.dailyUsage(groupID: groupID, sinceDay: since) { rows["\(row.day) \(row.provider)"] = row }
-        for (key, value) in pending.withLock({ $0 }) where key.group == groupID && key.day >= since {
-            var row = rows["\(key.day) \(key.provider)"] ?? DailyUsage(groupID: groupID, provider: key.provider, day: key.day, calls: 0, refused: 0)
+        for (key, value) in pending.withLock({ $0 }) where key.group == groupID && key.day >= sinceNumber {
+            let day = Self.day(number: key.day)
+            var row = rows["\(day) \(key.provider)"] ?? DailyUsage(groupID: groupID, provider: key.provider, day: day, calls: 0, refused: 0)
             row.calls += value.calls
             row.refused += value.refused
-            rows["\(key.day) \(key.provider)"] = row
+            rows["\(day) \(key.provider)"] = row
         }
         return rows.values.sorted { ($0.day, $0.provider) < ($1.day, $1.provider) }
     }

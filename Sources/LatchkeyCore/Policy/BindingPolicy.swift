@@ -46,6 +46,7 @@ public struct BindingPolicy: Sendable, Equatable, Codable {
             }
         }
         guard Self.matches(method, methods) else { return .denied("\(method) is not among the methods this binding allows (\(methods?.joined(separator: ", ") ?? ""))") }
+        guard let paths else { return .allowed }
         guard let path = PolicyPath.segments(of: rawPath, lenient: false), Self.matches(path, paths, lenient: false) else {
             return .denied("the path is outside the patterns this binding allows")
         }

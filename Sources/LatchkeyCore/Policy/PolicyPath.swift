@@ -12,6 +12,19 @@ enum PolicyPath {
     /// The path's segments; nil when a segment does not decode, is `.`/`..`, empty in the middle, or has a
     /// control character (the guard refuses such paths before a policy is asked).
     static func segments(of raw: String, lenient: Bool) -> [String]? {
+        // Nearly every call: plain ASCII without escapes, backslashes or `;` needs no decoding (the guard has
+        // already refused control characters, `.`/`..` and empty segments).
+        if !lenient, raw.utf8.allSatisfy({ $0 > 0x20 && $0 < 0x7f && $0 != UInt8(ascii: "%") && $0 != UInt8(ascii: "\\") && $0 != UInt8(ascii: ";") }) {
+            var result: [String] = []
+            for piece in raw.utf8.split(separator: UInt8(ascii: "/"), omittingEmptySubsequences: true) {
+                let segment = String(decoding: piece, as: UTF8.self)
+                if segment == "." || segment == ".." { return nil }
+                result.append(segment)
+            }
+            // An empty segment in the middle (`//`) is refused as the slow path refuses it.
+            if raw.utf8.count > 1 && raw.contains("//") { return nil }
+            return result
+        }
         var result: [String] = []
         let pieces = raw.split(separator: "/", omittingEmptySubsequences: false).dropFirst()
         for (index, piece) in pieces.enumerated() {

@@ -138,12 +138,14 @@ final class ProxyForwarder: Sendable {
         return methods
     }
 
-    /// The seconds of `Prefer: wait=N`, 0 without one (or a malformed one).
+    /// The seconds of `Prefer: wait=N`, at most `ApprovalService.maxWaitSeconds`; 0 without one (or a malformed one).
     static func waitSeconds(_ headers: HTTPHeaders) -> Int {
         for value in headers["prefer"] {
             for preference in value.split(separator: ",") {
                 let parts = preference.split(separator: "=", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces) }
-                if parts.count == 2, parts[0].lowercased() == "wait", let seconds = Int(parts[1].prefix(6)), seconds > 0 { return seconds }
+                if parts.count == 2, parts[0].lowercased() == "wait", let seconds = Int(parts[1].prefix(12)), seconds > 0 {
+                    return min(seconds, ApprovalService.maxWaitSeconds)
+                }
             }
         }
         return 0
