@@ -272,13 +272,20 @@ fi
 expect 201 "POST /api/v1/groups" "$API_BODY"
 GROUP_ID="$(printf '%s' "$API_BODY" | json_str id)"
 
-api POST "/groups/$GROUP_ID/keys" '{}'
-expect 201 "POST /api/v1/groups/{id}/keys" "$API_BODY"
-AGENT_KEY="$(printf '%s' "$API_BODY" | json_str key)"
-[[ "$AGENT_KEY" = lka_* ]] || die "no lka_ key in the reply of POST /groups/{id}/keys"
-
-api PUT "/groups/$GROUP_ID/bindings/bench" '{"credential_id":"'"$CRED_ID"'"}'
-expect 200 "PUT /api/v1/groups/{id}/bindings/bench" "$API_BODY"
+new_agent_key() { # group-id: prints the new lka_ key
+    api POST "/groups/$1/keys" '{}'
+    expect 201 "POST /api/v1/groups/{id}/keys" "$API_BODY"
+    local key
+    key="$(printf '%s' "$API_BODY" | json_str key)"
+    [[ "$key" = lka_* ]] || die "no lka_ key in the reply of POST /groups/{id}/keys"
+    printf '%s' "$key"
+}
+bind() { # group-id policy-json-or-empty
+    api PUT "/groups/$1/bindings/bench" '{"credential_id":"'"$CRED_ID"'"'"${2:+,\"policy\":$2}"'}'
+    expect 200 "PUT /api/v1/groups/{id}/bindings/bench" "$API_BODY"
+}
+AGENT_KEY="$(new_agent_key "$GROUP_ID")"
+bind "$GROUP_ID" ""
 
 # A second group on the same credential, governed as issue 15 describes: a read-only binding with a path rule, and
 # a budget per minute and per day large enough never to trip (so every call takes the policy check and the budget's
@@ -286,11 +293,8 @@ expect 200 "PUT /api/v1/groups/{id}/bindings/bench" "$API_BODY"
 api POST /groups '{"name":"bench-rules'"$SUFFIX"'"}'
 expect 201 "POST /api/v1/groups (rules)" "$API_BODY"
 RULES_GROUP_ID="$(printf '%s' "$API_BODY" | json_str id)"
-api POST "/groups/$RULES_GROUP_ID/keys" '{}'
-expect 201 "POST /api/v1/groups/{id}/keys (rules)" "$API_BODY"
-RULES_KEY="$(printf '%s' "$API_BODY" | json_str key)"
-api PUT "/groups/$RULES_GROUP_ID/bindings/bench" '{"credential_id":"'"$CRED_ID"'","policy":{"methods":["GET"],"paths":["/repos/acme/**"]}}'
-expect 200 "PUT /api/v1/groups/{id}/bindings/bench (with a policy)" "$API_BODY"
+RULES_KEY="$(new_agent_key "$RULES_GROUP_ID")"
+bind "$RULES_GROUP_ID" '{"methods":["GET"],"paths":["/repos/acme/**"]}'
 api PUT "/groups/$RULES_GROUP_ID/budget" '{"limits":[{"provider":null,"per":"minute","calls":1000000000},{"provider":"bench","per":"day","calls":1000000000}]}'
 expect 200 "PUT /api/v1/groups/{id}/budget" "$API_BODY"
 
