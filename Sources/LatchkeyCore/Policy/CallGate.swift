@@ -8,6 +8,8 @@ public struct CallGate: Sendable {
     let budgets: BudgetGate
     let usage: UsageRecorder
     let audit: AuditLog
+    /// Refusal audit writes under way; beyond the limit refusals are counted but not written one by one.
+    private let auditsInFlight = InFlightLimit(256)
 
     public init(approvals: ApprovalService, budgets: BudgetGate, usage: UsageRecorder, audit: AuditLog) {
         self.approvals = approvals
@@ -111,7 +113,13 @@ public struct CallGate: Sendable {
         usage.refused(groupID: group.id, provider: provider)
         var detail = ["group_id": group.id, "provider": provider, "method": call.method, "path": String(call.path.prefix(512)), "reason": reason]
         if let tool = call.tool { detail["tool"] = tool }
+        // A runaway agent must not queue unbounded writes.
+        guard auditsInFlight.acquire() else { return }
         let audit = self.audit
-        Task { try? await audit.record(ownerID: group.ownerID, actor: "agent:\(group.id)", action: action, targetType: "group", targetID: group.id, detail: detail) }
+        let inFlight = auditsInFlight
+        Task {
+            try? await audit.record(ownerID: group.ownerID, actor: "agent:\(group.id)", action: action, targetType: "group", targetID: group.id, detail: detail)
+            inFlight.release()
+        }
     }
 }
