@@ -232,6 +232,12 @@ def test_budget_form_limits_calls_and_the_page_matches_usage_and_the_audit_log(e
 
     # A bad number: the error, nothing saved.
     _open(b, "#budget details.budget-edit")
+    # app.js adds blank rows on demand (without it, the form always has two).
+    assert len(b.finds("tr.limit-row")) == 2
+    b.find("#add-limit-row").click()
+    assert [row.get_attribute("data-row") for row in b.finds("tr.limit-row")] == ["0", "1", "2"]
+    assert b.find('input[name="limit.2.calls"]').get_attribute("value") == ""
+    assert b.find('label[for="limit-2-calls"]').get_attribute("textContent") == "Calls of limit 3"
     b.fill("form#budget-form", {"limit.0.provider": "echo", "limit.0.per": "minute", "limit.0.calls": "3x"})
     b.click("#save-budget", "bad-limit")
     assert b.status() == 400, b.describe()

@@ -98,6 +98,6 @@ struct BudgetForm {
             return ["index": index, "number": index + 1, "calls": row.calls, "is_new": index >= self.rows.count, "providers": choices,
                     "periods": BudgetPeriod.allCases.map { ["name": $0.rawValue, "selected": $0.rawValue == row.per] as [String: Any] }]
         }
-        return ["limit_rows": rows, "max_concurrent": maxConcurrent, "expires_at": expiresAt]
+        return ["limit_rows": rows, "max_rows": Self.maxRows, "max_concurrent": maxConcurrent, "expires_at": expiresAt]
     }
 }
