@@ -39,6 +39,8 @@ struct GroupControls {
         values["usage"] = usage.limits.map { item -> [String: Any] in
             ["scope": item.limit.provider.map(name) ?? "All providers", "provider": item.limit.scope, "per": item.limit.per.rawValue,
              "used": item.used, "calls": item.limit.calls, "max": max(1, item.limit.calls), "meter": min(item.used, max(1, item.limit.calls)),
+             // The bar turns amber from three quarters spent and red from nine tenths.
+             "low": UsageChart.f(Double(max(1, item.limit.calls)) * 0.75), "high": UsageChart.f(Double(max(1, item.limit.calls)) * 0.9),
              "spent": item.used >= item.limit.calls, "resets_at": PageRenderer.date(item.resetsAt)]
         }
         values["concurrent"] = usage.concurrent
