@@ -10,7 +10,7 @@ from pathlib import Path
 from browser import (PHONE, SCREENSHOT_DIR, SHOTS, browser_factory, dashboard_factory,  # noqa: F401
                      signed_in)
 
-TABS = {"/credentials": "Credentials", "/groups": "Agent groups", "/providers": "Providers",
+TABS = {"/credentials": "Credentials", "/groups": "Agent groups", "/approvals": "Approvals", "/providers": "Providers",
         "/activity": "Activity", "/settings": "Settings"}
 
 
@@ -67,7 +67,7 @@ def test_phone_viewport_renders_pages_without_horizontal_page_overflow(dashboard
     b = signed_in(browser_factory, lk, size=PHONE)
     assert b.js("return window.innerWidth") == PHONE[0], b.js("return window.innerWidth")
     pages = ["/credentials", "/credentials/new", "/credentials/new?provider=echo-basic", f"/credentials/{cred['id']}/edit",
-             "/groups", f"/groups/{agent.group_id}", "/providers", "/activity", "/settings"]
+             "/groups", f"/groups/{agent.group_id}", "/approvals", "/providers", "/activity", "/settings"]
     overflow = {}
     for path in pages:
         b.go(path, "phone" + path.replace("/", "-").replace("?", "-"))

@@ -142,9 +142,59 @@
     }
   }
 
+  // Budget form: "Add a limit row" copies the last blank row with the next index (limit.N.*). Without JS the form
+  // always offers two blank rows, and saving offers two more.
+  function setupLimitRows() {
+    var button = document.getElementById("add-limit-row");
+    var body = document.querySelector("#budget-form table.limit-rows tbody");
+    if (!button || !body) {
+      return;
+    }
+    var max = parseInt(button.getAttribute("data-max-rows"), 10) || 0;
+    function rows() {
+      return body.querySelectorAll("tr.limit-row");
+    }
+    function update() {
+      button.hidden = rows().length >= max;
+    }
+    button.addEventListener("click", function () {
+      var all = rows();
+      var template = body.querySelector("tr.limit-row.is-new:last-of-type") || all[all.length - 1];
+      if (!template || all.length >= max) {
+        return;
+      }
+      var index = all.length;
+      var row = template.cloneNode(true);
+      row.setAttribute("data-row", String(index));
+      Array.prototype.forEach.call(row.querySelectorAll("[name], [id], [for]"), function (el) {
+        ["name", "id", "for"].forEach(function (attr) {
+          var value = el.getAttribute(attr);
+          if (value) {
+            el.setAttribute(attr, value.replace(/^limit([.-])\d+([.-])/, "limit$1" + index + "$2"));
+          }
+        });
+        if (el.tagName === "LABEL") {
+          el.textContent = el.textContent.replace(/limit \d+$/, "limit " + (index + 1));
+        } else if (el.tagName === "INPUT") {
+          el.value = "";
+        } else if (el.tagName === "SELECT") {
+          el.selectedIndex = 0;
+        }
+      });
+      body.appendChild(row);
+      var calls = row.querySelector('input[name$=".calls"]');
+      if (calls) {
+        calls.focus();
+      }
+      update();
+    });
+    update();
+  }
+
   ready(function () {
     setupCopyButtons();
     setupProviderFilter();
     focusBindTarget();
+    setupLimitRows();
   });
 })();

@@ -1,8 +1,10 @@
 import Foundation
+import HTTPTypes
 import Hummingbird
 import LatchkeyCore
 
-/// `/groups`: agent groups, their keys (shown once), bindings, and what their agents asked for in vain.
+/// `/groups`: agent groups, their keys (shown once), bindings, and what their agents asked for in vain; the page
+/// of a group also shows its rules, budget, usage, pending approvals and refusals (`GroupControls`).
 struct GroupPages {
     let runtime: LatchkeyRuntime
     let renderer: PageRenderer
@@ -78,7 +80,8 @@ struct GroupPages {
                              notice: Notices.text(for: request.uri.queryParameters["notice"]), error: error, status: error == nil ? .ok : .badRequest)
     }
 
-    func page(request: Request, context: AppRequestContext, newKey: String?) async throws -> Response {
+    func page(request: Request, context: AppRequestContext, newKey: String?, entered: GroupControls.Entered = .init(),
+              status: HTTPResponse.Status = .ok) async throws -> Response {
         let user = try context.requireUser()
         let view = try await runtime.groups.get(owner: user, id: try context.parameters.require("id"))
         let id = view.group.id
@@ -97,7 +100,9 @@ struct GroupPages {
         }
         // Providers the user can bind: those with a credential, those agents asked for, and the ?bind= target.
         var providers = Set(credentials.map(\.provider)).subtracting(bound)
-        for warning in warnings where warning.groupID == id { providers.insert(warning.provider) }
+        for warning in warnings where warning.groupID == id && warning.kind == "credential_missing" && !bound.contains(warning.provider) {
+            providers.insert(warning.provider)
+        }
         if let highlighted, runtime.catalog.provider(highlighted) != nil, !bound.contains(highlighted) { providers.insert(highlighted) }
         let bindable: [[String: Any]] = providers.sorted().map { provider in
             let options = credentials.filter { $0.provider == provider }.map { ["id": $0.id, "name": $0.name] }
@@ -105,7 +110,8 @@ struct GroupPages {
                     "has_credentials": !options.isEmpty, "new_credential_url": "/credentials/new?provider=\(provider)", "bind_action": "/groups/\(id)/bindings/\(provider)"]
         }
         var groupWarnings: [[String: Any]] = warnings.filter { $0.groupID == id }.map {
-            ["kind": $0.kind, "message": $0.message, "fix_url": "/groups/\(id)?bind=\($0.provider)#bind-target", "fix_label": "Bind a credential for \(name($0.provider))"]
+            let (url, label) = fix($0, groupID: id)
+            return ["kind": $0.kind, "message": $0.message, "fix_url": url, "fix_label": label]
         }
         for binding in view.bindings {
             if let warning = warnings.first(where: { $0.credentialID == binding.credentialID }) {
@@ -118,13 +124,24 @@ struct GroupPages {
             "key_action": "/groups/\(id)/keys", "bindings": bindings, "bindable": bindable, "warnings": groupWarnings,
             "delete_action": "/groups/\(id)/delete",
         ]
+        values.merge(try await GroupControls(runtime: runtime).values(user: user, groupID: id, bindings: view.bindings, entered: entered)) { $1 }
         if let newKey {
             values["new_key"] = newKey
             values["proxy_url"] = runtime.configuration.publicURL + "/v1/proxy/"
             values["mcp_url"] = runtime.configuration.publicURL + "/mcp"
         }
         return renderer.page("group", values, context: context, tab: .groups, title: view.group.name,
-                             notice: newKey == nil ? Notices.text(for: request.uri.queryParameters["notice"]) : "Agent key created.")
+                             notice: newKey == nil ? Notices.text(for: request.uri.queryParameters["notice"]) : "Agent key created.",
+                             error: entered.error.map { "Nothing was saved. " + $0.message }, status: status)
+    }
+
+    /// Where a warning about this group is fixed: the budget, the approval page, or the bind form.
+    func fix(_ warning: Warning, groupID: String) -> (url: String, label: String) {
+        switch warning.kind {
+        case "budget_exceeded": ("/groups/\(groupID)#budget", "See the budget")
+        case "approval_requested": (URL(string: warning.setupURL)?.path ?? "/approvals", "Approve or deny")
+        default: ("/groups/\(groupID)?bind=\(warning.provider)#bind-target", "Bind a credential for \(name(warning.provider))")
+        }
     }
 
     func name(_ provider: String) -> String { runtime.catalog.provider(provider)?.name ?? provider }

@@ -14,6 +14,10 @@ enum Notices {
         "bound": "Credential bound. The group's agents can call this provider now.",
         "unbound": "Binding removed.",
         "app_saved": "OAuth app saved.",
+        "rules_saved": "Rules saved. They apply to the group's next calls.",
+        "budget_saved": "Budget saved. It applies to the group's next calls.",
+        "approved": "Approved. The agent's next call of this kind goes through.",
+        "denied": "Denied. The agent keeps getting policy_denied for this call.",
     ]
 
     static func text(for code: Substring?) -> String? { code.flatMap { text[String($0)] } }
