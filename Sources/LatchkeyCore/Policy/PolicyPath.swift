@@ -22,7 +22,11 @@ enum PolicyPath {
                 result.append(segment)
             }
             // An empty segment in the middle (`//`) is refused as the slow path refuses it.
-            if raw.utf8.count > 1 && raw.contains("//") { return nil }
+            var previous: UInt8 = 0
+            for byte in raw.utf8 {
+                if byte == UInt8(ascii: "/") && previous == byte { return nil }
+                previous = byte
+            }
             return result
         }
         var result: [String] = []

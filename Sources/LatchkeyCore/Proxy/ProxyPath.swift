@@ -38,6 +38,15 @@ public enum ProxyPath {
     }
 
     static func checkSegment(_ segment: Substring) throws(LatchkeyError) {
+        // Nearly every segment: `validate` has refused anything but printable ASCII without `\\` or `#`, so one
+        // without `%` decodes and normalises to itself, and only its name before any `;` can be `.` or `..`.
+        if !segment.utf8.contains(UInt8(ascii: "%")) {
+            let name = segment.utf8.prefix { $0 != UInt8(ascii: ";") }
+            if name.allSatisfy({ $0 == UInt8(ascii: ".") }) && (1...2).contains(name.count) {
+                throw .badRequest("the path may not contain '.' or '..' segments, in any encoding")
+            }
+            return
+        }
         guard let decoded = fullyDecoded(String(segment)) else {
             throw .badRequest("the path contains an invalid percent-escape or invalid UTF-8")
         }
