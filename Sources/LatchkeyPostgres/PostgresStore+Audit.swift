@@ -11,6 +11,12 @@ extension PostgresStore {
             """)
     }
 
+    public func groupAuditEvents(groupID: String, actions: [String], limit: Int) async throws -> [AuditEvent] {
+        try await rows("audit event", """
+            SELECT * FROM audit_events WHERE target_id = \(groupID) AND target_type = 'group' AND action = ANY(\(actions)) ORDER BY seq DESC LIMIT \(limit)
+            """).map { try Self.auditEvent($0) }
+    }
+
     public func auditEvents(ownerID: String, limit: Int, before: String?) async throws -> [AuditEvent] {
         // One statement: the cursor's position and the page come from one snapshot.
         try await rows("audit event", """
@@ -18,11 +24,13 @@ extension PostgresStore {
             WHERE owner_id = \(ownerID)
               AND seq < COALESCE((SELECT seq FROM audit_events WHERE id = \(before)), 9223372036854775807)
             ORDER BY seq DESC LIMIT \(limit)
-            """).map { row in
-            AuditEvent(id: try row.get("id"), ownerID: try row.get("owner_id"), actor: try row.get("actor"), action: try row.get("action"),
-                       targetType: try row.get("target_type"), targetID: try row.get("target_id"),
-                       detail: try StoredJSON.decode(try row.get("detail", as: String.self)), createdAt: try row.get("created_at"))
-        }
+            """).map { try Self.auditEvent($0) }
+    }
+
+    static func auditEvent(_ row: PostgresRandomAccessRow) throws -> AuditEvent {
+        AuditEvent(id: try row.get("id"), ownerID: try row.get("owner_id"), actor: try row.get("actor"), action: try row.get("action"),
+                   targetType: try row.get("target_type"), targetID: try row.get("target_id"),
+                   detail: try StoredJSON.decode(try row.get("detail", as: String.self)), createdAt: try row.get("created_at"))
     }
 
     public func deleteAudit(createdBefore date: Date) async throws -> Int {

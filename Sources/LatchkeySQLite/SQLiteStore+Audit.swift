@@ -23,6 +23,22 @@ extension SQLiteStore {
         }
     }
 
+    public func groupAuditEvents(groupID: String, actions: [String], limit: Int) async throws -> [AuditEvent] {
+        guard !actions.isEmpty else { return [] }
+        return try await read { db in
+            let marks = Array(repeating: "?", count: actions.count).joined(separator: ", ")
+            var arguments: StatementArguments = [groupID]
+            arguments += StatementArguments(actions)
+            arguments += [limit]
+            return try Row.fetchAll(db, sql: """
+                SELECT * FROM audit_events WHERE target_id = ? AND target_type = 'group' AND action IN (\(marks)) ORDER BY seq DESC LIMIT ?
+                """, arguments: arguments).map { row in
+                AuditEvent(id: row["id"], ownerID: row["owner_id"], actor: row["actor"], action: row["action"], targetType: row["target_type"],
+                           targetID: row["target_id"], detail: try Self.decode(row["detail"]), createdAt: Date(seconds: row["created_at"]))
+            }
+        }
+    }
+
     public func deleteAudit(createdBefore date: Date) async throws -> Int {
         try await write("audit event") { db in
             try db.execute(sql: "DELETE FROM audit_events WHERE created_at < ?", arguments: [date.seconds])

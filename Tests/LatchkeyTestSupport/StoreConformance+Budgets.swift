@@ -75,6 +75,23 @@ extension StoreConformance {
         #expect(try await store.budgetsExceeded(ownerID: alice.id, since: t0.addingTimeInterval(60)).isEmpty)
     }
 
+    static func groupAudit(_ store: any Store) async throws {
+        func event(_ n: Int, action: String, type: String = "group", target: String = "grp_a") -> AuditEvent {
+            AuditEvent(id: "evt_\(n)", ownerID: "usr_1", actor: "agent:grp_a", action: action, targetType: type, targetID: target,
+                       detail: ["n": String(n)], createdAt: t0.addingTimeInterval(Double(n)))
+        }
+        for e in [event(1, action: "call.denied"), event(2, action: "budget.set"), event(3, action: "budget.exceeded"),
+                  event(4, action: "call.denied", target: "grp_b"), event(5, action: "call.denied", type: "credential"),
+                  event(6, action: "approval.requested"), event(7, action: "call.denied")] {
+            try await store.appendAudit(e)
+        }
+        let found = try await store.groupAuditEvents(groupID: "grp_a", actions: ["call.denied", "budget.exceeded", "approval.requested"], limit: 10)
+        #expect(found.map(\.id) == ["evt_7", "evt_6", "evt_3", "evt_1"])
+        #expect(found.first?.detail == ["n": "7"])
+        #expect(try await store.groupAuditEvents(groupID: "grp_a", actions: ["call.denied"], limit: 1).map(\.id) == ["evt_7"])
+        #expect(try await store.groupAuditEvents(groupID: "grp_a", actions: [], limit: 10).isEmpty)
+    }
+
     static func approvals(_ store: any Store) async throws {
         let alice = try await user(store, "alice@example.com")
         let group = try await group(store, owner: alice)

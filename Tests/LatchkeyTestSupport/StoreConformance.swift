@@ -51,6 +51,7 @@ public enum StoreConformance {
         ("daily usage adds up per group, day and provider", dailyUsage),
         ("a spent window is recorded once", budgetExceeded),
         ("approvals are decided once and once-grants are used once", approvals),
+        ("a group's audit events come by action, newest first", groupAudit),
     ]
 
     static let t0 = Date(timeIntervalSince1970: 1_800_000_000)

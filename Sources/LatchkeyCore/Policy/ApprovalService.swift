@@ -45,8 +45,10 @@ public struct ApprovalService: Sendable {
             request = Approval(id: Identifier.make("apr"), groupID: group.id, ownerID: group.ownerID, provider: provider, method: method,
                                path: String(path.prefix(2048)), rule: rule, status: .pending, createdAt: now, expiresAt: now.addingTimeInterval(Self.requestLifetime))
             try await store.createApproval(request)
-            try await audit.record(ownerID: group.ownerID, actor: "agent:\(group.id)", action: "approval.requested", targetType: "approval", targetID: request.id,
-                                   detail: ["group_id": group.id, "provider": provider, "method": method, "rule": rule])
+            // A group event (like the group's other refusals), naming the request.
+            try await audit.record(ownerID: group.ownerID, actor: "agent:\(group.id)", action: "approval.requested", targetType: "group", targetID: group.id,
+                                   detail: ["group_id": group.id, "approval_id": request.id, "provider": provider, "method": method,
+                                            "path": String(request.path.prefix(512)), "rule": rule])
         }
         let deadline = ContinuousClock.now + .seconds(min(max(0, waitSeconds), Self.maxWaitSeconds))
         while ContinuousClock.now < deadline {

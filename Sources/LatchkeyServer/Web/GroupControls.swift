@@ -20,8 +20,6 @@ struct GroupControls {
     static let refusals = ["call.denied": "Refused by the rules", "budget.exceeded": "Budget spent", "approval.requested": "Needs approval"]
     /// The most refusals listed.
     static let refusalLimit = 20
-    /// How many audit events are searched for this group's refusals.
-    static let auditWindow = 500
 
     func values(user: User, groupID: String, bindings: [Binding], entered: Entered) async throws -> [String: Any] {
         var values: [String: Any] = [:]
@@ -81,9 +79,9 @@ struct GroupControls {
     /// The group's refused calls from the audit log, newest first.
     func refusals(user: User, groupID: String) async throws -> [[String: Any]] {
         let group = try await runtime.budgets.accessible(user: user, groupID: groupID)
-        let events = try await runtime.store.auditEvents(ownerID: group.ownerID, limit: Self.auditWindow, before: nil)
+        let events = try await runtime.store.groupAuditEvents(groupID: group.id, actions: Self.refusals.keys.sorted(), limit: Self.refusalLimit)
         var rows: [[String: Any]] = []
-        for event in events where Self.refusals[event.action] != nil && Self.concerns(event, groupID: groupID) {
+        for event in events {
             var row: [String: Any] = ["id": event.id, "action": event.action, "kind": Self.refusals[event.action] ?? "", "at": PageRenderer.date(event.createdAt),
                                       "method": event.detail["method"] ?? "", "path": event.detail["path"] ?? ""]
             switch event.action {
@@ -94,22 +92,16 @@ struct GroupControls {
             case "approval.requested":
                 row["provider"] = name(event.detail["provider"] ?? "")
                 row["reason"] = "rule \(event.detail["rule"] ?? "") needs approval"
-                row["approval_url"] = "/approvals/\(event.targetID)"
-                if let approval = try? await runtime.approvals.get(user: user, id: event.targetID) { row["path"] = approval.path }
+                if let id = event.detail["approval_id"] { row["approval_url"] = "/approvals/\(id)" }
             default:
                 row["provider"] = name(event.detail["provider"] ?? "")
                 row["reason"] = event.detail["reason"] ?? ""
             }
             rows.append(row)
-            if rows.count == Self.refusalLimit { break }
         }
         return rows
     }
 
-    /// Whether an audit event is about `groupID` (its target, or its `group_id` detail).
-    static func concerns(_ event: AuditEvent, groupID: String) -> Bool {
-        (event.targetType == "group" && event.targetID == groupID) || event.detail["group_id"] == groupID
-    }
 
     func name(_ provider: String) -> String { runtime.catalog.provider(provider)?.name ?? provider }
 }
