@@ -14,7 +14,7 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 import requests
 
-from harness import Agent, Api, build_head, describe_response, error_of, expect_error, raw_exchange
+from harness import Agent, build_head, describe_response, error_of, expect_error, raw_exchange, wait_until
 from mcp_client import MCPAgent, text_of
 from postgres_helpers import pg_url  # noqa: F401  (fixture)
 
@@ -86,8 +86,9 @@ def test_a_read_only_binding_refuses_writes_and_paths_outside_its_patterns(latch
     for path in ["repos/other/x", "repos", "users", "user/keys", ""]:
         expect_error(agent.get("echo", path), 403, "policy_denied")
     assert upstream.snapshot() == [], "a refused call reached the provider"
+    # Refusals are audited asynchronously (the refusal does not wait for the write).
+    assert wait_until(lambda: len(_audit(admin, "call.denied", agent.group_id)) == 9, timeout=10), _audit(admin, "call.denied", agent.group_id)
     denied = _audit(admin, "call.denied", agent.group_id)
-    assert len(denied) == 9, denied
     assert all(SECRET not in str(e) for e in denied)
 
 
@@ -197,7 +198,8 @@ def test_a_budget_of_100_per_minute_admits_exactly_100_of_300_concurrent_calls_a
     assert usage["limits"][0]["used"] == 100 and usage["limits"][0]["calls"] == 100, usage
     assert usage["concurrent"] == 0
     # One warning and one audit event for the spent window, not 200.
-    time.sleep(0.5)
+    assert wait_until(lambda: len(_audit(admin, "budget.exceeded", agent.group_id)) >= 1, timeout=10)
+    time.sleep(0.5)  # and no second one follows
     assert len(_audit(admin, "budget.exceeded", agent.group_id)) == 1
     warnings = [w for w in admin.get("/api/v1/warnings").json()["warnings"] if w["kind"] == "budget_exceeded"]
     assert len(warnings) == 1 and warnings[0]["setup_url"].endswith(f"/groups/{agent.group_id}#budget"), warnings
@@ -440,3 +442,20 @@ def test_an_agent_cannot_flood_its_owner_with_approval_requests(latchkey, admin)
     err = expect_error(agent.request("DELETE", "echo", "items/100"), 403, "policy_denied")
     assert "100 approval requests waiting" in err["message"]
     assert len(admin.get("/api/v1/approvals").json()["approvals"]) == 100
+
+
+def test_racing_identical_calls_raise_one_request(latchkey, admin):
+    agent = _agent(latchkey, admin, APPROVE_DELETES)
+    local = threading.local()
+
+    def one(_):
+        if not hasattr(local, "agent"):
+            local.agent = Agent(latchkey, agent.key, group_id=agent.group_id)
+        return local.agent.request("DELETE", "echo", "items/race")
+
+    with ThreadPoolExecutor(max_workers=16) as pool:
+        answers = list(pool.map(one, range(32)))
+    urls = {error_of(r)["approval_url"] for r in answers if r.status_code == 403}
+    assert all(r.status_code == 403 for r in answers), [r.status_code for r in answers]
+    assert len(urls) == 1, urls
+    assert len(admin.get("/api/v1/approvals").json()["approvals"]) == 1

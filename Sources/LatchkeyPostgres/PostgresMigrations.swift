@@ -122,6 +122,7 @@ enum PostgresMigrations {
             """,
             "CREATE INDEX approvals_owner ON approvals(owner_id, created_at)",
             "CREATE INDEX approvals_call ON approvals(group_id, provider, method, status)",
+            "CREATE UNIQUE INDEX approvals_one_pending ON approvals(group_id, provider, method, path) WHERE status = 'pending'",
             "CREATE INDEX audit_events_target ON audit_events(target_id, seq)",
         ]),
     ]

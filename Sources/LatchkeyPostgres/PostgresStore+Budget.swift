@@ -80,12 +80,19 @@ extension PostgresStore {
     }
 
     public func createApproval(_ approval: Approval) async throws {
-        try await rows("approval", """
-            INSERT INTO approvals (id, group_id, owner_id, provider, method, path, rule, status, created_at, expires_at, once, used, decided_at, decided_by)
-            VALUES (\(approval.id), \(approval.groupID), \(approval.ownerID), \(approval.provider), \(approval.method), \(approval.path), \(approval.rule),
-                    \(approval.status.rawValue), \(approval.createdAt), \(approval.expiresAt), \(approval.once), \(approval.used),
-                    \(approval.decidedAt), \(approval.decidedBy))
-            """)
+        try await transaction("approval") { tx in
+            // A lapsed request for the same call gives way: one pending request per call (a unique index).
+            try await tx.rows("""
+                DELETE FROM approvals WHERE group_id = \(approval.groupID) AND provider = \(approval.provider) AND method = \(approval.method)
+                AND path = \(approval.path) AND status = 'pending' AND expires_at <= \(approval.createdAt)
+                """)
+            try await tx.rows("""
+                INSERT INTO approvals (id, group_id, owner_id, provider, method, path, rule, status, created_at, expires_at, once, used, decided_at, decided_by)
+                VALUES (\(approval.id), \(approval.groupID), \(approval.ownerID), \(approval.provider), \(approval.method), \(approval.path), \(approval.rule),
+                        \(approval.status.rawValue), \(approval.createdAt), \(approval.expiresAt), \(approval.once), \(approval.used),
+                        \(approval.decidedAt), \(approval.decidedBy))
+                """)
+        }
     }
 
     public func approval(id: String) async throws -> Approval? {

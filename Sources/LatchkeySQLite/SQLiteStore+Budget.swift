@@ -89,6 +89,9 @@ extension SQLiteStore {
 
     public func createApproval(_ approval: Approval) async throws {
         try await write("approval") { db in
+            // A lapsed request for the same call gives way: one pending request per call (a unique index).
+            try db.execute(sql: "DELETE FROM approvals WHERE group_id = ? AND provider = ? AND method = ? AND path = ? AND status = 'pending' AND expires_at <= ?",
+                           arguments: [approval.groupID, approval.provider, approval.method, approval.path, approval.createdAt.seconds])
             try db.execute(sql: """
                 INSERT INTO approvals (id, group_id, owner_id, provider, method, path, rule, status, created_at, expires_at, once, used, decided_at, decided_by)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)

@@ -100,6 +100,8 @@ extension StoreConformance {
                      status: .pending, createdAt: t0, expiresAt: t0.addingTimeInterval(86_400))
         }
         try await store.createApproval(request("apr_1"))
+        // One pending request per call.
+        await #expect(throws: StoreError.self) { try await store.createApproval(request("apr_1b")) }
         #expect(try await store.openApproval(groupID: group.id, provider: "github", method: "DELETE", path: "/repos/acme/x", now: t0)?.id == "apr_1")
         #expect(try await store.openApproval(groupID: group.id, provider: "github", method: "DELETE", path: "/repos/acme/y", now: t0) == nil)
         #expect(try await !store.useGrant(groupID: group.id, provider: "github", method: "DELETE", rule: "DELETE /repos/**", now: t0))
@@ -123,10 +125,16 @@ extension StoreConformance {
         #expect(try await store.decideApproval(id: "apr_3", status: .denied, once: false, expiresAt: t0.addingTimeInterval(86_400), by: "user:a", now: t0))
         #expect(try await !store.decideApproval(id: "apr_3", status: .approved, once: true, expiresAt: t0.addingTimeInterval(86_400), by: "user:a", now: t0))
         #expect(try await store.openApproval(groupID: group.id, provider: "github", method: "DELETE", path: "/repos/acme/z", now: t0.addingTimeInterval(200_000))?.status == .denied)
-        // A lapsed request cannot be decided.
+        // A lapsed request cannot be decided, and gives way to a new one for the same call.
         try await store.createApproval(request("apr_4", path: "/repos/acme/w"))
         #expect(try await !store.decideApproval(id: "apr_4", status: .approved, once: true, expiresAt: t0, by: "user:a", now: t0.addingTimeInterval(90_000)))
-        #expect(try await store.approvals(ownerID: alice.id, groupID: nil, status: .pending, limit: 10).map(\.id) == ["apr_4"])
+        var later = request("apr_5", path: "/repos/acme/w")
+        later.createdAt = t0.addingTimeInterval(90_000)
+        later.expiresAt = t0.addingTimeInterval(90_000 + 86_400)
+        try await store.createApproval(later)
+        #expect(try await store.approval(id: "apr_4") == nil)
+        #expect(try await store.openApproval(groupID: group.id, provider: "github", method: "DELETE", path: "/repos/acme/w", now: t0.addingTimeInterval(90_001))?.id == "apr_5")
+        #expect(try await store.approvals(ownerID: alice.id, groupID: nil, status: .pending, limit: 10).map(\.id) == ["apr_5"])
         #expect(try await store.approvals(ownerID: nil, groupID: group.id, status: nil, limit: 10).count == 4)
         #expect(try await store.approvals(ownerID: "usr_other", groupID: nil, status: nil, limit: 10).isEmpty)
         #expect(try await store.approval(id: "apr_3")?.decidedBy == "user:a")

@@ -31,25 +31,7 @@ public struct ApprovalService: Sendable {
         let provider = resolved.provider.id
         let rule = rules[ruleIndex].summary
         if try await store.useGrant(groupID: group.id, provider: provider, method: method, rule: rule, now: clock.now) { return }
-        let request: Approval
-        if let open = try await store.openApproval(groupID: group.id, provider: provider, method: method, path: path, now: clock.now) {
-            guard open.status != .denied else { throw Self.denied(provider: provider, id: open.id) }
-            request = open
-        } else {
-            let now = clock.now
-            // An agent cannot flood its owner: beyond this many waiting requests, new calls raise none.
-            let waiting = try await store.approvals(ownerID: nil, groupID: group.id, status: .pending, limit: Self.maxPendingPerGroup + 1).filter { $0.expiresAt > now }
-            guard waiting.count < Self.maxPendingPerGroup else {
-                throw LatchkeyError.policyDenied(provider: provider, reason: "this group already has \(Self.maxPendingPerGroup) approval requests waiting; its owner must decide some first")
-            }
-            request = Approval(id: Identifier.make("apr"), groupID: group.id, ownerID: group.ownerID, provider: provider, method: method,
-                               path: String(path.prefix(2048)), rule: rule, status: .pending, createdAt: now, expiresAt: now.addingTimeInterval(Self.requestLifetime))
-            try await store.createApproval(request)
-            // A group event (like the group's other refusals), naming the request.
-            try await audit.record(ownerID: group.ownerID, actor: "agent:\(group.id)", action: "approval.requested", targetType: "group", targetID: group.id,
-                                   detail: ["group_id": group.id, "approval_id": request.id, "provider": provider, "method": method,
-                                            "path": String(request.path.prefix(512)), "rule": rule])
-        }
+        let request = try await request(group: group, provider: provider, method: method, path: String(path.prefix(2048)), rule: rule)
         let deadline = ContinuousClock.now + .seconds(min(max(0, waitSeconds), Self.maxWaitSeconds))
         while ContinuousClock.now < deadline {
             try await Task.sleep(for: .milliseconds(250))
@@ -61,6 +43,36 @@ public struct ApprovalService: Sendable {
             }
         }
         throw LatchkeyError.approvalRequired(provider: provider, approvalURL: links.approval(id: request.id))
+    }
+
+    /// The pending request for this exact call: the one already raised (also by a call racing this one on another
+    /// connection or server), or a new one. A denied one refuses the call.
+    private func request(group: AgentGroup, provider: String, method: String, path: String, rule: String) async throws -> Approval {
+        if let open = try await store.openApproval(groupID: group.id, provider: provider, method: method, path: path, now: clock.now) {
+            guard open.status != .denied else { throw Self.denied(provider: provider, id: open.id) }
+            return open
+        }
+        let now = clock.now
+        // An agent cannot flood its owner: beyond this many waiting requests, new calls raise none.
+        let waiting = try await store.approvals(ownerID: nil, groupID: group.id, status: .pending, limit: Self.maxPendingPerGroup + 1).filter { $0.expiresAt > now }
+        guard waiting.count < Self.maxPendingPerGroup else {
+            throw LatchkeyError.policyDenied(provider: provider, reason: "this group already has \(Self.maxPendingPerGroup) approval requests waiting; its owner must decide some first")
+        }
+        let request = Approval(id: Identifier.make("apr"), groupID: group.id, ownerID: group.ownerID, provider: provider, method: method,
+                               path: path, rule: rule, status: .pending, createdAt: now, expiresAt: now.addingTimeInterval(Self.requestLifetime))
+        do { try await store.createApproval(request) } catch StoreError.conflict {
+            // One pending request per call (a unique index): the racing call's request is the one to wait for.
+            guard let raced = try await store.openApproval(groupID: group.id, provider: provider, method: method, path: path, now: now) else {
+                throw StoreError.conflict("approval")
+            }
+            guard raced.status != .denied else { throw Self.denied(provider: provider, id: raced.id) }
+            return raced
+        }
+        // A group event (like the group's other refusals), naming the request.
+        try await audit.record(ownerID: group.ownerID, actor: "agent:\(group.id)", action: "approval.requested", targetType: "group", targetID: group.id,
+                               detail: ["group_id": group.id, "approval_id": request.id, "provider": provider, "method": method,
+                                        "path": String(path.prefix(512)), "rule": rule])
+        return request
     }
 
     static func denied(provider: String, id: String) -> LatchkeyError {

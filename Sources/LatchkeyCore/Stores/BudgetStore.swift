@@ -26,7 +26,8 @@ public protocol BudgetStore: Sendable {
     /// Spent windows across the owner's groups recorded since `since`, newest first.
     func budgetsExceeded(ownerID: String, since: Date) async throws -> [BudgetExceeded]
 
-    /// Inserts an approval request.
+    /// Inserts an approval request; `StoreError.conflict` when a request for the same call (group, provider, method,
+    /// path) is already pending. A lapsed one gives way.
     func createApproval(_ approval: Approval) async throws
     /// The approval with `id`.
     func approval(id: String) async throws -> Approval?
