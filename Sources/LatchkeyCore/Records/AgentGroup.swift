@@ -21,4 +21,7 @@ public struct AgentGroup: Sendable, Equatable {
         self.createdAt = createdAt
         self.budget = budget
     }
+
+    /// Whether the group's budget has expired at `now`, which stops its keys.
+    public func isExpired(at now: Date) -> Bool { budget?.isExpired(at: now) ?? false }
 }

@@ -24,7 +24,7 @@ public struct AgentService: Sendable {
         guard let bearer, let (prefix, hash) = SecretToken.parse(bearer, kind: .agentKey),
               let (key, group) = try await store.agentKey(prefix: prefix),
               SecretToken.constantTimeEquals(key.hash, hash),
-              !(group.budget?.isExpired(at: clock.now) ?? false)
+              !group.isExpired(at: clock.now)
         else { throw LatchkeyError.unauthorized }
         return AgentContext(key: key, group: group)
     }
@@ -34,13 +34,13 @@ public struct AgentService: Sendable {
     public func access(bearer: String?, providerID: String) async throws -> ResolvedCredential {
         guard let bearer, let (prefix, hash) = SecretToken.parse(bearer, kind: .agentKey) else { throw LatchkeyError.unauthorized }
         if let cached = cache.lookup(prefix: prefix, hash: hash, provider: providerID) {
-            guard !(cached.group.budget?.isExpired(at: clock.now) ?? false) else { throw LatchkeyError.unauthorized }
+            guard !cached.group.isExpired(at: clock.now) else { throw LatchkeyError.unauthorized }
             return cached
         }
         let generation = cache.generation
         guard let access = try await store.agentAccess(prefix: prefix, provider: providerID),
               SecretToken.constantTimeEquals(access.key.hash, hash),
-              !(access.group.budget?.isExpired(at: clock.now) ?? false)
+              !access.group.isExpired(at: clock.now)
         else { throw LatchkeyError.unauthorized }
         let resolved = try await resolved(agent: AgentContext(key: access.key, group: access.group), providerID: providerID,
                                           credential: access.credential, policy: access.policy)
@@ -52,7 +52,7 @@ public struct AgentService: Sendable {
     public func cachedAccess(bearer: String?, providerID: String) -> ResolvedCredential? {
         guard cache.isEnabled, let bearer, let (prefix, hash) = SecretToken.parse(bearer, kind: .agentKey),
               let cached = cache.lookup(prefix: prefix, hash: hash, provider: providerID),
-              !(cached.group.budget?.isExpired(at: clock.now) ?? false) else { return nil }
+              !cached.group.isExpired(at: clock.now) else { return nil }
         return cached
     }
 
