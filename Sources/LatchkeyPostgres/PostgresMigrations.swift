@@ -125,6 +125,14 @@ enum PostgresMigrations {
             "CREATE UNIQUE INDEX approvals_one_pending ON approvals(group_id, provider, method, path) WHERE status = 'pending'",
             "CREATE INDEX audit_events_target ON audit_events(target_id, seq)",
         ]),
+        ("v3-oauth-registrations", [
+            """
+            CREATE TABLE oauth_registrations (
+                id text PRIMARY KEY, issuer text NOT NULL, redirect_uri text NOT NULL, client_id text NOT NULL,
+                token_endpoint_auth text NOT NULL, metadata text NOT NULL, kind text NOT NULL,
+                created_at timestamptz NOT NULL, updated_at timestamptz NOT NULL)
+            """,
+        ]),
     ]
 
     static func apply(on store: PostgresStore) async throws {

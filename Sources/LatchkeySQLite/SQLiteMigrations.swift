@@ -103,6 +103,14 @@ enum SQLiteMigrations {
                 CREATE INDEX audit_events_target ON audit_events(target_id, seq);
                 """)
         }
+        migrator.registerMigration("v5-oauth-registrations") { db in
+            try db.execute(sql: """
+                CREATE TABLE oauth_registrations (
+                    id TEXT PRIMARY KEY, issuer TEXT NOT NULL, redirect_uri TEXT NOT NULL, client_id TEXT NOT NULL,
+                    token_endpoint_auth TEXT NOT NULL, metadata TEXT NOT NULL, kind TEXT NOT NULL,
+                    created_at REAL NOT NULL, updated_at REAL NOT NULL);
+                """)
+        }
         return migrator
     }
 }

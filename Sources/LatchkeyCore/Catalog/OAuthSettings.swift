@@ -28,11 +28,16 @@ public struct OAuthSettings: Sendable, Equatable {
     public var tokenResponsePaths: [String: String]
     /// Token-response fields kept with the credential, usable in proxy templates.
     public var tokenFields: [String]
+    /// The endpoints are not in the file: they are discovered from the remote MCP server at connect time (RFC 9728,
+    /// RFC 8414), and a credential carries the authorization server it was issued by.
+    public var discovered: Bool = false
 
     /// How a client authenticates at a token endpoint.
     public enum TokenEndpointAuth: String, Sendable, Equatable {
         case clientSecretPost = "client_secret_post"
         case clientSecretBasic = "client_secret_basic"
+        /// A public client (a registration without a secret): only `client_id` is sent.
+        case none
     }
 
     /// Creates settings.

@@ -20,17 +20,23 @@ public struct Provider: Sendable, Equatable {
     public var injection: Injection
     /// Named operations.
     public var tools: [ProviderTool]
+    /// The remote MCP server this provider stands for, if any.
+    public var mcp: RemoteMCPServer?
+    /// The user who added the provider (a remote MCP server of their own); nil for the catalog's. A user's provider
+    /// is not trusted like an operator's file: its URL must be https at a public address, like everything it names.
+    public var ownerID: String?
     /// The file the provider was loaded from.
     public var sourceFile: String
     /// The parsed base URL when it has no template variables (most providers): parsed once, not per request.
-    public let staticBaseURL: BaseURL?
+    public private(set) var staticBaseURL: BaseURL?
     /// Whether the base URL's host comes from credential values (a shop, a subdomain, an instance URL).
     public let hostFromCredential: Bool
 
     /// Creates a provider.
     public init(
         id: String, name: String, docs: String? = nil, description: String? = nil, authMode: AuthMode, oauth: OAuthSettings? = nil,
-        fields: [CredentialField], baseURL: Template, injection: Injection, tools: [ProviderTool] = [], sourceFile: String = ""
+        fields: [CredentialField], baseURL: Template, injection: Injection, tools: [ProviderTool] = [], mcp: RemoteMCPServer? = nil,
+        sourceFile: String = ""
     ) {
         self.id = id
         self.name = name
@@ -42,9 +48,21 @@ public struct Provider: Sendable, Equatable {
         self.baseURL = baseURL
         self.injection = injection
         self.tools = tools
+        self.mcp = mcp
         self.sourceFile = sourceFile
         staticBaseURL = baseURL.variables.isEmpty ? try? RequestInjector.parseBaseURL(baseURL.source, allowHTTPAnywhere: true) : nil
         hostFromCredential = URLTemplateHost.isFilledFromValues(baseURL.source)
+    }
+
+    /// The provider as its remote MCP server's traffic sees it: the MCP URL as its base URL (the same provider when
+    /// the file declares no separate `proxy.base_url`); nil for providers without `mcp`.
+    public var mcpEndpoint: Provider? {
+        guard let mcp else { return nil }
+        guard baseURL.source != mcp.url, let template = try? Template(mcp.url) else { return self }
+        var endpoint = self
+        endpoint.baseURL = template
+        endpoint.staticBaseURL = try? RequestInjector.parseBaseURL(mcp.url, allowHTTPAnywhere: true)
+        return endpoint
     }
 
     /// The schema field with this name, if declared.

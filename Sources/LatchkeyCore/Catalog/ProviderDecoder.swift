@@ -6,7 +6,7 @@ struct ProviderDecoder {
     let id: String
     let strict: Bool
 
-    static let topKeys: Set<String> = ["name", "docs", "description", "auth", "proxy", "tools"]
+    static let topKeys: Set<String> = ["name", "docs", "description", "auth", "proxy", "mcp", "tools"]
     static let authKeys: Set<String> = [
         "mode", "authorization_url", "token_url", "revocation_url", "scopes", "scope_separator", "authorization_params",
         "token_params", "pkce", "token_endpoint_auth", "default_token_ttl", "refresh_window", "refresh_token_idle_ttl",
@@ -35,7 +35,14 @@ struct ProviderDecoder {
             modeNode.fail("must be one of \(AuthMode.allCases.map(\.rawValue).joined(separator: ", "))")
             return nil
         }
-        let oauth = mode.isOAuth ? decodeOAuth(auth, node: authNode, mode: mode) : nil
+        let mcp = node.child("mcp", of: top).flatMap(decodeMCP)
+        if mode == .none && mcp == nil && node.child("mcp", of: top) == nil { modeNode.fail("'none' is only for remote MCP servers (a provider with 'mcp')") }
+        var oauth = mode.isOAuth ? decodeOAuth(auth, node: authNode, mode: mode, mcp: mcp) : nil
+        if let mcp, oauth != nil {
+            // RFC 8707: every authorization and token request names the MCP server the token is for.
+            if oauth?.authorizationParams["resource"] == nil { oauth?.authorizationParams["resource"] = mcp.resource }
+            if oauth?.tokenParams["resource"] == nil { oauth?.tokenParams["resource"] = mcp.resource }
+        }
         if !mode.isOAuth {
             for key in Self.authKeys.subtracting(["mode", "fields"]) where auth[key] != nil {
                 authNode.child(key, of: auth)?.fail("applies only to oauth2 modes")
@@ -43,10 +50,20 @@ struct ProviderDecoder {
         }
         let fields = decodeFields(auth, node: authNode, mode: mode)
 
-        guard let proxyNode = node.child("proxy", of: top) else { node.fail("'proxy' is required"); return nil }
-        guard let proxy = proxyNode.map else { return nil }
+        let proxyNode: YAMLNode
+        if let declared = node.child("proxy", of: top) {
+            proxyNode = declared
+        } else if let mcp {
+            // A remote MCP server alone: its URL is the base URL, and the credential goes on as the mode says.
+            proxyNode = YAMLNode(value: ["base_url": mcp.url] as [String: Any], path: node.path.isEmpty ? "proxy" : node.path + ".proxy", file: node.file, issues: node.issues)
+        } else {
+            node.fail("'proxy' is required (or 'mcp', for a remote MCP server)")
+            return nil
+        }
+        guard var proxy = proxyNode.map else { return nil }
         proxyNode.checkKeys(proxy, allowed: ["base_url", "inject"])
-        let baseURL = decodeBaseURL(proxy, node: proxyNode)
+        if proxy["base_url"] == nil, let mcp { proxy["base_url"] = mcp.url }
+        let baseURL = decodeBaseURL(proxy, node: YAMLNode(value: proxy, path: proxyNode.path, file: proxyNode.file, issues: proxyNode.issues))
         let injection = decodeInjection(proxy, node: proxyNode, mode: mode, fields: fields)
         let tools = node.child("tools", of: top).map(decodeTools) ?? []
 
@@ -54,7 +71,7 @@ struct ProviderDecoder {
         if mode.isOAuth && oauth == nil { return nil }
         let provider = Provider(
             id: id, name: name, docs: docs?.1, description: description, authMode: mode, oauth: oauth, fields: fields,
-            baseURL: baseURL, injection: injection, tools: tools, sourceFile: node.file
+            baseURL: baseURL, injection: injection, tools: tools, mcp: mcp, sourceFile: node.file
         )
         checkVariables(of: provider, proxyNode: proxyNode, proxy: proxy)
         return provider
@@ -100,7 +117,25 @@ struct ProviderDecoder {
         return value
     }
 
-    private func decodeOAuth(_ auth: [String: Any], node authNode: YAMLNode, mode: AuthMode) -> OAuthSettings? {
+    /// `mcp: {url: …}`: an absolute http(s) URL without query or fragment (https in the shipped catalog).
+    private func decodeMCP(_ mcpNode: YAMLNode) -> RemoteMCPServer? {
+        guard let map = mcpNode.map else { return nil }
+        mcpNode.checkKeys(map, allowed: ["url"])
+        guard let text = requiredString("url", in: map, of: mcpNode), let child = mcpNode.child("url", of: map) else { return nil }
+        if text.contains("{{") { child.fail("must be a literal URL"); return nil }
+        if let problem = URLRules.problem(with: text, strict: strict) { child.fail(problem); return nil }
+        if text.contains("?") || text.contains("#") { child.fail("must not carry a query or fragment"); return nil }
+        return RemoteMCPServer(url: text)
+    }
+
+    private func decodeOAuth(_ auth: [String: Any], node authNode: YAMLNode, mode: AuthMode, mcp: RemoteMCPServer?) -> OAuthSettings? {
+        if mcp != nil, mode == .oauth2, auth["authorization_url"] == nil, auth["token_url"] == nil {
+            // The MCP authorization spec: endpoints come from the server's metadata at connect time.
+            var settings = decodeOAuthOptions(auth, node: authNode, into: OAuthSettings(tokenURL: ""))
+            settings.discovered = true
+            for key in ["revocation_url"] where auth[key] != nil { authNode.child(key, of: auth)?.fail("is discovered too when the endpoints are") }
+            return settings
+        }
         let authorizationURL = url("authorization_url", in: auth, of: authNode, required: mode == .oauth2)
         if mode == .oauth2ClientCredentials, auth["authorization_url"] != nil {
             authNode.child("authorization_url", of: auth)?.fail("client-credentials providers have no authorization URL")
@@ -108,6 +143,12 @@ struct ProviderDecoder {
         guard let tokenURL = url("token_url", in: auth, of: authNode, required: true) else { return nil }
         var settings = OAuthSettings(authorizationURL: authorizationURL, tokenURL: tokenURL)
         settings.revocationURL = url("revocation_url", in: auth, of: authNode, required: false)
+        return decodeOAuthOptions(auth, node: authNode, into: settings)
+    }
+
+    /// The options of an `auth` block beside its endpoints.
+    private func decodeOAuthOptions(_ auth: [String: Any], node authNode: YAMLNode, into start: OAuthSettings) -> OAuthSettings {
+        var settings = start
         settings.scopes = authNode.child("scopes", of: auth)?.stringList ?? []
         if let separator = authNode.child("scope_separator", of: auth) {
             if let text = separator.string {
@@ -118,7 +159,7 @@ struct ProviderDecoder {
         settings.tokenParams = Dictionary(uniqueKeysWithValues: authNode.child("token_params", of: auth)?.stringMap ?? [])
         settings.pkce = authNode.child("pkce", of: auth)?.bool ?? true
         if let method = authNode.child("token_endpoint_auth", of: auth), let text = method.string {
-            if let value = OAuthSettings.TokenEndpointAuth(rawValue: text) { settings.tokenEndpointAuth = value } else {
+            if let value = OAuthSettings.TokenEndpointAuth(rawValue: text), value != .none { settings.tokenEndpointAuth = value } else {
                 method.fail("must be client_secret_post or client_secret_basic")
             }
         }
@@ -145,12 +186,13 @@ struct ProviderDecoder {
             switch mode {
             case .apiKey: return [CredentialField(name: "api_key", label: "API key")]
             case .basic: return [CredentialField(name: "username", label: "Username", secret: false), CredentialField(name: "password", label: "Password")]
-            case .oauth2, .oauth2ClientCredentials: return []
+            case .oauth2, .oauth2ClientCredentials, .none: return []
             case .custom:
                 authNode.fail("a custom provider must declare its 'fields'")
                 return nil
             }
         }
+        if mode == .none { fieldsNode.fail("a provider without authentication has no fields"); return nil }
         guard let items = fieldsNode.list else { return nil }
         var fields: [CredentialField] = []
         var names = Set<String>()
@@ -203,6 +245,8 @@ struct ProviderDecoder {
             case .basic:
                 guard let user = try? Template("{{username}}"), let password = try? Template("{{password}}") else { return nil }
                 return Injection(basic: (user, password))
+            case .none:
+                return Injection()
             case .apiKey, .custom:
                 proxyNode.fail("'inject' is required: say how the credential is put onto requests")
                 return nil

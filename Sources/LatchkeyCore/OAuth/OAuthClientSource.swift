@@ -9,11 +9,14 @@ public final class OAuthClientSource: Sendable {
     let sealer: Sealer
     let clock: any WallClock
     private let cache = Mutex<[String: (ClientCredentials, Date)]>([:])
+    /// Clients at discovered authorization servers (remote MCP servers); nil where nothing may be discovered.
+    public let discovered: DiscoveredClients?
     /// How long an opened app is reused.
     public static let cacheLifetime: TimeInterval = 2
 
     /// Creates a source.
-    public init(store: any Store, sealer: Sealer, clock: any WallClock = SystemClock()) {
+    public init(store: any Store, sealer: Sealer, clock: any WallClock = SystemClock(), discovered: DiscoveredClients? = nil) {
+        self.discovered = discovered
         self.store = store
         self.sealer = sealer
         self.clock = clock
@@ -31,5 +34,36 @@ public final class OAuthClientSource: Sendable {
         let client = ClientCredentials(clientID: app.clientID, clientSecret: secret)
         cache.withLock { $0[provider] = (client, now) }
         return client
+    }
+
+    /// The provider (its endpoints discovered when the file leaves them out) and client a new consent uses, with the
+    /// fields the credential keeps. Throws `validationFailed` when no client can be had, `remoteServerRefused` when
+    /// discovery or registration fails.
+    public func connection(for provider: Provider) async throws -> OAuthConnection {
+        let app = try await client(for: provider.id)
+        guard let settings = provider.oauth, settings.discovered else {
+            guard let app else {
+                throw LatchkeyError.validationFailed(field: "provider", message: "no OAuth app is set for \(provider.id); an admin sets one with PUT /api/v1/oauth-apps/\(provider.id)")
+            }
+            return OAuthConnection(provider: provider, client: app, fields: [:], defaultScopes: provider.oauth?.scopes ?? [])
+        }
+        guard let discovered else { throw LatchkeyError.remoteServerRefused(provider: provider.id, reason: "discovery is not available in this process") }
+        do {
+            return try await discovered.connection(for: provider, adminApp: app)
+        } catch let error as DiscoveryError {
+            throw LatchkeyError.remoteServerRefused(provider: provider.id, reason: error.reason)
+        }
+    }
+
+    /// The provider and client for a token request of a credential with `fields`.
+    public func tokenClient(for provider: Provider, fields: [String: String]) async throws(TokenEndpointError) -> (Provider, ClientCredentials) {
+        let app: ClientCredentials?
+        do { app = try await client(for: provider.id) } catch { throw .transient(reason: "the OAuth app could not be read") }
+        guard let settings = provider.oauth, settings.discovered else {
+            guard let app else { throw .permanent(code: "no_oauth_app") }
+            return (provider, app)
+        }
+        guard let discovered else { throw .transient(reason: "discovery is not available in this process") }
+        return try await discovered.tokenClient(for: provider, fields: fields, adminApp: app)
     }
 }

@@ -78,11 +78,8 @@ public struct OAuthFlowService: Sendable {
         async throws -> (state: OAuthState, settings: OAuthSettings, authorizationURL: String, clientID: String) {
         let providerID = consent.provider, credentialID = consent.credentialID
         guard let provider = catalog.provider(providerID) else { throw LatchkeyError.notFound("provider '\(providerID)'") }
-        guard provider.authMode == .oauth2, let settings = provider.oauth, let authorizationURL = settings.authorizationURL else {
+        guard provider.authMode == .oauth2, let declared = provider.oauth, declared.authorizationURL != nil || declared.discovered else {
             throw LatchkeyError.validationFailed(field: "provider", message: "\(providerID) does not use the OAuth authorization-code flow")
-        }
-        guard let app = try await store.oauthApp(provider: providerID) else {
-            throw LatchkeyError.validationFailed(field: "provider", message: "no OAuth app is set for \(providerID); an admin sets one with PUT /api/v1/oauth-apps/\(providerID)")
         }
         var connectFields = consent.fields
         var credentialName = consent.name
@@ -99,14 +96,20 @@ public struct OAuthFlowService: Sendable {
         }
         try FieldValidator.validate(connectFields, for: provider, partial: false)
         let finalName = try CredentialService.validName(credentialName ?? "")
-        let requested = consent.scopes ?? settings.scopes
+        // Only now, with the input valid, anything goes out: a remote MCP server's discovery and registration.
+        let connection = try await clients.connection(for: provider)
+        guard let settings = connection.provider.oauth, let authorizationURL = settings.authorizationURL else {
+            throw LatchkeyError.validationFailed(field: "provider", message: "\(providerID) does not use the OAuth authorization-code flow")
+        }
+        connectFields.merge(connection.fields) { $1 }
+        let requested = consent.scopes ?? connection.defaultScopes
         for scope in requested where scope.isEmpty || scope.contains(where: { $0 == " " || $0.isNewline }) {
             throw LatchkeyError.validationFailed(field: "scopes", message: "scopes are single words")
         }
         let now = clock.now
         let state = OAuthState(id: id, userID: user.id, provider: providerID, name: finalName, credentialID: credentialID, scopes: requested,
                                fields: connectFields, browserBinding: browserBinding, createdAt: now, expiresAt: now.addingTimeInterval(lifetime))
-        return (state, settings, authorizationURL, app.clientID)
+        return (state, settings, authorizationURL, connection.client.clientID)
     }
 
     /// Tickets share the flows' table under their own prefix; a state id is bare hex, so neither can pass for the other.
@@ -128,8 +131,12 @@ public struct OAuthFlowService: Sendable {
         if let signedInUserID, signedInUserID != state.userID { throw OAuthFlowError.wrongUser }
         if let error { throw OAuthFlowError.denied(error) }
         guard let code, !code.isEmpty else { throw OAuthFlowError.exchangeFailed("the provider sent no code") }
-        guard let provider = catalog.provider(state.provider), let settings = provider.oauth else { throw OAuthFlowError.exchangeFailed("the provider left the catalog") }
-        guard let client = try await clients.client(for: provider.id) else { throw OAuthFlowError.noOAuthApp(provider.id) }
+        guard let listed = catalog.provider(state.provider), let settings = listed.oauth else { throw OAuthFlowError.exchangeFailed("the provider left the catalog") }
+        let provider: Provider, client: ClientCredentials
+        do { (provider, client) = try await clients.tokenClient(for: listed, fields: state.fields) } catch {
+            if case .permanent("no_oauth_app") = error { throw OAuthFlowError.noOAuthApp(listed.id) }
+            throw OAuthFlowError.exchangeFailed(error.reason)
+        }
         let verifier = try await sealedVerifier.asyncMap { try await sealer.open($0, recordID: state.verifierRecordID, field: "code_verifier") }
         let tokens: OAuthTokens
         do {

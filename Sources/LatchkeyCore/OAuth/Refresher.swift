@@ -153,7 +153,7 @@ public final class Refresher: Sendable {
     private func refreshUnderLease(_ credential: Credential, provider: Provider, settings: OAuthSettings) async throws -> (Credential, RefreshOutcome) {
         let now = clock.now
         do {
-            guard let client = try await clients.client(for: provider.id) else { throw TokenEndpointError.permanent(code: "no_oauth_app") }
+            let (provider, client) = try await clients.tokenClient(for: provider, fields: credential.publicFields)
             let tokens: OAuthTokens
             if provider.authMode == .oauth2ClientCredentials {
                 tokens = try await requester.clientCredentials(provider: provider, client: client, fields: credential.publicFields)

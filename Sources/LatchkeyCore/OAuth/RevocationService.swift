@@ -23,7 +23,7 @@ public struct RevocationService: Sendable {
         let credential = try await credentials.owned(owner: owner, id: id)
         // Open the token before the delete removes it.
         var token: (String, String)?
-        if let provider = catalog.provider(credential.provider), provider.oauth?.revocationURL != nil {
+        if let provider = catalog.provider(credential.provider), provider.oauth?.revocationURL != nil || provider.oauth?.discovered == true {
             for field in ["refresh_token", "access_token"] {
                 if let sealed = credential.secrets[field], let value = try? await sealer.open(sealed, recordID: credential.id, field: field) {
                     token = (value, field)
@@ -32,7 +32,8 @@ public struct RevocationService: Sendable {
             }
         }
         try await credentials.delete(owner: owner, id: id)
-        guard let (value, hint) = token, let provider = catalog.provider(credential.provider), let client = try await clients.client(for: provider.id) else { return }
+        guard let (value, hint) = token, let listed = catalog.provider(credential.provider),
+              let (provider, client) = try? await clients.tokenClient(for: listed, fields: credential.publicFields) else { return }
         let revoked = await requester.revoke(token: value, hint: hint, provider: provider, client: client, fields: credential.publicFields)
         try await audit.record(ownerID: owner.id, actor: "user:\(owner.id)", action: revoked ? "credential.revoked_at_provider" : "credential.revocation_failed",
                                targetType: "credential", targetID: id, detail: ["provider": provider.id])

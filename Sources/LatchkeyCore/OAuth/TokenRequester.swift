@@ -31,7 +31,7 @@ public struct TokenRequester: Sendable {
     public func revoke(token: String, hint: String, provider: Provider, client: ClientCredentials, fields: [String: String]) async -> Bool {
         guard let settings = provider.oauth, let template = settings.revocationURL, let url = try? Self.render(template, fields) else { return false }
         let (form, headers) = Self.authenticate([("token", token), ("token_type_hint", hint)], settings: settings, client: client)
-        let publicOnly = URLTemplateHost.isFilledFromValues(template)
+        let publicOnly = settings.discovered || URLTemplateHost.isFilledFromValues(template)
         guard let response = try? await http.postForm(url: url, form: form, headers: headers, publicAddressOnly: publicOnly) else { return false }
         return (200..<300).contains(response.status)
     }
@@ -45,7 +45,7 @@ public struct TokenRequester: Sendable {
         let (authenticated, headers) = Self.authenticate(form, settings: settings, client: client)
         let response: TokenHTTPResponse
         do {
-            response = try await http.postForm(url: url, form: authenticated, headers: headers, publicAddressOnly: URLTemplateHost.isFilledFromValues(settings.tokenURL))
+            response = try await http.postForm(url: url, form: authenticated, headers: headers, publicAddressOnly: settings.discovered || URLTemplateHost.isFilledFromValues(settings.tokenURL))
         } catch LatchkeyError.upstreamForbidden {
             // The credential's host is not a public address: retrying cannot help, the credential must be fixed.
             throw .permanent(code: "token_url_not_public")
@@ -65,6 +65,8 @@ public struct TokenRequester: Sendable {
             return (form, headers)
         case .clientSecretPost:
             return (form + [("client_id", client.clientID), ("client_secret", client.clientSecret)], headers)
+        case .none:
+            return (form + [("client_id", client.clientID)], headers)
         }
     }
 

@@ -26,7 +26,9 @@ public struct OAuthState: Sendable, Equatable {
 
     /// The request this flow was made from (to start it in a browser after a start link was opened).
     public var request: ConsentRequest {
-        ConsentRequest(provider: provider, name: name, scopes: scopes, credentialID: credentialID, fields: fields)
+        // The client a discovery chose is chosen again when the request is started: it is not a field a user gives.
+        ConsentRequest(provider: provider, name: name, scopes: scopes, credentialID: credentialID,
+                       fields: fields.filter { $0.key != DiscoveredClients.issuerField && $0.key != DiscoveredClients.clientField })
     }
 
     /// The record id used as authenticated data for the sealed PKCE verifier.

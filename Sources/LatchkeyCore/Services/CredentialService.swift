@@ -44,7 +44,7 @@ public struct CredentialService: Sendable {
             credential.publicFields = fields
         case .oauth2:
             try await applyImportedTokens(fields, provider: provider, to: &credential)
-        case .apiKey, .basic, .custom:
+        case .apiKey, .basic, .custom, .none:
             try FieldValidator.validate(fields, for: provider, partial: false)
             try await apply(fields, provider: provider, to: &credential)
         }

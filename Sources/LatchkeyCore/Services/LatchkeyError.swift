@@ -35,6 +35,11 @@ public enum LatchkeyError: Error, Sendable, Equatable {
     case policyDenied(provider: String, reason: String)
     /// An approval rule caught the call; `approvalURL` is where the owner decides.
     case approvalRequired(provider: String, approvalURL: String)
+    /// A remote MCP server (or the authorization server it names) cannot be connected to as it is set up; the reason
+    /// says what was refused (never a secret).
+    case remoteServerRefused(provider: String, reason: String)
+    /// The remote MCP server needs scopes the credential was not granted; `setupURL` reconnects asking for them.
+    case insufficientScope(provider: String, scopes: [String], setupURL: String)
     /// A limit of the group's budget is spent: calls are admitted again in `retryAfter` seconds.
     case budgetExceeded(message: String, retryAfter: Int, setupURL: String)
 }

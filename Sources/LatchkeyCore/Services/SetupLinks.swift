@@ -18,6 +18,16 @@ public struct SetupLinks: Sendable {
     public func approval(id: String) -> String { "\(publicURL)/approvals/\(id)" }
     /// Where a user reconnects an OAuth credential.
     public func reconnect(credentialID: String) -> String { "\(publicURL)/credentials/\(credentialID)/reconnect" }
+    /// Where a user reconnects an OAuth credential asking for more scopes (a remote MCP server's step-up).
+    public func reconnect(credentialID: String, addingScopes scopes: [String]) -> String {
+        let safe = scopes.filter { !$0.isEmpty && $0.utf8.allSatisfy { $0 > 0x20 && $0 < 0x7f } }
+        guard !safe.isEmpty else { return reconnect(credentialID: credentialID) }
+        return reconnect(credentialID: credentialID) + "?scopes=" + safe.map(TokenRequester.formEncode).joined(separator: "+")
+    }
+    /// The OAuth redirect URI: `{public_url}/oauth/callback`.
+    public var callback: String { "\(publicURL)/oauth/callback" }
+    /// Latchkey's OAuth client ID metadata document.
+    public var clientMetadataDocument: String { "\(publicURL)/oauth/client-metadata.json" }
 
     /// The link that fixes a group's binding for `provider` whose credential is `credential`: bind one when there is
     /// none, reconnect it when it needs consent; nil when it works.

@@ -83,7 +83,11 @@ public struct LatchkeyRuntime: Sendable {
                                   allowPrivateUpstreams: configuration.allowPrivateUpstreams)
         let requester = TokenRequester(http: tokenHTTP ?? upstream)
         // One opened-app cache for every token request of this process.
-        let clients = OAuthClientSource(store: store, sealer: sealer, clock: clock)
+        let outbound = tokenHTTP ?? upstream
+        let registrar = ClientRegistrar(http: outbound, store: store, sealer: sealer, clock: clock, redirectURI: links.callback,
+                                        metadataDocumentURL: configuration.publicURL.hasPrefix("https://") || configuration.allowPrivateUpstreams ? links.clientMetadataDocument : nil)
+        let clients = OAuthClientSource(store: store, sealer: sealer, clock: clock,
+                                        discovered: DiscoveredClients(discovery: MCPDiscovery(http: outbound), registrar: registrar, clock: clock))
         refresher = Refresher(store: store, catalog: catalog, sealer: sealer, requester: requester, clock: clock, observer: RefreshMetrics(), logger: logger,
                               clients: clients)
         refreshPass = RefreshPass(store: store, catalog: catalog, refresher: refresher, clock: clock)

@@ -93,6 +93,9 @@ struct APIError: Error, HTTPResponseError {
         case .upstreamForbidden(let provider):
             APIError(.forbidden, "upstream_forbidden", "the credential points \(provider) at a host that is not a public address; set LATCHKEY_ALLOW_PRIVATE_UPSTREAMS to allow it")
         case .policyDenied(_, let reason): APIError(.forbidden, "policy_denied", reason)
+        case .remoteServerRefused(let provider, let reason): APIError(.badGateway, "mcp_server_refused", "\(provider): \(reason)")
+        case .insufficientScope(let provider, let scopes, let url):
+            APIError(.forbidden, "insufficient_scope", "\(provider) needs scopes the credential was not granted (\(scopes.joined(separator: " "))); its owner can reconnect asking for them", setupURL: url)
         case .approvalRequired(let provider, let url):
             {
                 var error = APIError(.forbidden, "approval_required", "this \(provider) call needs the approval of the group's owner; retry once it is approved")

@@ -2,6 +2,7 @@ import AsyncHTTPClient
 import Foundation
 import LatchkeyCore
 import NIOCore
+import NIOHTTP1
 import NIOPosix
 import Synchronization
 
@@ -86,5 +87,20 @@ extension UpstreamClient: TokenHTTPClient {
         let response = try await http.execute(request, timeout: Self.tokenRequestTimeout)
         let bytes = try await response.body.collect(upTo: 1024 * 1024)
         return TokenHTTPResponse(status: Int(response.status.code), contentType: response.headers.first(name: "content-type"), body: Data(buffer: bytes))
+    }
+
+    public func send(method: String, url: String, body: Data?, headers: [(String, String)], publicAddressOnly: Bool) async throws -> TokenHTTPResponse {
+        let http: HTTPClient
+        do { http = try await client(for: url, publicAddressOnly: publicAddressOnly) } catch UpstreamAddressGuard.Refusal.notPublic {
+            throw LatchkeyError.upstreamForbidden("the server")
+        }
+        var request = HTTPClientRequest(url: url)
+        request.method = HTTPMethod(rawValue: method)
+        for (name, value) in headers { request.headers.add(name: name, value: value) }
+        if let body { request.body = .bytes(ByteBuffer(data: body)) }
+        let response = try await http.execute(request, timeout: Self.tokenRequestTimeout)
+        let bytes = try await response.body.collect(upTo: 1024 * 1024)
+        return TokenHTTPResponse(status: Int(response.status.code), contentType: response.headers.first(name: "content-type"), body: Data(buffer: bytes),
+                                 wwwAuthenticate: response.headers.first(name: "www-authenticate"))
     }
 }

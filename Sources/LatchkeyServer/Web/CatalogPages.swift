@@ -47,6 +47,7 @@ struct CatalogPages {
         case .apiKey: "API key"
         case .basic: "Username and password"
         case .custom: "Custom"
+        case .none: "None"
         }
     }
 }
