@@ -374,6 +374,30 @@ def test_revoke_all_and_expire_all(mcp_peer):
     assert r.status_code == 400 and r.json()["error"] == "invalid_grant"
 
 
+def test_revoke_endpoint_and_session_owner(mcp_peer):
+    p = mcp_peer
+    a, b = register(p), register(p)
+    assert a["token_endpoint_auth_method"] == "client_secret_post" and a["client_secret"]
+    ta, tb = raw_tokens(p, a), raw_tokens(p, b)
+    sid = mcp_init(p.mcp_url, {"Authorization": f"Bearer {ta['access_token']}"}).headers["mcp-session-id"]
+    # a session belongs to the client that opened it
+    assert mcp_call(p.mcp_url, {"Authorization": f"Bearer {tb['access_token']}"}, sid, "echo").status_code == 404
+    ta2 = raw_tokens(p, a)
+    h2 = {"Authorization": f"Bearer {ta2['access_token']}"}
+    assert mcp_call(p.mcp_url, h2, sid, "echo", {"text": "x"}).status_code == 200
+    # RFC 7009: revoking the refresh token revokes its whole grant (access token too)
+    r = requests.post(p.revocation_url, data={"token": ta2["refresh_token"], "token_type_hint": "refresh_token",
+                                              "client_id": a["client_id"], "client_secret": a["client_secret"]},
+                      timeout=10)
+    assert r.status_code == 200
+    assert mcp_call(p.mcp_url, h2, sid, "echo", {"text": "x"}).status_code == 401
+    assert mcp_call(p.mcp_url, {"Authorization": f"Bearer {ta['access_token']}"}, sid, "echo",
+                    {"text": "x"}).status_code == 200
+    assert refresh_raw(p, a, ta2["refresh_token"]).json()["error"] == "invalid_grant"
+    (rev,) = p.log("/revoke")
+    assert rev["params"]["token"] == hashlib.sha256(ta2["refresh_token"].encode()).hexdigest()[:16]
+
+
 def test_step_up_for_admin_only(mcp_peer):
     p = mcp_peer
     client = register(p)
