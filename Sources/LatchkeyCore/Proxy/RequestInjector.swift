@@ -43,7 +43,8 @@ public enum RequestInjector {
             injected += [username, password, username + ":" + password, encoded]
         }
         var outbound = OutboundRequest(url: url, origin: base.origin, injectedHeaders: headers, injectedValues: injected)
-        outbound.requiresPublicAddress = provider.hostFromCredential
+        // A user's own server is vetted like a host from a credential: only ever at a public address.
+        outbound.requiresPublicAddress = provider.hostFromCredential || provider.ownerID != nil
         return outbound
     }
 

@@ -21,6 +21,11 @@ public final class ResolvedCredential: Sendable {
         self.policy = policy
     }
 
+    /// The same binding reaching its provider another way (a remote MCP server's endpoint).
+    public func with(provider: Provider) -> ResolvedCredential {
+        ResolvedCredential(provider: provider, credential: credential, values: values, group: group, policy: policy)
+    }
+
     /// The same binding with another version of its credential (after a refresh) and that version's values.
     public func with(credential: Credential, values: [String: String]) -> ResolvedCredential {
         ResolvedCredential(provider: provider, credential: credential, values: values, group: group, policy: policy)

@@ -50,6 +50,21 @@ struct OAuthController {
             let view = try await runtime.credentials.get(owner: user, id: credential.id)
             return JSONOutput.response(RefreshDTO(outcome: outcome.rawValue, credential: CredentialDTO(view)))
         }
+        // The client ID metadata document: authorization servers that support them take this URL as Latchkey's
+        // client id and read the redirect URI from here, so nothing needs registering.
+        let links = runtime.links
+        router.get("oauth/client-metadata.json") { _, _ in
+            let document: [String: Any] = [
+                "client_id": links.clientMetadataDocument, "client_name": "Latchkey", "client_uri": links.publicURL,
+                "redirect_uris": [links.callback], "grant_types": ["authorization_code", "refresh_token"], "response_types": ["code"],
+                "token_endpoint_auth_method": "none",
+            ]
+            var headers = HTTPFields()
+            headers[.contentType] = "application/json"
+            headers[.cacheControl] = "public, max-age=3600"
+            return Response(status: .ok, headers: headers,
+                            body: .init(byteBuffer: ByteBuffer(data: try JSONSerialization.data(withJSONObject: document, options: [.sortedKeys, .withoutEscapingSlashes]))))
+        }
         router.get("oauth/callback") { request, context in
             let query = request.uri.queryParameters
             let binding = (request.cookies[BrowserCookies.oauthBinding]?.value).map { ConsentRedirect.digest($0) }

@@ -15,15 +15,19 @@ struct MCPController {
     let runtime: LatchkeyRuntime
     let forwarder: ProxyForwarder
     let tools: ToolCatalog
+    let remote: RemoteToolset
     let origins: OriginValidator
+    let validation: StandardValidationPipeline
 
     static let serverVersion = "1.0.0"
 
-    init(runtime: LatchkeyRuntime, forwarder: ProxyForwarder, tools: ToolCatalog) {
+    init(runtime: LatchkeyRuntime, forwarder: ProxyForwarder, tools: ToolCatalog, remote: RemoteToolset) {
         self.runtime = runtime
         self.forwarder = forwarder
         self.tools = tools
+        self.remote = remote
         origins = Self.originValidator(publicURL: runtime.configuration.publicURL, host: runtime.configuration.host, port: runtime.configuration.port)
+        validation = StandardValidationPipeline(validators: [origins, AcceptHeaderValidator(mode: .jsonOnly), ContentTypeValidator(), ProtocolVersionValidator()])
     }
 
     func register(on router: Router<AppRequestContext>) {
@@ -39,20 +43,28 @@ struct MCPController {
         let body: ByteBuffer
         do { body = try await request.body.collect(upTo: limit) } catch { throw LatchkeyError.payloadTooLarge(limit: limit) }
 
+        // A call of a remote server's tool is relayed without the SDK's round trip: the server's result goes back
+        // as it came (content, structured content, images), under the agent's request id.
+        if let relayed = await relayedRemoteCall(request, body: body, bearer: bearer, logger: context.logger) { return relayed }
+
         let server = MCP.Server(name: "latchkey", version: Self.serverVersion, title: "Latchkey",
                                 instructions: "Tools call the APIs bound to your agent group; Latchkey adds the credentials.",
                                 capabilities: .init(tools: .init(listChanged: false)))
         let logger = context.logger
-        await server.withMethodHandler(ListTools.self) { [tools, store = runtime.store] _ in
+        await server.withMethodHandler(ListTools.self) { [tools, remote, store = runtime.store] _ in
             // Read here, not for every request: initialize and tools/call do not need the bindings.
-            ListTools.Result(tools: tools.tools(for: try await store.bindings(groupID: agent.group.id)).map(\.mcp))
+            let bindings = try await store.bindings(groupID: agent.group.id)
+            return ListTools.Result(tools: tools.tools(for: bindings).map(\.mcp) + (await remote.tools(for: bindings, bearer: bearer, logger: logger)))
         }
-        await server.withMethodHandler(CallTool.self) { [forwarder, tools] parameters in
-            await Self.call(parameters, bearer: bearer, forwarder: forwarder, tools: tools, limit: limit, logger: logger)
+        await server.withMethodHandler(CallTool.self) { [forwarder, tools, remote] parameters in
+            if case .unknownTool = tools.lookup(parameters.name), let (provider, bare) = remote.provider(ofTool: parameters.name) {
+                let result = await remote.call(provider: provider, tool: bare, arguments: parameters.arguments.map { .object($0) }, bearer: bearer, logger: logger)
+                return (try? JSONDecoder().decode(CallTool.Result.self, from: JSONEncoder().encode(result))) ?? ToolCallOutcome.failure(
+                    APIError.from(LatchkeyError.remoteServerRefused(provider: provider.id, reason: "its tool result could not be read")))
+            }
+            return await Self.call(parameters, bearer: bearer, forwarder: forwarder, tools: tools, limit: limit, logger: logger)
         }
-        let transport = StatelessHTTPServerTransport(validationPipeline: StandardValidationPipeline(validators: [
-            origins, AcceptHeaderValidator(mode: .jsonOnly), ContentTypeValidator(), ProtocolVersionValidator(),
-        ]))
+        let transport = StatelessHTTPServerTransport(validationPipeline: validation)
         try await server.start(transport: transport)
         let answer = await transport.handleRequest(Self.mcpRequest(request, body: body))
         await server.stop()

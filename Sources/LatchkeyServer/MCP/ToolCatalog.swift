@@ -25,7 +25,7 @@ final class ToolCatalog: Sendable {
     /// providers outside the catalog add none.
     func tools(for bindings: [Binding]) -> [AgentTool] {
         bindings.sorted { $0.provider < $1.provider }.flatMap { binding -> [AgentTool] in
-            guard let provider = catalog.provider(binding.provider) else { return [] }
+            guard let provider = catalog.provider(binding.provider), !Self.isOnlyRemote(provider) else { return [] }
             return tools(of: provider).filter { binding.policy?.allows(tool: $0.bareName) ?? true }
         }
     }
@@ -38,6 +38,11 @@ final class ToolCatalog: Sendable {
         guard let provider = catalog.provider(providerID) else { return .unknownProvider(String(providerID.prefix(64))) }
         guard let tool = tools(of: provider).first(where: { $0.name == name }) else { return .unknownTool(provider.id) }
         return .tool(tool)
+    }
+
+    /// A remote MCP server without an API of its own: its tools are the server's (`RemoteToolset`), not Latchkey's.
+    static func isOnlyRemote(_ provider: Provider) -> Bool {
+        provider.mcp.map { $0.url == provider.baseURL.source } ?? false
     }
 
     enum Lookup {

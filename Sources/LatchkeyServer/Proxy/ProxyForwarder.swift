@@ -30,6 +30,11 @@ final class ProxyForwarder: Sendable {
         var body: Body
         /// The bare MCP tool name when the call comes from a tool call (policies may list tools).
         var tool: String? = nil
+        /// The call goes to the provider's remote MCP server (`mcp.url`) rather than under its `proxy.base_url`.
+        var toMCPServer = false
+        /// Whether the binding's policy and the group's budget judge the call. Only Latchkey's own protocol traffic
+        /// to a remote MCP server (initialize, tools/list) passes ungated: it is no call of the agent's.
+        var gated = true
 
         /// The body when it is in memory.
         var bodyBytes: ByteBuffer? {
@@ -93,9 +98,13 @@ final class ProxyForwarder: Sendable {
             throw LatchkeyError.unknownProvider(String(providerID.prefix(64)))
         }
         // `access` answers from the access cache when it can.
-        let resolved = try await runtime.agents.access(bearer: bearer, providerID: providerID)
+        var resolved = try await runtime.agents.access(bearer: bearer, providerID: providerID)
+        if call.toMCPServer {
+            guard let endpoint = resolved.provider.mcpEndpoint else { throw LatchkeyError.badRequest("\(providerID) is not a remote MCP server") }
+            resolved = resolved.with(provider: endpoint)
+        }
         // Checked (path guard, body limit) before the policy, and both before any refresh or upstream traffic.
-        let checked = try prepared(resolved, call: call, admission: nil).admitted(try await runtime.callGate.admit(resolved, Self.gateCall(call)))
+        let checked = try prepared(resolved, call: call, admission: nil).admitted(call.gated ? try await runtime.callGate.admit(resolved, Self.gateCall(call)) : nil)
         guard checked.renewable else { return checked }
         // OAuth: a fresh token first.
         let fresh = try await runtime.refresher.usable(resolved.credential, links: runtime.links)

@@ -18,10 +18,12 @@ struct OAuthPages {
             let consent = ConsentRequest(provider: try context.parameters.require("provider"), name: query["name"], credentialID: query["credential_id"], fields: fields)
             return try await start(user: user, consent, context: context, fromForm: true)
         }
-        group.get("credentials/:id/reconnect") { _, context in
+        group.get("credentials/:id/reconnect") { request, context in
             let user = try context.requireUser()
             let credential = try await runtime.credentials.owned(owner: user, id: try context.parameters.require("id"))
-            return try await start(user: user, ConsentRequest(provider: credential.provider, credentialID: credential.id), context: context)
+            // `?scopes=a+b`: a remote server's step-up asked for more than was granted (the provider shows them all).
+            let scopes = FormInput.query(request)["scopes"].map { $0.split(separator: " ").map(String.init) }.flatMap { $0.isEmpty ? nil : Array($0.prefix(50)) }
+            return try await start(user: user, ConsentRequest(provider: credential.provider, scopes: scopes, credentialID: credential.id), context: context)
         }
         // A start link made by `POST /api/v1/oauth/{provider}/authorize`. The dashboard's sign-in comes first (the
         // middleware sends a browser without a session to /login and back), so the link works only for its starter:

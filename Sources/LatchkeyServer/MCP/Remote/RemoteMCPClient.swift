@@ -1,0 +1,182 @@
+import AsyncHTTPClient
+import Foundation
+import HTTPTypes
+import Hummingbird
+import LatchkeyCore
+import MCP
+import NIOConcurrencyHelpers
+import NIOCore
+import NIOHTTP1
+
+/// Latchkey as the MCP client of remote MCP servers, for the tools it aggregates at `/mcp`: one session per bound
+/// credential (initialized on first use, renewed when the server forgets it), the tool list cached briefly and
+/// dropped when the server says it changed, every request sent through `ProxyForwarder` so that the credential is
+/// injected fresh, refreshed on a 401 and scrubbed from whatever comes back.
+final class RemoteMCPClient: Sendable {
+    let forwarder: ProxyForwarder
+    let runtime: LatchkeyRuntime
+    private let sessions = NIOLockedValueBox<[String: RemoteSession]>([:])
+    private let lists = NIOLockedValueBox<[String: (tools: [Tool], at: ContinuousClock.Instant)]>([:])
+    private let opening = SingleFlight<RemoteSession>()
+    private let listing = SingleFlight<[Tool]>()
+    /// How long a remote tool list is reused when the server sends no `list_changed`.
+    static let listLifetime: Duration = .seconds(60)
+    static let protocolVersion = "2025-06-18"
+    /// The largest single message read from a remote server.
+    static let messageLimit = 10 * 1024 * 1024
+
+    init(forwarder: ProxyForwarder, runtime: LatchkeyRuntime) {
+        self.forwarder = forwarder
+        self.runtime = runtime
+    }
+
+    /// The remote server's tools (their own names) for the agent's binding of `provider`.
+    func tools(bearer: String?, provider: Provider) async throws -> [Tool] {
+        let binding = try await bound(bearer: bearer, provider: provider)
+        if let cached = lists.withLockedValue({ $0[binding.key] }), ContinuousClock.now - cached.at < Self.listLifetime { return cached.tools }
+        return try await listing.run(binding.key) {
+            var tools: [Tool] = []
+            var cursor: String?
+            // Pages, at most 20 of them.
+            for _ in 0..<20 {
+                let params: Value = cursor.map { .object(["cursor": .string($0)]) } ?? .object([:])
+                let reply = try await self.request("tools/list", params: params, bearer: bearer, provider: provider, binding: binding, tool: nil)
+                guard case .object(let result)? = reply.result else { throw LatchkeyError.remoteServerRefused(provider: provider.id, reason: "tools/list answered no result") }
+                let page = try JSONDecoder().decode([Tool].self, from: JSONEncoder().encode(result["tools"] ?? .array([])))
+                tools += page
+                guard case .string(let next)? = result["nextCursor"], !next.isEmpty else { break }
+                cursor = next
+            }
+            self.lists.withLockedValue { $0[binding.key] = (tools, ContinuousClock.now) }
+            return tools
+        }
+    }
+
+    /// Calls the remote tool `name`; the server's JSON-RPC reply (its `result`, with `isError` for a tool's own
+    /// failure, or its `error`). Throws Latchkey's refusals (policy, budget, consent) and transport failures.
+    func call(bearer: String?, provider: Provider, name: String, arguments: Value?) async throws -> RemoteReply {
+        let binding = try await bound(bearer: bearer, provider: provider)
+        var params: [String: Value] = ["name": .string(name)]
+        if let arguments { params["arguments"] = arguments }
+        return try await request("tools/call", params: .object(params), bearer: bearer, provider: provider, binding: binding, tool: name)
+    }
+
+    /// Which credential the agent's binding uses: sessions and tool lists belong to it.
+    struct Binding: Sendable {
+        let key: String
+        let credentialID: String
+        let scopes: [String]
+    }
+
+    private func bound(bearer: String?, provider: Provider) async throws -> Binding {
+        let resolved = try await runtime.agents.access(bearer: bearer, providerID: provider.id)
+        return Binding(key: "\(provider.id)|\(resolved.credential.id)", credentialID: resolved.credential.id, scopes: resolved.credential.scopes)
+    }
+
+    /// One request in the binding's session; a session the server no longer knows is opened anew, once.
+    private func request(_ method: String, params: Value, bearer: String?, provider: Provider, binding: Binding, tool: String?) async throws -> RemoteReply {
+        var session = try await self.session(bearer: bearer, provider: provider, binding: binding)
+        do {
+            return try await send(method, params: params, bearer: bearer, provider: provider, binding: binding, session: session, tool: tool)
+        } catch SessionGone.gone {
+            sessions.withLockedValue { $0[binding.key] = nil }
+            session = try await self.session(bearer: bearer, provider: provider, binding: binding)
+            return try await send(method, params: params, bearer: bearer, provider: provider, binding: binding, session: session, tool: tool)
+        }
+    }
+
+    private func session(bearer: String?, provider: Provider, binding: Binding) async throws -> RemoteSession {
+        if let session = sessions.withLockedValue({ $0[binding.key] }) { return session }
+        return try await opening.run(binding.key) {
+            if let session = self.sessions.withLockedValue({ $0[binding.key] }) { return session }
+            let params: Value = .object([
+                "protocolVersion": .string(Self.protocolVersion), "capabilities": .object([:]),
+                "clientInfo": .object(["name": .string("latchkey"), "version": .string(MCPController.serverVersion)]),
+            ])
+            let opened = RemoteSession(id: nil, protocolVersion: Self.protocolVersion)
+            let (reply, sessionID) = try await self.exchange("initialize", params: params, bearer: bearer, provider: provider, binding: binding, session: opened, tool: nil)
+            var session = RemoteSession(id: sessionID, protocolVersion: Self.protocolVersion)
+            if case .object(let result)? = reply?.result, case .string(let version)? = result["protocolVersion"] { session.protocolVersion = version }
+            _ = try await self.exchange("notifications/initialized", params: nil, bearer: bearer, provider: provider, binding: binding, session: session, tool: nil)
+            self.sessions.withLockedValue { $0[binding.key] = session }
+            return session
+        }
+    }
+
+    private enum SessionGone: Error { case gone }
+
+    private func send(_ method: String, params: Value, bearer: String?, provider: Provider, binding: Binding, session: RemoteSession, tool: String?) async throws -> RemoteReply {
+        guard let reply = try await exchange(method, params: params, bearer: bearer, provider: provider, binding: binding, session: session, tool: tool).0 else {
+            throw LatchkeyError.remoteServerRefused(provider: provider.id, reason: "\(method) got no answer")
+        }
+        return reply
+    }
+
+    /// One JSON-RPC message to the server (a notification when `params` is nil and the method starts with
+    /// `notifications/`), and its reply with the session id the server set.
+    private func exchange(_ method: String, params: Value?, bearer: String?, provider: Provider, binding: Binding, session: RemoteSession, tool: String?) async throws -> (RemoteReply?, String?) {
+        let isNotification = method.hasPrefix("notifications/")
+        var message: [String: Value] = ["jsonrpc": .string("2.0"), "method": .string(method)]
+        if !isNotification { message["id"] = .int(1) }
+        if let params { message["params"] = params }
+        let body = try JSONEncoder().encode(Value.object(message))
+        var headers = HTTPHeaders()
+        headers.add(name: "Content-Type", value: "application/json")
+        headers.add(name: "Accept", value: "application/json, text/event-stream")
+        if method != "initialize" { headers.add(name: "MCP-Protocol-Version", value: session.protocolVersion) }
+        if let id = session.id { headers.add(name: "Mcp-Session-Id", value: id) }
+        let endpointPath = provider.mcp?.endpointPath ?? ""
+        let call = ProxyForwarder.Call(method: .post, path: endpointPath, query: nil, headers: headers, body: .bytes(ByteBuffer(data: body)),
+                                       tool: tool, toMCPServer: true, gated: tool != nil)
+        let forwarded = try await forwarder.forward(bearer: bearer, providerID: provider.id, call: call)
+        defer { forwarded.admission?.finish() }
+        let response = forwarded.response
+        let status = Int(response.status.code)
+        let sessionID = response.headers.first(name: "mcp-session-id")
+        switch status {
+        case 200..<300: break
+        case 404 where session.id != nil: throw SessionGone.gone
+        case 401: throw LatchkeyError.credentialNeedsReauth(provider: provider.id, setupURL: runtime.links.reconnect(credentialID: binding.credentialID))
+        case 403:
+            if let challenge = BearerChallenge.parse(response.headers.first(name: "www-authenticate")), challenge.error == "insufficient_scope" {
+                let wanted = Array(Set(binding.scopes + challenge.scopes)).sorted()
+                throw LatchkeyError.insufficientScope(provider: provider.id, scopes: challenge.scopes,
+                                                      setupURL: runtime.links.reconnect(credentialID: binding.credentialID, addingScopes: wanted))
+            }
+            throw LatchkeyError.remoteServerRefused(provider: provider.id, reason: "the MCP server answered HTTP 403")
+        default: throw LatchkeyError.remoteServerRefused(provider: provider.id, reason: "the MCP server answered HTTP \(status)")
+        }
+        if isNotification || status == 202 { return (nil, sessionID) }
+        let isStream = response.headers.first(name: "content-type")?.lowercased().contains("text/event-stream") == true
+        var scrubbing = ScrubbingStream(forwarded.scrubber)
+        var events = ServerSentEvents(limit: Self.messageLimit)
+        var collected = ByteBuffer()
+        var reply: RemoteReply?
+        func take(_ bytes: some Sequence<UInt8>) {
+            guard let object = try? JSONDecoder().decode([String: Value].self, from: Data(bytes)) else { return }
+            if object["method"] == .string("notifications/tools/list_changed") { lists.withLockedValue { $0[binding.key] = nil } }
+            if object["id"] != nil, object["result"] != nil || object["error"] != nil { reply = RemoteReply(message: object) }
+        }
+        do {
+            for try await chunk in response.body {
+                guard var clean = scrubbing.scrub(chunk) else { continue }
+                if isStream {
+                    for event in try events.feed(clean) { take(event) }
+                    if reply != nil { break }
+                } else {
+                    guard collected.readableBytes + clean.readableBytes <= Self.messageLimit else { throw LatchkeyError.payloadTooLarge(limit: Self.messageLimit) }
+                    collected.writeBuffer(&clean)
+                }
+            }
+            if reply == nil, var tail = scrubbing.finishBuffer() {
+                if isStream { for event in try events.feed(tail) + (try events.feed(ByteBuffer(string: "\n\n"))) { take(event) } } else { collected.writeBuffer(&tail) }
+            } else if reply == nil, isStream {
+                for event in try events.feed(ByteBuffer(string: "\n\n")) { take(event) }
+            }
+        } catch is ServerSentEvents.TooLarge {
+            throw LatchkeyError.payloadTooLarge(limit: Self.messageLimit)
+        }
+        if !isStream { take(collected.readableBytesView) }
+        return (reply, sessionID)
+    }
+}
