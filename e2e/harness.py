@@ -819,7 +819,8 @@ class Latchkey:
                 f"or set LATCHKEY_BIN")
         if not self.key_file.exists():
             self.generate_key_file()
-        self.port = free_port()
+        # `fixed_port` keeps the address (and the OAuth redirect URI) across a restart.
+        self.port = getattr(self, "fixed_port", None) or free_port()
         self._log_handle = open(self.log_path, "ab")
         self.proc = subprocess.Popen(
             [str(self.bin), "serve", "--host", "127.0.0.1", "--port", str(self.port),

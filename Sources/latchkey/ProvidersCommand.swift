@@ -15,12 +15,18 @@ struct ProvidersCommand: AsyncParsableCommand {
         func run() async throws {
             let catalog = try loadCatalog(try common.configuration().providerSources)
             if json {
-                let rows: [[String: String]] = catalog.all.map { ["id": $0.id, "name": $0.name, "auth_mode": $0.authMode.rawValue, "base_url": $0.baseURL.source] }
+                let rows: [[String: String]] = catalog.all.map { p in
+                    var row = ["id": p.id, "name": p.name, "auth_mode": p.authMode.rawValue, "base_url": p.baseURL.source, "kind": p.mcp == nil ? "api" : "mcp"]
+                    row["mcp_url"] = p.mcp?.url
+                    return row
+                }
                 print(String(decoding: try JSONSerialization.data(withJSONObject: rows, options: [.sortedKeys]), as: UTF8.self))
             } else {
                 let width = catalog.all.map(\.id.count).max() ?? 0
                 for p in catalog.all {
-                    print(p.id.padding(toLength: width + 2, withPad: " ", startingAt: 0) + p.authMode.rawValue.padding(toLength: 27, withPad: " ", startingAt: 0) + p.name)
+                    // Remote MCP servers are marked: their tools come from the server, reached at /mcp and /mcp/{id}.
+                    print(p.id.padding(toLength: width + 2, withPad: " ", startingAt: 0) + p.authMode.rawValue.padding(toLength: 27, withPad: " ", startingAt: 0)
+                        + (p.mcp == nil ? "     " : "mcp  ") + p.name)
                 }
             }
         }

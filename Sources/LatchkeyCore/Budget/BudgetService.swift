@@ -69,6 +69,8 @@ public struct BudgetService: Sendable {
 
     /// `policy` checked against the provider's tools.
     public static func validated(_ policy: BindingPolicy, provider: String, catalog: Catalog) throws(LatchkeyError) -> BindingPolicy {
+        // A remote MCP server's tools are the server's: any well-formed MCP tool name may be listed.
+        if catalog.provider(provider)?.mcp != nil { return try policy.validated(tools: nil) }
         let tools = Set((catalog.provider(provider)?.tools.map(\.name) ?? []) + ["request"])
         return try policy.validated(tools: tools)
     }

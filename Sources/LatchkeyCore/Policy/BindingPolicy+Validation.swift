@@ -5,14 +5,24 @@ extension BindingPolicy {
 
     /// Refuses empty lists where they would allow nothing by accident, unknown methods, bad tool names and too
     /// many entries; `tools` names the provider's tools (`request` included).
-    public func validated(tools knownTools: Set<String>) throws(LatchkeyError) -> BindingPolicy {
+    /// `tools` nil: the provider's tools are not known ahead (a remote MCP server's); names must be MCP tool names.
+    public func validated(tools knownTools: Set<String>?) throws(LatchkeyError) -> BindingPolicy {
         var policy = self
         policy.methods = try Self.methods(methods, field: "policy.methods")
         if let paths, paths.count > Self.maxEntries { throw .validationFailed(field: "policy.paths", message: "at most \(Self.maxEntries) path patterns") }
         if let tools {
             guard tools.count <= Self.maxEntries else { throw .validationFailed(field: "policy.tools", message: "at most \(Self.maxEntries) tools") }
-            for tool in tools where !knownTools.contains(tool) {
-                throw .validationFailed(field: "policy.tools", message: "'\(tool.prefix(80))' is not a tool of this provider; its tools are \(knownTools.sorted().joined(separator: ", "))")
+            for tool in tools {
+                if let knownTools, !knownTools.contains(tool) {
+                    throw .validationFailed(field: "policy.tools", message: "'\(tool.prefix(80))' is not a tool of this provider; its tools are \(knownTools.sorted().joined(separator: ", "))")
+                }
+                let wellFormed = !tool.isEmpty && tool.utf8.count <= 128 && tool.utf8.allSatisfy { byte in
+                    (UInt8(ascii: "a")...UInt8(ascii: "z")).contains(byte) || (UInt8(ascii: "A")...UInt8(ascii: "Z")).contains(byte)
+                        || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte) || "_-.".utf8.contains(byte)
+                }
+                if knownTools == nil, !wellFormed {
+                    throw .validationFailed(field: "policy.tools", message: "'\(tool.prefix(80))' is not an MCP tool name (1 to 128 of A-Z a-z 0-9 _ - .)")
+                }
             }
         }
         guard approve.count <= Self.maxEntries else { throw .validationFailed(field: "policy.approve", message: "at most \(Self.maxEntries) approval rules") }

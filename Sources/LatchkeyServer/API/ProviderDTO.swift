@@ -11,9 +11,11 @@ struct ProviderDTO: Encodable {
     }
     let id: String, name: String, authMode: String, docs: String?, description: String?, baseURL: String
     let fields: [Field], tools: [Tool], scopes: [String]?
+    /// `{"url": …}` for a remote MCP server.
+    let mcp: [String: String]?
 
     enum CodingKeys: String, CodingKey {
-        case id, name, docs, description, fields, tools, scopes
+        case id, name, docs, description, fields, tools, scopes, mcp
         case authMode = "auth_mode", baseURL = "base_url"
     }
 
@@ -27,5 +29,6 @@ struct ProviderDTO: Encodable {
         fields = p.fields.map { Field(name: $0.name, label: $0.label, secret: $0.secret, required: $0.required, pattern: $0.pattern, help: $0.help) }
         tools = p.tools.map { Tool(name: $0.name, description: $0.description, method: $0.method, path: $0.path) }
         scopes = p.oauth?.scopes
+        mcp = p.mcp.map { ["url": $0.url] }
     }
 }

@@ -24,11 +24,9 @@ struct MCPPassThrough {
     static let methodsUnderPolicy: Set<String> = ["initialize", "ping", "tools/list", "tools/call"]
 
     func register(on router: Router<AppRequestContext>) {
-        for path in ["mcp/:provider", "mcp/:provider/"] {
-            router.post(RouterPath(path)) { request, context in try await relay(request, context: context) }
-            router.get(RouterPath(path)) { request, context in try await relay(request, context: context) }
-            router.delete(RouterPath(path)) { request, context in try await relay(request, context: context) }
-        }
+        router.post("mcp/:provider") { request, context in try await relay(request, context: context) }
+        router.get("mcp/:provider") { request, context in try await relay(request, context: context) }
+        router.delete("mcp/:provider") { request, context in try await relay(request, context: context) }
         router.allowOnly("mcp/:provider", [.post, .get, .delete])
     }
 
