@@ -192,23 +192,3 @@ def test_pass_through_streams_progress_and_never_forwards_the_key(remote, peer):
     log = peer.mcp_log()
     assert log and all(not e.get("authorization_is_lka") for e in log)
     assert key not in json.dumps(log)
-
-
-def test_concurrent_calls_with_an_expired_token_refresh_once(remote, peer):
-    peer.config(access_ttl=2, token_delay=0.5)
-    env = remote()
-    key = env.agent_key(env.connect())
-    agent = MCPAgent(env.lk, key)
-    assert not agent.call(f"{PROVIDER}_echo", {"text": "warm"}).is_error
-    time.sleep(2.5)
-    before = peer.stats()["refreshes"]
-
-    async def one(i):
-        return await asyncio.to_thread(agent.call, f"{PROVIDER}_echo", {"text": f"n{i}"})
-
-    async def main():
-        return await asyncio.gather(*(one(i) for i in range(20)))
-
-    results = asyncio.run(main())
-    assert all(not r.is_error for r in results), [text_of(r) for r in results if r.is_error]
-    assert peer.stats()["refreshes"] - before == 1
