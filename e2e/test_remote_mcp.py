@@ -5,8 +5,8 @@ and never see a token."""
 
 from __future__ import annotations
 
-import asyncio
 import json
+import threading
 import time
 
 import pytest
@@ -15,6 +15,7 @@ import requests
 from harness import describe_response, expect_error
 from mcp_client import MCPAgent, session_run, text_of
 from mcp_peer.peer import McpPeer
+from postgres_helpers import pg_url  # noqa: F401  (pytest fixture)
 from remote_mcp_helpers import PROVIDER, RemoteEnv, provider_yaml
 
 
@@ -192,3 +193,74 @@ def test_pass_through_streams_progress_and_never_forwards_the_key(remote, peer):
     log = peer.mcp_log()
     assert log and all(not e.get("authorization_is_lka") for e in log)
     assert key not in json.dumps(log)
+
+
+def rpc_call(lk, key: str, i: int, tool: str = "echo", arguments: dict | None = None) -> dict:
+    """One raw JSON-RPC tools/call at Latchkey's /mcp (stateless: no initialize needed)."""
+    body = {"jsonrpc": "2.0", "id": i, "method": "tools/call",
+            "params": {"name": f"{PROVIDER}_{tool}", "arguments": arguments if arguments is not None else {"text": f"n{i}"}}}
+    r = requests.post(lk.url("/mcp"), json=body, timeout=60,
+                      headers={"Authorization": f"Bearer {key}", "Accept": "application/json, text/event-stream"})
+    assert r.status_code == 200, describe_response(r)
+    return r.json()
+
+
+def concurrently(fns: list) -> list:
+    results: list = [None] * len(fns)
+
+    def run(i, fn):
+        try:
+            results[i] = fn()
+        except Exception as e:  # noqa: BLE001 - reported by the assertion below
+            results[i] = e
+    threads = [threading.Thread(target=run, args=(i, fn)) for i, fn in enumerate(fns)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=90)
+    return results
+
+
+def assert_own_answers(results: list):
+    """Each call got its own answer: the same id and its own text (not another call's, not none)."""
+    for i, reply in enumerate(results, start=1):
+        assert isinstance(reply, dict), f"call {i}: {reply!r}"
+        assert reply.get("id") == i, reply
+        result = reply["result"]
+        assert result.get("isError") is False, result
+        assert result["content"][0]["text"] == f"n{i}", f"call {i} got another call's answer: {result}"
+
+
+def test_concurrent_calls_share_a_session_but_never_an_answer(remote, peer):
+    # Many calls of one credential share Latchkey's session with the server; the server answers by JSON-RPC id
+    # within a session, so a repeated id would hand one call's result to another (this failed: answers crossed
+    # and some calls never returned).
+    env = remote()
+    key = env.agent_key(env.connect())
+    rpc_call(env.lk, key, 0)
+    assert_own_answers(concurrently([lambda i=i: rpc_call(env.lk, key, i) for i in range(1, 21)]))
+
+
+def test_concurrent_calls_with_an_expired_token_refresh_once(remote, peer):
+    peer.config(access_ttl=2, token_delay=0.3)
+    env = remote()
+    key = env.agent_key(env.connect())
+    rpc_call(env.lk, key, 0)
+    time.sleep(2.5)
+    before = peer.stats()["refreshes"]
+    assert_own_answers(concurrently([lambda i=i: rpc_call(env.lk, key, i) for i in range(1, 21)]))
+    assert peer.stats()["refreshes"] - before == 1
+
+
+def test_three_servers_on_postgresql_refresh_once(remote, peer, pg_url):
+    peer.config(access_ttl=2, token_delay=0.3)
+    env = remote(extra_env={"LATCHKEY_DATABASE_URL": pg_url})
+    servers = [env.lk, env.start_server(share_db_with=env.lk), env.start_server(share_db_with=env.lk)]
+    key = env.agent_key(env.connect())
+    for n, lk in enumerate(servers):
+        rpc_call(lk, key, 100 + n, arguments={"text": f"n{100 + n}"})
+    time.sleep(2.5)
+    before = peer.stats()["refreshes"]
+    assert_own_answers(concurrently([lambda i=i: rpc_call(servers[i % 3], key, i) for i in range(1, 21)]))
+    assert peer.stats()["refreshes"] - before == 1
+    assert peer.stats()["invalid_grant"] == 0

@@ -132,6 +132,7 @@ enum PostgresMigrations {
                 token_endpoint_auth text NOT NULL, metadata text NOT NULL, kind text NOT NULL,
                 created_at timestamptz NOT NULL, updated_at timestamptz NOT NULL)
             """,
+            "CREATE INDEX oauth_registrations_client ON oauth_registrations(issuer, client_id)",
         ]),
     ]
 

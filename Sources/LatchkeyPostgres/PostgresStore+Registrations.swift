@@ -7,6 +7,14 @@ extension PostgresStore {
         try await registration(id: OAuthRegistration.recordID(issuer: issuer, redirectURI: redirectURI))
     }
 
+    public func oauthRegistration(issuer: String, clientID: String) async throws -> OAuthRegistration? {
+        let rows = try await rows("oauth registration", """
+            SELECT id FROM oauth_registrations WHERE issuer = \(issuer) AND client_id = \(clientID) ORDER BY created_at LIMIT 1
+            """)
+        guard let id: String = try rows.first?.get("id") else { return nil }
+        return try await registration(id: id)
+    }
+
     public func createOAuthRegistration(_ registration: OAuthRegistration) async throws -> OAuthRegistration {
         let inserted = try await transaction("oauth registration") { tx -> Bool in
             let rows = try await tx.rows("""

@@ -109,6 +109,7 @@ enum SQLiteMigrations {
                     id TEXT PRIMARY KEY, issuer TEXT NOT NULL, redirect_uri TEXT NOT NULL, client_id TEXT NOT NULL,
                     token_endpoint_auth TEXT NOT NULL, metadata TEXT NOT NULL, kind TEXT NOT NULL,
                     created_at REAL NOT NULL, updated_at REAL NOT NULL);
+                CREATE INDEX oauth_registrations_client ON oauth_registrations(issuer, client_id);
                 """)
         }
         return migrator

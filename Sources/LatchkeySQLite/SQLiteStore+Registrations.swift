@@ -7,6 +7,14 @@ extension SQLiteStore {
         try await read { db in try Self.registration(db, id: OAuthRegistration.recordID(issuer: issuer, redirectURI: redirectURI)) }
     }
 
+    public func oauthRegistration(issuer: String, clientID: String) async throws -> OAuthRegistration? {
+        try await read { db in
+            guard let id = try String.fetchOne(db, sql: "SELECT id FROM oauth_registrations WHERE issuer = ? AND client_id = ? ORDER BY created_at LIMIT 1",
+                                               arguments: [issuer, clientID]) else { return nil }
+            return try Self.registration(db, id: id)
+        }
+    }
+
     public func createOAuthRegistration(_ registration: OAuthRegistration) async throws -> OAuthRegistration {
         try await write("oauth registration") { db in
             if let existing = try Self.registration(db, id: registration.recordID) { return existing }

@@ -49,7 +49,7 @@ public final class DiscoveredClients: Sendable {
         guard let mcp = provider.mcp, let settings = provider.oauth else { throw .permanent(code: "not_an_oauth_provider") }
         guard let issuer = fields[Self.issuerField], let clientID = fields[Self.clientField] else { throw .permanent(code: "not_connected_through_discovery") }
         do {
-            if let registration = try await registrar.store.oauthRegistration(issuer: issuer, redirectURI: registrar.redirectURI), registration.clientID == clientID,
+            if let registration = try await registrar.store.oauthRegistration(issuer: issuer, clientID: clientID),
                let metadata = try? JSONDecoder().decode(AuthorizationServerMetadata.self, from: Data(registration.metadataJSON.utf8)), metadata.issuer == issuer {
                 return (Self.provider(provider, metadata: metadata, auth: registration.tokenEndpointAuth), try await registrar.client(of: registration))
             }

@@ -18,6 +18,9 @@ final class RemoteMCPClient: Sendable {
     private let sessions = NIOLockedValueBox<[String: RemoteSession]>([:])
     private let lists = NIOLockedValueBox<[String: (tools: [Tool], at: ContinuousClock.Instant)]>([:])
     private let opening = SingleFlight<RemoteSession>()
+    /// JSON-RPC ids, unique in this process: a server answers by id within a session, and many calls share one
+    /// session, so a repeated id would hand one agent's result to another call.
+    private let nextID = NIOLockedValueBox<Int>(1)
     private let listing = SingleFlight<[Tool]>()
     /// How long a remote tool list is reused when the server sends no `list_changed`.
     static let listLifetime: Duration = .seconds(60)
@@ -117,7 +120,11 @@ final class RemoteMCPClient: Sendable {
     private func exchange(_ method: String, params: Value?, bearer: String?, provider: Provider, binding: Binding, session: RemoteSession, tool: String?) async throws -> (RemoteReply?, String?) {
         let isNotification = method.hasPrefix("notifications/")
         var message: [String: Value] = ["jsonrpc": .string("2.0"), "method": .string(method)]
-        if !isNotification { message["id"] = .int(1) }
+        let id = nextID.withLockedValue { value -> Int in
+            defer { value = value == Int.max ? 1 : value + 1 }
+            return value
+        }
+        if !isNotification { message["id"] = .int(id) }
         if let params { message["params"] = params }
         let body = try JSONEncoder().encode(Value.object(message))
         var headers = HTTPHeaders()
@@ -155,7 +162,8 @@ final class RemoteMCPClient: Sendable {
         func take(_ bytes: some Sequence<UInt8>) {
             guard let object = try? JSONDecoder().decode([String: Value].self, from: Data(bytes)) else { return }
             if object["method"] == .string("notifications/tools/list_changed") { lists.withLockedValue { $0[binding.key] = nil } }
-            if object["id"] != nil, object["result"] != nil || object["error"] != nil { reply = RemoteReply(message: object) }
+            // Only the answer to this request: anything else on the stream (another id) is not this call's.
+            if object["id"] == .int(id), object["result"] != nil || object["error"] != nil { reply = RemoteReply(message: object) }
         }
         do {
             for try await chunk in response.body {
