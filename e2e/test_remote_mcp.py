@@ -264,3 +264,20 @@ def test_three_servers_on_postgresql_refresh_once(remote, peer, pg_url):
     assert_own_answers(concurrently([lambda i=i: rpc_call(servers[i % 3], key, i) for i in range(1, 21)]))
     assert peer.stats()["refreshes"] - before == 1
     assert peer.stats()["invalid_grant"] == 0
+
+
+def test_client_id_metadata_document_is_used_when_the_server_supports_it(remote, peer):
+    peer.config(cimd=True)
+    env = remote()
+    doc = requests.get(env.lk.url("/oauth/client-metadata.json"), timeout=10)
+    assert doc.status_code == 200, describe_response(doc)
+    document = doc.json()
+    assert document["client_id"] == env.lk.public_url + "/oauth/client-metadata.json"
+    assert document["redirect_uris"] == [env.lk.public_url + "/oauth/callback"]
+    assert document["token_endpoint_auth_method"] == "none"
+    cred = env.connect()
+    assert peer.stats()["registrations"] == 0, "no dynamic registration when a metadata document does"
+    tokens = [e for e in peer.log() if e["path"] == "/token"]
+    assert tokens and all(e["client_id"] == document["client_id"] for e in tokens), tokens
+    agent = MCPAgent(env.lk, env.agent_key(cred))
+    assert not agent.call(f"{PROVIDER}_echo", {"text": "cimd"}).is_error
