@@ -30,7 +30,8 @@ class RemoteEnv:
         if allow_private:
             self.env["LATCHKEY_ALLOW_PRIVATE_UPSTREAMS"] = "1"
         self.env.update(extra_env or {})
-        self.providers = providers or {PROVIDER: provider_yaml(peer)}
+        self.providers = providers if providers is not None else {PROVIDER: provider_yaml(peer)}
+        self.provider_id = PROVIDER
         self.servers: list[Latchkey] = []
         self.lk = self.start_server()
         self.admin = self.lk.admin
@@ -52,7 +53,7 @@ class RemoteEnv:
 
     def authorize(self, name: str = "peer", lk: Optional[Latchkey] = None, **body) -> requests.Response:
         lk = lk or self.lk
-        return lk.admin.post(f"/api/v1/oauth/{PROVIDER}/authorize", json={"name": name, **body})
+        return lk.admin.post(f"/api/v1/oauth/{self.provider_id}/authorize", json={"name": name, **body})
 
     def connect(self, name: Optional[str] = None, lk: Optional[Latchkey] = None, **body) -> dict:
         """Start link → the peer's consent (approved) → the callback; the new (masked) credential."""
@@ -71,7 +72,7 @@ class RemoteEnv:
         if r.status_code == 200:
             ok, _ = page_result(r)
             assert ok is not False, describe_response(r)
-        creds = [c for c in lk.admin.credentials() if c["name"] == name and c["provider"] == PROVIDER]
+        creds = [c for c in lk.admin.credentials() if c["name"] == name and c["provider"] == self.provider_id]
         assert creds, f"no credential named {name}: {lk.admin.credentials()}"
         return creds[0]
 
@@ -81,7 +82,7 @@ class RemoteEnv:
         body = {"credential_id": credential["id"]}
         if policy is not None:
             body["policy"] = policy
-        r = lk.admin.put(f"/api/v1/groups/{group['id']}/bindings/{PROVIDER}", json=body)
+        r = lk.admin.put(f"/api/v1/groups/{group['id']}/bindings/{self.provider_id}", json=body)
         assert r.status_code == 200, describe_response(r)
         return lk.admin.create_key(group["id"])["key"]
 

@@ -133,6 +133,11 @@ enum PostgresMigrations {
                 created_at timestamptz NOT NULL, updated_at timestamptz NOT NULL)
             """,
             "CREATE INDEX oauth_registrations_client ON oauth_registrations(issuer, client_id)",
+            """
+            CREATE TABLE user_providers (
+                id text PRIMARY KEY, owner_id text NOT NULL REFERENCES users(id) ON DELETE CASCADE, name text NOT NULL,
+                url text NOT NULL, auth text NOT NULL, created_at timestamptz NOT NULL)
+            """,
         ]),
     ]
 

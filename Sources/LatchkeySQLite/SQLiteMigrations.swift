@@ -110,6 +110,9 @@ enum SQLiteMigrations {
                     token_endpoint_auth TEXT NOT NULL, metadata TEXT NOT NULL, kind TEXT NOT NULL,
                     created_at REAL NOT NULL, updated_at REAL NOT NULL);
                 CREATE INDEX oauth_registrations_client ON oauth_registrations(issuer, client_id);
+                CREATE TABLE user_providers (
+                    id TEXT PRIMARY KEY, owner_id TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE, name TEXT NOT NULL,
+                    url TEXT NOT NULL, auth TEXT NOT NULL, created_at REAL NOT NULL);
                 """)
         }
         return migrator

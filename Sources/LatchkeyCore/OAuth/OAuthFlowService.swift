@@ -77,7 +77,7 @@ public struct OAuthFlowService: Sendable {
     private func validated(user: User, _ consent: ConsentRequest, id: String, browserBinding: Data?, lifetime: TimeInterval)
         async throws -> (state: OAuthState, settings: OAuthSettings, authorizationURL: String, clientID: String) {
         let providerID = consent.provider, credentialID = consent.credentialID
-        guard let provider = catalog.provider(providerID) else { throw LatchkeyError.notFound("provider '\(providerID)'") }
+        guard let provider = catalog.provider(providerID, visibleTo: user.id) else { throw LatchkeyError.notFound("provider '\(providerID)'") }
         guard provider.authMode == .oauth2, let declared = provider.oauth, declared.authorizationURL != nil || declared.discovered else {
             throw LatchkeyError.validationFailed(field: "provider", message: "\(providerID) does not use the OAuth authorization-code flow")
         }

@@ -25,7 +25,7 @@ public struct CredentialService: Sendable {
 
     /// Stores a new credential for `owner`: a static one (api_key, basic, custom) or imported OAuth tokens.
     public func create(owner: User, provider providerID: String, name: String, fields: [String: String]) async throws -> CredentialView {
-        guard let provider = catalog.provider(providerID) else {
+        guard let provider = catalog.provider(providerID, visibleTo: owner.id) else {
             throw LatchkeyError.validationFailed(field: "provider", message: "'\(providerID)' is not in the catalog")
         }
         let name = try Self.validName(name)

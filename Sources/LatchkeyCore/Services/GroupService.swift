@@ -88,7 +88,7 @@ public struct GroupService: Sendable {
     /// Binds one of the owner's credentials for `provider` into the group.
     public func bind(owner: User, groupID: String, provider: String, credentialID: String, policy: BindingPolicy? = nil) async throws -> Binding {
         _ = try await owned(owner: owner, id: groupID)
-        guard catalog.provider(provider) != nil else { throw LatchkeyError.notFound("provider '\(provider)'") }
+        guard catalog.provider(provider, visibleTo: owner.id) != nil else { throw LatchkeyError.notFound("provider '\(provider)'") }
         // Only the owner may bind a credential; someone else's reads exactly like one that does not exist.
         guard let credential = try await store.credential(id: credentialID), credential.ownerID == owner.id else {
             throw LatchkeyError.validationFailed(field: "credential_id", message: "no credential with this id")

@@ -16,7 +16,7 @@ public struct OAuthAppService: Sendable {
     /// Stores the app of `providerID`; admins only. The secret is sealed.
     public func put(by user: User, provider providerID: String, clientID: String, clientSecret: String) async throws -> OAuthApp {
         guard user.role == .admin else { throw LatchkeyError.forbidden("only admins set OAuth apps") }
-        guard let provider = catalog.provider(providerID) else { throw LatchkeyError.notFound("provider '\(providerID)'") }
+        guard let provider = catalog.providers[providerID] else { throw LatchkeyError.notFound("provider '\(providerID)'") }
         guard provider.authMode.isOAuth else { throw LatchkeyError.validationFailed(field: "provider", message: "\(providerID) does not use OAuth") }
         let idField = CredentialField(name: "client_id", label: "Client id")
         let secretField = CredentialField(name: "client_secret", label: "Client secret")

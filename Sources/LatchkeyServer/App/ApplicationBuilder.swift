@@ -24,7 +24,7 @@ public enum ApplicationBuilder {
         MCPController(runtime: runtime, forwarder: forwarder, tools: tools, remote: remote).register(on: router)
         MCPPassThrough(forwarder: forwarder, runtime: runtime).register(on: router)
         let api = router.group("api/v1").add(middleware: UserAuthMiddleware(users: runtime.users, sessions: runtime.sessions))
-        ProvidersController(catalog: runtime.catalog).register(on: api)
+        ProvidersController(runtime: runtime).register(on: api)
         CredentialsController(runtime: runtime).register(on: api)
         GroupsController(runtime: runtime).register(on: api)
         BudgetsController(runtime: runtime).register(on: api)

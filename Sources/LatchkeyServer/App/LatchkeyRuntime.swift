@@ -3,6 +3,7 @@ import LatchkeyCore
 import LatchkeyPostgres
 import LatchkeySQLite
 import Logging
+import NIOPosix
 
 /// An opened deployment: configuration, store, catalog, sealer and the domain services over them.
 /// `serve` and every command build one of these, so they all work on the same database the same way.
@@ -38,6 +39,8 @@ public struct LatchkeyRuntime: Sendable {
     public let approvals: ApprovalService
     /// Policy, approvals and budget, in front of every agent call.
     public let callGate: CallGate
+    /// Users' own remote MCP servers.
+    public let userProviders: UserProviderService
 
     /// Opens the deployment: validates the catalog, opens and migrates the store, loads the master key.
     /// `createKey` lets `serve` create the default key file on first run.
@@ -57,7 +60,13 @@ public struct LatchkeyRuntime: Sendable {
             await store.close()
             throw error
         }
-        return LatchkeyRuntime(configuration: configuration, store: store, catalog: catalog, sealer: sealer, clock: clock, hasher: hasher, logger: logger, tokenHTTP: tokenHTTP)
+        let runtime = LatchkeyRuntime(configuration: configuration, store: store, catalog: catalog, sealer: sealer, clock: clock, hasher: hasher, logger: logger, tokenHTTP: tokenHTTP)
+        // Users' remote MCP servers join the catalog before anything is served or refreshed.
+        do { try await runtime.userProviders.reload() } catch {
+            await store.close()
+            throw ConfigurationError("cannot read the users' remote MCP servers: \(error)")
+        }
+        return runtime
     }
 
     /// Builds the services over already-open parts (tests use this with their own store and clock).
@@ -110,6 +119,11 @@ public struct LatchkeyRuntime: Sendable {
         budgets = BudgetService(store: store, catalog: catalog, clock: clock, cache: cache, gate: budgetGate, usage: usage)
         approvals = ApprovalService(store: store, clock: clock, links: links)
         callGate = CallGate(approvals: approvals, budgets: budgetGate, usage: usage, audit: audit)
+        let allowPrivate = configuration.allowPrivateUpstreams
+        userProviders = UserProviderService(store: store, catalog: catalog, clock: clock, allowPrivate: allowPrivate) { host, port in
+            guard !allowPrivate else { return }
+            _ = try await NIOThreadPool.singleton.runIfActive { try UpstreamAddressGuard.publicAddresses(host: host, port: port) }
+        }
     }
 
     /// Closes outbound connections; commands call it before they exit (`serve` does on graceful shutdown).

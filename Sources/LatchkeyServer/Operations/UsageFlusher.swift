@@ -19,6 +19,8 @@ struct UsageFlusher: Service {
                 logger.error("Usage counts could not be written; kept for the next try", metadata: ["error.type": "\(type(of: error))"])
             }
             rounds += 1
+            // Users' remote MCP servers added or deleted through other servers on the database.
+            if rounds % 2 == 0 { try? await runtime.userProviders.reload() }
             if rounds % 60 == 1 {
                 runtime.budgetGate.purge()
                 try? await runtime.store.deleteQuota(windowsBefore: runtime.clock.now.addingTimeInterval(-32 * 86_400))
