@@ -48,3 +48,24 @@ def test_connect_a_remote_mcp_server_in_the_browser_and_use_its_tools(env, peer,
     result = agent.call(f"{PROVIDER}_echo", {"text": "from the browser"})
     assert not result.is_error and text_of(result) == "from the browser"
     assert urlsplit(peer.mcp_url).path == "/mcp"
+
+
+def test_add_and_remove_an_own_remote_mcp_server_in_the_browser(env, peer, dashboard_factory, browser_factory):
+    lk = dashboard_factory(extra_env={"LATCHKEY_ALLOW_PRIVATE_UPSTREAMS": "1"})
+    b = signed_in(browser_factory, lk)
+    b.go("/providers", "providers")
+    assert b.exists("form#server-form"), b.describe()
+    # A bad URL: a clear error, the input kept, nothing stored.
+    b.submit("form#server-form", "#add-server", "bad-url", {"url": "ftp://nope.example/mcp", "id": "mine", "name": "Mine"})
+    assert b.exists("#error") and "https" in b.text("#error"), b.describe()
+    assert b.find("#server-id").get_attribute("value") == "mine"
+    assert all(p["id"] != "mine" for p in lk.admin.get("/api/v1/providers").json()["providers"])
+    b.submit("form#server-form", "#add-server", "added", {"url": peer.mcp_url, "id": "mine", "name": "My MCP server"})
+    assert "Remote MCP server added" in b.notice(), b.describe()
+    assert b.exists('.own-server[data-provider="mine"]'), b.describe()
+    listed = {p["id"]: p for p in lk.admin.get("/api/v1/providers").json()["providers"]}
+    assert listed["mine"]["mcp"] == {"url": peer.mcp_url}
+    b.click('.own-server[data-provider="mine"] .delete-server', "removed")
+    assert "removed" in b.notice().lower(), b.describe()
+    assert not b.exists('.own-server[data-provider="mine"]')
+    assert "mine" not in {p["id"] for p in lk.admin.get("/api/v1/providers").json()["providers"]}

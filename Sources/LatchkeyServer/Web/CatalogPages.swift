@@ -9,13 +9,30 @@ struct CatalogPages {
 
     func register(on group: RouterGroup<AppRequestContext>) {
         group.get("providers") { request, context in
-            let q = FormInput.query(request)["q"] ?? ""
-            let rows: [[String: Any]] = Self.matching(runtime.catalog, q).map { p in
-                ["id": p.id, "name": p.name, "auth_mode": p.authMode.rawValue, "auth_label": Self.authLabel(p.authMode), "docs": p.docs ?? "",
-                 "description": p.description ?? "", "base_url": p.baseURL.source,
-                 "fields": p.fields.map { ["name": $0.name, "label": $0.label, "secret": $0.secret] }]
+            try await providers(request: request, context: context, error: nil, input: [:])
+        }
+        // A user's own remote MCP server, from the form on /providers (the API's `POST /api/v1/providers`).
+        group.post("providers/mcp") { request, context in
+            let user = try context.requireUser()
+            let form = try await context.form(request)
+            do {
+                let mode = form["auth_mode"] ?? "oauth2"
+                let auth = try ProvidersController.auth(mode == "header" ? ["mode": mode, "header": form["auth_header"] ?? ""] : ["mode": mode])
+                _ = try await runtime.userProviders.add(user: user, .init(id: form["id"] ?? "", name: form["name"] ?? "", url: form["url"] ?? "", auth: auth))
+                return PageRenderer.redirect("/providers?notice=server_added#own-servers")
+            } catch let error as LatchkeyError {
+                return try await providers(request: request, context: context, error: APIError.from(domain: error).message, input: form.values)
             }
-            return renderer.page("providers", ["q": q, "providers": rows], context: context, tab: .providers, title: "Providers")
+        }
+        group.post("providers/:id/delete") { request, context in
+            let user = try context.requireUser()
+            _ = try await context.form(request)
+            do {
+                try await runtime.userProviders.delete(user: user, id: try context.parameters.require("id"))
+                return PageRenderer.redirect("/providers?notice=server_deleted#own-servers")
+            } catch let error as LatchkeyError {
+                return try await providers(request: request, context: context, error: APIError.from(domain: error).message, input: [:])
+            }
         }
         group.get("activity") { request, context in
             let user = try context.requireUser()
@@ -29,6 +46,24 @@ struct CatalogPages {
             if events.count > pageSize, let last = shown.last { values["next_url"] = "/activity?before=\(last.id)" }
             return renderer.page("activity", values, context: context, tab: .activity, title: "Activity")
         }
+    }
+
+    /// The providers page: the catalog (searchable) and the user's own remote MCP servers with the form that adds one.
+    func providers(request: Request, context: AppRequestContext, error: String?, input: [String: String]) async throws -> Response {
+        let user = try context.requireUser()
+        let q = FormInput.query(request)["q"] ?? ""
+        let rows: [[String: Any]] = Self.matching(runtime.catalog, q).map { p in
+            ["id": p.id, "name": p.name, "auth_mode": p.authMode.rawValue, "auth_label": Self.authLabel(p.authMode) + (p.mcp == nil ? "" : " · MCP server"),
+             "docs": p.docs ?? "", "description": p.description ?? "", "base_url": p.baseURL.source,
+             "fields": p.fields.map { ["name": $0.name, "label": $0.label, "secret": $0.secret] }]
+        }
+        let own: [[String: Any]] = runtime.catalog.overlay.owned(by: user.id).sorted { $0.id < $1.id }.map { p in
+            ["id": p.id, "name": p.name, "url": p.mcp?.url ?? "", "auth_label": Self.authLabel(p.authMode)]
+        }
+        var values: [String: Any] = ["q": q, "providers": rows, "own_servers": own, "input_id": input["id"] ?? "", "input_name": input["name"] ?? "",
+                                     "input_url": input["url"] ?? "", "input_header": input["auth_header"] ?? ""]
+        return renderer.page("providers", values, context: context, tab: .providers, title: "Providers",
+                             notice: Notices.text(for: request.uri.queryParameters["notice"]), error: error, status: error == nil ? .ok : .badRequest)
     }
 
     /// Providers whose id, name or description contains every word of `query`.

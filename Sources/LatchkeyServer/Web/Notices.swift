@@ -18,6 +18,8 @@ enum Notices {
         "budget_saved": "Budget saved. It applies to the group's next calls.",
         "approved": "Approved. The agent's next call of this kind goes through.",
         "denied": "Denied. The agent keeps getting policy_denied for this call.",
+        "server_added": "Remote MCP server added. Create a credential for it (Connect, for OAuth), then bind it to a group.",
+        "server_deleted": "Remote MCP server removed.",
     ]
 
     static func text(for code: Substring?) -> String? { code.flatMap { text[String($0)] } }
