@@ -281,3 +281,22 @@ def test_client_id_metadata_document_is_used_when_the_server_supports_it(remote,
     assert tokens and all(e["client_id"] == document["client_id"] for e in tokens), tokens
     agent = MCPAgent(env.lk, env.agent_key(cred))
     assert not agent.call(f"{PROVIDER}_echo", {"text": "cimd"}).is_error
+
+
+def test_the_group_budget_counts_remote_tool_calls(remote, peer):
+    env = remote()
+    cred = env.connect()
+    key = env.agent_key(cred)
+    [group] = env.admin.groups()
+    group_id = group["id"]
+    r = env.admin.put(f"/api/v1/groups/{group_id}/budget", json={"limits": [{"provider": PROVIDER, "per": "hour", "calls": 2}]})
+    assert r.status_code == 200, describe_response(r)
+    # Listing tools is Latchkey's own traffic: it costs the agent nothing.
+    agent = MCPAgent(env.lk, key)
+    assert f"{PROVIDER}_echo" in agent.tool_names()
+    assert not agent.call(f"{PROVIDER}_echo", {"text": "1"}).is_error
+    assert not agent.call(f"{PROVIDER}_echo", {"text": "2"}).is_error
+    calls_before = peer.stats()["tools_call"].get("echo", 0)
+    refused = agent.call(f"{PROVIDER}_echo", {"text": "3"})
+    assert refused.is_error and refused.structured_content["error"]["code"] == "budget_exceeded", text_of(refused)
+    assert peer.stats()["tools_call"].get("echo", 0) == calls_before, "a refused call never reaches the server"

@@ -36,6 +36,8 @@ final class ToolCatalog: Sendable {
         guard let separator = name.firstIndex(of: "_") else { return .unknownProvider(String(name.prefix(64))) }
         let providerID = String(name[..<separator])
         guard let provider = catalog.provider(providerID) else { return .unknownProvider(String(providerID.prefix(64))) }
+        // A remote MCP server's tool names are the server's, `request` included: none of them is Latchkey's.
+        guard !Self.isOnlyRemote(provider) else { return .unknownTool(provider.id) }
         guard let tool = tools(of: provider).first(where: { $0.name == name }) else { return .unknownTool(provider.id) }
         return .tool(tool)
     }
