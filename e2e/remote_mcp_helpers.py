@@ -87,6 +87,16 @@ class RemoteEnv:
         return lk.admin.create_key(group["id"])["key"]
 
 
-def as_requests(peer) -> list[dict]:
-    """The peer's authorization-server log, for assertions on what Latchkey sent."""
-    return peer.log()
+def env_factory(peer, tmp_path, request, **defaults):
+    """For a fixture: yields `make(**kw)` of RemoteEnvs (their logs attached to a failing test's report), all
+    closed afterwards."""
+    envs: list[RemoteEnv] = []
+
+    def make(**kw) -> RemoteEnv:
+        e = RemoteEnv(peer, tmp_path / f"env{len(envs)}", **{**defaults, **kw})
+        envs.append(e)
+        request.node._latchkey_envs = getattr(request.node, "_latchkey_envs", []) + [e]
+        return e
+    yield make
+    for e in envs:
+        e.close()

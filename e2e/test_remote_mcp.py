@@ -16,7 +16,7 @@ from harness import describe_response, expect_error
 from mcp_client import MCPAgent, session_run, text_of
 from mcp_peer.peer import McpPeer
 from postgres_helpers import pg_url  # noqa: F401  (pytest fixture)
-from remote_mcp_helpers import PROVIDER, RemoteEnv, provider_yaml
+from remote_mcp_helpers import PROVIDER, env_factory
 
 
 @pytest.fixture(scope="module")
@@ -29,16 +29,7 @@ def peer(tmp_path_factory):
 def remote(peer, tmp_path, request):
     peer.reset()
     peer.config(access_ttl=3600, rotate_refresh=True, issuer_override=None, cimd=False, dcr=True, token_delay=0)
-    envs = []
-
-    def make(**kw) -> RemoteEnv:
-        e = RemoteEnv(peer, tmp_path / f"env{len(envs)}", **kw)
-        envs.append(e)
-        request.node._latchkey_envs = getattr(request.node, "_latchkey_envs", []) + [e]
-        return e
-    yield make
-    for e in envs:
-        e.close()
+    yield from env_factory(peer, tmp_path, request)
 
 
 def test_connect_list_and_call_through_mcp(remote, peer):

@@ -9,7 +9,7 @@ import pytest
 from harness import describe_response, expect_error
 from mcp_client import MCPAgent, text_of
 from mcp_peer.peer import McpPeer
-from remote_mcp_helpers import RemoteEnv
+from remote_mcp_helpers import env_factory
 
 
 @pytest.fixture(scope="module")
@@ -20,17 +20,7 @@ def peer():
 
 @pytest.fixture
 def make_env(peer, tmp_path, request):
-    envs = []
-
-    def make(**kw) -> RemoteEnv:
-        kw.setdefault("providers", {})
-        e = RemoteEnv(peer, tmp_path / f"env{len(envs)}", **kw)
-        envs.append(e)
-        request.node._latchkey_envs = getattr(request.node, "_latchkey_envs", []) + [e]
-        return e
-    yield make
-    for e in envs:
-        e.close()
+    yield from env_factory(peer, tmp_path, request, providers={})
 
 
 def add(api, **body):

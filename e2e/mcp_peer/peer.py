@@ -18,15 +18,13 @@ from __future__ import annotations
 import html.parser
 import os
 import re
-import shutil
-import signal
-import subprocess
 import sys
 import tempfile
-import time
 from urllib.parse import urljoin
 
 import requests
+
+from peer_process import PeerProcess
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 RUN_PY = os.path.join(HERE, "run.py")
@@ -40,7 +38,7 @@ class ConsentError(PeerError):
     """The consent walk did not end in a redirect to the client."""
 
 
-class McpPeer:
+class McpPeer(PeerProcess):
     """A running MCP test peer (context manager).
 
     McpPeer(auth="oauth", port=None, *, host="127.0.0.1", ready_timeout=30, python=sys.executable,
@@ -51,6 +49,10 @@ class McpPeer:
     temp dir, removed at stop unless MCP_PEER_KEEP_DIR=1.
     """
 
+    what = "mcp peer"
+    keep_dir_variable = "MCP_PEER_KEEP_DIR"
+    error_type = PeerError
+
     def __init__(self, auth: str = "oauth", port: int | None = None, *, host: str = "127.0.0.1",
                  ready_timeout: float = 30.0, python: str | None = None, env: dict | None = None,
                  log_dir: str | os.PathLike | None = None):
@@ -60,11 +62,8 @@ class McpPeer:
         self.ready_timeout = ready_timeout
         self.python = python or sys.executable
         self.env = env
-        self._own_dir = log_dir is None
+        self.own_dir = log_dir is None
         self.log_dir = str(log_dir) if log_dir is not None else None
-        self.proc: subprocess.Popen | None = None
-        self.url: str | None = None
-        self.log_path: str | None = None
         self.http = requests.Session()
         self.http.trust_env = False  # never route loopback through a proxy from the environment
 
@@ -74,60 +73,9 @@ class McpPeer:
             return self
         if self.log_dir is None:
             self.log_dir = tempfile.mkdtemp(prefix="mcp-peer-")
-        os.makedirs(self.log_dir, exist_ok=True)
-        self.stdout_path = os.path.join(self.log_dir, "peer.stdout")
-        self.log_path = os.path.join(self.log_dir, "peer.log")
         cmd = [self.python, RUN_PY, "--port", str(self.port or 0), "--host", self.host, "--auth", self.auth]
-        env = dict(os.environ)
-        env.update(self.env or {})
-        env.setdefault("PYTHONUNBUFFERED", "1")
-        env.setdefault("PYTHONDONTWRITEBYTECODE", "1")
-        with open(self.stdout_path, "wb") as out, open(self.log_path, "ab") as err:
-            self.proc = subprocess.Popen(cmd, stdout=out, stderr=err, stdin=subprocess.DEVNULL,
-                                         env=env, start_new_session=True)
-        deadline = time.monotonic() + self.ready_timeout
-        while True:
-            with open(self.stdout_path, "rb") as f:
-                m = re.search(rb"^READY (\S+)$", f.read(), re.M)
-            if m:
-                self.url = m.group(1).decode()
-                self.port = int(self.url.rsplit(":", 1)[1])
-                break
-            if self.proc.poll() is not None:
-                rc, self.proc = self.proc.returncode, None
-                raise PeerError(f"mcp peer exited with {rc}:\n{self.log_tail()}")
-            if time.monotonic() > deadline:
-                tail = self.log_tail()
-                self.stop()
-                raise PeerError(f"mcp peer not READY within {self.ready_timeout}s:\n{tail}")
-            time.sleep(0.05)
+        self.launch(cmd, self.log_dir, {"PYTHONDONTWRITEBYTECODE": "1", **(self.env or {})})
         return self
-
-    def stop(self):
-        proc, self.proc = self.proc, None
-        if proc is not None and proc.poll() is None:
-            try:
-                proc.send_signal(signal.SIGTERM)
-                proc.wait(timeout=5)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait(timeout=5)
-        self.http.close()
-        if self._own_dir and self.log_dir and os.environ.get("MCP_PEER_KEEP_DIR") != "1":
-            shutil.rmtree(self.log_dir, ignore_errors=True)
-
-    def __enter__(self) -> "McpPeer":
-        return self.start()
-
-    def __exit__(self, *exc):
-        self.stop()
-
-    def log_tail(self, lines: int = 80) -> str:
-        try:
-            with open(self.log_path, "rb") as f:
-                return b"\n".join(f.read().splitlines()[-lines:]).decode("utf-8", "replace")
-        except (OSError, TypeError):
-            return ""
 
     # ---- endpoints -------------------------------------------------------------------------
     @property

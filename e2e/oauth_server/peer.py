@@ -25,16 +25,14 @@ import json
 import os
 import re
 import secrets
-import shutil
-import signal
 import socket
-import subprocess
 import sys
 import tempfile
-import time
 from urllib.parse import urlencode, urljoin, urlsplit
 
 import requests
+
+from peer_process import PeerProcess
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 RUN_PY = os.path.join(HERE, "run.py")
@@ -61,7 +59,7 @@ def pkce_pair(length: int = 64) -> tuple[str, str]:
     return verifier, base64.urlsafe_b64encode(digest).rstrip(b"=").decode("ascii")
 
 
-class OAuthPeer:
+class OAuthPeer(PeerProcess):
     """A running test OAuth server (context manager).
 
     OAuthPeer(port=None, data_dir=None, ready_timeout=60, threads=128, python=sys.executable,
@@ -70,20 +68,22 @@ class OAuthPeer:
     port=None picks a free port; data_dir=None uses a fresh temp dir (removed at stop).
     """
 
+    what = "oauth peer"
+    keep_dir_variable = "OAUTH_PEER_KEEP_DIR"
+    error_type = PeerError
+
     def __init__(self, port: int | None = None, data_dir: str | os.PathLike | None = None, *,
                  ready_timeout: float = 60.0, threads: int = 128, python: str | None = None,
                  env: dict | None = None, debug: bool = False, host: str = "127.0.0.1"):
         self.port = port
         self.host = host
-        self._own_dir = data_dir is None
+        self.own_dir = data_dir is None
         self.data_dir = str(data_dir) if data_dir is not None else None
         self.ready_timeout = ready_timeout
         self.threads = threads
         self.python = python or sys.executable
         self.env = env
         self.debug = debug
-        self.proc: subprocess.Popen | None = None
-        self.url: str | None = None
         self.http = requests.Session()
         self.http.trust_env = False  # never route loopback through a proxy from the environment
 
@@ -93,63 +93,13 @@ class OAuthPeer:
             return self
         if self.data_dir is None:
             self.data_dir = tempfile.mkdtemp(prefix="oauth-peer-")
-        os.makedirs(self.data_dir, exist_ok=True)
         port = self.port if self.port is not None else free_port()
-        self.stdout_path = os.path.join(self.data_dir, "peer.stdout")
-        self.log_path = os.path.join(self.data_dir, "peer.log")
         cmd = [self.python, RUN_PY, "--port", str(port), "--host", self.host,
                "--data-dir", self.data_dir, "--threads", str(self.threads)]
         if self.debug:
             cmd.append("--debug")
-        env = dict(os.environ)
-        env.update(self.env or {})
-        env.setdefault("PYTHONUNBUFFERED", "1")
-        with open(self.stdout_path, "wb") as out, open(self.log_path, "ab") as err:
-            self.proc = subprocess.Popen(cmd, stdout=out, stderr=err, stdin=subprocess.DEVNULL,
-                                         env=env, start_new_session=True)
-        deadline = time.monotonic() + self.ready_timeout
-        while True:
-            with open(self.stdout_path, "rb") as f:
-                m = re.search(rb"^READY (\S+)$", f.read(), re.M)
-            if m:
-                self.url = m.group(1).decode()
-                self.port = int(self.url.rsplit(":", 1)[1])
-                break
-            if self.proc.poll() is not None:
-                rc, self.proc = self.proc.returncode, None
-                raise PeerError(f"oauth peer exited with {rc}:\n{self.log_tail()}")
-            if time.monotonic() > deadline:
-                tail = self.log_tail()
-                self.stop()
-                raise PeerError(f"oauth peer not READY within {self.ready_timeout}s:\n{tail}")
-            time.sleep(0.05)
+        self.launch(cmd, self.data_dir, self.env)
         return self
-
-    def stop(self):
-        proc, self.proc = self.proc, None
-        if proc is not None and proc.poll() is None:
-            try:
-                proc.send_signal(signal.SIGTERM)
-                proc.wait(timeout=5)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait(timeout=5)
-        self.http.close()
-        if self._own_dir and self.data_dir and os.environ.get("OAUTH_PEER_KEEP_DIR") != "1":
-            shutil.rmtree(self.data_dir, ignore_errors=True)
-
-    def __enter__(self) -> "OAuthPeer":
-        return self.start()
-
-    def __exit__(self, *exc):
-        self.stop()
-
-    def log_tail(self, lines: int = 80) -> str:
-        try:
-            with open(self.log_path, "rb") as f:
-                return b"\n".join(f.read().splitlines()[-lines:]).decode("utf-8", "replace")
-        except (OSError, AttributeError):
-            return ""
 
     # ---- endpoints -------------------------------------------------------------------
     @property
