@@ -11,12 +11,21 @@ Run by Benchmarks/mcp.sh, which starts the remote server (the e2e peer, e2e/mcp_
                                      straight away, answered as JSON
   pass     POST {latchkey}/mcp/peer  its own session through Latchkey (the Mcp-Session-Id Latchkey relays),
                                      answered as SSE like direct
+  fresh    (reference) like direct, but a new TCP connection for every call: what a relay that does not keep
+           connections to the server alive pays at the server (Latchkey sends `Connection: close` upstream)
 
 The calls are split into BLOCKS rounds; each round runs every path once, in an order that rotates from round to
-round (direct, lk, pass / lk, pass, direct / ...), so drift of the machine hits every path alike. CPU is taken from
+round (direct, lk, pass, fresh / lk, pass, fresh, direct / ...), so drift of the machine hits every path alike. CPU is taken from
 /proc at every block's edges and charged to the path that ran: Latchkey's and the server's utime+stime
 (/proc/PID/stat), this client's own (os.times), and the machine's busy time (/proc/stat, steal included) minus
 those three, i.e. what other processes used.
+
+`mcp_bench.py peer RUN_PY ARGS…` runs the e2e peer's run.py with one change: its listening socket is created with
+IPPROTO_TCP instead of protocol 0. run.py binds the socket itself, and asyncio turns TCP_NODELAY on only for sockets
+whose protocol is IPPROTO_TCP, so as it stands the peer answers with Nagle's algorithm on: on a keep-alive connection
+the SSE event written after the response head waits for the client's delayed ACK, and every call after the first
+takes ~40 ms more (a fresh connection, e.g. curl's, does not show it). A server started by uvicorn itself, or any
+production server, has TCP_NODELAY on; so has Latchkey.
 """
 from __future__ import annotations
 
@@ -30,11 +39,12 @@ import time
 import urllib.parse
 
 CLK_TCK = os.sysconf("SC_CLK_TCK")
-PATHS = ("direct", "lk", "pass")
+PATHS = ("direct", "lk", "pass", "fresh")
 LABELS = {
     "direct": "direct to the server (/mcp of the peer)",
     "lk": "through Latchkey /mcp (peer_echo)",
     "pass": "through Latchkey /mcp/peer (pass-through)",
+    "fresh": "reference: direct, a new connection per call",
 }
 
 
@@ -71,7 +81,8 @@ class Snapshot:
 class McpClient:
     """One keep-alive connection to one MCP endpoint."""
 
-    def __init__(self, url: str, auth: str, session: bool):
+    def __init__(self, url: str, auth: str, session: bool, fresh: bool = False):
+        self.fresh = fresh
         u = urllib.parse.urlsplit(url)
         self.host, self.port, self.path = u.hostname, u.port, u.path
         self.conn = http.client.HTTPConnection(self.host, self.port, timeout=30)
@@ -135,6 +146,8 @@ class McpClient:
         t0 = time.perf_counter()
         status, _, reply = self.post(msg)
         t1 = time.perf_counter()
+        if self.fresh:
+            self.conn.close()  # the next request connects again (timed, as for a client without keep-alive)
         ok = (status == 200 and reply is not None and reply.get("id") == self.next_id
               and not reply.get("result", {}).get("isError")
               and any(c.get("text") == "hi" for c in reply.get("result", {}).get("content", [])))
@@ -149,7 +162,27 @@ def pct(sorted_values: list[float], p: float) -> float:
     return sorted_values[k]
 
 
+def run_peer(argv: list[str]) -> None:
+    """Run e2e/mcp_peer/run.py (argv[0]) with its TCP sockets created as IPPROTO_TCP (so asyncio sets TCP_NODELAY)."""
+    import runpy
+    import socket
+
+    class TcpSocket(socket.socket):
+        def __init__(self, family=-1, type=-1, proto=-1, fileno=None):
+            if fileno is None and family in (socket.AF_INET, socket.AF_INET6) and type == socket.SOCK_STREAM \
+                    and proto in (-1, 0):
+                proto = socket.IPPROTO_TCP
+            super().__init__(family, type, proto, fileno)
+
+    socket.socket = TcpSocket
+    sys.argv = argv
+    runpy.run_path(argv[0], run_name="__main__")
+
+
 def main() -> int:
+    if sys.argv[1:2] == ["peer"]:
+        run_peer(sys.argv[2:])
+        return 0
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--peer-url", required=True, help="http://127.0.0.1:P (the server; /mcp is appended)")
     ap.add_argument("--peer-token", required=True)
@@ -167,8 +200,9 @@ def main() -> int:
         "direct": McpClient(args.peer_url + "/mcp", "Bearer " + args.peer_token, session=True),
         "lk": McpClient(args.lk_url + "/mcp", "Bearer " + args.lk_key, session=False),
         "pass": McpClient(f"{args.lk_url}/mcp/{args.provider}", "Bearer " + args.lk_key, session=True),
+        "fresh": McpClient(args.peer_url + "/mcp", "Bearer " + args.peer_token, session=True, fresh=True),
     }
-    tools = {"direct": "echo", "lk": f"{args.provider}_echo", "pass": "echo"}
+    tools = {"direct": "echo", "lk": f"{args.provider}_echo", "pass": "echo", "fresh": "echo"}
 
     for name in PATHS:  # warm-up (also the first list of tools and the first session Latchkey opens to the server)
         for _ in range(args.warmup):
@@ -179,7 +213,7 @@ def main() -> int:
     cpu = {name: {"lk": 0.0, "peer": 0.0, "client": 0.0, "busy": 0.0, "total": 0.0, "wall": 0.0} for name in PATHS}
     per_block = [args.calls // args.blocks + (1 if i < args.calls % args.blocks else 0) for i in range(args.blocks)]
     for b, n in enumerate(per_block):
-        order = PATHS[b % 3:] + PATHS[:b % 3]
+        order = PATHS[b % len(PATHS):] + PATHS[:b % len(PATHS)]
         for name in order:
             c, tool, sample = clients[name], tools[name], []
             s0 = Snapshot(args.lk_pid, args.peer_pid)
