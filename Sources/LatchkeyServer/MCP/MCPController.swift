@@ -58,8 +58,9 @@ struct MCPController {
         }
         await server.withMethodHandler(CallTool.self) { [forwarder, tools, remote] parameters in
             if case .unknownTool = tools.lookup(parameters.name), let (provider, bare) = remote.provider(ofTool: parameters.name) {
-                let result = await remote.call(provider: provider, tool: bare, arguments: parameters.arguments.map { .object($0) }, bearer: bearer, logger: logger)
-                return (try? JSONDecoder().decode(CallTool.Result.self, from: JSONEncoder().encode(result))) ?? ToolCallOutcome.failure(
+                let arguments = try parameters.arguments.map { try JSONEncoder().encode($0) }
+                let result = await remote.call(provider: provider, tool: bare, argumentsJSON: arguments, bearer: bearer, logger: logger)
+                return (try? JSONDecoder().decode(CallTool.Result.self, from: result)) ?? ToolCallOutcome.failure(
                     APIError.from(LatchkeyError.remoteServerRefused(provider: provider.id, reason: "its tool result could not be read")))
             }
             return await Self.call(parameters, bearer: bearer, forwarder: forwarder, tools: tools, limit: limit, logger: logger)

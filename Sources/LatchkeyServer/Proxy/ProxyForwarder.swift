@@ -215,7 +215,12 @@ final class ProxyForwarder: Sendable {
         // be read as the next call's response, possibly another agent's. It cannot be told to drop one connection
         // after the fact, so this path never reuses a provider connection (see `ProxyRules.mayReuseConnection`
         // for the event-loop path, which reuses only unambiguously framed ones).
-        upstreamRequest.headers.replaceOrAdd(name: "Connection", value: "close")
+        //
+        // A remote MCP server's POSTs are the exception: a JSON-RPC POST is answered with a JSON body or an event
+        // stream (or 202), framed unambiguously, and a new connection (a TLS handshake) per tool call would cost
+        // more than the call itself. Whatever one server sends on its connection can only reach that server's
+        // own later calls, which it answers anyway.
+        if !(call.toMCPServer && call.method == .post) { upstreamRequest.headers.replaceOrAdd(name: "Connection", value: "close") }
         upstreamRequest.body = body
         let started = ContinuousClock.now
         do {

@@ -41,7 +41,7 @@ struct MCPPassThrough {
         for field in request.headers where Self.forwardedHeaders.contains(field.name.canonicalName) { headers.add(name: field.name.canonicalName, value: field.value) }
         let limit = runtime.configuration.proxyBodyLimit
         var body: ProxyForwarder.Body = .none
-        var rpc: (method: String, id: Value?, tool: String?)?
+        var rpc: (method: String, id: Data?, tool: String?)?
         if request.method == .post {
             let bytes: ByteBuffer
             do { bytes = try await request.body.collect(upTo: limit) } catch { throw LatchkeyError.payloadTooLarge(limit: limit) }
@@ -77,26 +77,26 @@ struct MCPPassThrough {
         return ProxyMiddleware.relay(forwarded.response, method: request.method, scrubber: forwarded.scrubber, admission: forwarded.admission)
     }
 
-    /// The JSON-RPC method, id and (for `tools/call`) tool name of a single message; nil for anything else.
-    static func message(_ bytes: ByteBuffer) -> (method: String, id: Value?, tool: String?)? {
-        guard let object = try? JSONDecoder().decode([String: Value].self, from: Data(bytes.readableBytesView)),
-              case .string(let method)? = object["method"] else { return nil }
-        var tool: String?
-        if method == "tools/call" {
-            guard case .object(let params)? = object["params"], case .string(let name)? = params["name"] else { return (method, object["id"], "") }
-            tool = name
-        }
-        return (method, object["id"], tool)
+    /// The JSON-RPC method, id (as JSON) and (for `tools/call`) tool name of a single message; nil for anything else.
+    static func message(_ bytes: ByteBuffer) -> (method: String, id: Data?, tool: String?)? {
+        guard bytes.readableBytesView.first == UInt8(ascii: "{"),
+              let object = try? JSONSerialization.jsonObject(with: Data(bytes.readableBytesView)) as? [String: Any],
+              let method = object["method"] as? String else { return nil }
+        let id = object["id"].flatMap { try? RemoteMCPClient.json($0) }
+        guard method == "tools/call" else { return (method, id, nil) }
+        return (method, id, ((object["params"] as? [String: Any])?["name"] as? String) ?? "")
     }
 
-    /// A JSON-RPC answer carrying Latchkey's refusal as a tool result (or as an error, for other methods).
-    static func rpcRefusal(_ error: LatchkeyError, id: Value?) throws -> Response {
-        let apiError = APIError.from(error)
-        let result = try JSONDecoder().decode(Value.self, from: JSONEncoder().encode(ToolCallOutcome.failure(apiError)))
-        let reply: Value = .object(["jsonrpc": .string("2.0"), "id": id ?? .null, "result": result])
+    /// A JSON-RPC answer carrying Latchkey's refusal as a tool result.
+    static func rpcRefusal(_ error: LatchkeyError, id: Data?) throws -> Response {
+        var reply = ByteBuffer(string: #"{"jsonrpc":"2.0","id":"#)
+        reply.writeBytes(id ?? Data("null".utf8))
+        reply.writeString(#","result":"#)
+        reply.writeBytes(try JSONEncoder().encode(ToolCallOutcome.failure(APIError.from(error))))
+        reply.writeString("}")
         var headers = HTTPFields()
         headers[.contentType] = "application/json"
         headers[.cacheControl] = "no-store"
-        return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(data: try JSONEncoder().encode(reply))))
+        return Response(status: .ok, headers: headers, body: .init(byteBuffer: reply))
     }
 }

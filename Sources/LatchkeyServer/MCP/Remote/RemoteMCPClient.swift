@@ -42,12 +42,13 @@ final class RemoteMCPClient: Sendable {
             var cursor: String?
             // Pages, at most 20 of them.
             for _ in 0..<20 {
-                let params: Value = cursor.map { .object(["cursor": .string($0)]) } ?? .object([:])
+                let params = try cursor.map { try Self.json(["cursor": $0]) } ?? Data("{}".utf8)
                 let reply = try await self.request("tools/list", params: params, bearer: bearer, provider: provider, binding: binding, tool: nil)
-                guard case .object(let result)? = reply.result else { throw LatchkeyError.remoteServerRefused(provider: provider.id, reason: "tools/list answered no result") }
-                let page = try JSONDecoder().decode([Tool].self, from: JSONEncoder().encode(result["tools"] ?? .array([])))
-                tools += page
-                guard case .string(let next)? = result["nextCursor"], !next.isEmpty else { break }
+                guard let result = reply.resultJSON, let page = try? JSONDecoder().decode(ToolPage.self, from: result) else {
+                    throw LatchkeyError.remoteServerRefused(provider: provider.id, reason: "tools/list answered no list of tools")
+                }
+                tools += page.tools
+                guard let next = page.nextCursor, !next.isEmpty else { break }
                 cursor = next
             }
             self.lists.withLockedValue { $0[binding.key] = (tools, ContinuousClock.now) }
@@ -57,11 +58,22 @@ final class RemoteMCPClient: Sendable {
 
     /// Calls the remote tool `name`; the server's JSON-RPC reply (its `result`, with `isError` for a tool's own
     /// failure, or its `error`). Throws Latchkey's refusals (policy, budget, consent) and transport failures.
-    func call(bearer: String?, provider: Provider, name: String, arguments: Value?) async throws -> RemoteReply {
+    func call(bearer: String?, provider: Provider, name: String, argumentsJSON: Data?) async throws -> RemoteReply {
         let binding = try await bound(bearer: bearer, provider: provider)
-        var params: [String: Value] = ["name": .string(name)]
-        if let arguments { params["arguments"] = arguments }
-        return try await request("tools/call", params: .object(params), bearer: bearer, provider: provider, binding: binding, tool: name)
+        var params = Data(#"{"name":"#.utf8) + (try Self.json(name))
+        if let argumentsJSON { params += Data(#","arguments":"#.utf8) + argumentsJSON }
+        params += Data("}".utf8)
+        return try await request("tools/call", params: params, bearer: bearer, provider: provider, binding: binding, tool: name)
+    }
+
+    /// One page of `tools/list`.
+    struct ToolPage: Decodable {
+        let tools: [Tool]
+        let nextCursor: String?
+    }
+
+    static func json(_ value: Any) throws -> Data {
+        try JSONSerialization.data(withJSONObject: value, options: [.fragmentsAllowed, .withoutEscapingSlashes])
     }
 
     /// Which credential the agent's binding uses: sessions and tool lists belong to it.
@@ -77,7 +89,7 @@ final class RemoteMCPClient: Sendable {
     }
 
     /// One request in the binding's session; a session the server no longer knows is opened anew, once.
-    private func request(_ method: String, params: Value, bearer: String?, provider: Provider, binding: Binding, tool: String?) async throws -> RemoteReply {
+    private func request(_ method: String, params: Data, bearer: String?, provider: Provider, binding: Binding, tool: String?) async throws -> RemoteReply {
         var session = try await self.session(bearer: bearer, provider: provider, binding: binding)
         do {
             return try await send(method, params: params, bearer: bearer, provider: provider, binding: binding, session: session, tool: tool)
@@ -92,14 +104,17 @@ final class RemoteMCPClient: Sendable {
         if let session = sessions.withLockedValue({ $0[binding.key] }) { return session }
         return try await opening.run(binding.key) {
             if let session = self.sessions.withLockedValue({ $0[binding.key] }) { return session }
-            let params: Value = .object([
-                "protocolVersion": .string(Self.protocolVersion), "capabilities": .object([:]),
-                "clientInfo": .object(["name": .string("latchkey"), "version": .string(MCPController.serverVersion)]),
-            ])
+            let params = try Self.json([
+                "protocolVersion": Self.protocolVersion, "capabilities": [String: String](),
+                "clientInfo": ["name": "latchkey", "version": MCPController.serverVersion],
+            ] as [String: Any])
             let opened = RemoteSession(id: nil, protocolVersion: Self.protocolVersion)
             let (reply, sessionID) = try await self.exchange("initialize", params: params, bearer: bearer, provider: provider, binding: binding, session: opened, tool: nil)
             var session = RemoteSession(id: sessionID, protocolVersion: Self.protocolVersion)
-            if case .object(let result)? = reply?.result, case .string(let version)? = result["protocolVersion"] { session.protocolVersion = version }
+            if let result = reply?.object()?["result"] as? [String: Any], let version = result["protocolVersion"] as? String,
+               !version.isEmpty, version.utf8.count <= 32, version.utf8.allSatisfy({ $0 > 0x20 && $0 < 0x7f }) {
+                session.protocolVersion = version
+            }
             _ = try await self.exchange("notifications/initialized", params: nil, bearer: bearer, provider: provider, binding: binding, session: session, tool: nil)
             self.sessions.withLockedValue { $0[binding.key] = session }
             return session
@@ -108,7 +123,7 @@ final class RemoteMCPClient: Sendable {
 
     private enum SessionGone: Error { case gone }
 
-    private func send(_ method: String, params: Value, bearer: String?, provider: Provider, binding: Binding, session: RemoteSession, tool: String?) async throws -> RemoteReply {
+    private func send(_ method: String, params: Data, bearer: String?, provider: Provider, binding: Binding, session: RemoteSession, tool: String?) async throws -> RemoteReply {
         guard let reply = try await exchange(method, params: params, bearer: bearer, provider: provider, binding: binding, session: session, tool: tool).0 else {
             throw LatchkeyError.remoteServerRefused(provider: provider.id, reason: "\(method) got no answer")
         }
@@ -117,16 +132,16 @@ final class RemoteMCPClient: Sendable {
 
     /// One JSON-RPC message to the server (a notification when `params` is nil and the method starts with
     /// `notifications/`), and its reply with the session id the server set.
-    private func exchange(_ method: String, params: Value?, bearer: String?, provider: Provider, binding: Binding, session: RemoteSession, tool: String?) async throws -> (RemoteReply?, String?) {
+    private func exchange(_ method: String, params: Data?, bearer: String?, provider: Provider, binding: Binding, session: RemoteSession, tool: String?) async throws -> (RemoteReply?, String?) {
         let isNotification = method.hasPrefix("notifications/")
-        var message: [String: Value] = ["jsonrpc": .string("2.0"), "method": .string(method)]
         let id = nextID.withLockedValue { value -> Int in
             defer { value = value == Int.max ? 1 : value + 1 }
             return value
         }
-        if !isNotification { message["id"] = .int(id) }
-        if let params { message["params"] = params }
-        let body = try JSONEncoder().encode(Value.object(message))
+        var body = Data(#"{"jsonrpc":"2.0","method":"#.utf8) + (try Self.json(method))
+        if !isNotification { body += Data(#","id":\#(id)"#.utf8) }
+        if let params { body += Data(#","params":"#.utf8) + params }
+        body += Data("}".utf8)
         var headers = HTTPHeaders()
         headers.add(name: "Content-Type", value: "application/json")
         headers.add(name: "Accept", value: "application/json, text/event-stream")
@@ -160,17 +175,27 @@ final class RemoteMCPClient: Sendable {
         var collected = ByteBuffer()
         var reply: RemoteReply?
         func take(_ bytes: some Sequence<UInt8>) {
-            guard let object = try? JSONDecoder().decode([String: Value].self, from: Data(bytes)) else { return }
-            if object["method"] == .string("notifications/tools/list_changed") { lists.withLockedValue { $0[binding.key] = nil } }
+            let data = Data(bytes)
+            guard let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any] else { return }
+            if object["method"] as? String == "notifications/tools/list_changed" { lists.withLockedValue { $0[binding.key] = nil } }
             // Only the answer to this request: anything else on the stream (another id) is not this call's.
-            if object["id"] == .int(id), object["result"] != nil || object["error"] != nil { reply = RemoteReply(message: object) }
+            if let answered = object["id"] as? NSNumber, MCPController.isRequestID(answered), answered.intValue == id,
+               object["result"] != nil || object["error"] != nil {
+                reply = RemoteReply(message: data)
+            }
         }
         do {
-            for try await chunk in response.body {
+            var iterator = response.body.makeAsyncIterator()
+            while let chunk = try await iterator.next() {
                 guard var clean = scrubbing.scrub(chunk) else { continue }
                 if isStream {
                     for event in try events.feed(clean) { take(event) }
-                    if reply != nil { break }
+                    if reply != nil {
+                        // The answer is in: the agent gets it now, and the rest of the stream (normally just its
+                        // end) is read apart, so the connection goes back to the pool for the next call.
+                        Self.drain(iterator)
+                        break
+                    }
                 } else {
                     guard collected.readableBytes + clean.readableBytes <= Self.messageLimit else { throw LatchkeyError.payloadTooLarge(limit: Self.messageLimit) }
                     collected.writeBuffer(&clean)
@@ -186,5 +211,21 @@ final class RemoteMCPClient: Sendable {
         }
         if !isStream { take(collected.readableBytesView) }
         return (reply, sessionID)
+    }
+
+    /// Reads what is left of a response stream in the background, up to a bound, then drops it.
+    static func drain(_ iterator: HTTPClientResponse.Body.AsyncIterator) {
+        let box = UncheckedIterator(iterator)
+        Task {
+            var iterator = box.iterator
+            var left = messageLimit
+            while left > 0, let chunk = try? await iterator.next() { left -= chunk.readableBytes }
+        }
+    }
+
+    /// Moves the body's iterator into the draining task; nothing else touches it afterwards.
+    struct UncheckedIterator: @unchecked Sendable {
+        var iterator: HTTPClientResponse.Body.AsyncIterator
+        init(_ iterator: HTTPClientResponse.Body.AsyncIterator) { self.iterator = iterator }
     }
 }

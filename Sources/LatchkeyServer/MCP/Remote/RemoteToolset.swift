@@ -40,21 +40,21 @@ struct RemoteToolset: Sendable {
         return bare.isEmpty ? nil : (provider, bare)
     }
 
-    /// Calls a remote tool; its JSON-RPC `result` as the server sent it, or Latchkey's refusal as a tool result.
-    func call(provider: Provider, tool: String, arguments: Value?, bearer: String?, logger: Logger) async -> Value {
+    /// Calls a remote tool; the JSON of its tool result as the server sent it, or of Latchkey's refusal as a tool
+    /// result (`isError`, the code and the link that fixes it).
+    func call(provider: Provider, tool: String, argumentsJSON: Data?, bearer: String?, logger: Logger) async -> Data {
         do {
-            let reply = try await client.call(bearer: bearer, provider: provider, name: tool, arguments: arguments)
-            if let result = reply.result { return result }
+            let reply = try await client.call(bearer: bearer, provider: provider, name: tool, argumentsJSON: argumentsJSON)
+            if let result = reply.resultJSON { return result }
             // A JSON-RPC error of the server (an unknown tool, bad arguments): a tool result the agent can read.
-            var text = "The MCP server refused the call"
-            if case .object(let error)? = reply.error, case .string(let message)? = error["message"] { text += ": \(message)" }
-            return .object(["content": .array([.object(["type": .string("text"), "text": .string(text)])]), "isError": .bool(true)])
+            let text = "The MCP server refused the call" + (reply.errorMessage.map { ": \($0.prefix(2000))" } ?? "")
+            return (try? RemoteMCPClient.json(["content": [["type": "text", "text": text]], "isError": true] as [String: Any])) ?? Data()
         } catch {
             let apiError = APIError.from(error)
             if apiError.isServerFault {
                 logger.error("Remote MCP tool call failed", metadata: ["provider": "\(provider.id)", "error.type": "\(type(of: error))", "error": "\(ErrorMiddleware.safeDescription(error))"])
             }
-            return (try? JSONDecoder().decode(Value.self, from: JSONEncoder().encode(ToolCallOutcome.failure(apiError)))) ?? .object(["isError": .bool(true)])
+            return (try? JSONEncoder().encode(ToolCallOutcome.failure(apiError))) ?? Data()
         }
     }
 
