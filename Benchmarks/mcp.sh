@@ -12,9 +12,6 @@
 #   CALLS          measured calls per path (default 2000)
 #   WARMUP         unmeasured calls per path first (default 200)
 #   BLOCKS         rounds the measured calls are split into, the paths' order rotating (default 10)
-#   PEER_NODELAY   1 (default): the peer runs through `mcp_bench.py peer`, which gives its socket TCP_NODELAY (run.py's
-#                  own socket leaves Nagle on, which adds ~40 ms to every direct call on a keep-alive connection);
-#                  0: run.py as it is
 #   KEEP_TMP=1     keep the temp directory (logs, database) after the run
 #   HOLD=1         set everything up, print the URLs, pids and keys, and keep the servers running until interrupted
 #                  (for perf record -p PID under calls of your own)
@@ -80,11 +77,8 @@ free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",
 LOADAVG_BEFORE="$(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null || echo unknown)"
 
 # --------------------------------------------------------------------------- the remote MCP server
-PEER_NODELAY="${PEER_NODELAY:-1}"
-PEER_CMD=(python3 "$ROOT/e2e/mcp_peer/run.py")
-[[ "$PEER_NODELAY" = 1 ]] && PEER_CMD=(python3 "$ROOT/Benchmarks/mcp_bench.py" peer "$ROOT/e2e/mcp_peer/run.py")
-log "starting the MCP peer (bearer mode; PEER_NODELAY=$PEER_NODELAY)"
-"${PEER_CMD[@]}" --port 0 --auth "bearer:$PEER_TOKEN" --log-level warning \
+log "starting the MCP peer (bearer mode)"
+python3 "$ROOT/e2e/mcp_peer/run.py" --port 0 --auth "bearer:$PEER_TOKEN" --log-level warning \
     >"$TMP/peer.out" 2>"$TMP/peer.log" &
 PEER_PID=$!
 for ((i = 0; i < 300; i++)); do
@@ -183,8 +177,8 @@ log "measuring: $CALLS calls per path after $WARMUP warm-up, $BLOCKS blocks"
     printf -- '- date: %s\n' "$(date -u +%Y-%m-%dT%H:%M:%SZ)"
     printf -- '- commit: %s; latchkey binary: %s (modified %s%s)\n' "$COMMIT" "$LK" "$(date -u -r "$LK" +%Y-%m-%dT%H:%M:%SZ 2>/dev/null || echo unknown)" "${BIN_COMMIT:+, in a checkout of $BIN_COMMIT}"
     printf -- '- nproc: %s%s; load average before the run: %s\n' "$(nproc)" "${CPU_MODEL:+ ($CPU_MODEL)}" "$LOADAVG_BEFORE"
-    printf -- '- server: e2e/mcp_peer (mcp %s, Python %s), bearer mode, TCP_NODELAY %s; Latchkey: SQLite, provider `peer` (api_key, mcp)\n\n' \
-        "$(python3 -c 'import importlib.metadata as m; print(m.version("mcp"))' 2>/dev/null || echo '?')" "$(python3 -c 'import platform; print(platform.python_version())')" "$([[ $PEER_NODELAY = 1 ]] && echo on || echo 'off (run.py as it is)')"
+    printf -- '- server: e2e/mcp_peer (mcp %s, Python %s), bearer mode; Latchkey: SQLite, provider `peer` (api_key, mcp)\n\n' \
+        "$(python3 -c 'import importlib.metadata as m; print(m.version("mcp"))' 2>/dev/null || echo '?')" "$(python3 -c 'import platform; print(platform.python_version())')"
     python3 "$ROOT/Benchmarks/mcp_bench.py" "${BENCH_ARGS[@]}" --calls "$CALLS" --warmup "$WARMUP" --blocks "$BLOCKS"
 } >"$REPORT" || { cat "$REPORT" >&2; tail -n 40 "$WORK/serve.log" >&2; die "the benchmark failed"; }
 kill -0 "$LK_PID" 2>/dev/null || die "latchkey serve died during the benchmark"

@@ -12,20 +12,13 @@ Run by Benchmarks/mcp.sh, which starts the remote server (the e2e peer, e2e/mcp_
   pass     POST {latchkey}/mcp/peer  its own session through Latchkey (the Mcp-Session-Id Latchkey relays),
                                      answered as SSE like direct
   fresh    (reference) like direct, but a new TCP connection for every call: what a relay that does not keep
-           connections to the server alive pays at the server (Latchkey sends `Connection: close` upstream)
+           connections to the server alive would pay at the server
 
 The calls are split into BLOCKS rounds; each round runs every path once, in an order that rotates from round to
 round (direct, lk, pass, fresh / lk, pass, fresh, direct / ...), so drift of the machine hits every path alike. CPU is taken from
 /proc at every block's edges and charged to the path that ran: Latchkey's and the server's utime+stime
 (/proc/PID/stat), this client's own (os.times), and the machine's busy time (/proc/stat, steal included) minus
 those three, i.e. what other processes used.
-
-`mcp_bench.py peer RUN_PY ARGS…` runs the e2e peer's run.py with one change: its listening socket is created with
-IPPROTO_TCP instead of protocol 0. run.py binds the socket itself, and asyncio turns TCP_NODELAY on only for sockets
-whose protocol is IPPROTO_TCP, so as it stands the peer answers with Nagle's algorithm on: on a keep-alive connection
-the SSE event written after the response head waits for the client's delayed ACK, and every call after the first
-takes ~40 ms more (a fresh connection, e.g. curl's, does not show it). A server started by uvicorn itself, or any
-production server, has TCP_NODELAY on; so has Latchkey.
 """
 from __future__ import annotations
 
@@ -162,27 +155,7 @@ def pct(sorted_values: list[float], p: float) -> float:
     return sorted_values[k]
 
 
-def run_peer(argv: list[str]) -> None:
-    """Run e2e/mcp_peer/run.py (argv[0]) with its TCP sockets created as IPPROTO_TCP (so asyncio sets TCP_NODELAY)."""
-    import runpy
-    import socket
-
-    class TcpSocket(socket.socket):
-        def __init__(self, family=-1, type=-1, proto=-1, fileno=None):
-            if fileno is None and family in (socket.AF_INET, socket.AF_INET6) and type == socket.SOCK_STREAM \
-                    and proto in (-1, 0):
-                proto = socket.IPPROTO_TCP
-            super().__init__(family, type, proto, fileno)
-
-    socket.socket = TcpSocket
-    sys.argv = argv
-    runpy.run_path(argv[0], run_name="__main__")
-
-
 def main() -> int:
-    if sys.argv[1:2] == ["peer"]:
-        run_peer(sys.argv[2:])
-        return 0
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--peer-url", required=True, help="http://127.0.0.1:P (the server; /mcp is appended)")
     ap.add_argument("--peer-token", required=True)
