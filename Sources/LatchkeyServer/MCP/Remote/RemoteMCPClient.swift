@@ -44,7 +44,7 @@ final class RemoteMCPClient: Sendable {
             for _ in 0..<20 {
                 let params = try cursor.map { try Self.json(["cursor": $0]) } ?? Data("{}".utf8)
                 let reply = try await self.request("tools/list", params: params, bearer: bearer, provider: provider, binding: binding, tool: nil)
-                guard let result = reply.resultJSON, let page = try? JSONDecoder().decode(ToolPage.self, from: result) else {
+                guard let result = reply.resultJSON, let page = try? JSONDecoder().decode(ToolPage.self, from: Data(result)) else {
                     throw LatchkeyError.remoteServerRefused(provider: provider.id, reason: "tools/list answered no list of tools")
                 }
                 tools += page.tools
@@ -61,7 +61,7 @@ final class RemoteMCPClient: Sendable {
     func call(bearer: String?, provider: Provider, name: String, argumentsJSON: Data?) async throws -> RemoteReply {
         let binding = try await bound(bearer: bearer, provider: provider)
         var params = Data(#"{"name":"#.utf8) + (try Self.json(name))
-        if let argumentsJSON { params += Data(#","arguments":"#.utf8) + argumentsJSON }
+        if let argumentsJSON, !argumentsJSON.isEmpty { params += Data(#","arguments":"#.utf8) + argumentsJSON }
         params += Data("}".utf8)
         return try await request("tools/call", params: params, bearer: bearer, provider: provider, binding: binding, tool: name)
     }
@@ -111,7 +111,7 @@ final class RemoteMCPClient: Sendable {
             let opened = RemoteSession(id: nil, protocolVersion: Self.protocolVersion)
             let (reply, sessionID) = try await self.exchange("initialize", params: params, bearer: bearer, provider: provider, binding: binding, session: opened, tool: nil)
             var session = RemoteSession(id: sessionID, protocolVersion: Self.protocolVersion)
-            if let result = reply?.object()?["result"] as? [String: Any], let version = result["protocolVersion"] as? String,
+            if let result = reply?.resultJSON, let version = JSONMembers(Array(result))?.plainString("protocolVersion"),
                !version.isEmpty, version.utf8.count <= 32, version.utf8.allSatisfy({ $0 > 0x20 && $0 < 0x7f }) {
                 session.protocolVersion = version
             }
@@ -174,15 +174,15 @@ final class RemoteMCPClient: Sendable {
         var events = ServerSentEvents(limit: Self.messageLimit)
         var collected = ByteBuffer()
         var reply: RemoteReply?
+        let idText = Array(String(id).utf8)
         func take(_ bytes: some Sequence<UInt8>) {
-            let data = Data(bytes)
-            guard let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any] else { return }
-            if object["method"] as? String == "notifications/tools/list_changed" { lists.withLockedValue { $0[binding.key] = nil } }
+            let message = Array(bytes)
+            guard let members = JSONMembers(message) else { return }
+            if members.plainString("method") == "notifications/tools/list_changed" { lists.withLockedValue { $0[binding.key] = nil } }
             // Only the answer to this request: anything else on the stream (another id) is not this call's.
-            if let answered = object["id"] as? NSNumber, MCPController.isRequestID(answered), answered.intValue == id,
-               object["result"] != nil || object["error"] != nil {
-                reply = RemoteReply(message: data)
-            }
+            guard let answered = members["id"], answered.elementsEqual(idText) else { return }
+            let result = members.members.first { $0.key.elementsEqual("result".utf8) }?.value
+            if result != nil || members["error"] != nil { reply = RemoteReply(message: message, result: result) }
         }
         do {
             var iterator = response.body.makeAsyncIterator()

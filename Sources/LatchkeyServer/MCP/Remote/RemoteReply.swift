@@ -4,24 +4,16 @@ import Foundation
 /// with `result` or `error` in it. Kept as bytes, so a tool's result reaches the agent as it came.
 struct RemoteReply: Sendable {
     /// The whole JSON-RPC response message.
-    let message: Data
-
-    /// The parsed message (a JSON object).
-    func object() -> [String: Any]? { try? JSONSerialization.jsonObject(with: message) as? [String: Any] }
+    let message: [UInt8]
+    /// Where its `result` value is, when it has one.
+    let result: Range<Int>?
 
     /// The message's `result` as JSON bytes; nil for an error.
-    var resultJSON: Data? {
-        guard let result = object()?["result"] else { return nil }
-        return try? JSONSerialization.data(withJSONObject: result, options: [.fragmentsAllowed, .withoutEscapingSlashes])
-    }
+    var resultJSON: ArraySlice<UInt8>? { result.map { message[$0] } }
 
     /// The error's message, for an error reply.
-    var errorMessage: String? { (object()?["error"] as? [String: Any])?["message"] as? String }
-
-    /// The reply re-addressed to the agent's request `id` (its JSON): the same message, only the id replaced.
-    func readdressed(to id: Any) -> Data? {
-        guard var object = object() else { return nil }
-        object["id"] = id
-        return try? JSONSerialization.data(withJSONObject: object, options: [.withoutEscapingSlashes])
+    var errorMessage: String? {
+        guard let object = try? JSONSerialization.jsonObject(with: Data(message)) as? [String: Any] else { return nil }
+        return (object["error"] as? [String: Any])?["message"] as? String
     }
 }

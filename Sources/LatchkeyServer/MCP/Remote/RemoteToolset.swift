@@ -45,7 +45,7 @@ struct RemoteToolset: Sendable {
     func call(provider: Provider, tool: String, argumentsJSON: Data?, bearer: String?, logger: Logger) async -> Data {
         do {
             let reply = try await client.call(bearer: bearer, provider: provider, name: tool, argumentsJSON: argumentsJSON)
-            if let result = reply.resultJSON { return result }
+            if let result = reply.resultJSON { return Data(result) }
             // A JSON-RPC error of the server (an unknown tool, bad arguments): a tool result the agent can read.
             let text = "The MCP server refused the call" + (reply.errorMessage.map { ": \($0.prefix(2000))" } ?? "")
             return (try? RemoteMCPClient.json(["content": [["type": "text", "text": text]], "isError": true] as [String: Any])) ?? Data()
