@@ -5,6 +5,7 @@ connected like a catalog server (discovery, dynamic registration, consent) with 
 from __future__ import annotations
 
 import pytest
+import requests
 
 from harness import describe_response, expect_error
 from mcp_client import MCPAgent, text_of
@@ -79,6 +80,27 @@ def test_own_server_connects_and_serves_tools_only_for_its_owner(make_env, peer)
     assert "mine_echo" in agent.tool_names()
     result = agent.call("mine_echo", {"text": "my own server"})
     assert not result.is_error and text_of(result) == "my own server"
+
+    # Another account's agent reaches none of it, on either proxy path or over /mcp: no binding of Bob's can name
+    # Alice's server, and nothing of Bob's reaches it.
+    calls_before = peer.stats()["tools_call"].get("echo", 0)
+    bob_group = bob.create_group("bob-group")
+    bob_key = bob.create_key(bob_group["id"])["key"]
+    expect_error(bob.put(f"/api/v1/groups/{bob_group['id']}/bindings/mine", json={"credential_id": cred["id"]}), 404)
+    rpc = {"jsonrpc": "2.0", "id": 1, "method": "tools/call", "params": {"name": "echo", "arguments": {"text": "bob"}}}
+    headers = {"Authorization": f"Bearer {bob_key}", "Accept": "application/json, text/event-stream"}
+    r = requests.post(env.lk.url("/mcp/mine"), json=rpc, headers=headers, timeout=30)
+    assert r.status_code == 424 and r.json()["error"]["code"] == "credential_missing", describe_response(r)
+    r = requests.post(env.lk.url("/v1/proxy/mine/"), json=rpc, headers=headers, timeout=30)
+    assert r.status_code == 424 and r.json()["error"]["code"] == "credential_missing", describe_response(r)
+    refused = MCPAgent(env.lk, bob_key).call("mine_echo", {"text": "bob"})
+    assert refused.is_error and refused.structured_content["error"]["code"] == "credential_missing"
+    assert "mine_echo" not in MCPAgent(env.lk, bob_key).tool_names()
+    # And an outsider without a key gets 401 on every path.
+    for path in ("/mcp/mine", "/v1/proxy/mine/", "/mcp"):
+        r = requests.post(env.lk.url(path), json=rpc, headers={"Accept": "application/json, text/event-stream"}, timeout=30)
+        assert r.status_code == 401, f"{path}: {describe_response(r)}"
+    assert peer.stats()["tools_call"].get("echo", 0) == calls_before, "nothing of Bob's reached Alice's server"
 
     # Deleting it is refused while a credential uses it, then allowed.
     expect_error(env.admin.delete("/api/v1/providers/mine"), 409, "conflict")

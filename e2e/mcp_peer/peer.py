@@ -15,7 +15,6 @@ starlette and uvicorn; see e2e/requirements.txt).
 
 from __future__ import annotations
 
-import html.parser
 import os
 import re
 import sys
@@ -24,6 +23,7 @@ from urllib.parse import urljoin
 
 import requests
 
+from html_forms import Forms as _Forms
 from peer_process import PeerProcess
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -166,25 +166,6 @@ class McpPeer(PeerProcess):
         return consent(authorization_url, approve, timeout=timeout)
 
 
-class _Forms(html.parser.HTMLParser):
-    def __init__(self):
-        super().__init__()
-        self.forms: list[dict] = []
-        self._cur = None
-
-    def handle_starttag(self, tag, attrs):
-        a = dict(attrs)
-        if tag == "form":
-            self._cur = {"id": a.get("id"), "action": a.get("action") or "",
-                         "method": (a.get("method") or "get").lower(), "inputs": []}
-            self.forms.append(self._cur)
-        elif tag in ("input", "button") and self._cur is not None:
-            self._cur["inputs"].append({"tag": tag, "type": (a.get("type") or "text").lower(),
-                                        "name": a.get("name"), "value": a.get("value") or "", "id": a.get("id")})
-
-    def handle_endtag(self, tag):
-        if tag == "form":
-            self._cur = None
 
 
 def consent(authorization_url: str, approve: bool = True, *, session: requests.Session | None = None,

@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import base64
 import hashlib
-import html.parser
 import json
 import os
 import re
@@ -32,6 +31,7 @@ from urllib.parse import urlencode, urljoin, urlsplit
 
 import requests
 
+from html_forms import Forms as _Forms
 from peer_process import PeerProcess
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -230,26 +230,6 @@ class OAuthPeer(PeerProcess):
 # Login + consent over plain HTTP
 # ---------------------------------------------------------------------------------------
 
-class _Forms(html.parser.HTMLParser):
-    def __init__(self):
-        super().__init__()
-        self.forms: list[dict] = []
-        self._cur = None
-
-    def handle_starttag(self, tag, attrs):
-        a = dict(attrs)
-        if tag == "form":
-            self._cur = {"id": a.get("id"), "action": a.get("action") or "",
-                         "method": (a.get("method") or "get").lower(), "inputs": []}
-            self.forms.append(self._cur)
-        elif tag in ("input", "button") and self._cur is not None:
-            self._cur["inputs"].append({"tag": tag, "type": (a.get("type") or "text").lower(),
-                                        "name": a.get("name"), "value": a.get("value") or "",
-                                        "id": a.get("id")})
-
-    def handle_endtag(self, tag):
-        if tag == "form":
-            self._cur = None
 
 
 def _form(html_text: str, form_id: str) -> dict | None:
