@@ -27,7 +27,7 @@ public final class DiscoveredClients: Sendable {
     /// the provider, else the stored or a new registration.
     public func connection(for provider: Provider, adminApp: ClientCredentials?) async throws -> OAuthConnection {
         guard let mcp = provider.mcp, let settings = provider.oauth else { throw DiscoveryError.refused("\(provider.id) is not a remote MCP server") }
-        let found = try await discover(provider, server: mcp, fresh: false)
+        let found = try await discover(provider, server: mcp)
         let client: ClientCredentials
         var auth = settings.tokenEndpointAuth
         if let adminApp {
@@ -54,7 +54,7 @@ public final class DiscoveredClients: Sendable {
                 return (Self.provider(provider, metadata: metadata, auth: registration.tokenEndpointAuth), try await registrar.client(of: registration))
             }
             if let adminApp, adminApp.clientID == clientID {
-                let found = try await discover(provider, server: mcp, fresh: false)
+                let found = try await discover(provider, server: mcp)
                 guard found.metadata.issuer == issuer else { throw TokenEndpointError.permanent(code: "authorization_server_changed") }
                 return (Self.provider(provider, metadata: found.metadata, auth: settings.tokenEndpointAuth), adminApp)
             }
@@ -68,9 +68,9 @@ public final class DiscoveredClients: Sendable {
         throw .permanent(code: "client_registration_gone")
     }
 
-    private func discover(_ provider: Provider, server: RemoteMCPServer, fresh: Bool) async throws(DiscoveryError) -> MCPDiscovery.Found {
+    private func discover(_ provider: Provider, server: RemoteMCPServer) async throws(DiscoveryError) -> MCPDiscovery.Found {
         let now = clock.now
-        if !fresh, let (cached, at) = found.withLock({ $0[provider.id] }), now.timeIntervalSince(at) < Self.discoveryLifetime, at <= now { return cached }
+        if let (cached, at) = found.withLock({ $0[provider.id] }), now.timeIntervalSince(at) < Self.discoveryLifetime, at <= now { return cached }
         let result = try await discovery.discover(server, serverTrusted: provider.ownerID == nil)
         found.withLock { $0[provider.id] = (result, now) }
         return result
