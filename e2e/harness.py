@@ -369,9 +369,16 @@ class Sink(_Listener):
             self.hits.append((addr, data))
         try:
             conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 6\r\nConnection: close\r\n\r\nstolen")
-            conn.close()
+            # Close gracefully: a request body still unread (a chunked POST whose chunks arrive after the
+            # head) would make close() send a TCP reset, which can destroy "stolen" in the caller's
+            # receive buffer before it reads it. Half-close, drain what is left, then close.
+            conn.shutdown(socket.SHUT_WR)
+            while conn.recv(65536):
+                pass
         except OSError:
             pass
+        finally:
+            conn.close()
 
     def snapshot(self):
         with self._lock:
