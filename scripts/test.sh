@@ -46,6 +46,7 @@ swift test --skip-build
 
 say "Provider catalog"
 .build/debug/latchkey providers check
+python3 scripts/provider-table.py --check
 
 say "End-to-end tests (real binary, real OAuth server, PostgreSQL, headless Chromium)"
 mkdir -p test-artifacts/screenshots
