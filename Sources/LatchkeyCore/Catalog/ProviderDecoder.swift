@@ -61,17 +61,19 @@ struct ProviderDecoder {
             return nil
         }
         guard var proxy = proxyNode.map else { return nil }
-        proxyNode.checkKeys(proxy, allowed: ["base_url", "inject"])
+        proxyNode.checkKeys(proxy, allowed: ["base_url", "inject", "defaults", "api_version"])
         if proxy["base_url"] == nil, let mcp { proxy["base_url"] = mcp.url }
         let baseURL = decodeBaseURL(proxy, node: YAMLNode(value: proxy, path: proxyNode.path, file: proxyNode.file, issues: proxyNode.issues))
         let injection = decodeInjection(proxy, node: proxyNode, mode: mode, fields: fields)
+        let defaults = decodeDefaults(proxy, node: proxyNode, injection: injection)
+        let apiVersion = decodeAPIVersion(proxy, node: proxyNode)
         let tools = node.child("tools", of: top).map(decodeTools) ?? []
 
         guard let name, let baseURL, let injection, let fields else { return nil }
         if mode.isOAuth && oauth == nil { return nil }
         let provider = Provider(
             id: id, name: name, docs: docs?.1, description: description, authMode: mode, oauth: oauth, fields: fields,
-            baseURL: baseURL, injection: injection, tools: tools, mcp: mcp, sourceFile: node.file
+            baseURL: baseURL, injection: injection, defaults: defaults, apiVersion: apiVersion, tools: tools, mcp: mcp, sourceFile: node.file
         )
         checkVariables(of: provider, proxyNode: proxyNode, proxy: proxy)
         return provider
