@@ -54,4 +54,13 @@ import Testing
         let reasons = try Self.reasons(proxy: "  defaults: {headers: {Example-Version: \"2027-01-01\"}}\n  api_version: {released: 2027-01-01}\n")
         #expect(reasons == ["proxy.api_version.released: 2027-01-01 is after today (2026-12-02)"])
     }
+
+    @Test func theShippedCatalogPinsOnlySupportedVersionsAsOfItsLastReview() throws {
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        let catalog = try CatalogLoader.load([CatalogSource(directory: root.appendingPathComponent("providers").path, strict: true)])
+        #expect(CatalogFreshness.issues(in: catalog.all, today: Self.today).map(\.description) == [])
+        // The same catalog a year and a half on: every pin is due for review by then.
+        let later = CatalogFreshness.issues(in: catalog.all, today: Self.today.addingMonths(18))
+        #expect(Set(later.map { URL(fileURLWithPath: $0.file).lastPathComponent }).isSuperset(of: ["notion.yaml", "pinecone.yaml", "twilio.yaml", "anthropic.yaml"]))
+    }
 }
