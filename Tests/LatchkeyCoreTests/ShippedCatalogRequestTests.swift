@@ -48,6 +48,9 @@ import Testing
         // https://developers.klaviyo.com/en/docs/api_versioning_and_deprecation_policy: a supported revision on every call
         Case(provider: "klaviyo", values: ["api_key": "pk_x"], path: "/lists", query: nil, url: "https://a.klaviyo.com/api/lists",
              headers: ["Authorization": "Klaviyo-API-Key pk_x", "revision": "2026-10-15", "Accept": "application/vnd.api+json"]),
+        // https://github.com/reddit-archive/reddit/wiki/API: a descriptive User-Agent (a default: an agent's own wins)
+        Case(provider: "reddit", values: ["access_token": "rd_x"], path: "/api/v1/me", query: nil, url: "https://oauth.reddit.com/api/v1/me",
+             headers: ["Authorization": "Bearer rd_x", "User-Agent": "server:latchkey-credential-broker:1.0 (Latchkey OAuth client)"]),
         // https://docs.pinecone.io/reference/api/versioning: X-Pinecone-API-Version names a supported stable version
         Case(provider: "pinecone", values: ["api_key": "pcsk_x"], path: "/indexes", query: nil, url: "https://api.pinecone.io/indexes",
              headers: ["Api-Key": "pcsk_x", "X-Pinecone-API-Version": "2025-10"]),
