@@ -46,6 +46,12 @@ import Testing
         #expect(reasons.first?.contains("declare 'api_version'") == true)
     }
 
+    @Test func aVersionOnTokenRequestsIsAPinToo() throws {
+        let text = "name: T\ndocs: https://example.com/docs\nauth:\n  mode: oauth2\n  authorization_url: https://auth.example.com/a\n  token_url: https://auth.example.com/t\n  token_headers: {Example-Version: \"2024-01-01\"}\nproxy:\n  base_url: https://api.example.com\n"
+        let provider = try #require(try ProxyDefaultsTests.load(["t.yaml": text]).provider("t"))
+        #expect(CatalogFreshness.issues(of: provider, today: Self.today).map(\.keyPath) == ["proxy"])
+    }
+
     @Test func aProviderThatPinsNothingNeedsNoAPIVersion() throws {
         #expect(try Self.reasons(proxy: "  defaults: {headers: {Accept: application/json}}\n", tools: "tools:\n- {name: items, description: Items, method: GET, path: /v2/items}\n").isEmpty)
     }
