@@ -46,6 +46,12 @@ import Testing
         #expect(reasons.first?.contains("declare 'api_version'") == true)
     }
 
+    @Test func aVersionOnTokenRequestsIsAPinToo() throws {
+        let text = "name: T\ndocs: https://example.com/docs\nauth:\n  mode: oauth2\n  authorization_url: https://auth.example.com/a\n  token_url: https://auth.example.com/t\n  token_headers: {Example-Version: \"2024-01-01\"}\nproxy:\n  base_url: https://api.example.com\n"
+        let provider = try #require(try ProxyDefaultsTests.load(["t.yaml": text]).provider("t"))
+        #expect(CatalogFreshness.issues(of: provider, today: Self.today).map(\.keyPath) == ["proxy"])
+    }
+
     @Test func aProviderThatPinsNothingNeedsNoAPIVersion() throws {
         #expect(try Self.reasons(proxy: "  defaults: {headers: {Accept: application/json}}\n", tools: "tools:\n- {name: items, description: Items, method: GET, path: /v2/items}\n").isEmpty)
     }
@@ -53,5 +59,14 @@ import Testing
     @Test func aReleaseDateAfterTodayFails() throws {
         let reasons = try Self.reasons(proxy: "  defaults: {headers: {Example-Version: \"2027-01-01\"}}\n  api_version: {released: 2027-01-01}\n")
         #expect(reasons == ["proxy.api_version.released: 2027-01-01 is after today (2026-12-02)"])
+    }
+
+    @Test func theShippedCatalogPinsOnlySupportedVersionsAsOfItsLastReview() throws {
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        let catalog = try CatalogLoader.load([CatalogSource(directory: root.appendingPathComponent("providers").path, strict: true)])
+        #expect(CatalogFreshness.issues(in: catalog.all, today: Self.today).map(\.description) == [])
+        // The same catalog a year and a half on: every pin is due for review by then.
+        let later = CatalogFreshness.issues(in: catalog.all, today: Self.today.addingMonths(18))
+        #expect(Set(later.map { URL(fileURLWithPath: $0.file).lastPathComponent }).isSuperset(of: ["notion.yaml", "pinecone.yaml", "twilio.yaml", "anthropic.yaml"]))
     }
 }

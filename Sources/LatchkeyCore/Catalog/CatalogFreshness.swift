@@ -1,6 +1,6 @@
 /// The freshness rule of `providers check --strict`: a provider file that pins an API version (an injected or
-/// default header or query parameter whose name contains "version" or "revision", or a dated version segment such
-/// as `/2025-07/` in its base URL or a tool path) declares `proxy.api_version`, and the pin is still supported on
+/// default header or query parameter, or a token request header, whose name contains "version" or "revision", or a
+/// dated version segment such as `/2025-07/` in its base URL or a tool path) declares `proxy.api_version`, and the pin is still supported on
 /// `today`. Not part of loading: a running deployment does not stop because a date passed.
 public enum CatalogFreshness {
     /// Every problem of `providers` on `today` (the caller's clock; tests pass a fixed day).
@@ -30,6 +30,7 @@ public enum CatalogFreshness {
         for (name, _) in provider.injection.query where namesVersion(name) { found.append("proxy.inject.query.\(name)") }
         for (name, _) in provider.defaults.headers where namesVersion(name) { found.append("proxy.defaults.headers.\(name)") }
         for (name, _) in provider.defaults.query where namesVersion(name) { found.append("proxy.defaults.query.\(name)") }
+        for name in (provider.oauth?.tokenHeaders.keys).map(Array.init)?.sorted() ?? [] where namesVersion(name) { found.append("auth.token_headers.\(name)") }
         if hasDatedSegment(provider.baseURL.source) { found.append("proxy.base_url '\(provider.baseURL.source)'") }
         for tool in provider.tools where hasDatedSegment(tool.path) { found.append("the path of tool '\(tool.name)' ('\(tool.path)')") }
         return found

@@ -28,6 +28,26 @@ extension ProviderDecoder {
         return RequestDefaults(headers: headers, query: query)
     }
 
+    /// `auth.token_headers: {User-Agent: …}`: fixed headers on the token and revocation requests. Plain text (they
+    /// are not credentials), and not the headers Latchkey sets itself there (Authorization, Accept, Content-Type).
+    func decodeTokenHeaders(_ auth: [String: Any], node authNode: YAMLNode) -> [String: String] {
+        guard let child = authNode.child("token_headers", of: auth), let pairs = child.stringMap else { return [:] }
+        var headers: [String: String] = [:]
+        for (name, value) in pairs {
+            let entry = child.child(name, of: child.map ?? [:]) ?? child
+            if !HeaderRules.isInjectable(name) || ["authorization", "accept", "content-type"].contains(name.lowercased()) {
+                entry.fail("'\(name)' is not a header a provider file may set on token requests")
+            } else if value.contains("{{") {
+                entry.fail("a token request header is a fixed value: no {{ }}")
+            } else if value.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7f }) {
+                entry.fail("must not contain control characters")
+            } else {
+                headers[name] = value
+            }
+        }
+        return headers
+    }
+
     /// `api_version: {released: YYYY-MM-DD, support_ends: YYYY-MM-DD}`; `support_ends` is optional.
     func decodeAPIVersion(_ proxy: [String: Any], node proxyNode: YAMLNode) -> APIVersionPin? {
         guard let pinNode = proxyNode.child("api_version", of: proxy), let map = pinNode.map else { return nil }

@@ -10,7 +10,7 @@ struct ProviderDecoder {
     static let authKeys: Set<String> = [
         "mode", "authorization_url", "token_url", "revocation_url", "scopes", "scope_separator", "authorization_params",
         "token_params", "pkce", "token_endpoint_auth", "default_token_ttl", "refresh_window", "refresh_token_idle_ttl",
-        "token_response", "token_fields", "fields",
+        "token_response", "token_fields", "token_headers", "fields",
     ]
     static let fieldKeys: Set<String> = ["name", "label", "secret", "required", "pattern", "help"]
     static var fieldNamePattern: Regex<Substring> { /^[a-z_][a-z0-9_]*$/ }
@@ -168,6 +168,7 @@ struct ProviderDecoder {
         settings.defaultTokenTTL = positive("default_token_ttl", in: auth, of: authNode)
         settings.refreshWindow = positive("refresh_window", in: auth, of: authNode) ?? 300
         settings.refreshTokenIdleTTL = positive("refresh_token_idle_ttl", in: auth, of: authNode)
+        settings.tokenHeaders = decodeTokenHeaders(auth, node: authNode)
         if let paths = authNode.child("token_response", of: auth), let map = paths.map {
             paths.checkKeys(map, allowed: ["access_token", "refresh_token", "expires_in", "scope"])
             settings.tokenResponsePaths = Dictionary(uniqueKeysWithValues: paths.stringMap ?? [])

@@ -12,8 +12,6 @@ public struct RequestDefaults: Sendable, Equatable {
         self.query = query
     }
 
-    public var isEmpty: Bool { headers.isEmpty && query.isEmpty }
-
     public static func == (lhs: RequestDefaults, rhs: RequestDefaults) -> Bool {
         lhs.headers.map(\.name) == rhs.headers.map(\.name) && lhs.headers.map(\.value) == rhs.headers.map(\.value)
             && lhs.query.map(\.name) == rhs.query.map(\.name) && lhs.query.map(\.value) == rhs.query.map(\.value)
