@@ -28,6 +28,8 @@ public struct OAuthSettings: Sendable, Equatable {
     public var tokenResponsePaths: [String: String]
     /// Token-response fields kept with the credential, usable in proxy templates.
     public var tokenFields: [String]
+    /// Values learnt while connecting (callback query, token response, one follow-up GET), kept like token fields.
+    public var connectValues: [ConnectValue] = []
     /// The endpoints are not in the file: they are discovered from the remote MCP server at connect time (RFC 9728,
     /// RFC 8414), and a credential carries the authorization server it was issued by.
     public var discovered: Bool = false
