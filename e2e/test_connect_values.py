@@ -22,7 +22,7 @@ from urllib.parse import parse_qs, urlencode, urlsplit
 import pytest
 import requests
 
-from harness import REPO_ROOT, Latchkey, describe_response, signed_in_browser
+from harness import REPO_ROOT, Latchkey, describe_response, expect_error, signed_in_browser
 from oauth_helpers import page_result
 
 TENANT_1 = "5a3e9e2b-1f0c-4c55-9a1e-0d6f3c2b9a01"
@@ -284,3 +284,17 @@ def test_reconnecting_learns_the_value_again(lk, fake):
     assert page_result(r)[0] is True, describe_response(r)
     again = lk.admin.get(f"/api/v1/credentials/{cred['id']}").json()
     assert again["fields"].get("tenant_id") == TENANT_2, again
+
+
+def test_imported_tokens_carry_their_connect_values_checked_like_learnt_ones(lk, fake):
+    def post(fields: dict) -> requests.Response:
+        return lk.admin.post("/api/v1/credentials", json={"provider": "quickbooks", "name": f"imported {uuid.uuid4().hex[:6]}",
+                                                          "fields": {"access_token": "at-imported", **fields}})
+
+    expect_error(post({}), 400, "validation_failed", "fields.realm_id")
+    expect_error(post({"realm_id": "../admin"}), 400, "validation_failed", "fields.realm_id")
+    r = post({"realm_id": "4620816365"})
+    assert r.status_code == 201, describe_response(r)
+    cred = r.json()
+    assert cred["fields"].get("realm_id") == "4620816365", cred
+    assert proxied(lk, fake, "quickbooks", cred, "companyinfo/1")["path"] == "/quickbooks.api.intuit.com/v3/company/4620816365/companyinfo/1"
