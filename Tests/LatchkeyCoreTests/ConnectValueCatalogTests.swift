@@ -61,6 +61,10 @@ import Testing
         // A whole origin counts as the host too.
         let origin = issues(Self.file("    - {name: base, from: token_response, path: base}", baseURL: "\"{{base}}/api\""))
         #expect(origin.contains { $0.keyPath == "auth.connect_values[0]" && $0.reason.contains("pattern") })
+        // The problem is reported at the entry's own index, even after an entry that did not decode.
+        let second = issues(Self.file("    - {name: broken, from: nowhere}\n    - {name: dc, from: callback_query, param: dc}",
+                                      baseURL: "https://{{dc}}.api.example.com"))
+        #expect(second.contains { $0.keyPath == "auth.connect_values[1]" && $0.reason.contains("pattern") }, "\(second)")
         // In the path, a value needs no pattern.
         #expect(issues(Self.file("    - {name: realm_id, from: callback_query, param: realmId}")).isEmpty)
     }

@@ -104,8 +104,10 @@ extension ProviderDecoder {
         if provider.authMode != .oauth2 { listNode.fail("connect values are learnt in the authorization-code flow (mode oauth2) only") }
         let tokenFields = Set(provider.oauth?.tokenFields ?? [])
         let hostVariables = URLTemplateHost.hostVariables(provider.baseURL.source)
-        for (index, value) in values.enumerated() {
-            let itemNode = YAMLNode(value: [:] as [String: Any], path: "\(listNode.path)[\(index)]", file: listNode.file, issues: listNode.issues)
+        // Entries that did not decode are already reported: each declared value is found again by its name.
+        let items = (listNode.value as? [Any]).flatMap { _ in listNode.list } ?? []
+        for value in values {
+            guard let itemNode = items.first(where: { ($0.value as? [String: Any])?["name"] as? String == value.name }) else { continue }
             if provider.field(named: value.name) != nil { itemNode.fail("'\(value.name)' is also a credential field: the user would type what the provider tells") }
             if tokenFields.contains(value.name) { itemNode.fail("'\(value.name)' is also in token_fields") }
             if hostVariables.contains(value.name), value.pattern == nil {
