@@ -80,6 +80,7 @@ public struct Provider: Sendable, Equatable {
         if let oauth {
             names.insert("access_token")
             names.formUnion(oauth.tokenFields)
+            names.formUnion(oauth.connectValues.map(\.name))
         }
         return names
     }
