@@ -4,6 +4,12 @@ public struct OAuthSettings: Sendable, Equatable {
     public var authorizationURL: String?
     /// The token endpoint.
     public var tokenURL: String
+    /// Where refreshes go when it is not the token endpoint (Figma's `/v1/oauth/refresh`).
+    public var refreshURL: String?
+    /// How the access token is renewed: with a refresh token (the default) or by exchanging the token itself.
+    public var refreshGrant: RefreshGrant = .refreshToken
+    /// The authorization-URL parameter that carries the scopes: `scope`, or Slack's `user_scope` for user tokens.
+    public var scopeParameter = "scope"
     /// The revocation endpoint, when the provider has one.
     public var revocationURL: String?
     /// Scopes requested by default.

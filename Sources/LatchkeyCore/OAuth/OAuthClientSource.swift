@@ -45,7 +45,9 @@ public final class OAuthClientSource: Sendable {
             guard let app else {
                 throw LatchkeyError.validationFailed(field: "provider", message: "no OAuth app is set for \(provider.id); an admin sets one with PUT /api/v1/oauth-apps/\(provider.id)")
             }
-            return OAuthConnection(provider: provider, client: app, fields: [:], defaultScopes: provider.oauth?.scopes ?? [])
+            // A provider that sends the client id on its calls (Twitch's Client-Id) keeps the one its token was issued to.
+            let kept = provider.injection.variables.contains(DiscoveredClients.clientField) ? [DiscoveredClients.clientField: app.clientID] : [:]
+            return OAuthConnection(provider: provider, client: app, fields: kept, defaultScopes: provider.oauth?.scopes ?? [])
         }
         guard let discovered else { throw LatchkeyError.remoteServerRefused(provider: provider.id, reason: "discovery is not available in this process") }
         do {
