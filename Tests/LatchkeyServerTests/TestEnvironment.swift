@@ -82,6 +82,17 @@ struct TestEnvironment {
               base_url: http://127.0.0.1:\(upstreamPort)/slack
               inject: {headers: {Authorization: "Bearer {{access_token}}", X-Client: "{{oauth_client_id}}"}}
             """,
+            "fakeoidc": """
+            name: Fake OpenID Connect (issuer typed at connect)
+            auth:
+              mode: oauth2
+              issuer_field: issuer
+              scopes: [openid, offline_access]
+              fields:
+                - {name: issuer, secret: false, pattern: '^https://[a-z0-9.-]+(/[A-Za-z0-9._-]+)*$'}
+            proxy:
+              base_url: http://127.0.0.1:\(upstreamPort)/oidc-api
+            """,
             "dead": """
             name: Dead
             auth: {mode: api_key}

@@ -37,6 +37,9 @@ public struct OAuthSettings: Sendable, Equatable {
     /// The endpoints are not in the file: they are discovered from the remote MCP server at connect time (RFC 9728,
     /// RFC 8414), and a credential carries the authorization server it was issued by.
     public var discovered: Bool = false
+    /// With `discovered`: the field holding the issuer a user types when connecting (OpenID Connect discovery at
+    /// it), rather than a remote MCP server's authorization server.
+    public var issuerField: String?
 
     /// How a client authenticates at a token endpoint.
     public enum TokenEndpointAuth: String, Sendable, Equatable {

@@ -11,7 +11,7 @@ struct ProviderDecoder {
         "mode", "authorization_url", "token_url", "revocation_url", "scopes", "scope_separator", "authorization_params",
         "token_params", "pkce", "token_endpoint_auth", "default_token_ttl", "refresh_window", "refresh_token_idle_ttl",
         "token_response", "token_fields", "fields",
-    ]).union(refreshKindKeys)
+    ]).union(refreshKindKeys).union(["issuer_field"])
     static let fieldKeys: Set<String> = ["name", "label", "secret", "required", "pattern", "help"]
     static var fieldNamePattern: Regex<Substring> { /^[a-z_][a-z0-9_]*$/ }
     static var toolNamePattern: Regex<Substring> { /^[a-z0-9_]+$/ }
@@ -129,11 +129,12 @@ struct ProviderDecoder {
     }
 
     private func decodeOAuth(_ auth: [String: Any], node authNode: YAMLNode, mode: AuthMode, mcp: RemoteMCPServer?) -> OAuthSettings? {
-        if mcp != nil, mode == .oauth2, auth["authorization_url"] == nil, auth["token_url"] == nil {
-            // The MCP authorization spec: endpoints come from the server's metadata at connect time.
+        if mcp != nil || Self.discoversFromIssuer(auth), mode == .oauth2, auth["authorization_url"] == nil, auth["token_url"] == nil {
+            // The MCP authorization spec, or OpenID Connect discovery at a typed issuer: endpoints come from metadata at connect time.
             var settings = decodeOAuthOptions(auth, node: authNode, into: OAuthSettings(tokenURL: ""))
             settings.discovered = true
             decodeRefreshKinds(auth, node: authNode, mode: mode, into: &settings)
+            decodeIssuerField(auth, node: authNode, mode: mode, into: &settings)
             for key in ["revocation_url"] where auth[key] != nil { authNode.child(key, of: auth)?.fail("is discovered too when the endpoints are") }
             return settings
         }
@@ -146,6 +147,7 @@ struct ProviderDecoder {
         settings.revocationURL = url("revocation_url", in: auth, of: authNode, required: false)
         settings = decodeOAuthOptions(auth, node: authNode, into: settings)
         decodeRefreshKinds(auth, node: authNode, mode: mode, into: &settings)
+        decodeIssuerField(auth, node: authNode, mode: mode, into: &settings)
         return settings
     }
 

@@ -39,7 +39,8 @@ public final class OAuthClientSource: Sendable {
     /// The provider (its endpoints discovered when the file leaves them out) and client a new consent uses, with the
     /// fields the credential keeps. Throws `validationFailed` when no client can be had, `remoteServerRefused` when
     /// discovery or registration fails.
-    public func connection(for provider: Provider) async throws -> OAuthConnection {
+    /// `fields`: what the user typed, which names the issuer of a provider discovered from a typed issuer.
+    public func connection(for provider: Provider, fields: [String: String] = [:]) async throws -> OAuthConnection {
         let app = try await client(for: provider.id)
         guard let settings = provider.oauth, settings.discovered else {
             guard let app else {
@@ -51,6 +52,7 @@ public final class OAuthClientSource: Sendable {
         }
         guard let discovered else { throw LatchkeyError.remoteServerRefused(provider: provider.id, reason: "discovery is not available in this process") }
         do {
+            if let field = settings.issuerField { return try await discovered.issuerConnection(for: provider, field: field, fields: fields, adminApp: app) }
             return try await discovered.connection(for: provider, adminApp: app)
         } catch let error as DiscoveryError {
             throw LatchkeyError.remoteServerRefused(provider: provider.id, reason: error.reason)
@@ -65,6 +67,7 @@ public final class OAuthClientSource: Sendable {
             guard let app else { throw .permanent(code: "no_oauth_app") }
             return (provider, app)
         }
+        if let field = settings.issuerField { return try DiscoveredClients.issuerTokenClient(for: provider, field: field, fields: fields, adminApp: app) }
         guard let discovered else { throw .transient(reason: "discovery is not available in this process") }
         return try await discovered.tokenClient(for: provider, fields: fields, adminApp: app)
     }

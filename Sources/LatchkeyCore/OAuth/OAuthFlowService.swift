@@ -97,7 +97,7 @@ public struct OAuthFlowService: Sendable {
         try FieldValidator.validate(connectFields, for: provider, partial: false)
         let finalName = try CredentialService.validName(credentialName ?? "")
         // Only now, with the input valid, anything goes out: a remote MCP server's discovery and registration.
-        let connection = try await clients.connection(for: provider)
+        let connection = try await clients.connection(for: provider, fields: connectFields)
         guard let settings = connection.provider.oauth, let authorizationURL = settings.authorizationURL else {
             throw LatchkeyError.validationFailed(field: "provider", message: "\(providerID) does not use the OAuth authorization-code flow")
         }
