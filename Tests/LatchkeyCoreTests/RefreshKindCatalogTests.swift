@@ -76,6 +76,17 @@ import Testing
         #expect(apiKey.contains { $0.hasPrefix("auth.token_url:") || $0.hasPrefix("auth.refresh_url:") }, "\(apiKey)")
     }
 
+    @Test func tokenParamsTakeNonSecretFieldsAndOnlyClientCredentialsNameTheirGrant() throws {
+        let field = "  fields:\n    - {name: account_id, secret: false}"
+        let good = try #require(try load(auth: "  token_params: {grant_type: account_credentials, account_id: \"{{account_id}}\"}\n\(field)", mode: "oauth2_client_credentials"))
+        #expect(good.oauth?.tokenParams == ["grant_type": "account_credentials", "account_id": "{{account_id}}"])
+        #expect(problems(auth: "  token_params: {grant_type: account_credentials}").contains { $0.hasPrefix("auth.token_params.grant_type:") })
+        let secret = problems(auth: "  token_params: {account_id: \"{{account_id}}\"}\n  fields:\n    - {name: account_id, secret: true}", mode: "oauth2_client_credentials")
+        #expect(secret.contains { $0.hasPrefix("auth.token_params.account_id:") }, "\(secret)")
+        let unknown = problems(auth: "  token_params: {tenant: \"{{tenant}}\"}", mode: "oauth2_client_credentials")
+        #expect(unknown.contains { $0.hasPrefix("auth.token_params.tenant:") && $0.contains("{{tenant}}") }, "\(unknown)")
+    }
+
     @Test func theClientIDATokenWasIssuedToIsATemplateOfTheAuthorizationCodeFlowOnly() throws {
         let inject = "{headers: {Authorization: \"Bearer {{access_token}}\", Client-Id: \"{{oauth_client_id}}\"}}"
         let provider = try #require(try load(auth: "  scopes: [a]", inject: inject))

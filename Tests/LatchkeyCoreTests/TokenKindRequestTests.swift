@@ -16,6 +16,7 @@ import Testing
     final class Recorder: TokenHTTPClient, Sendable {
         struct Sent: Sendable {
             let url: String
+            let pairs: [String]
             let form: [String: String]
             let headers: [String: String]
         }
@@ -23,7 +24,7 @@ import Testing
         var last: Sent? { sent.withLock { $0.last } }
 
         func postForm(url: String, form: [(String, String)], headers: [(String, String)]) async throws -> TokenHTTPResponse {
-            sent.withLock { $0.append(Sent(url: url, form: Dictionary(form, uniquingKeysWith: { $1 }), headers: Dictionary(headers, uniquingKeysWith: { $1 }))) }
+            sent.withLock { $0.append(Sent(url: url, pairs: form.map { "\($0.0)=\($0.1)" }, form: Dictionary(form, uniquingKeysWith: { $1 }), headers: Dictionary(headers, uniquingKeysWith: { $1 }))) }
             return TokenHTTPResponse(status: 200, contentType: "application/json", body: Data(#"{"access_token":"new","expires_in":3600}"#.utf8))
         }
     }
@@ -48,6 +49,11 @@ import Testing
              renewForm: ["grant_type": "refresh_token", "refresh_token": "old"]),
         // https://developers.facebook.com/docs/facebook-login/guides/access-tokens/get-long-lived: the token itself is exchanged
         Case(provider: "facebook", tokenURL: "https://graph.facebook.com/v24.0/oauth/access_token", renewURL: "https://graph.facebook.com/v24.0/oauth/access_token",
+             basicAuth: false, renewForm: ["grant_type": "fb_exchange_token", "fb_exchange_token": "old"]),
+        // The Instagram and WhatsApp children inherit Meta's exchange.
+        Case(provider: "facebook-instagram", tokenURL: "https://graph.facebook.com/v24.0/oauth/access_token", renewURL: "https://graph.facebook.com/v24.0/oauth/access_token",
+             basicAuth: false, renewForm: ["grant_type": "fb_exchange_token", "fb_exchange_token": "old"]),
+        Case(provider: "facebook-whatsapp", tokenURL: "https://graph.facebook.com/v24.0/oauth/access_token", renewURL: "https://graph.facebook.com/v24.0/oauth/access_token",
              basicAuth: false, renewForm: ["grant_type": "fb_exchange_token", "fb_exchange_token": "old"]),
         // https://developers.strava.com/docs/authentication/: client id and secret in the form, rotating refresh tokens
         Case(provider: "strava", tokenURL: "https://www.strava.com/api/v3/oauth/token", renewURL: "https://www.strava.com/api/v3/oauth/token", basicAuth: false,
@@ -89,6 +95,20 @@ import Testing
         #expect(renewal.headers["Authorization"] == (c.basicAuth ? Self.basic : nil))
     }
 
+    /// https://developers.zoom.us/docs/internal-apps/s2s-oauth/: grant_type=account_credentials&account_id=…, client in Basic.
+    @Test func zoomServerToServerAsksWithItsOwnGrantAndTheAccountID() async throws {
+        let provider = try #require(catalog.provider("zoom-cc"))
+        let http = Recorder()
+        _ = try await TokenRequester(http: http).clientCredentials(provider: provider, client: Self.client, fields: ["account_id": "AbC_12-x"])
+        let sent = try #require(http.last)
+        #expect(sent.url == "https://zoom.us/oauth/token")
+        #expect(sent.pairs.sorted() == ["account_id=AbC_12-x", "grant_type=account_credentials"], "one grant_type, the provider's")
+        #expect(sent.headers["Authorization"] == Self.basic)
+        await #expect(throws: TokenEndpointError.permanent(code: "token_params_need_fields")) {
+            _ = try await TokenRequester(http: http).clientCredentials(provider: provider, client: Self.client, fields: ["account_id": "a/../b"])
+        }
+    }
+
     @Test func aProviderWithoutATokenExchangeRefusesOne() async throws {
         let provider = try #require(catalog.provider("figma"))
         await #expect(throws: TokenEndpointError.permanent(code: "no_token_exchange")) {
@@ -113,6 +133,9 @@ import Testing
     static let calls: [Call] = [
         Call(provider: "figma", values: ["access_token": "figu_x"], path: "/v1/me", url: "https://api.figma.com/v1/me", headers: ["Authorization": "Bearer figu_x"]),
         Call(provider: "facebook", values: ["access_token": "EAAx"], path: "/me", url: "https://graph.facebook.com/v24.0/me", headers: ["Authorization": "Bearer EAAx"]),
+        Call(provider: "facebook-whatsapp", values: ["access_token": "EAAw"], path: "/123/messages", url: "https://graph.facebook.com/v24.0/123/messages",
+             headers: ["Authorization": "Bearer EAAw"]),
+        Call(provider: "zoom-cc", values: ["access_token": "zm", "account_id": "AbC"], path: "/users", url: "https://api.zoom.us/v2/users", headers: ["Authorization": "Bearer zm"]),
         Call(provider: "strava", values: ["access_token": "s"], path: "/athlete", url: "https://www.strava.com/api/v3/athlete", headers: ["Authorization": "Bearer s"]),
         // https://dev.twitch.tv/docs/api/: Client-Id beside the bearer token, the client the token was issued to
         Call(provider: "twitch", values: ["access_token": "tw", "oauth_client_id": "cid"], path: "/users", url: "https://api.twitch.tv/helix/users",

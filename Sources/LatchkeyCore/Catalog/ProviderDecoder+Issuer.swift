@@ -22,7 +22,7 @@ extension ProviderDecoder {
     }
 
     /// The declared fields with their `secret` and `required` flags, read quietly (`decodeFields` reports problems).
-    private func declaredFields(of authNode: YAMLNode) -> [CredentialField] {
+    func declaredFields(of authNode: YAMLNode) -> [CredentialField] {
         guard let auth = authNode.value as? [String: Any], let items = auth["fields"] as? [[String: Any]] else { return [] }
         return items.compactMap { item in
             guard let name = item["name"] as? String else { return nil }

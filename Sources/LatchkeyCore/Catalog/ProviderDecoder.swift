@@ -146,6 +146,7 @@ struct ProviderDecoder {
         var settings = OAuthSettings(authorizationURL: authorizationURL, tokenURL: tokenURL)
         settings.revocationURL = url("revocation_url", in: auth, of: authNode, required: false)
         settings = decodeOAuthOptions(auth, node: authNode, into: settings)
+        checkTokenParams(auth, node: authNode, mode: mode)
         decodeRefreshKinds(auth, node: authNode, mode: mode, into: &settings)
         decodeIssuerField(auth, node: authNode, mode: mode, into: &settings)
         return settings

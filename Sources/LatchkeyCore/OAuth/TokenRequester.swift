@@ -53,7 +53,13 @@ public struct TokenRequester: Sendable {
         let url: String
         do { url = try Self.render(template, fields) } catch { throw .permanent(code: "token_url_needs_fields") }
         var form = base
-        for (name, value) in settings.tokenParams.sorted(by: { $0.key < $1.key }) { form.append((name, value)) }
+        for (name, value) in settings.tokenParams.sorted(by: { $0.key < $1.key }) {
+            // A value may take a non-secret field (Zoom's account_id); a parameter of the grant's own (a
+            // client-credentials provider's grant_type) is replaced, not sent twice.
+            let rendered: String
+            do { rendered = try Self.render(value, fields) } catch { throw .permanent(code: "token_params_need_fields") }
+            if let index = form.firstIndex(where: { $0.0 == name }) { form[index] = (name, rendered) } else { form.append((name, rendered)) }
+        }
         let (authenticated, headers) = Self.authenticate(form, settings: settings, client: client)
         let response: TokenHTTPResponse
         do {
