@@ -617,6 +617,8 @@ def provider_files(upstream_port: int, closed_port: int, blackhole_port: int) ->
         "echo-pattern": api_key("Echo with pattern", up, extra_field=', pattern: "^[A-Za-z0-9]{32}$"'),
         "echo-query": api_key("Echo query key", up, inject="    query: {appid: \"{{api_key}}\"}\n"),
         "echo-header": api_key("Echo custom header", up, inject="    headers: {X-Api-Key: \"{{api_key}}\"}\n"),
+        "echo-defaults": api_key("Echo with defaults", up, inject='    headers: {Authorization: "Bearer {{api_key}}"}\n'
+                                 '  defaults:\n    headers: {Example-Version: "2025-09-03"}\n    query: {format: json}\n'),
         "echo-basic": (
             "name: Echo basic\n"
             f"docs: http://127.0.0.1:{upstream_port}/docs\n"

@@ -46,6 +46,10 @@ swift test --skip-build
 
 say "Provider catalog"
 .build/debug/latchkey providers check
+# The shipped files under the shipped-catalog rules, with today's date: a pinned API version past its support end
+# (or older than 12 months without one) fails the run until the file moves to a supported version.
+.build/debug/latchkey providers check --strict providers
+python3 scripts/provider-table.py --check
 
 say "End-to-end tests (real binary, real OAuth server, PostgreSQL, headless Chromium)"
 mkdir -p test-artifacts/screenshots

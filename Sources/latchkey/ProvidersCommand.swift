@@ -38,12 +38,19 @@ struct ProvidersCommand: AsyncParsableCommand {
             discussion: "Without DIR, checks the configured catalog (the shipped one under the strict rules: https only, docs links). With DIR, checks that directory as operator files (http allowed on loopback and private hosts) unless --strict."
         )
         @Argument(help: "A directory of provider files.") var directory: String?
-        @Flag(help: "Apply the shipped-catalog rules to DIR.") var strict = false
+        @Flag(help: "Apply the shipped-catalog rules to DIR, and require every pinned API version to declare proxy.api_version and still be supported today.") var strict = false
         @OptionGroup var common: CommonOptions
 
         func run() async throws {
             let sources = try directory.map { [CatalogSource(directory: $0, strict: strict)] } ?? common.configuration().providerSources
             let catalog = try loadCatalog(sources)
+            if strict {
+                let stale = CatalogFreshness.issues(in: catalog.all, today: CalendarDay(Date()))
+                guard stale.isEmpty else {
+                    throw Fail.configuration("the provider catalog pins stale or undeclared API versions (\(stale.count) problem(s)):\n"
+                        + stale.map(\.description).joined(separator: "\n"))
+                }
+            }
             print("OK: \(catalog.providers.count) provider(s) in \(sources.map(\.directory).joined(separator: ", "))")
         }
     }

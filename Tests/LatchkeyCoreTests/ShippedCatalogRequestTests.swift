@@ -42,9 +42,18 @@ import Testing
         // https://docs.github.com/en/rest/using-the-rest-api/getting-started-with-the-rest-api
         Case(provider: "github", values: ["access_token": "gho_x"], path: "/user", query: nil, url: "https://api.github.com/user",
              headers: ["Authorization": "Bearer gho_x", "Accept": "application/vnd.github+json", "X-GitHub-Api-Version": "2022-11-28"]),
-        // https://developers.notion.com/reference/versioning: Notion-Version on every request
+        // https://developers.notion.com/reference/versioning: Notion-Version on every request (a default since issue 17)
         Case(provider: "notion", values: ["access_token": "ntn_x"], path: "/v1/search", query: nil, url: "https://api.notion.com/v1/search",
-             headers: ["Authorization": "Bearer ntn_x", "Notion-Version": "2022-06-28"]),
+             headers: ["Authorization": "Bearer ntn_x", "Notion-Version": "2026-03-11"]),
+        // https://developers.klaviyo.com/en/docs/api_versioning_and_deprecation_policy: a supported revision on every call
+        Case(provider: "klaviyo", values: ["api_key": "pk_x"], path: "/lists", query: nil, url: "https://a.klaviyo.com/api/lists",
+             headers: ["Authorization": "Klaviyo-API-Key pk_x", "revision": "2026-10-15", "Accept": "application/vnd.api+json"]),
+        // https://github.com/reddit-archive/reddit/wiki/API: a descriptive User-Agent (a default: an agent's own wins)
+        Case(provider: "reddit", values: ["access_token": "rd_x"], path: "/api/v1/me", query: nil, url: "https://oauth.reddit.com/api/v1/me",
+             headers: ["Authorization": "Bearer rd_x", "User-Agent": "server:latchkey-credential-broker:1.0 (Latchkey OAuth client)"]),
+        // https://docs.pinecone.io/reference/api/versioning: X-Pinecone-API-Version names a supported stable version
+        Case(provider: "pinecone", values: ["api_key": "pcsk_x"], path: "/indexes", query: nil, url: "https://api.pinecone.io/indexes",
+             headers: ["Api-Key": "pcsk_x", "X-Pinecone-API-Version": "2025-10"]),
         // https://developer.zendesk.com/api-reference/: the account's subdomain is the host
         Case(provider: "zendesk", values: ["access_token": "z", "subdomain": "acme"], path: "/tickets.json", query: nil,
              url: "https://acme.zendesk.com/api/v2/tickets.json", headers: ["Authorization": "Bearer z"]),
@@ -52,8 +61,8 @@ import Testing
         Case(provider: "salesforce", values: ["access_token": "00D!x", "instance_url": "https://acme.my.salesforce.com"], path: "/services/data/v62.0/limits",
              query: nil, url: "https://acme.my.salesforce.com/services/data/v62.0/limits", headers: ["Authorization": "Bearer 00D!x"]),
         // https://shopify.dev/docs/api/admin-rest: X-Shopify-Access-Token on the shop's own host
-        Case(provider: "shopify", values: ["access_token": "shpat_x", "shop": "acme"], path: "/2025-07/shop.json", query: nil,
-             url: "https://acme.myshopify.com/admin/api/2025-07/shop.json", headers: ["X-Shopify-Access-Token": "shpat_x"]),
+        Case(provider: "shopify", values: ["access_token": "shpat_x", "shop": "acme"], path: "/2026-10/shop.json", query: nil,
+             url: "https://acme.myshopify.com/admin/api/2026-10/shop.json", headers: ["X-Shopify-Access-Token": "shpat_x"]),
         // https://api.slack.com/web: methods under slack.com/api with a bearer token
         Case(provider: "slack", values: ["access_token": "xoxb-x"], path: "/chat.postMessage", query: nil,
              url: "https://slack.com/api/chat.postMessage", headers: ["Authorization": "Bearer xoxb-x"]),
@@ -67,7 +76,7 @@ import Testing
         let provider = try #require(catalog.provider(c.provider))
         let out = try RequestInjector.build(provider: provider, values: c.values, rawPath: c.path, rawQuery: c.query)
         #expect(out.url == c.url)
-        #expect(Dictionary(out.injectedHeaders.map { ($0.name, $0.value) }, uniquingKeysWith: { $1 }) == c.headers)
+        #expect(Dictionary((out.defaultHeaders + out.injectedHeaders).map { ($0.name, $0.value) }, uniquingKeysWith: { $1 }) == c.headers)
     }
 
     @Test func everyAuthModeOfTheShippedCatalogIsCovered() {

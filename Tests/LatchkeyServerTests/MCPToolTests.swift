@@ -44,6 +44,16 @@ import Testing
         #expect(call.headers["content-type"] == ["application/json"])
     }
 
+    @Test func aProvidersDefaultMediaTypesReachTheProviderInsteadOfTheToolsJSON() throws {
+        let plain = try ToolCallBuilder.declaredCall(Self.tool("/apps", method: "POST"), arguments: [:])
+        #expect(plain.headers["accept"] == ["application/json"])
+        let vendor = RequestDefaults(headers: [("Accept", "application/vnd.heroku+json; version=3"), ("content-type", "application/vnd.api+json")])
+        let call = try ToolCallBuilder.declaredCall(Self.tool("/apps", method: "POST"), arguments: [:], defaults: vendor)
+        let sent = ProxyForwarder.forwardedHeaders(call.headers, injected: [], defaults: vendor.headers)
+        #expect(sent["Accept"] == ["application/vnd.heroku+json; version=3"])
+        #expect(sent["Content-Type"] == ["application/vnd.api+json"])
+    }
+
     @Test func aMissingOrEmptyPlaceholderIsABadRequest() {
         #expect(throws: LatchkeyError.self) { try ToolCallBuilder.declaredCall(Self.tool("/a/{id}"), arguments: [:]) }
         #expect(throws: LatchkeyError.self) { try ToolCallBuilder.declaredCall(Self.tool("/a/{id}"), arguments: ["id": .string("")]) }

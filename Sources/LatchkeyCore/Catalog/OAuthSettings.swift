@@ -34,6 +34,9 @@ public struct OAuthSettings: Sendable, Equatable {
     public var tokenResponsePaths: [String: String]
     /// Token-response fields kept with the credential, usable in proxy templates.
     public var tokenFields: [String]
+    /// Fixed headers on Latchkey's own requests to the token and revocation endpoints (Reddit's descriptive
+    /// User-Agent): exchange, refresh, client credentials and revocation.
+    public var tokenHeaders: [String: String] = [:]
     /// The endpoints are not in the file: they are discovered from the remote MCP server at connect time (RFC 9728,
     /// RFC 8414), and a credential carries the authorization server it was issued by.
     public var discovered: Bool = false

@@ -18,6 +18,10 @@ public struct Provider: Sendable, Equatable {
     public var baseURL: Template
     /// How the credential is put onto requests.
     public var injection: Injection
+    /// Fixed headers and query parameters an agent's own may replace.
+    public var defaults: RequestDefaults
+    /// When the API version the file pins was released and stops being supported, if it pins one.
+    public var apiVersion: APIVersionPin?
     /// Named operations.
     public var tools: [ProviderTool]
     /// The remote MCP server this provider stands for, if any.
@@ -35,8 +39,8 @@ public struct Provider: Sendable, Equatable {
     /// Creates a provider.
     public init(
         id: String, name: String, docs: String? = nil, description: String? = nil, authMode: AuthMode, oauth: OAuthSettings? = nil,
-        fields: [CredentialField], baseURL: Template, injection: Injection, tools: [ProviderTool] = [], mcp: RemoteMCPServer? = nil,
-        sourceFile: String = ""
+        fields: [CredentialField], baseURL: Template, injection: Injection, defaults: RequestDefaults = RequestDefaults(),
+        apiVersion: APIVersionPin? = nil, tools: [ProviderTool] = [], mcp: RemoteMCPServer? = nil, sourceFile: String = ""
     ) {
         self.id = id
         self.name = name
@@ -47,6 +51,8 @@ public struct Provider: Sendable, Equatable {
         self.fields = fields
         self.baseURL = baseURL
         self.injection = injection
+        self.defaults = defaults
+        self.apiVersion = apiVersion
         self.tools = tools
         self.mcp = mcp
         self.sourceFile = sourceFile

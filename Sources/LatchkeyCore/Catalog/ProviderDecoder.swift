@@ -10,7 +10,7 @@ struct ProviderDecoder {
     static let authKeys: Set<String> = Set([
         "mode", "authorization_url", "token_url", "revocation_url", "scopes", "scope_separator", "authorization_params",
         "token_params", "pkce", "token_endpoint_auth", "default_token_ttl", "refresh_window", "refresh_token_idle_ttl",
-        "token_response", "token_fields", "fields",
+        "token_response", "token_fields", "token_headers", "fields",
     ]).union(refreshKindKeys).union(["issuer_field"])
     static let fieldKeys: Set<String> = ["name", "label", "secret", "required", "pattern", "help"]
     static var fieldNamePattern: Regex<Substring> { /^[a-z_][a-z0-9_]*$/ }
@@ -61,17 +61,19 @@ struct ProviderDecoder {
             return nil
         }
         guard var proxy = proxyNode.map else { return nil }
-        proxyNode.checkKeys(proxy, allowed: ["base_url", "inject"])
+        proxyNode.checkKeys(proxy, allowed: ["base_url", "inject", "defaults", "api_version"])
         if proxy["base_url"] == nil, let mcp { proxy["base_url"] = mcp.url }
         let baseURL = decodeBaseURL(proxy, node: YAMLNode(value: proxy, path: proxyNode.path, file: proxyNode.file, issues: proxyNode.issues))
         let injection = decodeInjection(proxy, node: proxyNode, mode: mode, fields: fields)
+        let defaults = decodeDefaults(proxy, node: proxyNode, injection: injection)
+        let apiVersion = decodeAPIVersion(proxy, node: proxyNode)
         let tools = node.child("tools", of: top).map(decodeTools) ?? []
 
         guard let name, let baseURL, let injection, let fields else { return nil }
         if mode.isOAuth && oauth == nil { return nil }
         let provider = Provider(
             id: id, name: name, docs: docs?.1, description: description, authMode: mode, oauth: oauth, fields: fields,
-            baseURL: baseURL, injection: injection, tools: tools, mcp: mcp, sourceFile: node.file
+            baseURL: baseURL, injection: injection, defaults: defaults, apiVersion: apiVersion, tools: tools, mcp: mcp, sourceFile: node.file
         )
         checkVariables(of: provider, proxyNode: proxyNode, proxy: proxy)
         return provider
@@ -172,6 +174,7 @@ struct ProviderDecoder {
         settings.defaultTokenTTL = positive("default_token_ttl", in: auth, of: authNode)
         settings.refreshWindow = positive("refresh_window", in: auth, of: authNode) ?? 300
         settings.refreshTokenIdleTTL = positive("refresh_token_idle_ttl", in: auth, of: authNode)
+        settings.tokenHeaders = decodeTokenHeaders(auth, node: authNode)
         if let paths = authNode.child("token_response", of: auth), let map = paths.map {
             paths.checkKeys(map, allowed: ["access_token", "refresh_token", "expires_in", "scope"])
             settings.tokenResponsePaths = Dictionary(uniqueKeysWithValues: paths.stringMap ?? [])

@@ -73,9 +73,10 @@ public struct TokenRequester: Sendable {
         return try TokenResponseParser.parse(status: response.status, contentType: response.contentType, body: response.body, settings: settings)
     }
 
-    /// Adds client authentication: HTTP basic (RFC 6749 §2.3.1, form-encoded parts) or form parameters.
+    /// Adds client authentication: HTTP basic (RFC 6749 §2.3.1, form-encoded parts) or form parameters; and the
+    /// provider's own token request headers (`auth.token_headers`).
     static func authenticate(_ form: [(String, String)], settings: OAuthSettings, client: ClientCredentials) -> ([(String, String)], [(String, String)]) {
-        var headers = [("Accept", "application/json")]
+        var headers = [("Accept", "application/json")] + settings.tokenHeaders.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }
         switch settings.tokenEndpointAuth {
         case .clientSecretBasic:
             let pair = formEncode(client.clientID) + ":" + formEncode(client.clientSecret)

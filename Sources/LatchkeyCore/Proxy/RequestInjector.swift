@@ -1,6 +1,6 @@
 import Foundation
 
-/// Turns (provider, credential values, agent path and query) into the outbound URL and injected headers.
+/// Turns (provider, credential values, agent path and query) into the outbound URL, injected and default headers.
 public enum RequestInjector {
     /// Builds the outbound request. `rawPath` and `rawQuery` are exactly what the agent sent after the provider id.
     public static func build(provider: Provider, values: [String: String], rawPath: String, rawQuery: String?) throws(LatchkeyError) -> OutboundRequest {
@@ -10,14 +10,21 @@ public enum RequestInjector {
         if url == base.origin { url += "/" }
 
         var queryParts: [String] = []
+        var agentNames = Set<String>()
         if let rawQuery, !rawQuery.isEmpty {
             try ProxyPath.validateQuery(rawQuery)
             let injectedNames = Set(provider.injection.query.map(\.name))
             // An agent-supplied parameter with an injected name is dropped, so the credential is never ambiguous.
             queryParts = rawQuery.split(separator: "&", omittingEmptySubsequences: true).map(String.init).filter { part in
-                let name = part.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false).first.map(String.init) ?? part
-                return !injectedNames.contains(ProxyPath.fullyDecoded(name) ?? name)
+                let rawName = part.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false).first.map(String.init) ?? part
+                let name = ProxyPath.fullyDecoded(rawName) ?? rawName
+                agentNames.insert(name)
+                return !injectedNames.contains(name)
             }
+        }
+        // A default parameter goes on only when the agent sent none of that name: the agent's own wins.
+        for (name, value) in provider.defaults.query where !agentNames.contains(name) {
+            queryParts.append(encodeQueryComponent(name) + "=" + encodeQueryComponent(value))
         }
         // Every value injected, in every form it is sent in, for the response scrubber (SPEC §5.8).
         var injected: [String] = []
@@ -43,6 +50,7 @@ public enum RequestInjector {
             injected += [username, password, username + ":" + password, encoded]
         }
         var outbound = OutboundRequest(url: url, origin: base.origin, injectedHeaders: headers, injectedValues: injected)
+        outbound.defaultHeaders = provider.defaults.headers
         // A user's own server is vetted like a host from a credential: only ever at a public address.
         outbound.requiresPublicAddress = provider.hostFromCredential || provider.ownerID != nil
         return outbound

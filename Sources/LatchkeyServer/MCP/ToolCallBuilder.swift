@@ -11,7 +11,7 @@ import NIOHTTPTypesHTTP1
 enum ToolCallBuilder {
     static func call(for tool: AgentTool, arguments: [String: Value]) throws(LatchkeyError) -> ProxyForwarder.Call {
         var call = switch tool.kind {
-        case .declared(let declared): try declaredCall(declared, arguments: arguments)
+        case .declared(let declared): try declaredCall(declared, arguments: arguments, defaults: tool.provider.defaults)
         case .generic: try genericCall(arguments: arguments)
         }
         call.tool = tool.bareName
@@ -19,8 +19,9 @@ enum ToolCallBuilder {
     }
 
     /// A declared tool: `{placeholder}`s from the arguments, `query` arguments as parameters, and for POST, PUT and
-    /// PATCH the remaining arguments as a JSON object body.
-    static func declaredCall(_ tool: ProviderTool, arguments: [String: Value]) throws(LatchkeyError) -> ProxyForwarder.Call {
+    /// PATCH the remaining arguments as a JSON object body. Accept and Content-Type say JSON unless the provider file
+    /// declares its own as defaults (a vendor media type such as Heroku's versioned Accept), which then go on instead.
+    static func declaredCall(_ tool: ProviderTool, arguments: [String: Value], defaults: RequestDefaults = RequestDefaults()) throws(LatchkeyError) -> ProxyForwarder.Call {
         var path = ""
         var used = Set<String>()
         var rest = Substring(tool.path)
@@ -48,9 +49,9 @@ enum ToolCallBuilder {
         if [.post, .put, .patch].contains(method) {
             let remaining = arguments.filter { !used.contains($0.key) }
             body = .bytes(ByteBuffer(data: try json(.object(remaining))))
-            headers[.contentType] = "application/json"
+            if !defaults.headers.contains(where: { HeaderRules.sameName($0.name, "Content-Type") }) { headers[.contentType] = "application/json" }
         }
-        headers[.accept] = "application/json"
+        if !defaults.headers.contains(where: { HeaderRules.sameName($0.name, "Accept") }) { headers[.accept] = "application/json" }
         return ProxyForwarder.Call(method: method, path: path, query: try queryString(pairs), headers: HTTPHeaders(headers), body: body)
     }
 

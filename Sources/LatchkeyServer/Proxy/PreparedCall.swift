@@ -2,7 +2,7 @@ import LatchkeyCore
 import NIOHTTP1
 
 /// A call ready to go upstream: the resolved credential, the checked target URL and the headers to send
-/// (the agent's, filtered, plus the injected ones). The body is not part of it.
+/// (the agent's, filtered, plus the defaults it did not send and the injected ones). The body is not part of it.
 /// A class: it is handed from step to step of a call, and copying the provider's description each time would cost.
 final class PreparedCall: Sendable {
     let resolved: ResolvedCredential
@@ -21,7 +21,7 @@ final class PreparedCall: Sendable {
         self.admission = admission
         self.resolved = resolved
         self.outbound = outbound
-        self.headers = ProxyForwarder.forwardedHeaders(call.headers, injected: outbound.injectedHeaders)
+        self.headers = ProxyForwarder.forwardedHeaders(call.headers, injected: outbound.injectedHeaders, defaults: outbound.defaultHeaders)
         self.renewable = renewable
         self.scrubber = SecretScrubber(values: outbound.injectedValues + alsoScrubbing)
     }

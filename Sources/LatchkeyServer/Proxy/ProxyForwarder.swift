@@ -240,14 +240,17 @@ final class ProxyForwarder: Sendable {
     }
 
     /// The agent's headers minus hop-by-hop ones, its own credentials and anything the injection sets, then the
-    /// injected ones.
-    static func forwardedHeaders(_ agent: HTTPHeaders, injected: [(name: String, value: String)]) -> HTTPHeaders {
+    /// defaults the agent did not send itself (any case), then the injected ones.
+    static func forwardedHeaders(_ agent: HTTPHeaders, injected: [(name: String, value: String)], defaults: [(name: String, value: String)] = []) -> HTTPHeaders {
         let connectionTokens = HeaderRules.connectionTokens(in: agent, alreadyDropped: HeaderRules.droppedFromAgent)
         var headers = HTTPHeaders()
-        headers.reserveCapacity(agent.count + injected.count)
+        headers.reserveCapacity(agent.count + defaults.count + injected.count)
         for (name, value) in agent {
             if HeaderRules.isDroppedFromAgent(name) || (!connectionTokens.isEmpty && HeaderRules.isListed(name, in: connectionTokens))
                 || injected.contains(where: { HeaderRules.sameName(name, $0.name) }) { continue }
+            headers.add(name: name, value: value)
+        }
+        for (name, value) in defaults where !headers.contains(name: name) && !injected.contains(where: { HeaderRules.sameName(name, $0.name) }) {
             headers.add(name: name, value: value)
         }
         for (name, value) in injected { headers.add(name: name, value: value) }
