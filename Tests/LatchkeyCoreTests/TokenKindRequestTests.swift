@@ -154,7 +154,7 @@ import Testing
         let provider = try #require(catalog.provider(c.provider))
         let out = try RequestInjector.build(provider: provider, values: c.values, rawPath: c.path, rawQuery: nil)
         #expect(out.url == c.url)
-        #expect(Dictionary(out.injectedHeaders.map { ($0.name, $0.value) }, uniquingKeysWith: { $1 }) == c.headers)
+        #expect(Dictionary((out.defaultHeaders + out.injectedHeaders).map { ($0.name, $0.value) }, uniquingKeysWith: { $1 }) == c.headers)
     }
 
     @Test func aPastedSlackTokenMustBeABotToken() throws {
