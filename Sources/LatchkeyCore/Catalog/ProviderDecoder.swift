@@ -135,6 +135,7 @@ struct ProviderDecoder {
             // The MCP authorization spec, or OpenID Connect discovery at a typed issuer: endpoints come from metadata at connect time.
             var settings = decodeOAuthOptions(auth, node: authNode, into: OAuthSettings(tokenURL: ""))
             settings.discovered = true
+            checkTokenParams(auth, node: authNode, mode: mode)
             decodeRefreshKinds(auth, node: authNode, mode: mode, into: &settings)
             decodeIssuerField(auth, node: authNode, mode: mode, into: &settings)
             for key in ["revocation_url"] where auth[key] != nil { authNode.child(key, of: auth)?.fail("is discovered too when the endpoints are") }
