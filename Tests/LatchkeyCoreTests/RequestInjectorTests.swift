@@ -15,6 +15,8 @@ import Testing
         #expect(out.url == "https://api.example.com/v2/events?a=1")
         #expect(out.injectedHeaders.first { $0.name == "Authorization" }?.value == "Bearer tok")
         #expect(out.injectedHeaders.first { $0.name == "X-Api-Version" }?.value == "2024-01-01")
+        // The scrubber masks what was injected from the credential, never a fixed value like a version pin.
+        #expect(out.injectedValues.contains("tok") && !out.injectedValues.contains("2024-01-01"))
     }
 
     @Test func queryInjectionReplacesAnAgentParameterOfTheSameName() throws {

@@ -34,6 +34,8 @@ public struct OAuthSettings: Sendable, Equatable {
     public var tokenResponsePaths: [String: String]
     /// Token-response fields kept with the credential, usable in proxy templates.
     public var tokenFields: [String]
+    /// Values learnt while connecting (callback query, token response, one follow-up GET), kept like token fields.
+    public var connectValues: [ConnectValue] = []
     /// Fixed headers on Latchkey's own requests to the token and revocation endpoints (Reddit's descriptive
     /// User-Agent): exchange, refresh, client credentials and revocation.
     public var tokenHeaders: [String: String] = [:]

@@ -10,7 +10,7 @@ struct ProviderDecoder {
     static let authKeys: Set<String> = Set([
         "mode", "authorization_url", "token_url", "revocation_url", "scopes", "scope_separator", "authorization_params",
         "token_params", "pkce", "token_endpoint_auth", "default_token_ttl", "refresh_window", "refresh_token_idle_ttl",
-        "token_response", "token_fields", "token_headers", "fields",
+        "token_response", "token_fields", "token_headers", "connect_values", "fields",
     ]).union(refreshKindKeys).union(["issuer_field"])
     static let fieldKeys: Set<String> = ["name", "label", "secret", "required", "pattern", "help"]
     static var fieldNamePattern: Regex<Substring> { /^[a-z_][a-z0-9_]*$/ }
@@ -76,10 +76,11 @@ struct ProviderDecoder {
             baseURL: baseURL, injection: injection, defaults: defaults, apiVersion: apiVersion, tools: tools, mcp: mcp, sourceFile: node.file
         )
         checkVariables(of: provider, proxyNode: proxyNode, proxy: proxy)
+        checkConnectValues(of: provider, authNode: authNode)
         return provider
     }
 
-    private func requiredString(_ key: String, in map: [String: Any], of parent: YAMLNode) -> String? {
+    func requiredString(_ key: String, in map: [String: Any], of parent: YAMLNode) -> String? {
         guard let child = parent.child(key, of: map) else { parent.fail("'\(key)' is required"); return nil }
         guard let text = child.string else { return nil }
         if text.trimmingCharacters(in: .whitespaces).isEmpty { child.fail("must not be empty"); return nil }
@@ -188,6 +189,7 @@ struct ProviderDecoder {
                 }
             }
         }
+        settings.connectValues = decodeConnectValues(auth, node: authNode)
         return settings
     }
 
@@ -353,10 +355,10 @@ struct ProviderDecoder {
     private func checkVariables(of provider: Provider, proxyNode: YAMLNode, proxy: [String: Any]) {
         let available = provider.availableVariables
         for name in provider.baseURL.variables.subtracting(available).sorted() {
-            proxyNode.child("base_url", of: proxy)?.fail("uses '{{\(name)}}', which is neither a credential field nor a token field")
+            proxyNode.child("base_url", of: proxy)?.fail("uses '{{\(name)}}', which is neither a credential field, a token field nor a connect value")
         }
         for name in provider.injection.variables.subtracting(available).sorted() {
-            (proxyNode.child("inject", of: proxy) ?? proxyNode).fail("uses '{{\(name)}}', which is neither a credential field nor a token field")
+            (proxyNode.child("inject", of: proxy) ?? proxyNode).fail("uses '{{\(name)}}', which is neither a credential field, a token field nor a connect value")
         }
         // Secrets in a URL end up in upstream access logs; only the query injection may carry them, by explicit choice.
         let secretNames = Set(provider.fields.filter(\.secret).map(\.name)).union(provider.oauth == nil ? [] : ["access_token"])

@@ -10,4 +10,17 @@ public enum URLTemplateHost {
         let authority = rest.prefix { $0 != "/" && $0 != "?" && $0 != "#" }
         return authority.contains("{{")
     }
+
+    /// The template variables that fill the scheme or authority of `source` (a whole origin such as
+    /// `{{instance_url}}` included); empty when the source is not a valid template.
+    public static func hostVariables(_ source: String) -> Set<String> {
+        let head: Substring
+        if let schemeEnd = source.range(of: "://") {
+            let rest = source[schemeEnd.upperBound...]
+            head = source[..<schemeEnd.lowerBound] + rest.prefix { $0 != "/" && $0 != "?" && $0 != "#" }
+        } else {
+            head = source.prefix { $0 != "/" && $0 != "?" && $0 != "#" }
+        }
+        return (try? Template(String(head)))?.variables ?? []
+    }
 }

@@ -14,4 +14,6 @@ public enum OAuthFlowError: Error, Sendable, Equatable {
     case noOAuthApp(String)
     /// The provider refused to exchange the code.
     case exchangeFailed(String)
+    /// A value the provider file says is learnt at connect time (`auth.connect_values`) could not be learnt.
+    case connectValueFailed(name: String, reason: String)
 }

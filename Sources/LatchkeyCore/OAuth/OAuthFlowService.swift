@@ -119,8 +119,10 @@ public struct OAuthFlowService: Sendable {
     /// a bad state never reaches the token endpoint. The browser must be the one bound at the start
     /// (`browserBinding`, the SHA-256 of its cookie) and, when it is signed in (`signedInUserID`), signed in as the
     /// user who started the flow: consent belongs to its starter, so another person's tokens never land in an
-    /// account that is not theirs.
-    public func complete(state stateValue: String?, code: String?, error: String?, browserBinding: Data?, signedInUserID: String?) async throws -> OAuthFlowResult {
+    /// account that is not theirs. `callbackQuery` is the callback's whole query, where some providers put values
+    /// the provider file declares as connect values (QuickBooks `realmId`).
+    public func complete(state stateValue: String?, code: String?, error: String?, browserBinding: Data?, signedInUserID: String?,
+                         callbackQuery: [String: String] = [:]) async throws -> OAuthFlowResult {
         guard let stateValue, !stateValue.isEmpty, stateValue.utf8.count <= 512 else { throw OAuthFlowError.missingState }
         let now = clock.now
         guard let (state, sealedVerifier) = try await store.consumeOAuthState(id: PKCE.stateID(stateValue), now: now) else { throw OAuthFlowError.unknownState }
@@ -138,12 +140,18 @@ public struct OAuthFlowService: Sendable {
             throw OAuthFlowError.exchangeFailed(error.reason)
         }
         let verifier = try await sealedVerifier.asyncMap { try await sealer.open($0, recordID: state.verifierRecordID, field: "code_verifier") }
-        let tokens: OAuthTokens
+        var tokens: OAuthTokens
         do {
             let issued = try await requester.exchange(code: code, verifier: verifier, redirectURI: redirectURI, provider: provider, client: client, fields: state.fields)
             tokens = try await requester.longLived(issued, provider: provider, client: client, fields: state.fields)
         } catch {
             throw OAuthFlowError.exchangeFailed(error.reason)
+        }
+        if let declared = provider.oauth, !declared.connectValues.isEmpty {
+            let learnt = try await ConnectValueLearner(http: requester.http).learn(
+                declared.connectValues, tokens: tokens, callbackQuery: callbackQuery, fields: state.fields,
+                publicAddressOnly: declared.discovered || URLTemplateHost.isFilledFromValues(declared.tokenURL))
+            tokens.fields.merge(learnt) { $1 }
         }
 
         if let credentialID = state.credentialID, let existing = try await store.credential(id: credentialID), existing.ownerID == state.userID {

@@ -34,6 +34,12 @@ public enum TokenResponseParser {
         for name in settings.tokenFields {
             if let text = string(value(at: name, in: object)) { tokens.fields[name] = text }
         }
+        // A connect value the token response carries; one that does not match its pattern is left out (at connect
+        // that fails the flow, on refresh the stored value stays).
+        for declared in settings.connectValues {
+            guard case .tokenResponse(let path) = declared.source, let text = path.text(in: object), declared.accepts(text) else { continue }
+            tokens.fields[declared.name] = text
+        }
         return tokens
     }
 

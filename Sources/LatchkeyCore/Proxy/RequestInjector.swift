@@ -32,7 +32,9 @@ public enum RequestInjector {
             let value = try render(template, values)
             let encoded = encodeQueryComponent(value)
             queryParts.append(encodeQueryComponent(name) + "=" + encoded)
-            injected += [value, encoded] + bareValues(of: template, values).flatMap { [$0, encodeQueryComponent($0)] }
+            if !template.variables.isEmpty {
+                injected += [value, encoded] + bareValues(of: template, values).flatMap { [$0, encodeQueryComponent($0)] }
+            }
         }
         if !queryParts.isEmpty { url += "?" + queryParts.joined(separator: "&") }
 
@@ -40,7 +42,8 @@ public enum RequestInjector {
         for (name, template) in provider.injection.headers {
             let value = try render(template, values)
             headers.append((name, value))
-            injected += [value] + bareValues(of: template, values)
+            // A fixed value (no variables) is no secret: scrubbing it would mangle responses that mention it.
+            if !template.variables.isEmpty { injected += [value] + bareValues(of: template, values) }
         }
         if let basic = provider.injection.basic {
             let username = try render(basic.username, values)

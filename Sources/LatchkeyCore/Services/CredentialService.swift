@@ -160,12 +160,23 @@ public struct CredentialService: Sendable {
         }
     }
 
-    /// Imports tokens obtained elsewhere: `access_token`, optional `refresh_token`, `expires_at` (RFC 3339) or `expires_in`.
+    /// Imports tokens obtained elsewhere: `access_token`, optional `refresh_token`, `expires_at` (RFC 3339) or `expires_in`,
+    /// and every connect value of the provider (no connect flow runs to learn them), checked against its pattern.
     private func applyImportedTokens(_ fields: [String: String], provider: Provider, to credential: inout Credential) async throws {
         let tokenKeys: Set<String> = ["access_token", "refresh_token", "expires_at", "expires_in", "scope"]
+        let connectValues = provider.oauth?.connectValues ?? []
         var declared: [String: String] = [:]
-        for (name, value) in fields where !tokenKeys.contains(name) { declared[name] = value }
+        for (name, value) in fields where !tokenKeys.contains(name) && !connectValues.contains(where: { $0.name == name }) { declared[name] = value }
         try FieldValidator.validate(declared, for: provider, partial: false)
+        for value in connectValues {
+            guard let text = fields[value.name] else {
+                throw LatchkeyError.validationFailed(field: "fields.\(value.name)", message: "importing tokens for \(provider.id) needs '\(value.name)', which a connect learns from the provider")
+            }
+            guard value.accepts(text) else {
+                throw LatchkeyError.validationFailed(field: "fields.\(value.name)", message: "'\(value.name)' does not have the expected format")
+            }
+            declared[value.name] = text
+        }
         guard let access = fields["access_token"], !access.isEmpty else {
             throw LatchkeyError.validationFailed(field: "fields.access_token", message: "importing OAuth tokens needs 'access_token'")
         }

@@ -72,7 +72,8 @@ struct OAuthController {
             do {
                 let result = try await runtime.oauthFlow.complete(
                     state: query["state"].map(String.init), code: query["code"].map(String.init), error: query["error"].map(String.init),
-                    browserBinding: binding, signedInUserID: signedIn?.0.id
+                    browserBinding: binding, signedInUserID: signedIn?.0.id,
+                    callbackQuery: Dictionary(query.map { (String($0.key), String($0.value)) }) { first, _ in first }
                 )
                 // A signed-in browser lands on the dashboard with a success message; others get a page.
                 if signedIn != nil {

@@ -20,6 +20,8 @@ enum CallbackPage {
             (.badRequest, "\(provider) is not set up", "No OAuth app is configured for \(provider). Ask an admin to add it in Settings. Nothing was saved.")
         case .exchangeFailed(let reason):
             (.badGateway, "The provider refused the connection", "Exchanging the authorization code failed (\(reason)). Nothing was saved. Try connecting again.")
+        case .connectValueFailed(let name, let reason):
+            (.badGateway, "The provider did not say what Latchkey needs", "Connecting needs the account's '\(name)', and learning it failed: \(reason). Nothing was saved. Try connecting again.")
         }
     }
 
