@@ -40,6 +40,27 @@ import Testing
         #expect(tokens.fields == ["instance_url": "https://na1.example.com"])
     }
 
+    @Test func aMappedTokenIsReadAtTheTopLevelOnlyWhenTheResponseHasNoNestedObject() throws {
+        var nested = settings
+        nested.tokenResponsePaths = ["access_token": "authed_user.access_token", "refresh_token": "authed_user.refresh_token", "expires_in": "authed_user.expires_in"]
+        // Slack's refresh of a user token: the same names at the top level, no authed_user.
+        let refreshed = try parse(200, #"{"ok":true,"access_token":"xoxp-2","refresh_token":"xoxe-r2","expires_in":43200,"token_type":"user"}"#, settings: nested)
+        #expect(refreshed == OAuthTokens(accessToken: "xoxp-2", refreshToken: "xoxe-r2", expiresIn: 43200))
+        // A code exchange with authed_user never takes the top-level (bot) token or its refresh token.
+        let exchanged = try parse(200, #"{"ok":true,"access_token":"xoxb-bot","refresh_token":"xoxe-bot","expires_in":43200,"authed_user":{"access_token":"xoxp-1"}}"#, settings: nested)
+        #expect(exchanged == OAuthTokens(accessToken: "xoxp-1"))
+        #expect(throws: TokenEndpointError.self) { try parse(200, #"{"ok":true,"access_token":"xoxb-bot","authed_user":{"id":"U1"}}"#, settings: nested) }
+    }
+
+    @Test func aGraphAPIInvalidTokenErrorIsPermanentAndItsOtherErrorsAreNot() {
+        #expect(throws: TokenEndpointError.permanent(code: "invalid_grant")) {
+            try parse(400, #"{"error":{"message":"Error validating access token","type":"OAuthException","code":190}}"#)
+        }
+        #expect(throws: TokenEndpointError.transient(reason: "HTTP 400")) {
+            try parse(400, #"{"error":{"message":"Application request limit reached","type":"OAuthException","code":4}}"#)
+        }
+    }
+
     @Test(arguments: [
         (400, #"{"error":"invalid_grant","error_description":"revoked"}"#, TokenEndpointError.permanent(code: "invalid_grant")),
         (401, #"{"error":"invalid_client"}"#, .permanent(code: "invalid_client")),

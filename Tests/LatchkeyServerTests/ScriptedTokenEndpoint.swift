@@ -22,6 +22,17 @@ final class ScriptedTokenEndpoint: TokenHTTPClient, Sendable {
 
     func answer(with script: @escaping Script) { self.script.withLock { $0 = script } }
 
+    /// Documents served to GET (discovery), by URL; nil stops serving one. Without any, discovery is unavailable.
+    private let documents = Mutex<[String: String]>([:])
+    func serve(_ url: String, _ json: String?) { documents.withLock { $0[url] = json } }
+
+    func send(method: String, url: String, body: Data?, headers: [(String, String)], publicAddressOnly: Bool) async throws -> TokenHTTPResponse {
+        let (served, any) = documents.withLock { ($0[url], !$0.isEmpty) }
+        guard any else { throw LatchkeyError.upstreamUnreachable("discovery is not available") }
+        guard method == "GET", let served else { return TokenHTTPResponse(status: 404, contentType: nil, body: Data()) }
+        return Self.json(200, served)
+    }
+
     func postForm(url: String, form: [(String, String)], headers: [(String, String)]) async throws -> TokenHTTPResponse {
         let fields = Dictionary(form, uniquingKeysWith: { $1 })
         let index = state.withLock { calls in

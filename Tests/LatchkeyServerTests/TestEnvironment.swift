@@ -55,6 +55,44 @@ struct TestEnvironment {
             proxy:
               base_url: http://127.0.0.1:\(upstreamPort)/cc-api
             """,
+            "fakemeta": """
+            name: Fake Meta (token exchange instead of refresh)
+            auth:
+              mode: oauth2
+              authorization_url: http://127.0.0.1:9/dialog/oauth
+              token_url: http://127.0.0.1:9/oauth/access_token
+              refresh: {grant: exchange, grant_type: fb_exchange_token, token_param: fb_exchange_token}
+              pkce: false
+              refresh_window: 604800
+            proxy:
+              base_url: http://127.0.0.1:\(upstreamPort)/graph
+            """,
+            "fakeslack-user": """
+            name: Fake Slack user token
+            auth:
+              mode: oauth2
+              authorization_url: http://127.0.0.1:9/oauth/v2/authorize
+              token_url: http://127.0.0.1:9/api/oauth.v2.access
+              refresh_url: http://127.0.0.1:9/api/oauth.v2.refresh
+              scope_param: user_scope
+              scopes: [chat:write, users:read]
+              scope_separator: ","
+              token_response: {access_token: authed_user.access_token, refresh_token: authed_user.refresh_token, expires_in: authed_user.expires_in, scope: authed_user.scope}
+            proxy:
+              base_url: http://127.0.0.1:\(upstreamPort)/slack
+              inject: {headers: {Authorization: "Bearer {{access_token}}", X-Client: "{{oauth_client_id}}"}}
+            """,
+            "fakeoidc": """
+            name: Fake OpenID Connect (issuer typed at connect)
+            auth:
+              mode: oauth2
+              issuer_field: issuer
+              scopes: [openid, offline_access]
+              fields:
+                - {name: issuer, secret: false, pattern: '^https://[a-z0-9.-]+(/[A-Za-z0-9._-]+)*$'}
+            proxy:
+              base_url: http://127.0.0.1:\(upstreamPort)/oidc-api
+            """,
             "dead": """
             name: Dead
             auth: {mode: api_key}

@@ -4,6 +4,12 @@ public struct OAuthSettings: Sendable, Equatable {
     public var authorizationURL: String?
     /// The token endpoint.
     public var tokenURL: String
+    /// Where refreshes go when it is not the token endpoint (Figma's `/v1/oauth/refresh`).
+    public var refreshURL: String?
+    /// How the access token is renewed: with a refresh token (the default) or by exchanging the token itself.
+    public var refreshGrant: RefreshGrant = .refreshToken
+    /// The authorization-URL parameter that carries the scopes: `scope`, or Slack's `user_scope` for user tokens.
+    public var scopeParameter = "scope"
     /// The revocation endpoint, when the provider has one.
     public var revocationURL: String?
     /// Scopes requested by default.
@@ -36,6 +42,9 @@ public struct OAuthSettings: Sendable, Equatable {
     /// The endpoints are not in the file: they are discovered from the remote MCP server at connect time (RFC 9728,
     /// RFC 8414), and a credential carries the authorization server it was issued by.
     public var discovered: Bool = false
+    /// With `discovered`: the field holding the issuer a user types when connecting (OpenID Connect discovery at
+    /// it), rather than a remote MCP server's authorization server.
+    public var issuerField: String?
 
     /// How a client authenticates at a token endpoint.
     public enum TokenEndpointAuth: String, Sendable, Equatable {

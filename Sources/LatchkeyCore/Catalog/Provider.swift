@@ -81,6 +81,8 @@ public struct Provider: Sendable, Equatable {
             names.insert("access_token")
             names.formUnion(oauth.tokenFields)
             names.formUnion(oauth.connectValues.map(\.name))
+            // The client id a token was issued to, kept at connect (Twitch wants it in a Client-Id header).
+            if authMode == .oauth2 { names.insert(DiscoveredClients.clientField) }
         }
         return names
     }

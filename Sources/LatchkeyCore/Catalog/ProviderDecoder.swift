@@ -7,11 +7,11 @@ struct ProviderDecoder {
     let strict: Bool
 
     static let topKeys: Set<String> = ["name", "docs", "description", "auth", "proxy", "mcp", "tools"]
-    static let authKeys: Set<String> = [
+    static let authKeys: Set<String> = Set([
         "mode", "authorization_url", "token_url", "revocation_url", "scopes", "scope_separator", "authorization_params",
         "token_params", "pkce", "token_endpoint_auth", "default_token_ttl", "refresh_window", "refresh_token_idle_ttl",
         "token_response", "token_fields", "token_headers", "connect_values", "fields",
-    ]
+    ]).union(refreshKindKeys).union(["issuer_field"])
     static let fieldKeys: Set<String> = ["name", "label", "secret", "required", "pattern", "help"]
     static var fieldNamePattern: Regex<Substring> { /^[a-z_][a-z0-9_]*$/ }
     static var toolNamePattern: Regex<Substring> { /^[a-z0-9_]+$/ }
@@ -87,7 +87,7 @@ struct ProviderDecoder {
         return text
     }
 
-    private func url(_ key: String, in map: [String: Any], of parent: YAMLNode, required: Bool) -> String? {
+    func url(_ key: String, in map: [String: Any], of parent: YAMLNode, required: Bool) -> String? {
         guard let child = parent.child(key, of: map) else {
             if required { parent.fail("'\(key)' is required for this auth mode") }
             return nil
@@ -132,10 +132,13 @@ struct ProviderDecoder {
     }
 
     private func decodeOAuth(_ auth: [String: Any], node authNode: YAMLNode, mode: AuthMode, mcp: RemoteMCPServer?) -> OAuthSettings? {
-        if mcp != nil, mode == .oauth2, auth["authorization_url"] == nil, auth["token_url"] == nil {
-            // The MCP authorization spec: endpoints come from the server's metadata at connect time.
+        if mcp != nil || Self.discoversFromIssuer(auth), mode == .oauth2, auth["authorization_url"] == nil, auth["token_url"] == nil {
+            // The MCP authorization spec, or OpenID Connect discovery at a typed issuer: endpoints come from metadata at connect time.
             var settings = decodeOAuthOptions(auth, node: authNode, into: OAuthSettings(tokenURL: ""))
             settings.discovered = true
+            checkTokenParams(auth, node: authNode, mode: mode)
+            decodeRefreshKinds(auth, node: authNode, mode: mode, into: &settings)
+            decodeIssuerField(auth, node: authNode, mode: mode, into: &settings)
             for key in ["revocation_url"] where auth[key] != nil { authNode.child(key, of: auth)?.fail("is discovered too when the endpoints are") }
             return settings
         }
@@ -146,7 +149,11 @@ struct ProviderDecoder {
         guard let tokenURL = url("token_url", in: auth, of: authNode, required: true) else { return nil }
         var settings = OAuthSettings(authorizationURL: authorizationURL, tokenURL: tokenURL)
         settings.revocationURL = url("revocation_url", in: auth, of: authNode, required: false)
-        return decodeOAuthOptions(auth, node: authNode, into: settings)
+        settings = decodeOAuthOptions(auth, node: authNode, into: settings)
+        checkTokenParams(auth, node: authNode, mode: mode)
+        decodeRefreshKinds(auth, node: authNode, mode: mode, into: &settings)
+        decodeIssuerField(auth, node: authNode, mode: mode, into: &settings)
+        return settings
     }
 
     /// The options of an `auth` block beside its endpoints.

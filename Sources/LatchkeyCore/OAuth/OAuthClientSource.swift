@@ -39,16 +39,20 @@ public final class OAuthClientSource: Sendable {
     /// The provider (its endpoints discovered when the file leaves them out) and client a new consent uses, with the
     /// fields the credential keeps. Throws `validationFailed` when no client can be had, `remoteServerRefused` when
     /// discovery or registration fails.
-    public func connection(for provider: Provider) async throws -> OAuthConnection {
+    /// `fields`: what the user typed, which names the issuer of a provider discovered from a typed issuer.
+    public func connection(for provider: Provider, fields: [String: String] = [:]) async throws -> OAuthConnection {
         let app = try await client(for: provider.id)
         guard let settings = provider.oauth, settings.discovered else {
             guard let app else {
                 throw LatchkeyError.validationFailed(field: "provider", message: "no OAuth app is set for \(provider.id); an admin sets one with PUT /api/v1/oauth-apps/\(provider.id)")
             }
-            return OAuthConnection(provider: provider, client: app, fields: [:], defaultScopes: provider.oauth?.scopes ?? [])
+            // A provider that sends the client id on its calls (Twitch's Client-Id) keeps the one its token was issued to.
+            let kept = provider.injection.variables.contains(DiscoveredClients.clientField) ? [DiscoveredClients.clientField: app.clientID] : [:]
+            return OAuthConnection(provider: provider, client: app, fields: kept, defaultScopes: provider.oauth?.scopes ?? [])
         }
         guard let discovered else { throw LatchkeyError.remoteServerRefused(provider: provider.id, reason: "discovery is not available in this process") }
         do {
+            if let field = settings.issuerField { return try await discovered.issuerConnection(for: provider, field: field, fields: fields, adminApp: app) }
             return try await discovered.connection(for: provider, adminApp: app)
         } catch let error as DiscoveryError {
             throw LatchkeyError.remoteServerRefused(provider: provider.id, reason: error.reason)
@@ -63,6 +67,7 @@ public final class OAuthClientSource: Sendable {
             guard let app else { throw .permanent(code: "no_oauth_app") }
             return (provider, app)
         }
+        if let field = settings.issuerField { return try DiscoveredClients.issuerTokenClient(for: provider, field: field, fields: fields, adminApp: app) }
         guard let discovered else { throw .transient(reason: "discovery is not available in this process") }
         return try await discovered.tokenClient(for: provider, fields: fields, adminApp: app)
     }

@@ -62,7 +62,7 @@ public struct OAuthFlowService: Sendable {
         try await store.createOAuthState(state, verifier: sealedVerifier)
 
         var query = [("response_type", "code"), ("client_id", request.clientID), ("redirect_uri", redirectURI), ("state", stateValue)]
-        if !state.scopes.isEmpty { query.append(("scope", state.scopes.joined(separator: settings.scopeSeparator))) }
+        if !state.scopes.isEmpty { query.append((settings.scopeParameter, state.scopes.joined(separator: settings.scopeSeparator))) }
         if let verifier { query += [("code_challenge", PKCE.challenge(for: verifier)), ("code_challenge_method", "S256")] }
         for (key, value) in settings.authorizationParams.sorted(by: { $0.key < $1.key }) where !query.contains(where: { $0.0 == key }) {
             query.append((key, value))
@@ -97,7 +97,7 @@ public struct OAuthFlowService: Sendable {
         try FieldValidator.validate(connectFields, for: provider, partial: false)
         let finalName = try CredentialService.validName(credentialName ?? "")
         // Only now, with the input valid, anything goes out: a remote MCP server's discovery and registration.
-        let connection = try await clients.connection(for: provider)
+        let connection = try await clients.connection(for: provider, fields: connectFields)
         guard let settings = connection.provider.oauth, let authorizationURL = settings.authorizationURL else {
             throw LatchkeyError.validationFailed(field: "provider", message: "\(providerID) does not use the OAuth authorization-code flow")
         }
@@ -142,7 +142,8 @@ public struct OAuthFlowService: Sendable {
         let verifier = try await sealedVerifier.asyncMap { try await sealer.open($0, recordID: state.verifierRecordID, field: "code_verifier") }
         var tokens: OAuthTokens
         do {
-            tokens = try await requester.exchange(code: code, verifier: verifier, redirectURI: redirectURI, provider: provider, client: client, fields: state.fields)
+            let issued = try await requester.exchange(code: code, verifier: verifier, redirectURI: redirectURI, provider: provider, client: client, fields: state.fields)
+            tokens = try await requester.longLived(issued, provider: provider, client: client, fields: state.fields)
         } catch {
             throw OAuthFlowError.exchangeFailed(error.reason)
         }

@@ -157,6 +157,10 @@ public final class Refresher: Sendable {
             let tokens: OAuthTokens
             if provider.authMode == .oauth2ClientCredentials {
                 tokens = try await requester.clientCredentials(provider: provider, client: client, fields: credential.publicFields)
+            } else if case .exchange = settings.refreshGrant {
+                guard let sealed = credential.secrets["access_token"] else { throw TokenEndpointError.permanent(code: "no_access_token") }
+                let accessToken = try await sealer.open(sealed, recordID: credential.id, field: "access_token")
+                tokens = try await requester.exchangeAccessToken(accessToken, provider: provider, client: client, fields: credential.publicFields)
             } else {
                 guard let sealed = credential.secrets["refresh_token"] else { throw TokenEndpointError.permanent(code: "no_refresh_token") }
                 let refreshToken = try await sealer.open(sealed, recordID: credential.id, field: "refresh_token")

@@ -15,9 +15,18 @@ public struct TokenRequester: Sendable {
         return try await request(form, provider: provider, client: client, fields: fields)
     }
 
-    /// Spends a refresh token.
+    /// Spends a refresh token, at the provider's refresh endpoint when it has its own.
     public func refresh(refreshToken: String, provider: Provider, client: ClientCredentials, fields: [String: String]) async throws(TokenEndpointError) -> OAuthTokens {
-        try await request([("grant_type", "refresh_token"), ("refresh_token", refreshToken)], provider: provider, client: client, fields: fields)
+        try await request([("grant_type", "refresh_token"), ("refresh_token", refreshToken)], provider: provider, client: client, fields: fields,
+                          endpoint: provider.oauth?.refreshURL)
+    }
+
+    /// Exchanges an access token for a fresh one, for a provider whose `auth.refresh` is an exchange (Meta's
+    /// `fb_exchange_token`); throws `no_token_exchange` for any other provider.
+    public func exchangeAccessToken(_ accessToken: String, provider: Provider, client: ClientCredentials, fields: [String: String]) async throws(TokenEndpointError) -> OAuthTokens {
+        guard case .exchange(let grantType, let tokenParam) = provider.oauth?.refreshGrant else { throw .permanent(code: "no_token_exchange") }
+        return try await request([("grant_type", grantType), (tokenParam, accessToken)], provider: provider, client: client, fields: fields,
+                                 endpoint: provider.oauth?.refreshURL)
     }
 
     /// Fetches a token with the client's own credentials.
@@ -36,16 +45,25 @@ public struct TokenRequester: Sendable {
         return (200..<300).contains(response.status)
     }
 
-    private func request(_ base: [(String, String)], provider: Provider, client: ClientCredentials, fields: [String: String]) async throws(TokenEndpointError) -> OAuthTokens {
+    /// Posts a token request to `endpoint` (a URL template), by default the token endpoint.
+    private func request(_ base: [(String, String)], provider: Provider, client: ClientCredentials, fields: [String: String],
+                         endpoint: String? = nil) async throws(TokenEndpointError) -> OAuthTokens {
         guard let settings = provider.oauth else { throw .permanent(code: "not_an_oauth_provider") }
+        let template = endpoint ?? settings.tokenURL
         let url: String
-        do { url = try Self.render(settings.tokenURL, fields) } catch { throw .permanent(code: "token_url_needs_fields") }
+        do { url = try Self.render(template, fields) } catch { throw .permanent(code: "token_url_needs_fields") }
         var form = base
-        for (name, value) in settings.tokenParams.sorted(by: { $0.key < $1.key }) { form.append((name, value)) }
+        for (name, value) in settings.tokenParams.sorted(by: { $0.key < $1.key }) {
+            // A value may take a non-secret field (Zoom's account_id); a parameter of the grant's own (a
+            // client-credentials provider's grant_type) is replaced, not sent twice.
+            let rendered: String
+            do { rendered = try Self.render(value, fields) } catch { throw .permanent(code: "token_params_need_fields") }
+            if let index = form.firstIndex(where: { $0.0 == name }) { form[index] = (name, rendered) } else { form.append((name, rendered)) }
+        }
         let (authenticated, headers) = Self.authenticate(form, settings: settings, client: client)
         let response: TokenHTTPResponse
         do {
-            response = try await http.postForm(url: url, form: authenticated, headers: headers, publicAddressOnly: settings.discovered || URLTemplateHost.isFilledFromValues(settings.tokenURL))
+            response = try await http.postForm(url: url, form: authenticated, headers: headers, publicAddressOnly: settings.discovered || URLTemplateHost.isFilledFromValues(template))
         } catch LatchkeyError.upstreamForbidden {
             // The credential's host is not a public address: retrying cannot help, the credential must be fixed.
             throw .permanent(code: "token_url_not_public")

@@ -9,6 +9,10 @@ public enum TokenResponseParser {
         if let object, let code = string(object["error"]), !code.isEmpty, (object["ok"] as? Bool) != true {
             throw TokenEndpointError.classify(code: code)
         }
+        // Meta's Graph API answers errors as an object; code 190 is a token that is invalid, expired or revoked.
+        if let graphError = object?["error"] as? [String: Any], (graphError["code"] as? Int) == 190 {
+            throw .permanent(code: "invalid_grant")
+        }
         switch status {
         case 200..<300: break
         case 429, 500...: throw .transient(reason: "HTTP \(status)")
@@ -17,14 +21,14 @@ public enum TokenResponseParser {
         }
         guard let object else { throw .transient(reason: "unreadable token response") }
         let paths = settings.tokenResponsePaths
-        guard let access = string(value(at: paths["access_token"] ?? "access_token", in: object)), !access.isEmpty else {
+        guard let access = string(mapped("access_token", paths, in: object)), !access.isEmpty else {
             throw .transient(reason: "token response without access_token")
         }
         var tokens = OAuthTokens(accessToken: access)
-        tokens.refreshToken = string(value(at: paths["refresh_token"] ?? "refresh_token", in: object)).flatMap { $0.isEmpty ? nil : $0 }
-        let expires = value(at: paths["expires_in"] ?? "expires_in", in: object)
+        tokens.refreshToken = string(mapped("refresh_token", paths, in: object)).flatMap { $0.isEmpty ? nil : $0 }
+        let expires = mapped("expires_in", paths, in: object)
         tokens.expiresIn = (expires as? Int) ?? (expires as? Double).map { Int($0) } ?? string(expires).flatMap { Int($0) }
-        if let scope = string(value(at: paths["scope"] ?? "scope", in: object)) {
+        if let scope = string(mapped("scope", paths, in: object)) {
             tokens.scopes = splitScopes(scope, separator: settings.scopeSeparator)
         }
         for name in settings.tokenFields {
@@ -58,6 +62,16 @@ public enum TokenResponseParser {
 
     static func formDecode(_ text: String) -> String {
         text.replacingOccurrences(of: "+", with: " ").removingPercentEncoding ?? text
+    }
+
+    /// The value of standard member `name`: at its mapped dot path when the file maps it and the response holds
+    /// the path's first member, else at the top level. So one mapping reads both Slack's code exchange, which nests
+    /// a user token under `authed_user`, and its refresh, which answers the same token at the top level with no
+    /// `authed_user`; a response that has `authed_user` is never read at the top level, where a bot token may sit.
+    static func mapped(_ name: String, _ paths: [String: String], in object: [String: Any]) -> Any? {
+        guard let path = paths[name] else { return object[name] }
+        guard let first = path.split(separator: ".").first, object[String(first)] != nil else { return object[name] }
+        return value(at: path, in: object)
     }
 
     static func value(at path: String, in object: [String: Any]) -> Any? {

@@ -26,9 +26,9 @@ public struct OAuthState: Sendable, Equatable {
 
     /// The request this flow was made from (to start it in a browser after a start link was opened).
     public var request: ConsentRequest {
-        // The client a discovery chose is chosen again when the request is started: it is not a field a user gives.
+        // The client and endpoints a discovery chose are chosen again when the request is started: they are not fields a user gives.
         ConsentRequest(provider: provider, name: name, scopes: scopes, credentialID: credentialID,
-                       fields: fields.filter { $0.key != DiscoveredClients.issuerField && $0.key != DiscoveredClients.clientField })
+                       fields: fields.filter { !DiscoveredClients.connectionFields.contains($0.key) })
     }
 
     /// The record id used as authenticated data for the sealed PKCE verifier.

@@ -71,7 +71,7 @@ public struct MCPDiscovery: Sendable {
         return nil
     }
 
-    private func authorizationServerMetadata(issuer: String) async throws(DiscoveryError) -> (AuthorizationServerMetadata, String) {
+    func authorizationServerMetadata(issuer: String) async throws(DiscoveryError) -> (AuthorizationServerMetadata, String) {
         guard let url = URLComponents(string: issuer), let origin = Self.origin(of: url) else { throw .refused("the authorization server '\(issuer.prefix(200))' is not a URL") }
         let path = url.percentEncodedPath.hasSuffix("/") ? String(url.percentEncodedPath.dropLast()) : url.percentEncodedPath
         // RFC 8414 §3.1 inserts the well-known segment before the issuer's path; OpenID Connect appends it.
