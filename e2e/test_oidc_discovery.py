@@ -23,8 +23,11 @@ proxy:
 
 
 def start(oauth_env, oauth_peer):
-    return oauth_env(extra_providers={PROVIDER: issuer_provider(oauth_peer)},
-                     extra_env={"LATCHKEY_ALLOW_PRIVATE_UPSTREAMS": "1"}, access_ttl=3600)
+    env = oauth_env(extra_providers={PROVIDER: issuer_provider(oauth_peer)},
+                    extra_env={"LATCHKEY_ALLOW_PRIVATE_UPSTREAMS": "1"}, access_ttl=3600)
+    # Latchkey is a public client of a typed issuer: the peer's app is registered as one.
+    oauth_peer.setup(client_id=env.client_id, client_type="public")
+    return env
 
 
 def test_connect_discovers_the_typed_issuer_and_refreshes_at_the_endpoint_found(oauth_env, oauth_peer):
@@ -37,13 +40,15 @@ def test_connect_discovers_the_typed_issuer_and_refreshes_at_the_endpoint_found(
     assert fields["oauth_token_endpoint"] == oauth_peer.token_url, fields
     [exchange] = token_log(oauth_peer, "authorization_code", env.client_id)
     assert exchange["status"] == 200, exchange
+    # The deployment's client secret never goes to an issuer a user typed (it could be the user's own server).
+    assert exchange["auth_method"] == "none", exchange
 
     r = env.agent(cred).get(PROVIDER, "me")
     assert r.status_code == 200 and r.json()["user"] == PEER_USER, describe_response(r)
 
     env.refresh_now(cred["id"])
     [refresh] = token_log(oauth_peer, "refresh_token", env.client_id)
-    assert refresh["status"] == 200, refresh
+    assert refresh["status"] == 200 and refresh["auth_method"] == "none", refresh
     assert env.credential(cred["id"])["status"] == "active"
 
 

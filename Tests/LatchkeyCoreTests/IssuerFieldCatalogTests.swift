@@ -32,6 +32,8 @@ import Testing
         #expect(provider?.oauth?.issuerField == "issuer")
         #expect(provider?.mcp == nil)
         #expect(provider?.oauth?.tokenParams["resource"] == nil, "no RFC 8707 resource: this is not an MCP server")
+        // A public client: the deployment's secret never goes to an issuer a user typed.
+        #expect(provider?.oauth?.tokenEndpointAuth == OAuthSettings.TokenEndpointAuth.none)
     }
 
     @Test(arguments: [
@@ -41,6 +43,7 @@ import Testing
         ("  issuer_field: tenant\n  fields:\n\(issuerField)", "auth.issuer_field"),
         ("  issuer_field: issuer\n  fields:\n    - {name: issuer, secret: false, required: false}", "auth.issuer_field"),
         ("  issuer_field: [issuer]\n  fields:\n\(issuerField)", "auth.issuer_field"),
+        ("  issuer_field: issuer\n  token_endpoint_auth: client_secret_post\n  fields:\n\(issuerField)", "auth.token_endpoint_auth"),
     ])
     func badInputIsRefusedNamingTheKey(_ auth: String, _ keyPath: String) throws {
         let (_, found) = try problems(auth)

@@ -19,6 +19,9 @@ extension ProviderDecoder {
         guard !field.secret, field.required else { child.fail("'\(name)' must be a required field with secret: false"); return }
         settings.discovered = true
         settings.issuerField = name
+        // A public client (PKCE, no secret): the issuer is whatever a user types, so the deployment's client secret
+        // must never be sent there — a user naming their own server would otherwise collect it.
+        settings.tokenEndpointAuth = .none
     }
 
     /// The declared fields with their `secret` and `required` flags, read quietly (`decodeFields` reports problems).

@@ -169,8 +169,9 @@ struct ProviderDecoder {
         settings.tokenParams = Dictionary(uniqueKeysWithValues: authNode.child("token_params", of: auth)?.stringMap ?? [])
         settings.pkce = authNode.child("pkce", of: auth)?.bool ?? true
         if let method = authNode.child("token_endpoint_auth", of: auth), let text = method.string {
-            if let value = OAuthSettings.TokenEndpointAuth(rawValue: text), value != .none { settings.tokenEndpointAuth = value } else {
-                method.fail("must be client_secret_post or client_secret_basic")
+            let publicClient = Self.discoversFromIssuer(auth)
+            if let value = OAuthSettings.TokenEndpointAuth(rawValue: text), (value == .none) == publicClient { settings.tokenEndpointAuth = value } else {
+                method.fail(publicClient ? "must be none: a provider whose issuer a user types is a public client" : "must be client_secret_post or client_secret_basic")
             }
         }
         settings.defaultTokenTTL = positive("default_token_ttl", in: auth, of: authNode)

@@ -19,7 +19,8 @@ public struct OAuthAppService: Sendable {
         guard let provider = catalog.providers[providerID] else { throw LatchkeyError.notFound("provider '\(providerID)'") }
         guard provider.authMode.isOAuth else { throw LatchkeyError.validationFailed(field: "provider", message: "\(providerID) does not use OAuth") }
         let idField = CredentialField(name: "client_id", label: "Client id")
-        let secretField = CredentialField(name: "client_secret", label: "Client secret")
+        // A public client (token_endpoint_auth: none) has no secret; one given anyway is kept but never sent.
+        let secretField = CredentialField(name: "client_secret", label: "Client secret", required: provider.oauth?.tokenEndpointAuth != OAuthSettings.TokenEndpointAuth.none)
         try FieldValidator.check(clientID, field: idField)
         try FieldValidator.check(clientSecret, field: secretField)
         let sealed = try await sealer.seal(clientSecret, recordID: OAuthApp.recordID(provider: providerID), field: "client_secret")

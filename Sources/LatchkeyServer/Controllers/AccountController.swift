@@ -29,7 +29,7 @@ struct AccountController {
             let input = try await JSONInput.read(request, limit: runtime.configuration.apiBodyLimit, allowed: ["client_id", "client_secret"])
             let app = try await runtime.oauthApps.put(by: user, provider: try context.parameters.require("provider"),
                                                       clientID: try input.string("client_id", required: true) ?? "",
-                                                      clientSecret: try input.string("client_secret", required: true) ?? "")
+                                                      clientSecret: try input.string("client_secret", required: false) ?? "")
             return JSONOutput.response(OAuthAppDTO(app, redirectURI: "\(runtime.configuration.publicURL)/oauth/callback"))
         }
         group.allowOnly("warnings", [.get])
