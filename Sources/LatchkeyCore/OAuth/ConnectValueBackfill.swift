@@ -65,10 +65,12 @@ public final class ConnectValueBackfill: Sendable {
     }
 
     /// Writes the learnt values into the credential's public fields (as a connect stores them), retrying when a
-    /// concurrent writer (a refresh) changed the credential first.
+    /// concurrent writer (a refresh, another process's learning) changed the credential first.
     private func stored(_ learnt: [String: String], credentialID: String) async throws -> Credential {
         for _ in 0..<5 {
             guard var credential = try await store.credential(id: credentialID) else { throw LatchkeyError.notFound("credential") }
+            // Another process learnt them meanwhile: its values stand.
+            if learnt.keys.allSatisfy({ credential.publicFields[$0] != nil }) { return credential }
             credential.publicFields.merge(learnt) { $1 }
             credential.version += 1
             credential.updatedAt = clock.now
