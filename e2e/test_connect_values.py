@@ -380,3 +380,17 @@ def test_a_learning_that_fails_for_now_answers_502_and_is_tried_again(lk, fake):
     r = agent.get("xero", "api.xro/2.0/Organisation")
     assert r.status_code == 200, describe_response(r)
     assert tenant_ids_sent(fake) == [TENANT_1] and stored_fields(lk, cred)["fields"].get("tenant_id") == TENANT_1
+
+
+def test_an_mcp_tool_call_learns_the_missing_value_too(lk, fake):
+    cred = imported(lk, "xero")
+    agent = lk.admin.agent_for({"xero": cred})
+    body = {"jsonrpc": "2.0", "id": 1, "method": "tools/call", "params": {"name": "xero_list_connections", "arguments": {}}}
+    r = requests.post(lk.url("/mcp"), json=body, timeout=60,
+                      headers={"Authorization": f"Bearer {agent.key}", "Accept": "application/json, text/event-stream"})
+    assert r.status_code == 200, describe_response(r)
+    assert r.json().get("result", {}).get("isError") is False, r.json()
+    learning, tool_call = fake.gets("/api.xero.com/connections")
+    assert {k.lower(): v for k, v in tool_call["headers"].items()}.get("xero-tenant-id") == TENANT_1, tool_call
+    assert "xero-tenant-id" not in {k.lower() for k in learning["headers"]}, "the learning request is the connect's own"
+    assert stored_fields(lk, cred)["fields"].get("tenant_id") == TENANT_1
