@@ -5,6 +5,9 @@ answering an object (Mailchimp's metadata), an array (Xero's connections, Atlass
 resources) or an array searched for its default element (DocuSign's userinfo). A follow-up that fails
 or answers a value not matching its pattern fails the connect, and nothing is stored.
 
+A credential stored without a value a follow-up GET can learn (connected before the value was declared, or
+imported without it) learns it on its first proxied call, once for concurrent calls, and keeps it.
+
 The shipped files of QuickBooks, Mailchimp, DocuSign, Xero and Jira are loaded with every https URL
 pointed at the fake (`https://host/x` -> `http://127.0.0.1:PORT/host/x`), so their declarations are
 what is tested.
@@ -15,7 +18,9 @@ from __future__ import annotations
 import json
 import re
 import threading
+import time
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlencode, urlsplit
 
@@ -40,6 +45,7 @@ class FakeProvider:
         self.requests: list[dict] = []
         self.answers: dict[str, tuple[int, object]] = {}
         self.token_extra: dict = {}
+        self.delays: dict[str, float] = {}
         fake = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -68,6 +74,7 @@ class FakeProvider:
             def do_GET(self):
                 path = urlsplit(self.path).path
                 fake.requests.append({"method": "GET", "path": self.path, "headers": dict(self.headers)})
+                time.sleep(fake.delays.get(path, 0))
                 if path in fake.answers:
                     status, body = fake.answers[path]
                     self._send(status, body)
@@ -83,6 +90,7 @@ class FakeProvider:
     def reset(self):
         self.requests.clear()
         self.token_extra = {}
+        self.delays = {}
         self.answers = {
             "/login.mailchimp.com/oauth2/metadata": (200, {"dc": "us21", "role": "owner", "accountname": "Acme",
                                                           "api_endpoint": "https://us21.api.mailchimp.com"}),
@@ -298,3 +306,91 @@ def test_imported_tokens_carry_their_connect_values_checked_like_learnt_ones(lk,
     cred = r.json()
     assert cred["fields"].get("realm_id") == "4620816365", cred
     assert proxied(lk, fake, "quickbooks", cred, "companyinfo/1")["path"] == "/quickbooks.api.intuit.com/v3/company/4620816365/companyinfo/1"
+
+
+def imported(lk: Latchkey, provider: str, **fields) -> dict:
+    """A credential stored without its learnable connect values, as one connected before they were declared."""
+    r = lk.admin.post("/api/v1/credentials", json={"provider": provider, "name": f"older {uuid.uuid4().hex[:6]}",
+                                                      "fields": {"access_token": f"at-older-{uuid.uuid4().hex}", **fields}})
+    assert r.status_code == 201, describe_response(r)
+    return r.json()
+
+
+def stored_fields(lk: Latchkey, cred: dict) -> dict:
+    r = lk.admin.get(f"/api/v1/credentials/{cred['id']}")
+    assert r.status_code == 200, describe_response(r)
+    return r.json()
+
+
+def tenant_ids_sent(fake: FakeProvider) -> list:
+    """The `xero-tenant-id` of every call that reached Xero's API (the agent sees it scrubbed)."""
+    return [{k.lower(): v for k, v in q["headers"].items()}.get("xero-tenant-id")
+            for q in fake.requests if q["method"] == "GET" and "/api.xro/" in q["path"]]
+
+
+def test_a_credential_without_its_tenant_id_learns_it_once_on_its_first_calls(lk, fake):
+    cred = imported(lk, "xero")
+    assert "tenant_id" not in cred["fields"], cred
+    agent = lk.admin.agent_for({"xero": cred})
+    fake.delays["/api.xero.com/connections"] = 0.5
+    with ThreadPoolExecutor(10) as pool:
+        answers = list(pool.map(lambda _: agent.get("xero", "api.xro/2.0/Organisation"), range(10)))
+    for r in answers:
+        assert r.status_code == 200, describe_response(r)
+    assert tenant_ids_sent(fake) == [TENANT_1] * 10
+    learnings = fake.gets("/api.xero.com/connections")
+    assert len(learnings) == 1, f"10 concurrent first calls must learn once, saw {len(learnings)} follow-up requests"
+    assert learnings[0]["headers"].get("Authorization", "").startswith("Bearer at-older-"), learnings[0]
+    assert stored_fields(lk, cred)["fields"].get("tenant_id") == TENANT_1
+
+    fake.requests.clear()
+    r = agent.get("xero", "api.xro/2.0/Organisation")
+    assert r.status_code == 200, describe_response(r)
+    assert tenant_ids_sent(fake) == [TENANT_1]
+    assert fake.gets("/api.xero.com/connections") == [], "the stored value is reused"
+
+
+def test_a_learnt_cloud_id_fills_the_base_url_on_the_first_call(lk, fake):
+    cred = imported(lk, "jira")
+    r = lk.admin.agent_for({"jira": cred}).get("jira", "rest/api/3/myself")
+    assert r.status_code == 200, describe_response(r)
+    assert r.json()["echo"] == f"/api.atlassian.com/ex/jira/{CLOUD_ID}/rest/api/3/myself", r.json()
+    assert stored_fields(lk, cred)["fields"].get("cloud_id") == CLOUD_ID
+
+
+def test_a_learning_the_provider_refuses_answers_the_reconnect_link_and_stores_nothing(lk, fake):
+    cred = imported(lk, "xero")
+    fake.answers["/api.xero.com/connections"] = (403, {"Title": "Forbidden"})
+    r = lk.admin.agent_for({"xero": cred}).get("xero", "api.xro/2.0/Organisation")
+    err = expect_error(r, 424, "credential_needs_reauth")
+    assert err.get("setup_url", "").endswith(f"/credentials/{cred['id']}/reconnect"), err
+    assert not [q for q in fake.requests if "/api.xro/" in q["path"]], "the call must not reach the API without the value"
+    stored = stored_fields(lk, cred)
+    assert "tenant_id" not in stored["fields"] and stored["status"] == "active", stored
+
+
+def test_a_learning_that_fails_for_now_answers_502_and_is_tried_again(lk, fake):
+    cred = imported(lk, "xero")
+    agent = lk.admin.agent_for({"xero": cred})
+    fake.answers["/api.xero.com/connections"] = (503, {"Title": "Service Unavailable"})
+    expect_error(agent.get("xero", "api.xro/2.0/Organisation"), 502, "upstream_unreachable")
+    stored = stored_fields(lk, cred)
+    assert "tenant_id" not in stored["fields"] and stored["status"] == "active", "a passing failure stores nothing and needs no reconnect"
+    fake.reset()
+    r = agent.get("xero", "api.xro/2.0/Organisation")
+    assert r.status_code == 200, describe_response(r)
+    assert tenant_ids_sent(fake) == [TENANT_1] and stored_fields(lk, cred)["fields"].get("tenant_id") == TENANT_1
+
+
+def test_an_mcp_tool_call_learns_the_missing_value_too(lk, fake):
+    cred = imported(lk, "xero")
+    agent = lk.admin.agent_for({"xero": cred})
+    body = {"jsonrpc": "2.0", "id": 1, "method": "tools/call", "params": {"name": "xero_list_connections", "arguments": {}}}
+    r = requests.post(lk.url("/mcp"), json=body, timeout=60,
+                      headers={"Authorization": f"Bearer {agent.key}", "Accept": "application/json, text/event-stream"})
+    assert r.status_code == 200, describe_response(r)
+    assert r.json().get("result", {}).get("isError") is False, r.json()
+    learning, tool_call = fake.gets("/api.xero.com/connections")
+    assert {k.lower(): v for k, v in tool_call["headers"].items()}.get("xero-tenant-id") == TENANT_1, tool_call
+    assert "xero-tenant-id" not in {k.lower() for k in learning["headers"]}, "the learning request is the connect's own"
+    assert stored_fields(lk, cred)["fields"].get("tenant_id") == TENANT_1

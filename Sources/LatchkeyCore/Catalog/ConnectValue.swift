@@ -18,6 +18,12 @@ public struct ConnectValue: Sendable, Equatable {
         self.pattern = pattern
     }
 
+    /// Whether the value can still be learnt after the connect, with the access token alone (a follow-up request):
+    /// a credential connected before the value was declared learns it on its first call (`ConnectValueBackfill`).
+    public var isLearntLater: Bool {
+        if case .request = source { true } else { false }
+    }
+
     /// Whether `value` is acceptable: not empty, no control characters, and matching `pattern` when there is one.
     public func accepts(_ value: String) -> Bool {
         guard !value.isEmpty, value.utf8.count <= 2048, !value.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7f }) else {

@@ -161,7 +161,8 @@ public struct CredentialService: Sendable {
     }
 
     /// Imports tokens obtained elsewhere: `access_token`, optional `refresh_token`, `expires_at` (RFC 3339) or `expires_in`,
-    /// and every connect value of the provider (no connect flow runs to learn them), checked against its pattern.
+    /// and the provider's connect values, checked against their patterns: every one the connect learns from the callback
+    /// or the token response; one it learns with a follow-up request may be left out and is then learnt on first use.
     private func applyImportedTokens(_ fields: [String: String], provider: Provider, to credential: inout Credential) async throws {
         let tokenKeys: Set<String> = ["access_token", "refresh_token", "expires_at", "expires_in", "scope"]
         let connectValues = provider.oauth?.connectValues ?? []
@@ -170,6 +171,9 @@ public struct CredentialService: Sendable {
         try FieldValidator.validate(declared, for: provider, partial: false)
         for value in connectValues {
             guard let text = fields[value.name] else {
+                // Learnt with the imported token on the first proxied call, as for a credential connected before
+                // the value was declared; one only the callback or the token response carried cannot be.
+                if value.isLearntLater { continue }
                 throw LatchkeyError.validationFailed(field: "fields.\(value.name)", message: "importing tokens for \(provider.id) needs '\(value.name)', which a connect learns from the provider")
             }
             guard value.accepts(text) else {

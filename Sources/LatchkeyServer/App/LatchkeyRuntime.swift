@@ -24,6 +24,8 @@ public struct LatchkeyRuntime: Sendable {
     /// The pooled HTTP client for provider APIs and token endpoints.
     public let upstream: UpstreamClient
     public let refresher: Refresher
+    /// Learns the connect values a credential connected before they were declared lacks, on its first call.
+    public let connectValues: ConnectValueBackfill
     public let refreshPass: RefreshPass
     public let oauthFlow: OAuthFlowService
     public let revocation: RevocationService
@@ -99,6 +101,7 @@ public struct LatchkeyRuntime: Sendable {
                                         discovered: DiscoveredClients(discovery: MCPDiscovery(http: outbound), registrar: registrar, clock: clock))
         refresher = Refresher(store: store, catalog: catalog, sealer: sealer, requester: requester, clock: clock, observer: RefreshMetrics(), logger: logger,
                               clients: clients)
+        connectValues = ConnectValueBackfill(store: store, http: outbound, clock: clock, links: links, cache: cache)
         refreshPass = RefreshPass(store: store, catalog: catalog, refresher: refresher, clock: clock)
         oauthFlow = OAuthFlowService(store: store, catalog: catalog, sealer: sealer, requester: requester, refresher: refresher, clients: clients, clock: clock, publicURL: configuration.publicURL,
                                      quotas: configuration.quotas)

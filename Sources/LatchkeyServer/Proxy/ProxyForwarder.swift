@@ -103,20 +103,40 @@ final class ProxyForwarder: Sendable {
             guard let endpoint = resolved.provider.mcpEndpoint else { throw LatchkeyError.badRequest("\(providerID) is not a remote MCP server") }
             resolved = resolved.with(provider: endpoint)
         }
-        // Checked (path guard, body limit) before the policy, and both before any refresh or upstream traffic.
-        let checked = try prepared(resolved, call: call, admission: nil).admitted(call.gated ? try await runtime.callGate.admit(resolved, Self.gateCall(call)) : nil)
-        guard checked.renewable else { return checked }
+        // A credential connected before its provider declared a connect value cannot be built yet: its call is
+        // judged by the policy first, then completed (below) before anything else is checked.
+        let lacking = !ConnectValueBackfill.missing(resolved.provider, values: resolved.values).isEmpty
+        let checked: PreparedCall?, admission: Admission?
+        if lacking {
+            checked = nil
+            admission = call.gated ? try await runtime.callGate.admit(resolved, Self.gateCall(call)) : nil
+        } else {
+            // Checked (path guard, body limit) before the policy, and both before any refresh or upstream traffic.
+            let built = try prepared(resolved, call: call, admission: nil).admitted(call.gated ? try await runtime.callGate.admit(resolved, Self.gateCall(call)) : nil)
+            guard built.renewable else { return built }
+            checked = built
+            admission = built.admission
+        }
         // OAuth: a fresh token first.
+        var current = resolved
         let fresh = try await runtime.refresher.usable(resolved.credential, links: runtime.links)
-        guard fresh.version != resolved.credential.version else { return checked }
-        return try prepared(try await reopened(resolved, with: fresh), call: call, admission: checked.admission)
+        if fresh.version != current.credential.version { current = try await reopened(current, with: fresh) }
+        if lacking {
+            // Learnt with the fresh token, once per credential, and stored with it.
+            let completed = try await runtime.connectValues.completed(current.credential, provider: current.provider, values: current.values)
+            if completed.version != current.credential.version { current = try await reopened(current, with: completed) }
+        }
+        if let checked, current.credential.version == resolved.credential.version { return checked }
+        return try prepared(current, call: call, admission: admission)
     }
 
     /// `prepare` when the agent's binding is in the access cache and the call needs no approval check or quota
     /// lease: no suspension, no database read.
     func preparedFromCache(bearer: String?, providerID: String, call: Call) throws -> PreparedCall? {
         try ProxyRules.checkMethod(call.method.rawValue)
-        guard let resolved = runtime.agents.cachedAccess(bearer: bearer, providerID: providerID) else { return nil }
+        // A credential lacking a connect value takes `prepare`, which learns it.
+        guard let resolved = runtime.agents.cachedAccess(bearer: bearer, providerID: providerID),
+              ConnectValueBackfill.missing(resolved.provider, values: resolved.values).isEmpty else { return nil }
         let checked = try prepared(resolved, call: call, admission: nil)
         guard let admission = try runtime.callGate.admitNow(resolved, Self.gateCall(call)) else { return nil }
         return checked.admitted(admission)
