@@ -27,7 +27,10 @@ def test_fifty_failed_sign_ins_for_unknown_emails_with_huge_headers_barely_grow_
     before = _size(latchkey)
     huge = "x" * 10_000
     s = requests.Session()
-    csrf = re.search(r'name="csrf" value="([^"]+)"', s.get(latchkey.url("/login"), timeout=30).text).group(1)
+    page = s.get(latchkey.url("/login"), timeout=30)
+    found = re.search(r'name="csrf" value="([^"]+)"', page.text)
+    assert found, describe_response(page)
+    csrf = found.group(1)
     for i in range(50):
         r = s.post(latchkey.url("/login"), data={"csrf": csrf, "email": f"{huge}{i}@example.com", "password": "wrong-password-x", "next": "/"},
                    headers={"X-Forwarded-For": huge, "User-Agent": huge}, allow_redirects=False, timeout=60)
