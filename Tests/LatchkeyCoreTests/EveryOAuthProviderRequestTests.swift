@@ -7,7 +7,7 @@ import Testing
 /// client authentication, `token_params`, `token_headers` — and the token reaches the provider and nowhere else.
 /// The exact requests of providers with documented quirks are pinned in `ShippedCatalogTokenRequestTests`.
 @Suite struct EveryOAuthProviderRequestTests {
-    static let catalog: Catalog? = try? CatalogLoader.load([CatalogSource(directory: ShippedCatalogRequestTests.root.appendingPathComponent("providers").path, strict: true)])
+    static let catalog: Catalog? = try? ShippedCatalog.load()
     /// The providers whose endpoints are written in their files (discovered ones have none until connect).
     static let ids: [String] = (catalog?.providers.values ?? [:].values)
         .filter { $0.oauth.map { !$0.discovered } ?? false }.map(\.id).sorted()

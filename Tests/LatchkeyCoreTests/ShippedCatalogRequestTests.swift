@@ -4,11 +4,10 @@ import Testing
 
 /// The requests the proxy sends for real providers, checked against what each provider's documentation requires.
 @Suite struct ShippedCatalogRequestTests {
-    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
     let catalog: Catalog
 
     init() throws {
-        catalog = try CatalogLoader.load([CatalogSource(directory: Self.root.appendingPathComponent("providers").path, strict: true)])
+        catalog = try ShippedCatalog.load()
     }
 
     struct Case: Sendable, CustomStringConvertible {
@@ -84,7 +83,7 @@ import Testing
         #expect(modes.isSuperset(of: [.apiKey, .basic, .oauth2]))
     }
 
-    static let referenceTSV = root.deletingLastPathComponent().appendingPathComponent("shared/reference/provider-endpoints.tsv")
+    static let referenceTSV = ShippedCatalog.root.deletingLastPathComponent().appendingPathComponent("shared/reference/provider-endpoints.tsv")
 
     /// Where a provider of ours shares an id with the reference list, its OAuth URLs agree, or its file says why not
     /// in a comment on that line (on its `extends:` line for an inherited URL).

@@ -65,7 +65,7 @@ import Testing
     let catalog: Catalog
 
     init() throws {
-        catalog = try CatalogLoader.load([CatalogSource(directory: ShippedCatalogRequestTests.root.appendingPathComponent("providers").path, strict: true)])
+        catalog = try ShippedCatalog.load()
     }
 
     @Test(arguments: cases)

@@ -9,7 +9,7 @@ import Testing
     let catalog: Catalog
 
     init() throws {
-        catalog = try CatalogLoader.load([CatalogSource(directory: ShippedCatalogRequestTests.root.appendingPathComponent("providers").path, strict: true)])
+        catalog = try ShippedCatalog.load()
     }
 
     /// Records token requests and answers every one with a fixed token.
