@@ -20,7 +20,7 @@ struct Keys: AsyncParsableCommand {
         func run() async throws {
             let logger = LogSetup.logger()
             let meter = ProgressMeter(job: "keys rotate", json: json)
-            let report = try await withRuntime(try common.configuration(), logger: logger) { runtime in
+            let report = try await withRuntime(try common.configurationWithoutCatalog(), logger: logger) { runtime in
                 try await runtime.keyRotation.rotate(pause: { seconds in try await Task.sleep(for: .seconds(seconds)) }, progress: meter.report)
             }
             meter.finish()
@@ -51,7 +51,7 @@ struct Keys: AsyncParsableCommand {
 
         func run() async throws {
             let logger = LogSetup.logger()
-            let configuration = try common.configuration()
+            let configuration = try common.configurationWithoutCatalog()
             let (text, newKey) = try readNewKey()
             let replacement = try keyFileReplacement(configuration)
             let meter = ProgressMeter(job: "keys rotate-master", json: json)
@@ -120,7 +120,7 @@ struct Keys: AsyncParsableCommand {
 
         func run() async throws {
             let logger = LogSetup.logger()
-            let retired = try await withRuntime(try common.configuration(), logger: logger) { try await $0.keyRotation.retire() }
+            let retired = try await withRuntime(try common.configurationWithoutCatalog(), logger: logger) { try await $0.keyRotation.retire() }
             if retired.isEmpty {
                 print("No data key version to retire: each one is active or still protects values (run `latchkey keys rotate` first).")
             } else {
@@ -136,7 +136,7 @@ struct Keys: AsyncParsableCommand {
 
         func run() async throws {
             let logger = LogSetup.logger()
-            let status = try await withRuntime(try common.configuration(), logger: logger) { try await $0.keyRotation.status() }
+            let status = try await withRuntime(try common.configurationWithoutCatalog(), logger: logger) { try await $0.keyRotation.status() }
             if json {
                 let versions: [[String: Any]] = status.versions.map { ["version": $0.version, "active": $0.active, "sealed_values": $0.sealedValues] }
                 Keys.printJSON(["master_key_fingerprint": status.master, "active_version": status.active.map { $0 as Any } ?? NSNull(), "versions": versions])
