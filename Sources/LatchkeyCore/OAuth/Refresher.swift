@@ -2,7 +2,8 @@ import Foundation
 import Logging
 
 /// Keeps OAuth tokens fresh: refreshes a credential at most once at a time, in this process (callers share one
-/// flight) and across processes (a lease in the store, and writes fenced by it).
+/// flight) and across processes (a lease in the store, and writes fenced by it). The lease names this refresher (a
+/// `LeaseHolder`), so a process on the same host can take it over at once if this one is killed.
 public final class Refresher: Sendable {
     let store: any Store
     let catalog: Catalog
