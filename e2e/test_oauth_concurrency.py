@@ -69,14 +69,15 @@ def test_two_servers_on_one_database_and_cron_cause_exactly_one_refresh(oauth_en
     peer = env.peer
     lk1 = env.lk
     lk2 = env.start_server(share_db_with=lk1)
+    delay_ms = env.token_delay_outlasting_cron()
     cred = env.connect("shared")
     agent = env.agent(cred)
     # The second server sees the same credentials and accepts the same agent key.
     assert [c["id"] for c in lk2.admin.credentials()] == [cred["id"]]
     wait_until_expired(cred)
-    # A slow token endpoint (1.5 s) keeps the refresh in flight while the cron process starts (~0.4 s),
-    # so the cron pass always meets the due credential mid-refresh (or takes the refresh itself).
-    peer.config(token_delay_ms=1500, access_ttl=300)
+    # A slow token endpoint keeps the refresh in flight while the cron process starts (three times its measured
+    # start), so the cron pass always meets the due credential mid-refresh (or takes the refresh itself).
+    peer.config(token_delay_ms=delay_ms, access_ttl=300)
     peer.reset_stats()
 
     cron: dict = {}

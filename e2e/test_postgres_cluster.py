@@ -48,14 +48,15 @@ def _database_text(url: str) -> str:
 def test_three_servers_and_cron_on_postgres_cause_exactly_one_refresh(oauth_env, pg_url):
     env, servers = _cluster(oauth_env, pg_url, access_ttl=2)
     peer = env.peer
+    delay_ms = env.token_delay_outlasting_cron()
     cred = env.connect("shared by three")
     agent = env.agent(cred)
     for lk in servers:  # every server sees the credential and accepts the key
         assert [c["id"] for c in lk.admin.credentials()] == [cred["id"]]
     wait_until_expired(cred)
-    # Slow (1.5 s) and rotating: a second refresh with the spent token would be refused, and the cron
-    # process (starting ~0.4 s) meets the refresh in flight.
-    peer.config(token_delay_ms=1500, access_ttl=300)
+    # Slow (three times a cron process's measured start) and rotating: a second refresh with the spent token
+    # would be refused, and the cron process meets the refresh in flight.
+    peer.config(token_delay_ms=delay_ms, access_ttl=300)
     peer.reset_stats()
 
     cron: dict = {}
