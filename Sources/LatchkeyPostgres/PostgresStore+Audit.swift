@@ -4,10 +4,28 @@ import PostgresNIO
 
 extension PostgresStore {
     public func appendAudit(_ event: AuditEvent) async throws {
+        guard let webhook = WebhookEvent(audit: event) else {
+            try await rows("audit event", """
+                INSERT INTO audit_events (id, owner_id, actor, action, target_type, target_id, detail, created_at)
+                VALUES (\(event.id), \(event.ownerID), \(event.actor), \(event.action), \(event.targetType), \(event.targetID),
+                        \(StoredJSON.encode(event.detail)), \(event.createdAt))
+                """)
+            return
+        }
+        // One statement, so one transaction: the event and its webhooks are written together or not at all. A
+        // data-modifying WITH runs whether or not the rest of the statement reads it.
         try await rows("audit event", """
-            INSERT INTO audit_events (id, owner_id, actor, action, target_type, target_id, detail, created_at)
-            VALUES (\(event.id), \(event.ownerID), \(event.actor), \(event.action), \(event.targetType), \(event.targetID),
-                    \(StoredJSON.encode(event.detail)), \(event.createdAt))
+            WITH audit AS (
+                INSERT INTO audit_events (id, owner_id, actor, action, target_type, target_id, detail, created_at)
+                VALUES (\(event.id), \(event.ownerID), \(event.actor), \(event.action), \(event.targetType), \(event.targetID),
+                        \(StoredJSON.encode(event.detail)), \(event.createdAt)))
+            INSERT INTO webhook_deliveries (id, endpoint_id, event, ordering_key, payload, status, attempts, next_attempt_at, created_at)
+            SELECT 'msg_' || replace(gen_random_uuid()::text, '-', ''), e.id, \(webhook.type.rawValue), \(webhook.orderingKey), \(webhook.payload),
+                   'pending', 0, \(webhook.createdAt), \(webhook.createdAt)
+            FROM webhook_endpoints e
+            WHERE e.enabled AND (e.owner_id = \(webhook.ownerID) OR e.owner_id IS NULL)
+              AND e.events::jsonb @> jsonb_build_array(\(webhook.type.rawValue)::text)
+            ORDER BY e.id
             """)
     }
 
