@@ -24,18 +24,24 @@ struct WebhookSender: Service {
     static let batch = 16
     /// The wait when nothing is due.
     static let idle: Duration = .milliseconds(500)
+    /// The wait after the database failed, so an outage is not logged twice a second.
+    static let afterError: Duration = .seconds(5)
 
     /// Longer than any POST, so a lease runs out only when its holder died or lost the database.
     var lease: TimeInterval { TimeInterval(timeout * 2 + 5) }
 
     func run() async throws {
         while !Task.isCancelled && !Task.isShuttingDownGracefully {
-            var sent = 0
-            do { sent = try await pass() } catch {
+            var pause = Self.idle
+            do {
+                // Straight on while there is work: the next delivery of an ordering key becomes due as the last settles.
+                if try await pass() > 0 { continue }
+            } catch {
                 logger.error("Webhook pass failed", metadata: ["error.type": "\(type(of: error))"])
+                pause = Self.afterError
             }
-            // Straight on while there is work: the next delivery of an ordering key becomes due as the last settles.
-            if sent == 0 { try? await cancelWhenGracefulShutdown { try await Task.sleep(for: Self.idle) } }
+            let wait = pause
+            try? await cancelWhenGracefulShutdown { try await Task.sleep(for: wait) }
         }
     }
 
