@@ -67,7 +67,7 @@ def test_no_canary_secret_appears_on_any_dashboard_page(env, dashboard_factory, 
         f"/credentials/{echo['id']}/edit", f"/credentials/{basic['id']}/edit", f"/credentials/{pattern['id']}/edit",
         f"/credentials/{echo['id']}/delete", f"/credentials/{basic['id']}/delete",
         "/groups", f"/groups/{gid}", f"/groups/{gid}?bind=echo-two", "/providers", "/providers?q=echo",
-        "/activity", "/settings",
+        "/activity", "/settings", "/settings/webhooks",
     ]
     raw_session = b.requests_session()
     found, control = [], []

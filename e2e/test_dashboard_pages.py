@@ -11,7 +11,7 @@ from browser import (PHONE, SCREENSHOT_DIR, SHOTS, browser_factory, dashboard_fa
                      signed_in)
 
 TABS = {"/credentials": "Credentials", "/groups": "Agent groups", "/approvals": "Approvals", "/providers": "Providers",
-        "/activity": "Activity", "/settings": "Settings"}
+        "/activity": "Activity", "/settings/webhooks": "Webhooks", "/settings": "Settings"}
 
 
 def png_size(path: Path) -> tuple[int, int]:

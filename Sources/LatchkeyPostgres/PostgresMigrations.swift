@@ -139,6 +139,26 @@ enum PostgresMigrations {
                 url text NOT NULL, auth text NOT NULL, created_at timestamptz NOT NULL)
             """,
         ]),
+        // Deliveries are an outbox: `seq` orders them per (endpoint, ordering key); the lease columns let one
+        // server at a time hold a delivery.
+        ("v4-webhooks", [
+            """
+            CREATE TABLE webhook_endpoints (
+                id text PRIMARY KEY, owner_id text REFERENCES users(id) ON DELETE CASCADE, url text NOT NULL,
+                events text NOT NULL, created_at timestamptz NOT NULL, enabled boolean NOT NULL DEFAULT true)
+            """,
+            "CREATE INDEX webhook_endpoints_owner ON webhook_endpoints(owner_id)",
+            """
+            CREATE TABLE webhook_deliveries (
+                seq bigserial PRIMARY KEY, id text NOT NULL UNIQUE,
+                endpoint_id text NOT NULL REFERENCES webhook_endpoints(id) ON DELETE CASCADE,
+                event text NOT NULL, ordering_key text NOT NULL, payload text NOT NULL, status text NOT NULL,
+                attempts bigint NOT NULL DEFAULT 0, next_attempt_at timestamptz NOT NULL, last_status bigint, last_error text,
+                created_at timestamptz NOT NULL, delivered_at timestamptz, lease_owner text, lease_expires_at timestamptz)
+            """,
+            "CREATE INDEX webhook_deliveries_due ON webhook_deliveries(status, next_attempt_at)",
+            "CREATE INDEX webhook_deliveries_order ON webhook_deliveries(endpoint_id, ordering_key, seq)",
+        ]),
     ]
 
     static func apply(on store: PostgresStore) async throws {

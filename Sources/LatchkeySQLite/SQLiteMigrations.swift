@@ -115,6 +115,24 @@ enum SQLiteMigrations {
                     url TEXT NOT NULL, auth TEXT NOT NULL, created_at REAL NOT NULL);
                 """)
         }
+        migrator.registerMigration("v6-webhooks") { db in
+            // Deliveries are an outbox: `seq` orders them per (endpoint, ordering key); the lease columns let one
+            // sender at a time hold a delivery.
+            try db.execute(sql: """
+                CREATE TABLE webhook_endpoints (
+                    id TEXT PRIMARY KEY, owner_id TEXT REFERENCES users(id) ON DELETE CASCADE, url TEXT NOT NULL,
+                    events TEXT NOT NULL, created_at REAL NOT NULL, enabled INTEGER NOT NULL DEFAULT 1);
+                CREATE INDEX webhook_endpoints_owner ON webhook_endpoints(owner_id);
+                CREATE TABLE webhook_deliveries (
+                    seq INTEGER PRIMARY KEY AUTOINCREMENT, id TEXT NOT NULL UNIQUE,
+                    endpoint_id TEXT NOT NULL REFERENCES webhook_endpoints(id) ON DELETE CASCADE,
+                    event TEXT NOT NULL, ordering_key TEXT NOT NULL, payload TEXT NOT NULL, status TEXT NOT NULL,
+                    attempts INTEGER NOT NULL DEFAULT 0, next_attempt_at REAL NOT NULL, last_status INTEGER, last_error TEXT,
+                    created_at REAL NOT NULL, delivered_at REAL, lease_owner TEXT, lease_expires_at REAL);
+                CREATE INDEX webhook_deliveries_due ON webhook_deliveries(status, next_attempt_at);
+                CREATE INDEX webhook_deliveries_order ON webhook_deliveries(endpoint_id, ordering_key, seq);
+                """)
+        }
         return migrator
     }
 }

@@ -9,6 +9,8 @@ extension SQLiteStore {
                 INSERT INTO audit_events (id, owner_id, actor, action, target_type, target_id, detail, created_at)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?)
                 """, arguments: [event.id, event.ownerID, event.actor, event.action, event.targetType, event.targetID, Self.json(event.detail), event.createdAt.seconds])
+            // The event's webhooks in the same transaction: never one without the other.
+            if let webhook = WebhookEvent(audit: event) { try Self.enqueueWebhooks(webhook, db) }
         }
     }
 

@@ -219,6 +219,10 @@ public final class Refresher: Sendable {
                 return RefreshResult(latest, .joined)
             }
             observer?.refreshed(provider: provider.id, outcome: .refreshed)
+            if credential.status == .refreshFailing {
+                try await audit.record(ownerID: credential.ownerID, actor: "system", action: "credential.recovered", targetType: "credential",
+                                       targetID: credential.id, detail: ["provider": provider.id])
+            }
             return RefreshResult(fresh, .refreshed)
         } catch let error as TokenEndpointError {
             return try await recordFailure(error, credential: credential, provider: provider, now: now)

@@ -59,7 +59,7 @@ public struct AgentService: Sendable {
     private func resolved(agent: AgentContext, providerID: String, credential: Credential?, policy: BindingPolicy?) async throws -> ResolvedCredential {
         guard let provider = catalog.provider(providerID) else { throw LatchkeyError.unknownProvider(providerID) }
         guard let credential else {
-            try await store.recordMissingBinding(groupID: agent.group.id, provider: providerID, at: clock.now)
+            try await recordMissingBinding(group: agent.group, providerID: providerID)
             throw LatchkeyError.credentialMissing(provider: providerID, setupURL: links.bind(groupID: agent.group.id, provider: providerID))
         }
         switch credential.status {
@@ -70,6 +70,16 @@ public struct AgentService: Sendable {
         }
         return ResolvedCredential(provider: provider, credential: credential, values: try await credentials.values(of: credential),
                                   group: agent.group, policy: policy)
+    }
+
+    /// Counts the missing binding for the owner's warning; the first time it is missing (since it was last bound) it
+    /// is also a `binding.missing` event, so that a retrying agent does not flood the owner's webhooks.
+    private func recordMissingBinding(group: AgentGroup, providerID: String) async throws {
+        let known = try await store.missingBindings(ownerID: group.ownerID).contains { $0.groupID == group.id && $0.provider == providerID }
+        try await store.recordMissingBinding(groupID: group.id, provider: providerID, at: clock.now)
+        guard !known else { return }
+        try await AuditLog(store: store, clock: clock).record(ownerID: group.ownerID, actor: "agent:\(group.id)", action: "binding.missing", targetType: "group",
+                                                              targetID: group.id, detail: ["group_id": group.id, "provider": providerID])
     }
 
     /// The agent's bindings with their credentials' status, for `GET /v1/tools`.

@@ -31,6 +31,7 @@ public enum ApplicationBuilder {
         BudgetsController(runtime: runtime).register(on: api)
         ApprovalsController(runtime: runtime).register(on: api)
         AccountController(runtime: runtime).register(on: api)
+        WebhooksController(webhooks: runtime.webhooks, limit: runtime.configuration.apiBodyLimit).register(on: api)
         let renderer = web.map { PageRenderer(assets: $0, secureCookies: runtime.configuration.publicURL.hasPrefix("https://")) }
         OAuthController(runtime: runtime, renderer: renderer).register(api: api, router: router)
         if let web, let renderer {
@@ -44,7 +45,10 @@ public enum ApplicationBuilder {
                                    onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }) -> some ApplicationProtocol {
         let configuration = runtime.configuration
         var services: [any Service] = [RuntimeLifecycle(runtime: runtime), KeyringRefresher(sealer: runtime.sealer, logger: logger),
-                                       UsageFlusher(runtime: runtime, logger: logger)]
+                                       UsageFlusher(runtime: runtime, logger: logger),
+                                       WebhookSender(store: runtime.store, sealer: runtime.sealer, upstream: runtime.upstream, clock: runtime.clock,
+                                                     policy: WebhookRetryPolicy(base: .milliseconds(configuration.webhookRetryBaseMilliseconds)),
+                                                     timeout: configuration.webhookTimeout, logger: logger)]
         if configuration.auditRetentionDays > 0 {
             services.append(AuditRetention(store: runtime.store, clock: runtime.clock, days: configuration.auditRetentionDays, logger: logger))
         }

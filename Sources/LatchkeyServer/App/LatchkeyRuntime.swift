@@ -43,6 +43,8 @@ public struct LatchkeyRuntime: Sendable {
     public let callGate: CallGate
     /// Users' own remote MCP servers.
     public let userProviders: UserProviderService
+    /// Users' webhook endpoints.
+    public let webhooks: WebhookService
 
     /// Opens the deployment: validates the catalog, opens and migrates the store, loads the master key.
     /// `createKey` lets `serve` create the default key file on first run.
@@ -123,10 +125,12 @@ public struct LatchkeyRuntime: Sendable {
         approvals = ApprovalService(store: store, clock: clock, links: links)
         callGate = CallGate(approvals: approvals, budgets: budgetGate, usage: usage, audit: audit)
         let allowPrivate = configuration.allowPrivateUpstreams
-        userProviders = UserProviderService(store: store, catalog: catalog, clock: clock, allowPrivate: allowPrivate) { host, port in
+        let checkAddress: @Sendable (String, Int) async throws -> Void = { host, port in
             guard !allowPrivate else { return }
             _ = try await NIOThreadPool.singleton.runIfActive { try UpstreamAddressGuard.publicAddresses(host: host, port: port) }
         }
+        userProviders = UserProviderService(store: store, catalog: catalog, clock: clock, allowPrivate: allowPrivate, checkAddress: checkAddress)
+        webhooks = WebhookService(store: store, sealer: sealer, clock: clock, allowPrivate: allowPrivate, checkAddress: checkAddress)
     }
 
     /// Closes outbound connections; commands call it before they exit (`serve` does on graceful shutdown).

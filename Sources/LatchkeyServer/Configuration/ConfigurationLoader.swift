@@ -110,6 +110,8 @@ public struct ConfigurationLoader: Sendable {
                 problems.append("LATCHKEY_AUDIT_RETENTION_DAYS must be a number of days (0 keeps audit events forever)")
             }
         }
+        configuration.webhookRetryBaseMilliseconds = positive("LATCHKEY_WEBHOOK_RETRY_BASE_MS", 5000)
+        configuration.webhookTimeout = positive("LATCHKEY_WEBHOOK_TIMEOUT", 10)
         configuration.agentIdleTimeout = positive("LATCHKEY_AGENT_IDLE_TIMEOUT", 60)
         configuration.headerTimeout = positive("LATCHKEY_HEADER_TIMEOUT", 10)
         configuration.bodyTimeout = positive("LATCHKEY_BODY_TIMEOUT", 30)

@@ -52,6 +52,12 @@ public struct ServerConfiguration: Sendable {
     public var headerTimeout = 10
     /// Seconds a request body may go without a byte arriving.
     public var bodyTimeout = 30
+    /// The wait before a failed webhook delivery's first retry, in milliseconds (`LATCHKEY_WEBHOOK_RETRY_BASE_MS`);
+    /// later waits double up to 720 times it (1 h by default) and attempts stop 17,280 times it (24 h) after the event.
+    public var webhookRetryBaseMilliseconds = 5000
+    /// Seconds one webhook delivery may take (`LATCHKEY_WEBHOOK_TIMEOUT`); a server holds a delivery for twice this
+    /// plus 5 s, after which another server may send it again.
+    public var webhookTimeout = 10
 
     /// Creates a configuration (the loader builds it from flags and environment; tests build it directly).
     public init(host: String, port: Int, database: DatabaseLocation, publicURL: String, providerSources: [CatalogSource], masterKey: MasterKeySource,

@@ -50,7 +50,7 @@ public final class UpstreamClient: Sendable {
     }
 
     /// The shared client, or for a host that must be public, a client pinned to the address just vetted for it.
-    private func client(for url: String, publicAddressOnly: Bool) async throws -> HTTPClient {
+    func client(for url: String, publicAddressOnly: Bool) async throws -> HTTPClient {
         guard publicAddressOnly, !allowPrivateUpstreams else { return http }
         // AsyncHTTPClient keys `dnsOverride` by the URL's host as Foundation parses it; resolve exactly that name.
         guard let parsed = URL(string: url), let host = parsed.host, !host.isEmpty else { throw UpstreamAddressGuard.Refusal.unresolvable }

@@ -22,6 +22,7 @@ struct Dashboard {
         ApprovalPages(runtime: runtime, renderer: renderer).register(on: pages)
         CatalogPages(runtime: runtime, renderer: renderer).register(on: pages)
         SettingsPages(runtime: runtime, renderer: renderer).register(on: pages)
+        WebhookPages(webhooks: runtime.webhooks, renderer: renderer).register(on: pages)
         OAuthPages(runtime: runtime, renderer: renderer).register(on: pages)
     }
 }

@@ -20,6 +20,7 @@ enum Notices {
         "denied": "Denied. The agent keeps getting policy_denied for this call.",
         "server_added": "Remote MCP server added. Create a credential for it (Connect, for OAuth), then bind it to a group.",
         "server_deleted": "Remote MCP server removed.",
+        "webhook_deleted": "Webhook endpoint deleted, with its delivery log.",
     ]
 
     static func text(for code: Substring?) -> String? { code.flatMap { text[String($0)] } }

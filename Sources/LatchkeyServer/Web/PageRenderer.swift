@@ -10,7 +10,7 @@ struct PageRenderer: Sendable {
 
     /// The tabs of the navigation.
     enum Tab: String {
-        case credentials, groups, approvals, providers, activity, settings, none
+        case credentials, groups, approvals, providers, activity, settings, webhooks, none
     }
 
     func page(_ template: String, _ values: [String: Any], context: AppRequestContext, tab: Tab, title: String,

@@ -1,0 +1,33 @@
+import Foundation
+import LatchkeyCore
+
+/// An endpoint as its owner sees it; `secret` only in the creation response, never again.
+struct WebhookDTO: Encodable {
+    let id: String, url: String, events: [String], allUsers: Bool, enabled: Bool, createdAt: Date, secret: String?
+
+    enum CodingKeys: String, CodingKey {
+        case id, url, events, enabled, secret
+        case allUsers = "all_users", createdAt = "created_at"
+    }
+
+    init(_ e: WebhookEndpoint, secret: String? = nil) {
+        id = e.id
+        url = e.url
+        events = e.events
+        allUsers = e.ownerID == nil
+        enabled = e.enabled
+        createdAt = e.createdAt
+        self.secret = secret
+    }
+
+    func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(id, forKey: .id)
+        try container.encode(url, forKey: .url)
+        try container.encode(events, forKey: .events)
+        try container.encode(allUsers, forKey: .allUsers)
+        try container.encode(enabled, forKey: .enabled)
+        try container.encode(createdAt, forKey: .createdAt)
+        try container.encodeIfPresent(secret, forKey: .secret)
+    }
+}
