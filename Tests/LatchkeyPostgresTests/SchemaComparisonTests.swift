@@ -24,7 +24,8 @@ struct SchemaComparisonTests {
         postgres: ["v1-schema", "v2-budgets", "v3-oauth-registrations"]
     )
 
-    func schemas() async throws -> (sqlite: DatabaseSchema, postgres: DatabaseSchema) {
+    /// Both schemas, read once for every test of the suite (one fresh database of each kind).
+    static let read = Task { () async throws -> (sqlite: DatabaseSchema, postgres: DatabaseSchema) in
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("latchkey-schema-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: directory) }
         let path = directory.appendingPathComponent("latchkey.db").path
@@ -33,6 +34,8 @@ struct SchemaComparisonTests {
         let postgres = try await TemporaryPostgres.withStore { store in try await DatabaseSchema.postgres(store) }
         return (sqlite, postgres)
     }
+
+    func schemas() async throws -> (sqlite: DatabaseSchema, postgres: DatabaseSchema) { try await Self.read.value }
 
     @Test func bothBackendsHaveTheSameTablesColumnsKeysAndIndexes() async throws {
         let (sqlite, postgres) = try await schemas()

@@ -4,21 +4,14 @@ import LatchkeyCore
 import LatchkeySQLite
 import Testing
 
-@Suite struct SealerTests {
-    let master: MasterKey
-
-    init() throws { master = try MasterKey(base64: MasterKey.generateBase64()) }
-
-    func sealer(_ store: SQLiteStore, master: MasterKey? = nil) async throws -> Sealer {
-        let sealer = Sealer(master: master ?? self.master, keyStore: store, clock: SystemClock())
-        try await sealer.bootstrap()
-        return sealer
-    }
-
+/// Sealing against tampering with the database file. (Sealing itself is tested over the in-memory store, in
+/// LatchkeyCoreTests.)
+@Suite struct SQLiteSealerTests {
     @Test func swappingSealedValuesBetweenRowsInTheDatabaseFailsRatherThanYieldingTheOtherSecret() async throws {
         let database = TemporaryDatabase()
         let store = try await database.open()
-        let sealer = try await sealer(store)
+        let sealer = Sealer(master: try MasterKey(base64: MasterKey.generateBase64()), keyStore: store, clock: SystemClock())
+        try await sealer.bootstrap()
         let owner = User(id: "usr_1", email: "a@example.com", passwordHash: "x", role: .member, createdAt: Date())
         try await store.createUser(owner)
         var ids: [String] = []
