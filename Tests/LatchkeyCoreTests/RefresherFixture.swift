@@ -29,7 +29,7 @@ struct RefresherFixture {
         refresher = Refresher(store: store, catalog: catalog, sealer: sealer, requester: TokenRequester(http: endpoint), clock: clock)
         refreshPass = RefreshPass(store: store, catalog: catalog, refresher: refresher, clock: clock)
         credentials = CredentialService(store: store, catalog: catalog, sealer: sealer, clock: clock)
-        warnings = WarningService(store: store, links: links)
+        warnings = WarningService(store: store, links: links, clock: clock)
         owner = User(id: Identifier.make("usr"), email: "admin@example.com", passwordHash: "-", role: .admin, createdAt: clock.now)
         try await store.createUser(owner)
         _ = try await OAuthAppService(store: store, catalog: catalog, sealer: sealer, clock: clock)

@@ -87,7 +87,7 @@ public struct LatchkeyRuntime: Sendable {
         groups = GroupService(store: store, catalog: catalog, clock: clock, cache: cache, quotas: configuration.quotas)
         agents = AgentService(store: store, catalog: catalog, credentials: credentials, links: links, clock: clock, cache: cache)
         users = UserService(store: store, hasher: hasher, clock: clock)
-        warnings = WarningService(store: store, links: links)
+        warnings = WarningService(store: store, links: links, clock: clock)
         oauthApps = OAuthAppService(store: store, catalog: catalog, sealer: sealer, clock: clock)
         keyRotation = KeyRotation(store: store, sealer: sealer)
         upstream = UpstreamClient(connectTimeout: configuration.upstreamConnectTimeout, readTimeout: configuration.upstreamTimeout,
