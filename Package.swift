@@ -76,7 +76,10 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
-            ]
+                .product(name: "Yams", package: "Yams"),
+            ],
+            // Hand-written, embedded in the binary (no resource bundle to ship beside it), served as JSON.
+            resources: [.embedInCode("Resources/openapi.yaml")]
         ),
         // The executable: argument parsing and wiring only.
         .executableTarget(
@@ -93,7 +96,7 @@ let package = Package(
         ),
         .testTarget(
             name: "LatchkeyCoreTests",
-            dependencies: ["LatchkeyCore", "LatchkeyTestSupport"],
+            dependencies: ["LatchkeyCore", "LatchkeyTestSupport", .product(name: "Yams", package: "Yams")],
             resources: [.copy("Fixtures")]
         ),
         .testTarget(

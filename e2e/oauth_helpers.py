@@ -348,6 +348,17 @@ class OAuthEnv:
             agent = Agent(lk, agent.key, agent.group_id, agent.key_id)
         return agent
 
+    def token_delay_outlasting_cron(self, lk: Optional[Latchkey] = None) -> int:
+        """A token endpoint delay (ms) long enough that a cron process started beside the first refresh meets it
+        in flight: three times what a `latchkey refresh` with nothing due takes here and now (at least 1.5 s), so a
+        loaded machine, where the process starts slowly, does not let the refresh finish first. Call it while no
+        credential is due."""
+        started = time.monotonic()
+        code, report, cp = self.refresh_cli(lk=lk)
+        assert code == 0 and report is not None and report["due"] == 0, (code, cp.stdout, cp.stderr[-500:])
+        # At most 8 s: agents' calls wait up to 10 s for another process's refresh.
+        return min(8000, max(1500, int(3000 * (time.monotonic() - started))))
+
     def refresh_cli(self, *args: str, lk: Optional[Latchkey] = None):
         """`latchkey refresh --json ARGS` -> (exit code, parsed JSON or None, CompletedProcess)."""
         lk = lk or self.lk

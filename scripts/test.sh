@@ -22,7 +22,7 @@ else
 fi
 
 say "Python packages for the end-to-end tests"
-if ! python3 -c 'import pytest, requests, selenium, django, oauth2_provider, waitress, mcp' 2>/dev/null; then
+if ! python3 -c 'import pytest, requests, selenium, django, oauth2_provider, waitress, mcp, schemathesis' 2>/dev/null; then
   python3 -m pip install -q -r e2e/requirements.txt || python3 -m pip install -q --break-system-packages -r e2e/requirements.txt
 else
   echo "all present"

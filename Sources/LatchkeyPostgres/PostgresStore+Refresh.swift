@@ -10,7 +10,7 @@ import PostgresNIO
 /// expiry: it needs no connection while held, survives nothing but its expiry, and is visible to operators.
 ///
 /// Every decision is made by the statement that writes, or under `SELECT … FOR UPDATE`:
-/// - acquiring is one conditional `UPDATE`. Two servers racing: the second blocks on the first's row lock; under READ
+/// - acquiring (and taking over from a holder found gone) is one conditional `UPDATE`. Two servers racing: the second blocks on the first's row lock; under READ
 ///   COMMITTED PostgreSQL then re-evaluates the `WHERE` against the committed row, sees the lease held and updates
 ///   nothing. So exactly one acquires.
 /// - token and failure writes run under the row lock and check `lease_owner`, so a holder whose lease expired and was
@@ -43,6 +43,25 @@ extension PostgresStore {
                 """)
             guard taken.count == 1 else { return nil }
             // The row stays locked until commit, so this read sees exactly the credential the lease was taken on.
+            return try Self.credentials(await tx.rows("\(unescaped: Self.credentialSelect) WHERE c.id = \(credentialID)")).first
+        }
+    }
+
+    public func refreshLeaseOwner(credentialID: String) async throws -> String? {
+        guard let row = try await rows("lease", "SELECT lease_owner FROM credentials WHERE id = \(credentialID)").first else { return nil }
+        return try row.get("lease_owner", as: String?.self)
+    }
+
+    public func takeOverRefreshLease(credentialID: String, deadOwner: String, owner: String, until: Date, now: Date) async throws -> Credential? {
+        // Like acquiring, one conditional UPDATE: a second taker blocks on the first's row lock, then re-reads the row,
+        // finds the lease held by the first, and updates nothing.
+        try await transaction("lease") { tx in
+            let taken = try await tx.rows("""
+                UPDATE credentials SET lease_owner = \(owner), lease_expires_at = \(until)
+                WHERE id = \(credentialID) AND (lease_owner IS NULL OR lease_expires_at < \(now) OR lease_owner = \(deadOwner))
+                RETURNING id
+                """)
+            guard taken.count == 1 else { return nil }
             return try Self.credentials(await tx.rows("\(unescaped: Self.credentialSelect) WHERE c.id = \(credentialID)")).first
         }
     }

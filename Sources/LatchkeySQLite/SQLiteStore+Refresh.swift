@@ -35,6 +35,23 @@ extension SQLiteStore {
         }
     }
 
+    public func refreshLeaseOwner(credentialID: String) async throws -> String? {
+        try await read { db in
+            try String.fetchOne(db.cachedStatement(sql: "SELECT lease_owner FROM credentials WHERE id = ?"), arguments: [credentialID])
+        }
+    }
+
+    public func takeOverRefreshLease(credentialID: String, deadOwner: String, owner: String, until: Date, now: Date) async throws -> Credential? {
+        try await write("lease") { db in
+            try db.cachedStatement(sql: """
+                UPDATE credentials SET lease_owner = ?, lease_expires_at = ?
+                WHERE id = ? AND (lease_owner IS NULL OR lease_expires_at < ? OR lease_owner = ?)
+                """).execute(arguments: [owner, until.seconds, credentialID, now.seconds, deadOwner])
+            guard db.changesCount == 1 else { return nil }
+            return try Self.fetchCredential(db, id: credentialID)
+        }
+    }
+
     public func releaseRefreshLease(credentialID: String, owner: String) async throws {
         try await write("lease") { db in
             try db.cachedStatement(sql: "UPDATE credentials SET lease_owner = NULL, lease_expires_at = NULL WHERE id = ? AND lease_owner = ?")

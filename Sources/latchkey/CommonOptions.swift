@@ -19,6 +19,14 @@ struct CommonOptions: ParsableArguments {
             throw Fail.configuration(error.message)
         }
     }
+
+    /// The configuration for commands that never look at a provider (users, tokens, keys): they skip loading the
+    /// catalog, hundreds of YAML files, which would be most of their running time.
+    func configurationWithoutCatalog() throws -> ServerConfiguration {
+        var configuration = try configuration()
+        configuration.providerSources = []
+        return configuration
+    }
 }
 
 /// Process-level failures with their exit statuses.

@@ -15,13 +15,20 @@ struct Keys: AsyncParsableCommand {
     struct Rotate: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Add a new data-key version and re-encrypt every sealed value under it; safe while servers run.")
         @OptionGroup var common: CommonOptions
+        @Flag(help: "Print one JSON object: active_version, reencrypted (progress, every 10 s, as JSON lines on standard error).") var json = false
 
         func run() async throws {
             let logger = LogSetup.logger()
-            let report = try await withRuntime(try common.configuration(), logger: logger) { runtime in
-                try await runtime.keyRotation.rotate(pause: { seconds in try await Task.sleep(for: .seconds(seconds)) })
+            let meter = ProgressMeter(job: "keys rotate", json: json)
+            let report = try await withRuntime(try common.configurationWithoutCatalog(), logger: logger) { runtime in
+                try await runtime.keyRotation.rotate(pause: { seconds in try await Task.sleep(for: .seconds(seconds)) }, progress: meter.report)
             }
-            print("Rotated: data key version \(report.activeVersion) is active; \(report.reencrypted) sealed value(s) re-encrypted, none left under older versions.")
+            meter.finish()
+            if json {
+                Keys.printJSON(["active_version": report.activeVersion, "reencrypted": report.reencrypted])
+            } else {
+                print("Rotated: data key version \(report.activeVersion) is active; \(report.reencrypted) sealed value(s) re-encrypted, none left under older versions.")
+            }
         }
     }
 
@@ -39,17 +46,20 @@ struct Keys: AsyncParsableCommand {
         var newKeyFile: String?
         @Flag(help: "Replace the configured master key file (LATCHKEY_MASTER_KEY_FILE or ./.latchkey/master.key) with the new key, atomically.")
         var writeKeyFile = false
+        @Flag(help: "Print one JSON object: rewrapped, master_key_fingerprint, previous_fingerprint, key_file (progress as JSON lines on standard error).")
+        var json = false
 
         func run() async throws {
             let logger = LogSetup.logger()
-            let configuration = try common.configuration()
+            let configuration = try common.configurationWithoutCatalog()
             let (text, newKey) = try readNewKey()
             let replacement = try keyFileReplacement(configuration)
+            let meter = ProgressMeter(job: "keys rotate-master", json: json)
             let (old, count) = try await withRuntime(configuration, logger: logger) { runtime in
                 do {
                     try replacement?.stage(text)
                     do {
-                        return (runtime.sealer.masterFingerprint, try await runtime.keyRotation.rotateMaster(to: newKey, pause: { try await Task.sleep(for: .seconds($0)) }))
+                        return (runtime.sealer.masterFingerprint, try await runtime.keyRotation.rotateMaster(to: newKey, pause: { try await Task.sleep(for: .seconds($0)) }, progress: meter.report))
                     } catch {
                         replacement?.abandon()
                         throw error
@@ -60,9 +70,17 @@ struct Keys: AsyncParsableCommand {
                     throw Fail.configuration(error.message)
                 }
             }
-            print("Rewrapped \(count) data key(s) under master key \(newKey.fingerprint) (was \(old)); the old master key now opens nothing.")
+            meter.finish()
             if let replacement {
                 do { try replacement.commit() } catch { throw Fail.runtime(error.message) }
+            }
+            if json {
+                Keys.printJSON(["rewrapped": count, "master_key_fingerprint": newKey.fingerprint, "previous_fingerprint": old,
+                                "key_file": replacement?.path ?? NSNull()])
+                return
+            }
+            print("Rewrapped \(count) data key(s) under master key \(newKey.fingerprint) (was \(old)); the old master key now opens nothing.")
+            if let replacement {
                 print("Wrote the new master key to \(replacement.path).")
             } else {
                 print("Give every process the new master key (LATCHKEY_MASTER_KEY or its key file) before it restarts.")
@@ -102,7 +120,7 @@ struct Keys: AsyncParsableCommand {
 
         func run() async throws {
             let logger = LogSetup.logger()
-            let retired = try await withRuntime(try common.configuration(), logger: logger) { try await $0.keyRotation.retire() }
+            let retired = try await withRuntime(try common.configurationWithoutCatalog(), logger: logger) { try await $0.keyRotation.retire() }
             if retired.isEmpty {
                 print("No data key version to retire: each one is active or still protects values (run `latchkey keys rotate` first).")
             } else {
@@ -118,17 +136,21 @@ struct Keys: AsyncParsableCommand {
 
         func run() async throws {
             let logger = LogSetup.logger()
-            let status = try await withRuntime(try common.configuration(), logger: logger) { try await $0.keyRotation.status() }
+            let status = try await withRuntime(try common.configurationWithoutCatalog(), logger: logger) { try await $0.keyRotation.status() }
             if json {
                 let versions: [[String: Any]] = status.versions.map { ["version": $0.version, "active": $0.active, "sealed_values": $0.sealedValues] }
-                let object: [String: Any] = ["master_key_fingerprint": status.master, "active_version": status.active as Any, "versions": versions]
-                let data = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])
-                print(String(decoding: data, as: UTF8.self))
+                Keys.printJSON(["master_key_fingerprint": status.master, "active_version": status.active.map { $0 as Any } ?? NSNull(), "versions": versions])
             } else {
                 print("Master key: fingerprint \(status.master), wraps all \(status.versions.count) data key(s)")
                 print("Active data key version: \(status.active.map(String.init) ?? "none")")
                 for v in status.versions { print("  version \(v.version)\(v.active ? " (active)" : ""): \(v.sealedValues) sealed value(s)") }
             }
         }
+    }
+
+    /// Prints one JSON object on standard output, keys sorted.
+    static func printJSON(_ object: [String: Any]) {
+        let data = (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])) ?? Data("{}".utf8)
+        print(String(decoding: data, as: UTF8.self))
     }
 }

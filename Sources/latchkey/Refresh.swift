@@ -13,7 +13,7 @@ struct Refresh: AsyncParsableCommand {
     @Option(help: "Refresh tokens expiring within this long: 90s, 10m, 1h. Default: each provider's refresh window.")
     var within: String?
     @Option(help: "Credentials refreshed at once.") var concurrency = 8
-    @Flag(help: "Print one JSON object: due, refreshed, needs_reauth, failed, skipped.") var json = false
+    @Flag(help: "Print one JSON object: due, refreshed, needs_reauth, failed, skipped (progress, every 10 s, as JSON lines on standard error).") var json = false
     @OptionGroup var common: CommonOptions
 
     func run() async throws {
@@ -24,9 +24,11 @@ struct Refresh: AsyncParsableCommand {
         }
         guard concurrency > 0 else { throw Fail.configuration("--concurrency must be at least 1") }
         let limit = concurrency
+        let meter = ProgressMeter(job: "refresh", json: json)
         let report = try await withRuntime(try common.configuration(), logger: logger) { runtime in
-            try await runtime.refreshPass.run(within: window, concurrency: limit)
+            try await runtime.refreshPass.run(within: window, concurrency: limit, progress: meter.report)
         }
+        meter.finish()
         if json {
             let encoder = JSONEncoder()
             encoder.outputFormatting = .sortedKeys

@@ -16,7 +16,7 @@ struct TokenCommand: AsyncParsableCommand {
             let logger = LogSetup.logger()
             do {
                 let email = user, label = name
-                print(try await withRuntime(try common.configuration(), logger: logger) { try await $0.users.createToken(email: email, name: label) })
+                print(try await withRuntime(try common.configurationWithoutCatalog(), logger: logger) { try await $0.users.createToken(email: email, name: label) })
             } catch let error as LatchkeyError {
                 throw Fail.runtime(describe(error))
             }

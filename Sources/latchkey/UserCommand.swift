@@ -27,7 +27,7 @@ struct UserCommand: AsyncParsableCommand {
             }
             do {
                 let role: User.Role = admin ? .admin : .member
-                let user = try await withRuntime(try common.configuration(), logger: logger) { try await $0.users.add(email: email, password: password, role: role) }
+                let user = try await withRuntime(try common.configurationWithoutCatalog(), logger: logger) { try await $0.users.add(email: email, password: password, role: role) }
                 print("Added \(user.email) (\(user.role.rawValue)).")
                 if generated { print("Password (shown once): \(password)") }
             } catch let error as LatchkeyError {

@@ -49,6 +49,7 @@ public enum StoreConformance {
         ("token writes need the lease and keep the refresh token unless rotated", fencedTokenWrite),
         ("failure writes need the lease", fencedFailureWrite),
         ("reconnecting replaces tokens and breaks any lease", reconnectBreaksLease),
+        ("a lease whose holder is gone is taken over by exactly one process that names it", leaseTakeOver),
         ("an OAuth state works once and never after it expires", oauthStates),
         ("refresh candidates are the OAuth credentials that can still refresh", refreshCandidates),
         ("sessions round-trip and expired ones are pruned", sessions),

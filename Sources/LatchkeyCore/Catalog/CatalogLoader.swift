@@ -1,5 +1,4 @@
 import Foundation
-import Yams
 
 /// Reads provider directories into a validated `Catalog`, reporting every problem with its file and key path.
 public enum CatalogLoader {
@@ -30,10 +29,6 @@ public enum CatalogLoader {
         let strict: Bool
         let map: [String: Any]
     }
-
-    /// Booleans, integers and nulls are all a provider file needs typed; skipping float, timestamp and merge
-    /// resolution (a regular expression per scalar each) makes loading the catalog several times faster.
-    static let resolver = Resolver.basic.appending(.bool).appending(.int).appending(.null)
 
 
     static func readDirectory(_ source: CatalogSource, issues: IssueCollector) -> [RawDocument] {
@@ -71,7 +66,7 @@ public enum CatalogLoader {
             return .failure(CatalogIssue(file: file, keyPath: "", reason: "is not readable UTF-8 text"))
         }
         do {
-            guard let map = try Yams.load(yaml: text, Self.resolver) as? [String: Any] else {
+            guard let map = try CatalogYAML.load(text) as? [String: Any] else {
                 return .failure(CatalogIssue(file: file, keyPath: "", reason: "must be a YAML mapping"))
             }
             return .success(RawDocument(id: id, file: file, strict: source.strict, map: map))

@@ -6,7 +6,6 @@ public struct OAuthFlowService: Sendable {
     let catalog: Catalog
     let sealer: Sealer
     let requester: TokenRequester
-    let refresher: Refresher
     let clients: OAuthClientSource
     let clock: any WallClock
     let audit: AuditLog
@@ -17,14 +16,13 @@ public struct OAuthFlowService: Sendable {
     public static let stateLifetime: TimeInterval = 600
 
     /// Creates the service.
-    public init(store: any Store, catalog: Catalog, sealer: Sealer, requester: TokenRequester, refresher: Refresher, clients: OAuthClientSource, clock: any WallClock, publicURL: String,
+    public init(store: any Store, catalog: Catalog, sealer: Sealer, requester: TokenRequester, clients: OAuthClientSource, clock: any WallClock, publicURL: String,
                 quotas: Quotas = Quotas()) {
         self.quotas = quotas
         self.store = store
         self.catalog = catalog
         self.sealer = sealer
         self.requester = requester
-        self.refresher = refresher
         self.clients = clients
         self.clock = clock
         self.audit = AuditLog(store: store, clock: clock)
@@ -155,7 +153,7 @@ public struct OAuthFlowService: Sendable {
         }
 
         if let credentialID = state.credentialID, let existing = try await store.credential(id: credentialID), existing.ownerID == state.userID {
-            let update = try await refresher.tokenUpdate(for: credentialID, tokens: tokens, settings: settings, issuedAt: now)
+            let update = try await TokenUpdate.sealing(tokens, for: credentialID, settings: settings, issuedAt: now, with: sealer)
             _ = try await store.replaceTokens(update, publicFields: existing.publicFields.merging(state.fields) { $1 })
             try await audit.record(ownerID: state.userID, actor: "user:\(state.userID)", action: "credential.reconnected", targetType: "credential",
                                    targetID: credentialID, detail: ["provider": provider.id])
@@ -163,7 +161,7 @@ public struct OAuthFlowService: Sendable {
             return OAuthFlowResult(credential: fresh, reconnected: true)
         }
         let id = Identifier.make("crd")
-        let update = try await refresher.tokenUpdate(for: id, tokens: tokens, settings: settings, issuedAt: now)
+        let update = try await TokenUpdate.sealing(tokens, for: id, settings: settings, issuedAt: now, with: sealer)
         var secrets = ["access_token": update.accessToken]
         secrets["refresh_token"] = update.refreshToken
         let credential = Credential(id: id, ownerID: state.userID, provider: provider.id, name: state.name, authMode: .oauth2,

@@ -42,8 +42,9 @@ public struct RefreshPass: Sendable {
         }
     }
 
-    /// Refreshes every credential due within `within` (nil: each provider's own window), `concurrency` at a time.
-    public func run(within: TimeInterval?, concurrency: Int) async throws -> Report {
+    /// Refreshes every credential due within `within` (nil: each provider's own window), `concurrency` at a time;
+    /// `progress` hears how many of the due credentials are done after each one.
+    public func run(within: TimeInterval?, concurrency: Int, progress: ProgressReport? = nil) async throws -> Report {
         let now = clock.now
         var unknown: [String: Int] = [:]
         let due: [(String, Provider)] = try await store.refreshCandidates().compactMap { candidate in
@@ -63,14 +64,18 @@ public struct RefreshPass: Sendable {
             report.due += count
             report.failed += count
         }
+        progress?(WorkProgress(what: "credentials", done: 0, total: due.count))
         try await withThrowingTaskGroup(of: RefreshOutcome.self) { group in
             var next = due.makeIterator()
+            var finished = 0
             for _ in 0..<max(1, concurrency) {
                 guard let (id, provider) = next.next() else { break }
                 group.addTask { try await refresher.refreshIfDue(credentialID: id, provider: provider, within: within, maxWait: Self.waitForOthers) }
             }
             while let outcome = try await group.next() {
                 report.add(outcome)
+                finished += 1
+                progress?(WorkProgress(what: "credentials", done: finished, total: due.count))
                 if let (id, provider) = next.next() {
                     group.addTask { try await refresher.refreshIfDue(credentialID: id, provider: provider, within: within, maxWait: Self.waitForOthers) }
                 }

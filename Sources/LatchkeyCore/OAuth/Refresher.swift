@@ -2,7 +2,8 @@ import Foundation
 import Logging
 
 /// Keeps OAuth tokens fresh: refreshes a credential at most once at a time, in this process (callers share one
-/// flight) and across processes (a lease in the store, and writes fenced by it).
+/// flight) and across processes (a lease in the store, and writes fenced by it). The lease names this refresher (a
+/// `LeaseHolder`), so a process on the same host can take it over at once if this one is killed.
 public final class Refresher: Sendable {
     let store: any Store
     let catalog: Catalog
@@ -14,14 +15,17 @@ public final class Refresher: Sendable {
     let observer: (any RefreshObserver)?
     let logger: Logger
     /// One flight per credential for every path (agents' calls, passes, refresh-now), so they coalesce.
-    let flights = SingleFlight<(Credential, RefreshOutcome)>()
+    let flights = SingleFlight<RefreshResult>()
+    /// Tells whether another lease holder is gone, so its lease can be taken over before it runs out.
+    let liveness: any LeaseLiveness
 
-    /// This process's lease owner name.
+    /// This refresher's lease owner name (a `LeaseHolder`).
     public let owner: String
     /// The policy.
     public let policy: RefreshPolicy
     /// How long a lease lasts. Token requests time out well within it, so a holder's request is over before anyone
-    /// else may take the lease and spend the same refresh token.
+    /// else may take the lease and spend the same refresh token. A holder on this host found gone (killed) loses
+    /// its lease at once; one on another host keeps it this long.
     public static let leaseDuration: TimeInterval = 60
     /// How long an agent's call waits for another process's refresh before answering from what it has.
     public static let waitLimit: TimeInterval = 10
@@ -31,7 +35,7 @@ public final class Refresher: Sendable {
     /// Creates a refresher.
     public init(store: any Store, catalog: Catalog, sealer: Sealer, requester: TokenRequester, clock: any WallClock,
                 observer: (any RefreshObserver)? = nil, logger: Logger = Logger(label: "latchkey.refresh"), policy: RefreshPolicy = RefreshPolicy(),
-                clients: OAuthClientSource? = nil) {
+                clients: OAuthClientSource? = nil, leaseHolder: LeaseHolder = .thisProcess(), liveness: any LeaseLiveness = ProcessLiveness()) {
         self.store = store
         self.catalog = catalog
         self.sealer = sealer
@@ -42,7 +46,8 @@ public final class Refresher: Sendable {
         self.observer = observer
         self.logger = logger
         self.policy = policy
-        owner = "\(ProcessInfo.processInfo.hostName):\(getpid()):\(Identifier.make("p").dropFirst(2).prefix(8))"
+        owner = leaseHolder.description
+        self.liveness = liveness
     }
 
     /// The credential with a token an agent can use now: refreshed first when due. With `after401Version`, the
@@ -59,7 +64,7 @@ public final class Refresher: Sendable {
         do {
             return try await flights.run(credential.id) {
                 try await self.refresh(credentialID: credential.id, provider: provider, forcedPast: after401Version, within: nil, maxWait: Self.waitLimit)
-            }.0
+            }.credential
         } catch RefreshError.needsReauth {
             throw LatchkeyError.credentialNeedsReauth(provider: provider.id, setupURL: links.reconnect(credentialID: credential.id))
         } catch RefreshError.unavailable {
@@ -86,7 +91,7 @@ public final class Refresher: Sendable {
             // Through the same single flight as agents' calls: a pass and a call in one process never refresh twice.
             return try await flights.run(credentialID) {
                 try await self.refresh(credentialID: credentialID, provider: provider, forcedPast: forcedPast, within: within, maxWait: maxWait)
-            }.1
+            }.outcome
         } catch RefreshError.needsReauth {
             return .needsReauth
         } catch RefreshError.unavailable(let outcome) {
@@ -100,22 +105,24 @@ public final class Refresher: Sendable {
     }
 
     /// Waits for the lease, then refreshes under it. Returns the credential to use and what happened.
-    private func refresh(credentialID: String, provider: Provider, forcedPast: Int?, within: TimeInterval?, maxWait: TimeInterval) async throws -> (Credential, RefreshOutcome) {
+    private func refresh(credentialID: String, provider: Provider, forcedPast: Int?, within: TimeInterval?, maxWait: TimeInterval) async throws -> RefreshResult {
         guard let settings = provider.oauth else { throw RefreshError.unavailable(.skipped) }
         let deadline = clock.now.addingTimeInterval(maxWait)
         var waited = false
         while true {
             let now = clock.now
             // The lease comes first: taking it returns the row as of that moment, so no read is needed before it.
-            if let leased = try await store.acquireRefreshLease(credentialID: credentialID, owner: owner, until: now.addingTimeInterval(Self.leaseDuration), now: now) {
+            if let leased = try await takeLease(credentialID, now: now) {
+                let done: RefreshResult?
                 do {
-                    if let done = try settled(leased, settings: settings, forcedPast: forcedPast, within: within, now: now, waited: waited) {
-                        try await store.releaseRefreshLease(credentialID: credentialID, owner: owner)
-                        return done
-                    }
+                    done = try settled(leased, settings: settings, forcedPast: forcedPast, within: within, now: now, waited: waited)
                 } catch {
-                    try await store.releaseRefreshLease(credentialID: credentialID, owner: owner)
+                    await giveBack(credentialID)
                     throw error
+                }
+                if let done {
+                    await giveBack(credentialID)
+                    return done
                 }
                 return try await refreshUnderLease(leased, provider: provider, settings: settings)
             }
@@ -125,32 +132,70 @@ public final class Refresher: Sendable {
             waited = true
             if now >= deadline {
                 observer?.refreshed(provider: provider.id, outcome: .skipped)
-                if policy.isUsable(current, now: now) { return (current, .skipped) }
+                if policy.isUsable(current, now: now) { return RefreshResult(current, .skipped) }
                 throw RefreshError.unavailable(.skipped)
             }
             try await Task.sleep(for: .milliseconds(Int.random(in: 50...150)))
         }
     }
 
+    /// Takes the lease if it is free or expired, or if its holder is on this host and gone (a killed process): then
+    /// at once, by a write that names the dead holder, so of several processes noticing it exactly one takes over.
+    private func takeLease(_ credentialID: String, now: Date) async throws -> Credential? {
+        let until = now.addingTimeInterval(Self.leaseDuration)
+        if let leased = try await store.acquireRefreshLease(credentialID: credentialID, owner: owner, until: until, now: now) { return leased }
+        guard let held = try await store.refreshLeaseOwner(credentialID: credentialID), held != owner,
+              let holder = LeaseHolder(parsing: held), liveness.isGone(holder),
+              let leased = try await store.takeOverRefreshLease(credentialID: credentialID, deadOwner: held, owner: owner, until: until, now: now)
+        else { return nil }
+        logger.notice("Took over the refresh lease of a process that is gone", metadata: ["credential": "\(credentialID)", "holder": "\(held)"])
+        return leased
+    }
+
+    /// Gives the lease back, best effort: the caller's own answer or error is what counts, and a lease that cannot be
+    /// given back still runs out. Run outside the caller's task, so a cancelled call still gives it back.
+    private func giveBack(_ credentialID: String) async {
+        let store = store, owner = owner
+        do {
+            try await Task { try await store.releaseRefreshLease(credentialID: credentialID, owner: owner) }.value
+        } catch {
+            logger.warning("Could not give a refresh lease back; it runs out by itself", metadata: ["credential": "\(credentialID)", "error": "\(error)"])
+        }
+    }
+
     /// The answer when no refresh is needed (or allowed) for `credential` now; nil when one should happen.
-    private func settled(_ credential: Credential, settings: OAuthSettings, forcedPast: Int?, within: TimeInterval?, now: Date, waited: Bool) throws -> (Credential, RefreshOutcome)? {
+    private func settled(_ credential: Credential, settings: OAuthSettings, forcedPast: Int?, within: TimeInterval?, now: Date, waited: Bool) throws -> RefreshResult? {
         switch credential.status {
         case .needsReauth, .revoked: throw RefreshError.needsReauth
         case .active, .refreshFailing: break
         }
         if let forcedPast {
-            if credential.version > forcedPast { return (credential, .joined) }
+            if credential.version > forcedPast { return RefreshResult(credential, .joined) }
         } else if !policy.isDue(credential, settings: settings, now: now, within: within) {
-            return (credential, waited ? .joined : .skipped)
+            return RefreshResult(credential, waited ? .joined : .skipped)
         }
         if let next = credential.nextRefreshAt, next > now {
-            if policy.isUsable(credential, now: now) { return (credential, .skipped) }
+            if policy.isUsable(credential, now: now) { return RefreshResult(credential, .skipped) }
             throw RefreshError.unavailable(.failed)
         }
         return nil
     }
 
-    private func refreshUnderLease(_ credential: Credential, provider: Provider, settings: OAuthSettings) async throws -> (Credential, RefreshOutcome) {
+    /// Refreshes under the lease just taken. Every way out gives the lease back: the token write or the failure write
+    /// does, and on any other error (a store or sealing failure) it is given back here, so the next call can try at
+    /// once instead of answering `refresh_failed` until the lease runs out.
+    private func refreshUnderLease(_ credential: Credential, provider: Provider, settings: OAuthSettings) async throws -> RefreshResult {
+        do {
+            return try await attemptUnderLease(credential, provider: provider, settings: settings)
+        } catch let error as RefreshError {
+            throw error  // thrown after the failure write released the lease, or after the lease was lost
+        } catch {
+            await giveBack(credential.id)
+            throw error
+        }
+    }
+
+    private func attemptUnderLease(_ credential: Credential, provider: Provider, settings: OAuthSettings) async throws -> RefreshResult {
         let now = clock.now
         do {
             let (provider, client) = try await clients.tokenClient(for: provider, fields: credential.publicFields)
@@ -166,21 +211,21 @@ public final class Refresher: Sendable {
                 let refreshToken = try await sealer.open(sealed, recordID: credential.id, field: "refresh_token")
                 tokens = try await requester.refresh(refreshToken: refreshToken, provider: provider, client: client, fields: credential.publicFields)
             }
-            let update = try await tokenUpdate(for: credential.id, tokens: tokens, settings: settings, issuedAt: now)
+            let update = try await TokenUpdate.sealing(tokens, for: credential.id, settings: settings, issuedAt: now, with: sealer)
             guard let fresh = try await store.finishRefresh(update, owner: owner) else {
                 // The lease was lost (taken over after expiry, or a reconnect broke it): the newer state wins.
                 logger.warning("Refresh result discarded: lease lost", metadata: ["credential": "\(credential.id)"])
                 guard let latest = try await store.credential(id: credential.id) else { throw RefreshError.needsReauth }
-                return (latest, .joined)
+                return RefreshResult(latest, .joined)
             }
             observer?.refreshed(provider: provider.id, outcome: .refreshed)
-            return (fresh, .refreshed)
+            return RefreshResult(fresh, .refreshed)
         } catch let error as TokenEndpointError {
             return try await recordFailure(error, credential: credential, provider: provider, now: now)
         }
     }
 
-    private func recordFailure(_ error: TokenEndpointError, credential: Credential, provider: Provider, now: Date) async throws -> (Credential, RefreshOutcome) {
+    private func recordFailure(_ error: TokenEndpointError, credential: Credential, provider: Provider, now: Date) async throws -> RefreshResult {
         switch error {
         case .permanent(let code):
             _ = try await store.failRefresh(credentialID: credential.id, owner: owner, status: .needsReauth, reason: code, failures: credential.refreshFailures + 1, nextAttempt: nil)
@@ -200,26 +245,8 @@ public final class Refresher: Sendable {
             }
             logger.warning("Refresh failed; will retry", metadata: ["credential": "\(credential.id)", "provider": "\(provider.id)", "reason": "\(reason)", "failures": "\(failures)"])
             observer?.refreshed(provider: provider.id, outcome: .failed)
-            if policy.isUsable(credential, now: now) { return (credential, .failed) }
+            if policy.isUsable(credential, now: now) { return RefreshResult(credential, .failed) }
             throw RefreshError.unavailable(.failed)
         }
-    }
-
-    /// Seals new tokens into an update for one write.
-    public func tokenUpdate(for credentialID: String, tokens: OAuthTokens, settings: OAuthSettings, issuedAt: Date) async throws -> TokenUpdate {
-        let lifetime = tokens.expiresIn ?? settings.defaultTokenTTL
-        return TokenUpdate(
-            credentialID: credentialID,
-            accessToken: try await sealer.seal(tokens.accessToken, recordID: credentialID, field: "access_token"),
-            refreshToken: try await tokens.refreshToken.asyncMap { try await sealer.seal($0, recordID: credentialID, field: "refresh_token") },
-            expiresAt: lifetime.map { issuedAt.addingTimeInterval(TimeInterval($0)) }, issuedAt: issuedAt, scopes: tokens.scopes, tokenFields: tokens.fields
-        )
-    }
-}
-
-extension Optional {
-    func asyncMap<T>(_ transform: (Wrapped) async throws -> T) async rethrows -> T? {
-        guard let value = self else { return nil }
-        return try await transform(value)
     }
 }

@@ -49,10 +49,13 @@ public final class Sealer: Sendable {
     /// Rewraps every data key under `newMaster` in one transaction; returns how many. Fails, changing nothing, when
     /// this process's master key does not open every data key. This process keeps working: it holds the data keys
     /// themselves, which do not change.
-    public func rewrapAll(under newMaster: MasterKey) async throws -> Int {
+    public func rewrapAll(under newMaster: MasterKey, progress: (@Sendable (Int) -> Void)? = nil) async throws -> Int {
         let old = master
+        let rewrapped = Mutex(0)
         return try await keyStore.rewrapDataKeys { record in
-            try Self.wrap(try Self.unwrap(record, with: old), version: record.version, with: newMaster)
+            let wrapped = try Self.wrap(try Self.unwrap(record, with: old), version: record.version, with: newMaster)
+            if let progress { progress(rewrapped.withLock { $0 += 1; return $0 }) }
+            return wrapped
         }
     }
 

@@ -22,10 +22,14 @@ public struct KeyRotation: Sendable {
     ///
     /// Processes re-read the active version at most `Sealer.activeKeyTTL` seconds late, so a value sealed just after
     /// the switch may still use the old key; sweeping again until nothing is left catches those.
-    public func rotate(pause: @Sendable (Double) async throws -> Void) async throws -> Report {
+    ///
+    /// `progress` counts the values re-encrypted against those under older versions when the sweep began.
+    public func rotate(pause: @Sendable (Double) async throws -> Void, progress: ProgressReport? = nil) async throws -> Report {
         let version = try await sealer.addActiveKey()
         try await pause(Sealer.activeKeyTTL + 0.5)
         var total = 0
+        var expected = try await store.sealedValueCounts().filter { $0.key != version }.values.reduce(0, +)
+        progress?(WorkProgress(what: "sealed values", done: 0, total: expected))
         for _ in 0..<100 {
             let batch = try await store.sealedValues(notUnder: version, limit: 500)
             if batch.isEmpty { return Report(activeVersion: version, reencrypted: total) }
@@ -33,7 +37,12 @@ public struct KeyRotation: Sendable {
                 let plain = try await sealer.open(secret.value, recordID: secret.recordID, field: secret.field)
                 let resealed = try await sealer.seal(plain, recordID: secret.recordID, field: secret.field)
                 // Compare-and-swap: a refresh or an edit that rewrote the value meanwhile wins, and we look again.
-                if try await store.replaceSealedValue(secret, with: resealed) { total += 1 }
+                if try await store.replaceSealedValue(secret, with: resealed) {
+                    total += 1
+                    // Values sealed under the old key after the count (by a lagging server) raise the total.
+                    expected = max(expected, total)
+                    progress?(WorkProgress(what: "sealed values", done: total, total: expected))
+                }
             }
         }
         throw StoreError.unavailable("sealed values kept appearing under old keys; run `latchkey keys rotate` again")
@@ -47,12 +56,18 @@ public struct KeyRotation: Sendable {
     ///
     /// Servers load data keys added by others at most `Sealer.activeKeyTTL` seconds late (`pause`s that long first),
     /// so each holds every key, unwrapped, before the old master key stops opening them.
-    public func rotateMaster(to newMaster: MasterKey, pause: @Sendable (Double) async throws -> Void) async throws -> Int {
+    /// `progress` counts the data keys rewrapped (inside the one transaction, so a failure undoes every one).
+    public func rotateMaster(to newMaster: MasterKey, pause: @Sendable (Double) async throws -> Void, progress: ProgressReport? = nil) async throws -> Int {
         guard newMaster.fingerprint != sealer.masterFingerprint else {
             throw SealingError.invalidMasterKey("the new master key is the one already in use")
         }
         try await pause(Sealer.activeKeyTTL + 0.5)
-        return try await sealer.rewrapAll(under: newMaster)
+        let total = try await store.dataKeys().count
+        progress?(WorkProgress(what: "data keys", done: 0, total: total))
+        guard let progress else { return try await sealer.rewrapAll(under: newMaster) }
+        return try await sealer.rewrapAll(under: newMaster) { done in
+            progress(WorkProgress(what: "data keys", done: done, total: max(total, done)))
+        }
     }
 
     /// Drops the inactive data-key versions that protect no sealed value (after `keys rotate` moved everything to

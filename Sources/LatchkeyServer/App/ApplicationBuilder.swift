@@ -23,6 +23,7 @@ public enum ApplicationBuilder {
         let remote = RemoteToolset(client: RemoteMCPClient(forwarder: forwarder, runtime: runtime), catalog: runtime.catalog)
         MCPController(runtime: runtime, forwarder: forwarder, tools: tools, remote: remote).register(on: router)
         MCPPassThrough(forwarder: forwarder, runtime: runtime).register(on: router)
+        OpenAPIController().register(on: router)
         let api = router.group("api/v1").add(middleware: UserAuthMiddleware(users: runtime.users, sessions: runtime.sessions))
         ProvidersController(runtime: runtime).register(on: api)
         CredentialsController(runtime: runtime).register(on: api)

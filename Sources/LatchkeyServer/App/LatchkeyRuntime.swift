@@ -103,7 +103,7 @@ public struct LatchkeyRuntime: Sendable {
                               clients: clients)
         connectValues = ConnectValueBackfill(store: store, http: outbound, clock: clock, links: links, cache: cache)
         refreshPass = RefreshPass(store: store, catalog: catalog, refresher: refresher, clock: clock)
-        oauthFlow = OAuthFlowService(store: store, catalog: catalog, sealer: sealer, requester: requester, refresher: refresher, clients: clients, clock: clock, publicURL: configuration.publicURL,
+        oauthFlow = OAuthFlowService(store: store, catalog: catalog, sealer: sealer, requester: requester, clients: clients, clock: clock, publicURL: configuration.publicURL,
                                      quotas: configuration.quotas)
         revocation = RevocationService(credentials: credentials, store: store, catalog: catalog, sealer: sealer, requester: requester, clients: clients, clock: clock)
         passwordChecks = ThreadPoolPasswordChecks(threads: configuration.passwordThreads)

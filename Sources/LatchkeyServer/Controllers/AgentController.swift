@@ -47,6 +47,7 @@ struct AgentController {
             }
             return JSONOutput.response(ToolsDTO(groupID: agent.group.id, tools: listed))
         }
+        router.allowOnly("v1/tools", [.get])
     }
 
     static func operation(_ tool: AgentTool) -> OperationDTO {
