@@ -13,22 +13,26 @@ import Testing
     /// A runtime with an admin, the fake providers' OAuth apps, and one imported credential expiring in `expiresIn`.
     struct Setup {
         let env: TestEnvironment
+        let clock: TestClock
         let endpoint: ScriptedTokenEndpoint
         let owner: User
         let credentialID: String
 
         var runtime: LatchkeyRuntime { env.runtime }
+        func credential() async throws -> Credential { try #require(try await runtime.store.credential(id: credentialID)) }
+        func accessToken(_ credential: Credential) async throws -> String? { try await runtime.credentials.values(of: credential)["access_token"] }
     }
 
     func setup(upstreamPort: Int = 9, expiresIn: Int = 3600, script: @escaping ScriptedTokenEndpoint.Script = ScriptedTokenEndpoint.rotating) async throws -> Setup {
+        let clock = TestClock()
         let endpoint = ScriptedTokenEndpoint(script)
-        let env = try await TestEnvironment(upstreamPort: upstreamPort, tokenHTTP: endpoint)
+        let env = try await TestEnvironment(upstreamPort: upstreamPort, tokenHTTP: endpoint, clock: clock)
         let owner = try await env.runtime.users.add(email: "admin@example.com", password: "correct horse battery", role: .admin)
         _ = try await env.runtime.oauthApps.put(by: owner, provider: "fakeoauth", clientID: "client-1", clientSecret: "client-secret")
         _ = try await env.runtime.oauthApps.put(by: owner, provider: "fakeoauth-cc", clientID: "client-cc", clientSecret: "cc-secret")
         let view = try await env.runtime.credentials.create(owner: owner, provider: "fakeoauth", name: "imported",
                                                             fields: ["access_token": "a-initial", "refresh_token": "r-initial", "expires_in": "\(expiresIn)"])
-        return Setup(env: env, endpoint: endpoint, owner: owner, credentialID: view.id)
+        return Setup(env: env, clock: clock, endpoint: endpoint, owner: owner, credentialID: view.id)
     }
 
     @Test func clientCredentialsTokensAreFetchedWithTheAppAndReused() async throws {

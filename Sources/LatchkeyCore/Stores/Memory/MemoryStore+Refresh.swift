@@ -26,6 +26,22 @@ extension MemoryStore {
         return fetchCredential(id: credentialID)
     }
 
+    public func refreshLeaseOwner(credentialID: String) async throws -> String? {
+        tables.credentials[credentialID]?.leaseOwner
+    }
+
+    public func takeOverRefreshLease(credentialID: String, deadOwner: String, owner: String, until: Date, now: Date) async throws -> Credential? {
+        // Decided and written in one step: free, expired, or still held by the holder the caller found gone.
+        guard var row = tables.credentials[credentialID] else { return nil }
+        if let holder = row.leaseOwner, holder != deadOwner {
+            guard let expires = row.leaseExpiresAt, expires < now else { return nil }
+        }
+        row.leaseOwner = owner
+        row.leaseExpiresAt = until
+        tables.credentials[credentialID] = row
+        return fetchCredential(id: credentialID)
+    }
+
     public func releaseRefreshLease(credentialID: String, owner: String) async throws {
         guard tables.credentials[credentialID]?.leaseOwner == owner else { return }
         tables.credentials[credentialID]?.leaseOwner = nil
