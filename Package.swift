@@ -105,7 +105,11 @@ let package = Package(
         ),
         .testTarget(
             name: "LatchkeyPostgresTests",
-            dependencies: ["LatchkeyPostgres", "LatchkeyTestSupport", .product(name: "PostgresNIO", package: "postgres-nio")]
+            dependencies: [
+                "LatchkeyPostgres", "LatchkeyTestSupport", .product(name: "PostgresNIO", package: "postgres-nio"),
+                // The schema comparison migrates a SQLite database beside the PostgreSQL one.
+                "LatchkeySQLite", .product(name: "GRDB", package: "GRDB.swift"),
+            ]
         ),
         .testTarget(
             name: "LatchkeyServerTests",

@@ -20,7 +20,8 @@ extension PostgresStore {
     }
 
     private func insertDataKey(wrapped: EscapingWrap, activate: Bool, onlyIfEmpty: Bool) async throws -> Int {
-        try await transaction("data key") { tx in
+        let now = clock.now
+        return try await transaction("data key") { tx in
             // Two processes may create or rotate keys at once (servers starting together, `keys rotate` beside them):
             // the transaction-scoped advisory lock makes reading the last version and inserting the next one atomic.
             try await tx.rows("SELECT pg_advisory_xact_lock(\(PostgresMigrations.lockKey + 1))")
@@ -33,7 +34,7 @@ extension PostgresStore {
             let latest = try await tx.rows("SELECT * FROM data_keys ORDER BY version DESC LIMIT 1").first.map(Self.dataKey)
             let bytes = try wrapped.body(version, latest)
             if activate { try await tx.rows("UPDATE data_keys SET active = false") }
-            try await tx.rows(try "INSERT INTO data_keys (version, wrapped, active, created_at) VALUES (\(version), \(bytes), \(activate), \(Date()))")
+            try await tx.rows(try "INSERT INTO data_keys (version, wrapped, active, created_at) VALUES (\(version), \(bytes), \(activate), \(now))")
             return version
         }
     }

@@ -73,43 +73,47 @@ extension PostgresStore {
     }
 
     public func finishRefresh(_ update: TokenUpdate, owner: String) async throws -> Credential? {
-        try await transaction("refresh") { tx in
+        let now = clock.now
+        return try await transaction("refresh") { tx in
             guard let row = try await tx.rows("""
                 SELECT lease_owner, public_fields, scopes FROM credentials WHERE id = \(update.credentialID) FOR UPDATE
                 """).first, try row.get("lease_owner", as: String?.self) == owner
             else { return nil }
             let publicFields: [String: String] = try StoredJSON.decode(try row.get("public_fields", as: String.self))
             let scopes: [String] = try StoredJSON.decode(try row.get("scopes", as: String.self))
-            try await Self.applyTokens(update, publicFields: publicFields.merging(update.tokenFields) { $1 }, scopes: update.scopes ?? scopes, tx)
+            try await Self.applyTokens(update, publicFields: publicFields.merging(update.tokenFields) { $1 }, scopes: update.scopes ?? scopes, at: now, tx)
             return try Self.credentials(await tx.rows("\(unescaped: Self.credentialSelect) WHERE c.id = \(update.credentialID)")).first
         }
     }
 
     public func failRefresh(credentialID: String, owner: String, status: CredentialStatus, reason: String, failures: Int, nextAttempt: Date?) async throws -> Bool {
-        try await rows("refresh", """
+        let now = clock.now
+        return try await rows("refresh", """
             UPDATE credentials SET status = \(status.rawValue), status_reason = \(reason), refresh_failures = \(failures),
-                next_refresh_at = \(nextAttempt), version = version + 1, updated_at = \(Date()), lease_owner = NULL, lease_expires_at = NULL
+                next_refresh_at = \(nextAttempt), version = version + 1, updated_at = \(now), lease_owner = NULL, lease_expires_at = NULL
             WHERE id = \(credentialID) AND lease_owner = \(owner)
             RETURNING id
             """).count == 1
     }
 
     public func replaceTokens(_ update: TokenUpdate, publicFields: [String: String]) async throws -> Bool {
-        try await transaction("tokens") { tx in
+        let now = clock.now
+        return try await transaction("tokens") { tx in
             guard let row = try await tx.rows("SELECT scopes FROM credentials WHERE id = \(update.credentialID) FOR UPDATE").first else { return false }
             let scopes: [String] = try StoredJSON.decode(try row.get("scopes", as: String.self))
-            try await Self.applyTokens(update, publicFields: publicFields.merging(update.tokenFields) { $1 }, scopes: update.scopes ?? scopes, tx)
+            try await Self.applyTokens(update, publicFields: publicFields.merging(update.tokenFields) { $1 }, scopes: update.scopes ?? scopes, at: now, tx)
             return true
         }
     }
 
     /// One transaction: the access token, the refresh token (when rotated) and the expiry change together. The
-    /// credentials row is written first, so concurrent writers of the same credential queue on its row lock.
-    static func applyTokens(_ update: TokenUpdate, publicFields: [String: String], scopes: [String], _ tx: Transaction) async throws {
+    /// credentials row is written first, so concurrent writers of the same credential queue on its row lock. `now` is
+    /// the update time.
+    static func applyTokens(_ update: TokenUpdate, publicFields: [String: String], scopes: [String], at now: Date, _ tx: Transaction) async throws {
         try await tx.rows("""
             UPDATE credentials SET status = 'active', status_reason = NULL, public_fields = \(StoredJSON.encode(publicFields)),
                 expires_at = \(update.expiresAt), scopes = \(StoredJSON.encode(scopes)), token_issued_at = \(update.issuedAt),
-                refresh_failures = 0, next_refresh_at = NULL, version = version + 1, updated_at = \(Date()),
+                refresh_failures = 0, next_refresh_at = NULL, version = version + 1, updated_at = \(now),
                 lease_owner = NULL, lease_expires_at = NULL
             WHERE id = \(update.credentialID)
             """)

@@ -12,12 +12,16 @@ import PostgresNIO
 public final class PostgresStore: Store {
     let client: PostgresClient
     let logger: Logger
+    /// Where the store takes the time for the timestamps it writes itself (`updated_at`, a data key's `created_at`).
+    let clock: any WallClock
     private let runner: Task<Void, Never>
 
-    /// Connects a pool to `url` (see `PostgresURL`) and starts it. Call `migrate()` before use and `close()` at the end.
-    public init(url: String, logger: Logger) throws(PostgresURLError) {
+    /// Connects a pool to `url` (see `PostgresURL`) and starts it, stamping its own writes with `clock`'s time. Call
+    /// `migrate()` before use and `close()` at the end.
+    public init(url: String, logger: Logger, clock: any WallClock = SystemClock()) throws(PostgresURLError) {
         let parsed = try PostgresURL(url)
         self.logger = logger
+        self.clock = clock
         // The pool reports every connection attempt it abandons at info level (a burst at each shutdown); queries
         // that cannot get a connection fail with an error of their own, which callers report.
         var background = logger

@@ -115,7 +115,17 @@ enum SQLiteMigrations {
                     url TEXT NOT NULL, auth TEXT NOT NULL, created_at REAL NOT NULL);
                 """)
         }
-        migrator.registerMigration("v6-webhooks") { db in
+        // From here on a step has the same id on SQLite and PostgreSQL, even where one of them has nothing to do, and
+        // the schema comparison test (LatchkeyPostgresTests) holds the two schemas equal.
+        migrator.registerMigration("v6-schema-parity") { db in
+            // PostgreSQL indexes what the refresh candidates query filters on (auth mode and status); SQLite indexed
+            // the expiry, which no query filters on.
+            try db.execute(sql: """
+                CREATE INDEX credentials_refresh ON credentials(auth_mode, status);
+                DROP INDEX credentials_expiry;
+                """)
+        }
+        migrator.registerMigration("v7-webhooks") { db in
             // Deliveries are an outbox: `seq` orders them per (endpoint, ordering key); the lease columns let one
             // sender at a time hold a delivery.
             try db.execute(sql: """

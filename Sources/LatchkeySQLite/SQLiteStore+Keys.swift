@@ -43,7 +43,7 @@ extension SQLiteStore {
     public func insertDataKey(wrapped: @Sendable (Int, WrappedDataKey?) throws -> Data, activate: Bool, onlyIfEmpty: Bool) async throws -> Int {
         try await withoutActuallyEscaping(wrapped) { wrap in
             let box = UncheckedBox(wrap)
-            return try await write("data key") { db in
+            return try await write("data key") { [clock] db in
                 let current = try Int.fetchOne(db, sql: "SELECT max(version) FROM data_keys")
                 if onlyIfEmpty, current != nil {
                     return try Int.fetchOne(db, sql: "SELECT max(version) FROM data_keys WHERE active = 1") ?? current ?? 0
@@ -54,7 +54,7 @@ extension SQLiteStore {
                 let bytes = try box.value(version, latest)
                 if activate { try db.execute(sql: "UPDATE data_keys SET active = 0") }
                 try db.execute(sql: "INSERT INTO data_keys (version, wrapped, active, created_at) VALUES (?, ?, ?, ?)",
-                               arguments: [version, bytes, activate, Date().seconds])
+                               arguments: [version, bytes, activate, clock.now.seconds])
                 return version
             }
         }

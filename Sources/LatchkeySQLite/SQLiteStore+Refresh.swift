@@ -60,44 +60,48 @@ extension SQLiteStore {
     }
 
     public func finishRefresh(_ update: TokenUpdate, owner: String) async throws -> Credential? {
-        try await write("refresh") { db in
+        let now = clock.now
+        return try await write("refresh") { db in
             guard let row = try Row.fetchOne(db.cachedStatement(sql: "SELECT lease_owner, public_fields, scopes FROM credentials WHERE id = ?"), arguments: [update.credentialID]),
                   (row["lease_owner"] as String?) == owner
             else { return nil }
             let publicFields: [String: String] = try Self.decode(row["public_fields"])
             let scopes: [String] = try Self.decode(row["scopes"])
-            try Self.applyTokens(update, publicFields: publicFields.merging(update.tokenFields) { $1 }, scopes: update.scopes ?? scopes, db)
+            try Self.applyTokens(update, publicFields: publicFields.merging(update.tokenFields) { $1 }, scopes: update.scopes ?? scopes, at: now, db)
             return try Self.fetchCredential(db, id: update.credentialID)
         }
     }
 
     public func failRefresh(credentialID: String, owner: String, status: CredentialStatus, reason: String, failures: Int, nextAttempt: Date?) async throws -> Bool {
-        try await write("refresh") { db in
+        let now = clock.now
+        return try await write("refresh") { db in
             try db.cachedStatement(sql: """
                 UPDATE credentials SET status = ?, status_reason = ?, refresh_failures = ?, next_refresh_at = ?,
                     version = version + 1, updated_at = ?, lease_owner = NULL, lease_expires_at = NULL
                 WHERE id = ? AND lease_owner = ?
-                """).execute(arguments: [status.rawValue, reason, failures, nextAttempt?.seconds, Date().seconds, credentialID, owner])
+                """).execute(arguments: [status.rawValue, reason, failures, nextAttempt?.seconds, now.seconds, credentialID, owner])
             return db.changesCount == 1
         }
     }
 
     public func replaceTokens(_ update: TokenUpdate, publicFields: [String: String]) async throws -> Bool {
-        try await write("tokens") { db in
+        let now = clock.now
+        return try await write("tokens") { db in
             guard let current = try Self.fetchCredential(db, id: update.credentialID) else { return false }
-            try Self.applyTokens(update, publicFields: publicFields.merging(update.tokenFields) { $1 }, scopes: update.scopes ?? current.scopes, db)
+            try Self.applyTokens(update, publicFields: publicFields.merging(update.tokenFields) { $1 }, scopes: update.scopes ?? current.scopes, at: now, db)
             return true
         }
     }
 
-    /// One transaction: the access token, the refresh token (when rotated) and the expiry change together.
-    static func applyTokens(_ update: TokenUpdate, publicFields: [String: String], scopes: [String], _ db: Database) throws {
+    /// One transaction: the access token, the refresh token (when rotated) and the expiry change together; `now` is
+    /// the update time.
+    static func applyTokens(_ update: TokenUpdate, publicFields: [String: String], scopes: [String], at now: Date, _ db: Database) throws {
         try db.cachedStatement(sql: """
             UPDATE credentials SET status = 'active', status_reason = NULL, public_fields = ?, expires_at = ?, scopes = ?,
                 token_issued_at = ?, refresh_failures = 0, next_refresh_at = NULL, version = version + 1, updated_at = ?,
                 lease_owner = NULL, lease_expires_at = NULL
             WHERE id = ?
-            """).execute(arguments: [json(publicFields), update.expiresAt?.seconds, json(scopes), update.issuedAt.seconds, Date().seconds, update.credentialID])
+            """).execute(arguments: [json(publicFields), update.expiresAt?.seconds, json(scopes), update.issuedAt.seconds, now.seconds, update.credentialID])
         var secrets = [("access_token", update.accessToken)]
         if let refresh = update.refreshToken { secrets.append(("refresh_token", refresh)) }
         for (field, value) in secrets {

@@ -6,9 +6,13 @@ import LatchkeyCore
 /// timeout, so that `serve`, `refresh` and `keys` processes share one file.
 public final class SQLiteStore: Store {
     let pool: DatabasePool
+    /// Where the store takes the time for the timestamps it writes itself (`updated_at`, a data key's `created_at`).
+    let clock: any WallClock
 
-    /// Opens (creating if needed) the database at `path`. Call `migrate()` before use.
-    public init(path: String) throws {
+    /// Opens (creating if needed) the database at `path`, stamping its own writes with `clock`'s time. Call
+    /// `migrate()` before use.
+    public init(path: String, clock: any WallClock = SystemClock()) throws {
+        self.clock = clock
         let directory = URL(fileURLWithPath: path).deletingLastPathComponent().path
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
         var configuration = Configuration()

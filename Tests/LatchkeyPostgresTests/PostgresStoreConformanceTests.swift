@@ -6,6 +6,7 @@ import Testing
 struct PostgresStoreConformanceTests {
     @Test(arguments: StoreConformance.names)
     func conformance(_ name: String) async throws {
-        try await TemporaryPostgres.withStore { store in try await StoreConformance.run(name, on: store) }
+        let clock = StoreConformance.makeClock()
+        try await TemporaryPostgres.withStore(clock: clock) { store in try await StoreConformance.run(name, on: store, clock: clock) }
     }
 }

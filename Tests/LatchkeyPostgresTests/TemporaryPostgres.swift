@@ -1,4 +1,5 @@
 import Foundation
+import LatchkeyCore
 @testable import LatchkeyPostgres
 import Logging
 import Testing
@@ -37,10 +38,10 @@ enum TemporaryPostgres {
         }
     }
 
-    /// A migrated store on a fresh database for `body`.
-    static func withStore<T>(_ body: (PostgresStore) async throws -> T) async throws -> T {
+    /// A migrated store on a fresh database for `body`, stamping its own writes with `clock`'s time.
+    static func withStore<T>(clock: any WallClock = SystemClock(), _ body: (PostgresStore) async throws -> T) async throws -> T {
         try await withDatabase { url in
-            let store = try PostgresStore(url: url, logger: logger)
+            let store = try PostgresStore(url: url, logger: logger, clock: clock)
             do {
                 try await store.migrate()
                 let result = try await body(store)

@@ -5,7 +5,8 @@ import Testing
 @Suite struct SQLiteStoreConformanceTests {
     @Test(arguments: StoreConformance.names)
     func conformance(_ name: String) async throws {
-        try await StoreConformance.run(name, on: try await TemporaryDatabase().open())
+        let clock = StoreConformance.makeClock()
+        try await StoreConformance.run(name, on: try await TemporaryDatabase().open(clock: clock), clock: clock)
     }
 
     @Test func migratingTwiceIsHarmless() async throws {

@@ -11,8 +11,9 @@ struct TemporaryDatabase {
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("latchkey-test-\(UUID().uuidString)")
     }
 
-    func open() async throws -> SQLiteStore {
-        let store = try SQLiteStore(path: path)
+    /// The migrated store, stamping its own writes with `clock`'s time.
+    func open(clock: any WallClock = SystemClock()) async throws -> SQLiteStore {
+        let store = try SQLiteStore(path: path, clock: clock)
         try await store.migrate()
         return store
     }

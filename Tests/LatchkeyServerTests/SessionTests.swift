@@ -2,6 +2,7 @@ import Foundation
 import HTTPTypes
 import HummingbirdTesting
 import LatchkeyCore
+import LatchkeyTestSupport
 import Testing
 @testable import LatchkeyServer
 

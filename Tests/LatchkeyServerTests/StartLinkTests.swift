@@ -1,6 +1,7 @@
 import Foundation
 import HTTPTypes
 import LatchkeyCore
+import LatchkeyTestSupport
 @testable import LatchkeyServer
 import Testing
 

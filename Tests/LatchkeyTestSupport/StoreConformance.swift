@@ -2,19 +2,29 @@ import Foundation
 import LatchkeyCore
 import Testing
 
-/// The behaviour every `Store` must have. Each backend's test target runs every check against a fresh store:
+/// The behaviour every `Store` must have. Each backend's test target runs every check against a fresh store that
+/// takes its time from a fresh test clock:
 ///
 ///     @Test(arguments: StoreConformance.names) func conformance(_ name: String) async throws {
-///         try await StoreConformance.run(name, on: try await makeFreshStore())
+///         let clock = StoreConformance.makeClock()
+///         try await StoreConformance.run(name, on: try await makeFreshStore(clock: clock), clock: clock)
 ///     }
 public enum StoreConformance {
     /// The names of the checks.
-    public static var names: [String] { checks.map(\.0) }
+    public static var names: [String] { everyCheck.map(\.0) }
 
-    /// Runs the check `name` on `store`.
-    public static func run(_ name: String, on store: any Store) async throws {
-        guard let check = checks.first(where: { $0.0 == name })?.1 else { Issue.record("no conformance check named \(name)"); return }
-        try await check(store)
+    /// A clock for one check's store, at a whole second (every backend keeps that exactly) far from the system's time.
+    public static func makeClock() -> TestClock { TestClock(t0) }
+
+    /// Runs the check `name` on `store`, whose clock is `clock`.
+    public static func run(_ name: String, on store: any Store, clock: TestClock) async throws {
+        guard let check = everyCheck.first(where: { $0.0 == name })?.1 else { Issue.record("no conformance check named \(name)"); return }
+        try await check(store, clock)
+    }
+
+    /// Every check, each given the store and its clock.
+    static var everyCheck: [(String, @Sendable (any Store, TestClock) async throws -> Void)] {
+        (checks + integrityChecks).map { name, check in (name, { store, _ in try await check(store) }) } + clockedChecks
     }
 
     static let checks: [(String, @Sendable (any Store) async throws -> Void)] = [

@@ -4,11 +4,13 @@ import Foundation
 public struct WarningService: Sendable {
     let store: any Store
     let links: SetupLinks
+    let clock: any WallClock
 
-    /// Creates the service.
-    public init(store: any Store, links: SetupLinks) {
+    /// Creates the service; `clock` says which spent budgets and pending approvals are still current.
+    public init(store: any Store, links: SetupLinks, clock: any WallClock) {
         self.store = store
         self.links = links
+        self.clock = clock
     }
 
     /// The owner's warnings, missing bindings first.
@@ -39,7 +41,7 @@ public struct WarningService: Sendable {
                 break
             }
         }
-        let now = Date()
+        let now = clock.now
         for spent in try await store.budgetsExceeded(ownerID: owner.id, since: now.addingTimeInterval(-86_400)) {
             let scope = spent.scope == "*" ? "calls" : "calls to \(spent.scope)"
             warnings.append(Warning(

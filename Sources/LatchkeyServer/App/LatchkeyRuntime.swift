@@ -54,7 +54,7 @@ public struct LatchkeyRuntime: Sendable {
         do { catalog = try CatalogLoader.load(configuration.providerSources) } catch {
             throw ConfigurationError("the provider catalog is invalid:\n\(error)")
         }
-        let store = try await openStore(configuration.database, logger: logger)
+        let store = try await openStore(configuration.database, logger: logger, clock: clock)
         let sealer: Sealer
         do {
             let master = try MasterKeyLoader.load(configuration.masterKey, create: createKey, logger: logger)
@@ -89,7 +89,7 @@ public struct LatchkeyRuntime: Sendable {
         groups = GroupService(store: store, catalog: catalog, clock: clock, cache: cache, quotas: configuration.quotas)
         agents = AgentService(store: store, catalog: catalog, credentials: credentials, links: links, clock: clock, cache: cache)
         users = UserService(store: store, hasher: hasher, clock: clock)
-        warnings = WarningService(store: store, links: links)
+        warnings = WarningService(store: store, links: links, clock: clock)
         oauthApps = OAuthAppService(store: store, catalog: catalog, sealer: sealer, clock: clock)
         keyRotation = KeyRotation(store: store, sealer: sealer)
         upstream = UpstreamClient(connectTimeout: configuration.upstreamConnectTimeout, readTimeout: configuration.upstreamTimeout,
@@ -141,12 +141,12 @@ public struct LatchkeyRuntime: Sendable {
         await store.close()
     }
 
-    /// Opens and migrates the configured store.
-    public static func openStore(_ location: DatabaseLocation, logger: Logger) async throws -> any Store {
+    /// Opens and migrates the configured store, which stamps its own writes with `clock`'s time.
+    public static func openStore(_ location: DatabaseLocation, logger: Logger, clock: any WallClock = SystemClock()) async throws -> any Store {
         switch location {
         case .sqlite(let path):
             do {
-                let store = try SQLiteStore(path: path)
+                let store = try SQLiteStore(path: path, clock: clock)
                 try await store.migrate()
                 return store
             } catch {
@@ -154,7 +154,7 @@ public struct LatchkeyRuntime: Sendable {
             }
         case .postgres(let url):
             let store: PostgresStore
-            do { store = try PostgresStore(url: url, logger: logger) } catch { throw ConfigurationError(error.description) }
+            do { store = try PostgresStore(url: url, logger: logger, clock: clock) } catch { throw ConfigurationError(error.description) }
             do {
                 try await store.migrate()
                 return store

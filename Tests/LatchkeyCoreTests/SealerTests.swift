@@ -1,22 +1,22 @@
 import Foundation
-import GRDB
 import LatchkeyCore
-import LatchkeySQLite
 import Testing
 
+/// Sealing over the in-memory store (the data keys live in any `DataKeyStore`). Tampering with a database file is
+/// tested on SQLite, in LatchkeySQLiteTests.
 @Suite struct SealerTests {
     let master: MasterKey
 
     init() throws { master = try MasterKey(base64: MasterKey.generateBase64()) }
 
-    func sealer(_ store: SQLiteStore, master: MasterKey? = nil) async throws -> Sealer {
+    func sealer(_ store: MemoryStore, master: MasterKey? = nil) async throws -> Sealer {
         let sealer = Sealer(master: master ?? self.master, keyStore: store, clock: SystemClock())
         try await sealer.bootstrap()
         return sealer
     }
 
     @Test func aValueOpensOnlyForItsRecordAndField() async throws {
-        let sealer = try await sealer(try await TemporaryDatabase().open())
+        let sealer = try await sealer(MemoryStore())
         let sealed = try await sealer.seal("sk-live-123", recordID: "crd_a", field: "api_key")
         #expect(try await sealer.open(sealed, recordID: "crd_a", field: "api_key") == "sk-live-123")
         await #expect(throws: SealingError.authenticationFailed) { try await sealer.open(sealed, recordID: "crd_b", field: "api_key") }
@@ -24,7 +24,7 @@ import Testing
     }
 
     @Test func theSameSecretSealsDifferentlyEachTime() async throws {
-        let sealer = try await sealer(try await TemporaryDatabase().open())
+        let sealer = try await sealer(MemoryStore())
         let a = try await sealer.seal("same", recordID: "r", field: "f")
         let b = try await sealer.seal("same", recordID: "r", field: "f")
         #expect(a != b)
@@ -32,51 +32,21 @@ import Testing
     }
 
     @Test func aFlippedBitFailsToOpen() async throws {
-        let sealer = try await sealer(try await TemporaryDatabase().open())
+        let sealer = try await sealer(MemoryStore())
         var bytes = try await sealer.seal("secret", recordID: "r", field: "f").bytes
         bytes[bytes.count - 20] ^= 0x01
         await #expect(throws: SealingError.authenticationFailed) { try await sealer.open(SealedValue(bytes: bytes), recordID: "r", field: "f") }
     }
 
-    @Test func swappingSealedValuesBetweenRowsInTheDatabaseFailsRatherThanYieldingTheOtherSecret() async throws {
-        let database = TemporaryDatabase()
-        let store = try await database.open()
-        let sealer = try await sealer(store)
-        let owner = User(id: "usr_1", email: "a@example.com", passwordHash: "x", role: .member, createdAt: Date())
-        try await store.createUser(owner)
-        var ids: [String] = []
-        for secret in ["alpha-secret", "bravo-secret"] {
-            let id = Identifier.make("crd")
-            let credential = Credential(id: id, ownerID: owner.id, provider: "openai", name: secret, authMode: .apiKey,
-                                        secrets: ["api_key": try await sealer.seal(secret, recordID: id, field: "api_key")], createdAt: Date(), updatedAt: Date())
-            try await store.createCredential(credential)
-            ids.append(id)
-        }
-        // An attacker with write access to the file swaps the two ciphertexts.
-        let queue = try DatabaseQueue(path: database.path)
-        let swapped = ids
-        try await queue.write { db in
-            let first = try Data.fetchOne(db, sql: "SELECT value FROM sealed_values WHERE record_id = ?", arguments: [swapped[0]])
-            let second = try Data.fetchOne(db, sql: "SELECT value FROM sealed_values WHERE record_id = ?", arguments: [swapped[1]])
-            try db.execute(sql: "UPDATE sealed_values SET value = ? WHERE record_id = ?", arguments: [second, swapped[0]])
-            try db.execute(sql: "UPDATE sealed_values SET value = ? WHERE record_id = ?", arguments: [first, swapped[1]])
-        }
-        for id in ids {
-            let credential = try #require(try await store.credential(id: id))
-            let sealed = try #require(credential.secrets["api_key"])
-            await #expect(throws: SealingError.authenticationFailed) { try await sealer.open(sealed, recordID: id, field: "api_key") }
-        }
-    }
-
     @Test func anotherMasterKeyCannotOpenTheDataKeys() async throws {
-        let store = try await TemporaryDatabase().open()
+        let store = MemoryStore()
         _ = try await sealer(store)
         let other = try MasterKey(base64: MasterKey.generateBase64())
         await #expect(throws: SealingError.self) { _ = try await sealer(store, master: other) }
     }
 
     @Test func rotationLeavesNothingUnderTheOldKeyAndEverythingStillOpens() async throws {
-        let store = try await TemporaryDatabase().open()
+        let store = MemoryStore()
         let sealer = try await sealer(store)
         let owner = User(id: "usr_1", email: "a@example.com", passwordHash: "x", role: .member, createdAt: Date())
         try await store.createUser(owner)
