@@ -1,7 +1,8 @@
 import Foundation
 import LatchkeyCore
 
-/// An endpoint as its owner sees it; `secret` only in the creation response, never again.
+/// An endpoint as its owner sees it; `secret` only in the creation response, never again (the synthesized
+/// encoding leaves a nil `secret` out).
 struct WebhookDTO: Encodable {
     let id: String, url: String, events: [String], allUsers: Bool, enabled: Bool, createdAt: Date, secret: String?
 
@@ -18,16 +19,5 @@ struct WebhookDTO: Encodable {
         enabled = e.enabled
         createdAt = e.createdAt
         self.secret = secret
-    }
-
-    func encode(to encoder: any Encoder) throws {
-        var container = encoder.container(keyedBy: CodingKeys.self)
-        try container.encode(id, forKey: .id)
-        try container.encode(url, forKey: .url)
-        try container.encode(events, forKey: .events)
-        try container.encode(allUsers, forKey: .allUsers)
-        try container.encode(enabled, forKey: .enabled)
-        try container.encode(createdAt, forKey: .createdAt)
-        try container.encodeIfPresent(secret, forKey: .secret)
     }
 }
