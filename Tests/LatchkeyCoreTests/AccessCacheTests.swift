@@ -42,12 +42,39 @@ import Testing
         #expect(cache.count == 1)
     }
 
-    @Test func oauthAndInactiveCredentialsAreNeverRemembered() throws {
+    @Test func inactiveCredentialsAreNeverRemembered() throws {
         let cache = AccessCache(ttl: .seconds(5))
-        cache.remember(prefix: "p", hash: hash, provider: "base-oauth", resolved: try resolution("base-oauth"), readSince: cache.generation)
+        cache.remember(prefix: "p", hash: hash, provider: "base-oauth", resolved: try resolution("base-oauth", status: .refreshFailing), readSince: cache.generation)
         cache.remember(prefix: "p", hash: hash, provider: "weather", resolved: try resolution("weather", status: .needsReauth), readSince: cache.generation)
         #expect(cache.lookup(prefix: "p", hash: hash, provider: "base-oauth") == nil)
         #expect(cache.lookup(prefix: "p", hash: hash, provider: "weather") == nil)
+    }
+
+    @Test func invalidatingOneCredentialForgetsEveryKeyHoldingItAndNothingElse() throws {
+        let cache = AccessCache(ttl: .seconds(5))
+        let oauth = try resolution("base-oauth")
+        cache.remember(prefix: "p", hash: hash, provider: "base-oauth", resolved: oauth, readSince: cache.generation)
+        cache.remember(prefix: "q", hash: hash, provider: "base-oauth", resolved: oauth, readSince: cache.generation)
+        let other = try resolution("weather").with(credential: Credential(id: "cred-2", ownerID: "user-1", provider: "weather", name: "w", authMode: .apiKey,
+                                                                         createdAt: Date(), updatedAt: Date()), values: ["api_key": "k"])
+        cache.remember(prefix: "p", hash: hash, provider: "weather", resolved: other, readSince: cache.generation)
+        let before = cache.generation
+        cache.invalidate(credentialID: "cred-1")
+        #expect(cache.lookup(prefix: "p", hash: hash, provider: "base-oauth") == nil)
+        #expect(cache.lookup(prefix: "q", hash: hash, provider: "base-oauth") == nil)
+        #expect(cache.lookup(prefix: "p", hash: hash, provider: "weather")?.credential.id == "cred-2")
+        // A resolution read before the invalidation is not remembered after it.
+        cache.remember(prefix: "p", hash: hash, provider: "base-oauth", resolved: oauth, readSince: before)
+        #expect(cache.lookup(prefix: "p", hash: hash, provider: "base-oauth") == nil)
+    }
+
+    @Test func theCacheHoldsAtMostItsBound() throws {
+        let cache = AccessCache(ttl: .seconds(5), maxEntries: 3)
+        for index in 0..<7 {
+            cache.remember(prefix: "p\(index)", hash: hash, provider: "weather", resolved: try resolution("weather"), readSince: cache.generation)
+            #expect(cache.count <= 3)
+        }
+        #expect(cache.lookup(prefix: "p6", hash: hash, provider: "weather") != nil, "the newest entry is kept")
     }
 
     @Test func aResolutionReadBeforeAnInvalidationIsNotRemembered() throws {

@@ -41,7 +41,9 @@ import Testing
             guard case .unavailable(let reason) = error else { Issue.record("\(error)"); return }
             #expect(!reason.contains("hunter2"))
         }
-        #expect(ContinuousClock.now - started < .seconds(20))
+        // The store's deadline is 10 s; without it PostgresNIO retries for ever. The bound is loose so that a loaded
+        // machine (CI on two cores, the Swift suite beside builds) tells "gave up" from "hangs", not a speed.
+        #expect(ContinuousClock.now - started < .seconds(60))
         #expect(await !store.ping())
         await store.close()
     }

@@ -23,10 +23,11 @@ import Testing
         func accessToken(_ credential: Credential) async throws -> String? { try await runtime.credentials.values(of: credential)["access_token"] }
     }
 
-    func setup(upstreamPort: Int = 9, expiresIn: Int = 3600, script: @escaping ScriptedTokenEndpoint.Script = ScriptedTokenEndpoint.rotating) async throws -> Setup {
+    func setup(upstreamPort: Int = 9, expiresIn: Int = 3600, script: @escaping ScriptedTokenEndpoint.Script = ScriptedTokenEndpoint.rotating,
+               accessCacheMilliseconds: Int = 1000) async throws -> Setup {
         let clock = TestClock()
         let endpoint = ScriptedTokenEndpoint(script)
-        let env = try await TestEnvironment(upstreamPort: upstreamPort, tokenHTTP: endpoint, clock: clock)
+        let env = try await TestEnvironment(upstreamPort: upstreamPort, tokenHTTP: endpoint, clock: clock, accessCacheMilliseconds: accessCacheMilliseconds)
         let owner = try await env.runtime.users.add(email: "admin@example.com", password: "correct horse battery", role: .admin)
         _ = try await env.runtime.oauthApps.put(by: owner, provider: "fakeoauth", clientID: "client-1", clientSecret: "client-secret")
         _ = try await env.runtime.oauthApps.put(by: owner, provider: "fakeoauth-cc", clientID: "client-cc", clientSecret: "cc-secret")

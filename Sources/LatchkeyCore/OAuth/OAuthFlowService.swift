@@ -10,6 +10,8 @@ public struct OAuthFlowService: Sendable {
     let clock: any WallClock
     let audit: AuditLog
     let quotas: Quotas
+    /// The proxy's access cache: a reconnect replaces the token it may remember.
+    let cache: AccessCache
     /// The redirect URI registered with providers: `{public_url}/oauth/callback`.
     public let redirectURI: String
     /// How long a started flow may take.
@@ -17,8 +19,9 @@ public struct OAuthFlowService: Sendable {
 
     /// Creates the service.
     public init(store: any Store, catalog: Catalog, sealer: Sealer, requester: TokenRequester, clients: OAuthClientSource, clock: any WallClock, publicURL: String,
-                quotas: Quotas = Quotas()) {
+                quotas: Quotas = Quotas(), cache: AccessCache = AccessCache(ttl: .zero)) {
         self.quotas = quotas
+        self.cache = cache
         self.store = store
         self.catalog = catalog
         self.sealer = sealer
@@ -155,6 +158,7 @@ public struct OAuthFlowService: Sendable {
         if let credentialID = state.credentialID, let existing = try await store.credential(id: credentialID), existing.ownerID == state.userID {
             let update = try await TokenUpdate.sealing(tokens, for: credentialID, settings: settings, issuedAt: now, with: sealer)
             _ = try await store.replaceTokens(update, publicFields: existing.publicFields.merging(state.fields) { $1 })
+            cache.invalidate(credentialID: credentialID)
             try await audit.record(ownerID: state.userID, actor: "user:\(state.userID)", action: "credential.reconnected", targetType: "credential",
                                    targetID: credentialID, detail: ["provider": provider.id])
             guard let fresh = try await store.credential(id: credentialID) else { throw OAuthFlowError.unknownState }

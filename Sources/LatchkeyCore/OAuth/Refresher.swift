@@ -18,6 +18,8 @@ public final class Refresher: Sendable {
     let flights = SingleFlight<RefreshResult>()
     /// Tells whether another lease holder is gone, so its lease can be taken over before it runs out.
     let liveness: any LeaseLiveness
+    /// The proxy's access cache, told whenever a credential's token is replaced or can no longer be used here.
+    let cache: AccessCache?
 
     /// This refresher's lease owner name (a `LeaseHolder`).
     public let owner: String
@@ -35,7 +37,8 @@ public final class Refresher: Sendable {
     /// Creates a refresher.
     public init(store: any Store, catalog: Catalog, sealer: Sealer, requester: TokenRequester, clock: any WallClock,
                 observer: (any RefreshObserver)? = nil, logger: Logger = Logger(label: "latchkey.refresh"), policy: RefreshPolicy = RefreshPolicy(),
-                clients: OAuthClientSource? = nil, leaseHolder: LeaseHolder = .thisProcess(), liveness: any LeaseLiveness = ProcessLiveness()) {
+                clients: OAuthClientSource? = nil, leaseHolder: LeaseHolder = .thisProcess(), liveness: any LeaseLiveness = ProcessLiveness(),
+                cache: AccessCache? = nil) {
         self.store = store
         self.catalog = catalog
         self.sealer = sealer
@@ -48,6 +51,7 @@ public final class Refresher: Sendable {
         self.policy = policy
         owner = leaseHolder.description
         self.liveness = liveness
+        self.cache = cache
     }
 
     /// The credential with a token an agent can use now: refreshed first when due. With `after401Version`, the
@@ -62,10 +66,14 @@ public final class Refresher: Sendable {
             return credential
         }
         do {
-            return try await flights.run(credential.id) {
+            let latest = try await flights.run(credential.id) {
                 try await self.refresh(credentialID: credential.id, provider: provider, forcedPast: after401Version, within: nil, maxWait: Self.waitLimit)
             }.credential
+            // Another process may have replaced the token this call came with: what this process remembers goes too.
+            if latest.version != credential.version { cache?.invalidate(credentialID: credential.id) }
+            return latest
         } catch RefreshError.needsReauth {
+            cache?.invalidate(credentialID: credential.id)
             throw LatchkeyError.credentialNeedsReauth(provider: provider.id, setupURL: links.reconnect(credentialID: credential.id))
         } catch RefreshError.unavailable {
             throw LatchkeyError.refreshFailed(provider: provider.id)
@@ -212,7 +220,10 @@ public final class Refresher: Sendable {
                 tokens = try await requester.refresh(refreshToken: refreshToken, provider: provider, client: client, fields: credential.publicFields)
             }
             let update = try await TokenUpdate.sealing(tokens, for: credential.id, settings: settings, issuedAt: now, with: sealer)
-            guard let fresh = try await store.finishRefresh(update, owner: owner) else {
+            let stored = try await store.finishRefresh(update, owner: owner)
+            // Whatever happened, the version this process may remember is no longer the newest.
+            cache?.invalidate(credentialID: credential.id)
+            guard let fresh = stored else {
                 // The lease was lost (taken over after expiry, or a reconnect broke it): the newer state wins.
                 logger.warning("Refresh result discarded: lease lost", metadata: ["credential": "\(credential.id)"])
                 guard let latest = try await store.credential(id: credential.id) else { throw RefreshError.needsReauth }
@@ -233,6 +244,7 @@ public final class Refresher: Sendable {
         switch error {
         case .permanent(let code):
             _ = try await store.failRefresh(credentialID: credential.id, owner: owner, status: .needsReauth, reason: code, failures: credential.refreshFailures + 1, nextAttempt: nil)
+            cache?.invalidate(credentialID: credential.id)
             try await audit.record(ownerID: credential.ownerID, actor: "system", action: "credential.needs_reauth", targetType: "credential",
                                    targetID: credential.id, detail: ["provider": provider.id, "reason": code])
             logger.notice("Credential needs new consent", metadata: ["credential": "\(credential.id)", "provider": "\(provider.id)", "reason": "\(code)"])

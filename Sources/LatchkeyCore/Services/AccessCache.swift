@@ -4,12 +4,17 @@ import Synchronization
 /// What an agent key resolved to for a provider, remembered for a moment so that a burst of calls does not read and
 /// decrypt the same binding on every call: the proxy's hot path.
 ///
-/// Only static credentials (`api_key`, `basic`, `custom`) that are active are kept; OAuth credentials always go to
-/// the store, whose token, expiry and status the refresher owns. Entries live `ttl` at most, and every change made
-/// through this process empties the cache at once (`invalidateAll`), so a key revoked here stops working here
-/// immediately; a change made by another process (another server on the same PostgreSQL database, a CLI command)
-/// is seen within `ttl`. A `ttl` of zero turns the cache off. Expired entries are dropped at the next lookup of
-/// their key or at a miss of any key (at most once per `ttl`), so opened secrets do not stay in memory long after their time.
+/// Only active credentials are kept, static and OAuth alike. An OAuth entry holds one version of the credential (its
+/// opened access token): `AgentService` answers from it only while that token is neither due for refresh nor
+/// expired, and the refresher, a reconnect and every other write of this process drop it (`invalidate(credentialID:)`
+/// or `invalidateAll`) the moment a newer version exists, so this server never serves a token it has replaced.
+/// Entries live `ttl` at most, so a change made by another process (another server on the same PostgreSQL database,
+/// a CLI command) is seen within `ttl`; a token replaced there that the provider already refuses is renewed by the
+/// proxy's one retry after a 401. A `ttl` of zero turns the cache off.
+///
+/// Bounded: at most `maxEntries` entries (an agent key and a provider each); when full, expired entries go first and,
+/// if none has expired, everything. Expired entries are dropped at the next lookup of their key or at a miss of any
+/// key (at most once per `ttl`), so opened secrets do not stay in memory long after their time.
 public final class AccessCache: Sendable {
     final class Entry: Sendable {
         let keyHash: Data
@@ -33,9 +38,12 @@ public final class AccessCache: Sendable {
     private let maxEntries: Int
     /// The entries, and a generation that every invalidation advances: a resolution read before an invalidation
     /// (possibly before the change it stands for committed) is never remembered after it.
-    private let state = Mutex<(entries: [Key: Entry], generation: UInt64, lastPurge: ContinuousClock.Instant)>(([:], 0, .now))
+    private let state = Mutex(CacheState())
 
-    public init(ttl: Duration, maxEntries: Int = 10_000) {
+    /// The default bound: 10,000 agent keys calling 5 providers each.
+    public static let defaultMaxEntries = 50_000
+
+    public init(ttl: Duration, maxEntries: Int = AccessCache.defaultMaxEntries) {
         self.ttl = ttl
         self.maxEntries = maxEntries
     }
@@ -51,7 +59,7 @@ public final class AccessCache: Sendable {
         let found: Entry? = state.withLock { state in
             guard let entry = state.entries[key] else { return nil }
             guard entry.expires > now else {
-                state.entries[key] = nil  // opened secrets do not outlive their time in memory
+                state.remove(key)  // opened secrets do not outlive their time in memory
                 return nil
             }
             return entry
@@ -66,22 +74,32 @@ public final class AccessCache: Sendable {
     /// The current generation, to be taken before reading what will be remembered.
     var generation: UInt64 { state.withLock { $0.generation } }
 
-    /// Remembers a resolution read since `generation`; anything but an active static credential is ignored, and so
-    /// is a resolution an invalidation has overtaken.
+    /// Remembers a resolution read since `generation`; anything but an active credential is ignored, and so is a
+    /// resolution an invalidation has overtaken.
     func remember(prefix: String, hash: Data, provider: String, resolved: ResolvedCredential, readSince generation: UInt64) {
-        guard isEnabled, !resolved.provider.authMode.isOAuth, resolved.credential.status == .active else { return }
+        guard isEnabled, resolved.credential.status == .active else { return }
         let entry = Entry(keyHash: hash, resolved: resolved, expires: ContinuousClock.now + ttl)
         state.withLock { state in
             guard state.generation == generation else { return }
             // Expired entries (and the secrets they opened) leave at a miss, not only when looked up again; at most
             // once per TTL, so that many keys do not make every miss a walk over all of them.
             let now = ContinuousClock.now
-            if now - state.lastPurge >= ttl {
-                state.entries = state.entries.filter { $0.value.expires > now }
+            if now - state.lastPurge >= ttl || state.entries.count >= maxEntries {
+                state.purge(expiredAt: now)
                 state.lastPurge = now
             }
-            if state.entries.count >= maxEntries { state.entries.removeAll(keepingCapacity: true) }
-            state.entries[Key(prefix: prefix, provider: provider)] = entry
+            if state.entries.count >= maxEntries { state.removeAll() }
+            state.insert(entry, at: Key(prefix: prefix, provider: provider))
+        }
+    }
+
+    /// Forgets what is remembered of one credential: called when a newer version of it exists (a refresh, a
+    /// reconnect) or it can no longer be used, so that no call of this process is answered with the old one.
+    public func invalidate(credentialID: String) {
+        guard isEnabled else { return }
+        state.withLock { state in
+            state.remove(credentialID: credentialID)
+            state.generation &+= 1
         }
     }
 
@@ -89,7 +107,7 @@ public final class AccessCache: Sendable {
     public func invalidateAll() {
         guard isEnabled else { return }
         state.withLock { state in
-            state.entries.removeAll(keepingCapacity: true)
+            state.removeAll()
             state.generation &+= 1
         }
     }

@@ -5,18 +5,21 @@ public struct AgentService: Sendable {
     let credentials: CredentialService
     let links: SetupLinks
     let clock: any WallClock
-    /// Recent resolutions of static credentials (off unless given a TTL).
+    /// Recent resolutions (off unless given a TTL).
     public let cache: AccessCache
+    /// When a remembered OAuth token is due for refresh (then the store and the refresher answer, not the cache).
+    let refreshPolicy: RefreshPolicy
 
     /// Creates the service.
     public init(store: any Store, catalog: Catalog, credentials: CredentialService, links: SetupLinks, clock: any WallClock,
-                cache: AccessCache = AccessCache(ttl: .zero)) {
+                cache: AccessCache = AccessCache(ttl: .zero), refreshPolicy: RefreshPolicy = RefreshPolicy()) {
         self.store = store
         self.catalog = catalog
         self.credentials = credentials
         self.links = links
         self.clock = clock
         self.cache = cache
+        self.refreshPolicy = refreshPolicy
     }
 
     /// The agent presenting `bearer`, or `unauthorized`.
@@ -33,7 +36,7 @@ public struct AgentService: Sendable {
     /// database read: the proxy's hot path.
     public func access(bearer: String?, providerID: String) async throws -> ResolvedCredential {
         guard let bearer, let (prefix, hash) = SecretToken.parse(bearer, kind: .agentKey) else { throw LatchkeyError.unauthorized }
-        if let cached = cache.lookup(prefix: prefix, hash: hash, provider: providerID) {
+        if let cached = cache.lookup(prefix: prefix, hash: hash, provider: providerID), isServable(cached) {
             guard !cached.group.isExpired(at: clock.now) else { throw LatchkeyError.unauthorized }
             return cached
         }
@@ -51,9 +54,18 @@ public struct AgentService: Sendable {
     /// `access` answered from the cache alone, without suspending: nil when the cache cannot answer.
     public func cachedAccess(bearer: String?, providerID: String) -> ResolvedCredential? {
         guard cache.isEnabled, let bearer, let (prefix, hash) = SecretToken.parse(bearer, kind: .agentKey),
-              let cached = cache.lookup(prefix: prefix, hash: hash, provider: providerID),
+              let cached = cache.lookup(prefix: prefix, hash: hash, provider: providerID), isServable(cached),
               !cached.group.isExpired(at: clock.now) else { return nil }
         return cached
+    }
+
+    /// Whether a remembered resolution may answer a call: a static one while it is remembered; an OAuth one only
+    /// while its token is neither due for refresh nor expired (else the refresher must see the call).
+    private func isServable(_ cached: ResolvedCredential) -> Bool {
+        guard cached.provider.authMode.isOAuth else { return true }
+        guard let settings = cached.provider.oauth else { return false }
+        let now = clock.now
+        return !refreshPolicy.isDue(cached.credential, settings: settings, now: now) && refreshPolicy.isUsable(cached.credential, now: now)
     }
 
     private func resolved(agent: AgentContext, providerID: String, credential: Credential?, policy: BindingPolicy?) async throws -> ResolvedCredential {

@@ -87,7 +87,9 @@ public struct LatchkeyRuntime: Sendable {
         let cache = AccessCache(ttl: .milliseconds(configuration.accessCacheMilliseconds))
         credentials = CredentialService(store: store, catalog: catalog, sealer: sealer, clock: clock, cache: cache, quotas: configuration.quotas)
         groups = GroupService(store: store, catalog: catalog, clock: clock, cache: cache, quotas: configuration.quotas)
-        agents = AgentService(store: store, catalog: catalog, credentials: credentials, links: links, clock: clock, cache: cache)
+        // The refresher and the agents' cache judge due tokens by one policy.
+        let refreshPolicy = RefreshPolicy()
+        agents = AgentService(store: store, catalog: catalog, credentials: credentials, links: links, clock: clock, cache: cache, refreshPolicy: refreshPolicy)
         users = UserService(store: store, hasher: hasher, clock: clock)
         warnings = WarningService(store: store, links: links, clock: clock)
         oauthApps = OAuthAppService(store: store, catalog: catalog, sealer: sealer, clock: clock)
@@ -102,11 +104,11 @@ public struct LatchkeyRuntime: Sendable {
         let clients = OAuthClientSource(store: store, sealer: sealer, clock: clock,
                                         discovered: DiscoveredClients(discovery: MCPDiscovery(http: outbound), registrar: registrar, clock: clock))
         refresher = Refresher(store: store, catalog: catalog, sealer: sealer, requester: requester, clock: clock, observer: RefreshMetrics(), logger: logger,
-                              clients: clients)
+                              policy: refreshPolicy, clients: clients, cache: cache)
         connectValues = ConnectValueBackfill(store: store, http: outbound, clock: clock, links: links, cache: cache)
         refreshPass = RefreshPass(store: store, catalog: catalog, refresher: refresher, clock: clock)
         oauthFlow = OAuthFlowService(store: store, catalog: catalog, sealer: sealer, requester: requester, clients: clients, clock: clock, publicURL: configuration.publicURL,
-                                     quotas: configuration.quotas)
+                                     quotas: configuration.quotas, cache: cache)
         revocation = RevocationService(credentials: credentials, store: store, catalog: catalog, sealer: sealer, requester: requester, clients: clients, clock: clock)
         passwordChecks = ThreadPoolPasswordChecks(threads: configuration.passwordThreads)
         sessions = SessionService(store: store, hasher: hasher, clock: clock, checks: passwordChecks)
