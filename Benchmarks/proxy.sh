@@ -13,6 +13,7 @@
 #   DATABASE=postgres  without DATABASE_URL: a throwaway PostgreSQL server (scripts/postgres.sh), removed afterwards
 #   ACCESS_CACHE_MS  Latchkey's LATCHKEY_ACCESS_CACHE_MS (default: Latchkey's own, 1000; 0 measures every call
 #                  reading and decrypting its binding)
+#   SPREAD_KEYS    how many agent keys the spread run uses (default 10000; 0 skips that run)
 #   KEEP_TMP=1     keep the temp directory (configs, logs, raw wrk output) after the run
 #   HOLD=1         set everything up, print the URLs and the agent key, and keep the servers running until
 #                  interrupted, instead of measuring (for profiling with perf or a load of your own)
@@ -202,6 +203,18 @@ proxy:
   base_url: http://127.0.0.1:$UP_PORT
   inject: {headers: {Authorization: "Bearer {{api_key}}"}}
 EOF
+# The same upstream reached with an OAuth credential (an imported token that the upstream accepts, valid for a day):
+# what most agents' calls are. Its token endpoint is never called during the run.
+cat >"$WORK/providers/bench-oauth.yaml" <<EOF
+name: Bench OAuth
+auth:
+  mode: oauth2
+  authorization_url: http://127.0.0.1:$UP_PORT/authorize
+  token_url: http://127.0.0.1:$UP_PORT/token
+  scopes: [read]
+proxy:
+  base_url: http://127.0.0.1:$UP_PORT
+EOF
 
 # Only our own LATCHKEY_* settings reach latchkey (LATCHKEY_MASTER_KEY is kept when set, for a
 # reused PostgreSQL database whose data keys were sealed with it). Without it, `serve` creates
@@ -298,6 +311,27 @@ bind "$RULES_GROUP_ID" '{"methods":["GET"],"paths":["/repos/acme/**"]}'
 api PUT "/groups/$RULES_GROUP_ID/budget" '{"limits":[{"provider":null,"per":"minute","calls":1000000000},{"provider":"bench","per":"day","calls":1000000000}]}'
 expect 200 "PUT /api/v1/groups/{id}/budget" "$API_BODY"
 
+# An OAuth credential for the same upstream, in a group of its own.
+api PUT /oauth-apps/bench-oauth '{"client_id":"bench-client","client_secret":"bench-client-secret"}'
+expect 200 "PUT /api/v1/oauth-apps/bench-oauth" "$API_BODY"
+api POST /credentials '{"provider":"bench-oauth","name":"o'"$SUFFIX"'","fields":{"access_token":"'"$STATIC_KEY"'","refresh_token":"bench-refresh","expires_in":"86400"}}'
+expect 201 "POST /api/v1/credentials (OAuth)" "$API_BODY"
+OAUTH_CRED_ID="$(printf '%s' "$API_BODY" | json_str id)"
+api POST /groups '{"name":"bench-oauth'"$SUFFIX"'"}'
+expect 201 "POST /api/v1/groups (OAuth)" "$API_BODY"
+OAUTH_GROUP_ID="$(printf '%s' "$API_BODY" | json_str id)"
+OAUTH_KEY="$(new_agent_key "$OAUTH_GROUP_ID")"
+api PUT "/groups/$OAUTH_GROUP_ID/bindings/bench-oauth" '{"credential_id":"'"$OAUTH_CRED_ID"'"}'
+expect 200 "PUT /api/v1/groups/{id}/bindings/bench-oauth" "$API_BODY"
+
+# Many agent keys on the static credential (groups of 1,000, the default quota), for the spread run.
+SPREAD_KEYS="${SPREAD_KEYS:-10000}"
+if [[ "$SPREAD_KEYS" -gt 0 ]]; then
+    log "creating $SPREAD_KEYS agent keys"
+    python3 "$ROOT/Benchmarks/agent_keys.py" "$API" "$USER_TOKEN" bench "$CRED_ID" "$SPREAD_KEYS" "bench-spread$SUFFIX" >"$TMP/keys.txt" \
+        || die "creating the agent keys failed"
+fi
+
 # --------------------------------------------------------------------------- sanity checks
 # Every target calls the same path, which the governed group's path rule allows.
 CALL_PATH="repos/acme/widgets"
@@ -306,6 +340,8 @@ LK_URL="http://127.0.0.1:$LK_PORT/v1/proxy/bench/$CALL_PATH"
 UP_URL="http://127.0.0.1:$UP_PORT/$CALL_PATH"
 LK_AUTH="Authorization: Bearer $AGENT_KEY"
 LK_RULES_AUTH="Authorization: Bearer $RULES_KEY"
+LK_OAUTH_URL="http://127.0.0.1:$LK_PORT/v1/proxy/bench-oauth/$CALL_PATH"
+LK_OAUTH_AUTH="Authorization: Bearer $OAUTH_KEY"
 UP_AUTH="Authorization: Bearer $STATIC_KEY"
 
 check_200() { # what url [header]
@@ -320,6 +356,8 @@ check_200 "upstream" "$UP_URL" "$UP_AUTH"
 check_200 "nginx proxy" "$NGX_URL"
 check_200 "Latchkey proxy" "$LK_URL" "$LK_AUTH"
 check_200 "Latchkey proxy (policy and budget)" "$LK_URL" "$LK_RULES_AUTH"
+check_200 "Latchkey proxy (OAuth credential)" "$LK_OAUTH_URL" "$LK_OAUTH_AUTH"
+if [[ "$SPREAD_KEYS" -gt 0 ]]; then check_200 "Latchkey proxy (one of the spread keys)" "$LK_URL" "Authorization: Bearer $(tail -n 1 "$TMP/keys.txt")"; fi
 RULES_DENIED="$(curl -sS -o /dev/null -w '%{http_code}' -X POST -H "$LK_RULES_AUTH" "$LK_URL")"
 [[ "$RULES_DENIED" = 403 ]] || die "the governed key's POST answered $RULES_DENIED, not 403 policy_denied: the policy is not in force"
 log "all three endpoints answer 200 {\"ok\":true}"
@@ -342,10 +380,10 @@ to_ms() { # 283.00us | 1.20ms | 2.00s | 1.00m -> milliseconds
         printf "%.3f", n * f }'
 }
 
-run_wrk() { # id threads connections duration url [header]
-    local id="$1" t="$2" c="$3" d="$4" url="$5" hdr="${6:-}" out="$TMP/wrk-$1.txt"
+run_wrk() { # id threads connections duration url [header] [wrk script] [its argument]
+    local id="$1" t="$2" c="$3" d="$4" url="$5" hdr="${6:-}" script="${7:-}" arg="${8:-}" out="$TMP/wrk-$1.txt"
     log "wrk $id: -t$t -c$c -d$d $url"
-    "$WRK" --latency -t"$t" -c"$c" -d"$d" ${hdr:+-H "$hdr"} "$url" >"$out" 2>&1 || {
+    "$WRK" --latency -t"$t" -c"$c" -d"$d" ${hdr:+-H "$hdr"} ${script:+-s "$script"} "$url" ${arg:+-- "$arg"} >"$out" 2>&1 || {
         cat "$out" >&2; die "wrk failed for $id"; }
     RPS[$id]="$(awk '/^Requests\/sec:/ { printf "%.0f", $2 }' "$out")"
     P50[$id]="$(to_ms "$(awk '$1 == "50%" { print $2 }' "$out")")"
@@ -364,6 +402,10 @@ log "warming up ($WARMUP each)"
 warm "$NGX_URL"
 warm "$LK_URL" "$LK_AUTH"
 warm "$LK_URL" "$LK_RULES_AUTH"
+warm "$LK_OAUTH_URL" "$LK_OAUTH_AUTH"
+if [[ "$SPREAD_KEYS" -gt 0 ]]; then
+    "$WRK" -t2 -c"$CONNECTIONS" -d"$WARMUP" -s "$ROOT/Benchmarks/spread_keys.lua" "$LK_URL" -- "$TMP/keys.txt" >/dev/null 2>&1 || true
+fi
 warm "$UP_URL" "$UP_AUTH"
 
 # CPU accounting over the measured runs, to tell whether something else was using the machine:
@@ -388,6 +430,10 @@ fi
 run_wrk nginx_c 2 "$CONNECTIONS" "$DURATION" "$NGX_URL"
 run_wrk lk_c 2 "$CONNECTIONS" "$DURATION" "$LK_URL" "$LK_AUTH"
 run_wrk lk_rules_c 2 "$CONNECTIONS" "$DURATION" "$LK_URL" "$LK_RULES_AUTH"
+run_wrk lk_oauth_c 2 "$CONNECTIONS" "$DURATION" "$LK_OAUTH_URL" "$LK_OAUTH_AUTH"
+if [[ "$SPREAD_KEYS" -gt 0 ]]; then
+    run_wrk lk_spread_c 2 "$CONNECTIONS" "$DURATION" "$LK_URL" "" "$ROOT/Benchmarks/spread_keys.lua" "$TMP/keys.txt"
+fi
 # What the governed group's usage says of the run just made (its day figures: the minute may have rolled over).
 sleep 6  # one flush of the day counts
 CALLS_TODAY="$(curl -sS -H "Authorization: Bearer $USER_TOKEN" "$API/groups/$RULES_GROUP_ID/usage" | grep -o '"calls":[0-9]*,"day"' | cut -d: -f2 | cut -d, -f1 | awk '{ s += $1 } END { print s + 0 }')"
@@ -416,6 +462,12 @@ RULES_PCT="$(awk -v a="${RPS[lk_rules_c]}" -v b="${RPS[lk_c]}" 'BEGIN { printf "
 RULES_OK="$(awk -v p="$RULES_PCT" 'BEGIN { print (p >= 90) ? "PASS" : "MISS" }')"
 RULES_NGINX_PCT="$(awk -v a="${RPS[lk_rules_c]}" -v b="${RPS[nginx_c]}" 'BEGIN { printf "%.1f", (b > 0) ? 100 * a / b : 0 }')"
 RULES_NGINX_OK="$(awk -v p="$RULES_NGINX_PCT" 'BEGIN { print (p >= 50) ? "PASS" : "MISS" }')"
+OAUTH_PCT="$(awk -v a="${RPS[lk_oauth_c]}" -v b="${RPS[lk_c]}" 'BEGIN { printf "%.1f", (b > 0) ? 100 * a / b : 0 }')"
+OAUTH_OK="$(awk -v p="$OAUTH_PCT" 'BEGIN { print (p >= 90) ? "PASS" : "MISS" }')"
+if [[ "$SPREAD_KEYS" -gt 0 ]]; then
+    SPREAD_PCT="$(awk -v a="${RPS[lk_spread_c]}" -v b="${RPS[lk_c]}" 'BEGIN { printf "%.1f", (b > 0) ? 100 * a / b : 0 }')"
+    SPREAD_OK="$(awk -v p="$SPREAD_PCT" 'BEGIN { print (p >= 90) ? "PASS" : "MISS" }')"
+fi
 
 COMMIT="$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)"
 if [[ "$COMMIT" != unknown && -n "$(git -C "$ROOT" status --porcelain -- Sources Package.swift Package.resolved 2>/dev/null)" ]]; then
@@ -445,6 +497,8 @@ REPORT="$TMP/report.md"
     row "nginx (static header) $CONNECTIONS conn" nginx_c
     row "Latchkey $CONNECTIONS conn" lk_c
     row "Latchkey with a path rule and a budget $CONNECTIONS conn" lk_rules_c
+    row "Latchkey, OAuth credential $CONNECTIONS conn" lk_oauth_c
+    if [[ "$SPREAD_KEYS" -gt 0 ]]; then row "Latchkey, calls spread over $SPREAD_KEYS agent keys $CONNECTIONS conn" lk_spread_c; fi
     row "nginx 1 conn" nginx_1
     row "Latchkey 1 conn" lk_1
     row "upstream direct 1 conn (reference)" up_1
@@ -455,10 +509,17 @@ REPORT="$TMP/report.md"
         "$ADDED_P50" "$LATENCY_OK"
     printf -- '- With a path rule and a per-minute budget: **%s%%** of the same run without them (target >= 90%%): **%s**; **%s%%** of nginx (target >= 50%%): **%s**; the usage API counts %s calls today for that group (wrk completed %s in the measured run, plus warm-up and checks)\n\n' \
         "$RULES_PCT" "$RULES_OK" "$RULES_NGINX_PCT" "$RULES_NGINX_OK" "${CALLS_TODAY:-?}" "${RULES_SENT:-?}"
+    printf -- '- OAuth credential: **%s%%** of the static credential'"'"'s req/s (target >= 90%%): **%s**\n' "$OAUTH_PCT" "$OAUTH_OK"
+    if [[ "$SPREAD_KEYS" -gt 0 ]]; then
+        printf -- '- Calls spread over %s agent keys: **%s%%** of the single-key req/s (target >= 90%%): **%s**\n' "$SPREAD_KEYS" "$SPREAD_PCT" "$SPREAD_OK"
+    fi
+    printf '\n'
     printf 'Errors reported by wrk (non-2xx responses, socket errors):\n\n'
     errors_line "nginx $CONNECTIONS conn" nginx_c
     errors_line "Latchkey $CONNECTIONS conn" lk_c
     errors_line "Latchkey with rules $CONNECTIONS conn" lk_rules_c
+    errors_line "Latchkey OAuth $CONNECTIONS conn" lk_oauth_c
+    if [[ "$SPREAD_KEYS" -gt 0 ]]; then errors_line "Latchkey spread $CONNECTIONS conn" lk_spread_c; fi
     errors_line "nginx 1 conn" nginx_1
     errors_line "Latchkey 1 conn" lk_1
     errors_line "upstream 1 conn" up_1
@@ -468,7 +529,8 @@ mkdir -p "$RESULTS_DIR"
 {
     cat "$REPORT"
     printf '\n## Raw wrk output\n'
-    for id in nginx_c lk_c lk_rules_c nginx_1 lk_1 up_1; do
+    for id in nginx_c lk_c lk_rules_c lk_oauth_c lk_spread_c nginx_1 lk_1 up_1; do
+        [[ -f "$TMP/wrk-$id.txt" ]] || continue
         printf '\n### %s\n\n```\n' "$id"
         cat "$TMP/wrk-$id.txt"
         printf '```\n'
