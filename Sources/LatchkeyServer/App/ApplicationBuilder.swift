@@ -8,12 +8,16 @@ import ServiceLifecycle
 public enum ApplicationBuilder {
     /// The router with every route and middleware, over `runtime`.
     public static func router(runtime: LatchkeyRuntime, web: WebAssets? = nil) -> Router<AppRequestContext> {
+        router(runtime: runtime, web: web, forwarder: ProxyForwarder(runtime: runtime, metrics: ProxyMetrics()))
+    }
+
+    /// The router proxying through `forwarder`: the process's one forwarder, shared with the event-loop proxy.
+    static func router(runtime: LatchkeyRuntime, web: WebAssets?, forwarder: ProxyForwarder) -> Router<AppRequestContext> {
         _ = PrometheusSetup.registry
         let router = Router(context: AppRequestContext.self)
         router.add(middleware: ErrorMiddleware())
         router.add(middleware: HeaderLimitMiddleware(limit: runtime.configuration.headerLimit))
         // The proxy answers ahead of the router; its calls are counted by `latchkey_proxy_requests_total`.
-        let forwarder = ProxyForwarder(runtime: runtime, metrics: ProxyMetrics())
         router.add(middleware: ProxyMiddleware(forwarder: forwarder))
         router.add(middleware: MetricsMiddleware())
         OperationsController(store: runtime.store, catalog: runtime.catalog, metricsToken: runtime.configuration.metricsToken,
@@ -55,9 +59,11 @@ public enum ApplicationBuilder {
         if configuration.refreshInterval > 0 {
             services.append(BackgroundRefresher(pass: runtime.refreshPass, interval: configuration.refreshInterval, concurrency: configuration.refreshConcurrency, logger: logger))
         }
+        // One forwarder (and one set of proxy metrics) for both paths: the event-loop fast path and the framework's.
+        let forwarder = ProxyForwarder(runtime: runtime, metrics: ProxyMetrics())
         return Application(
-            router: router(runtime: runtime, web: web),
-            server: ProxyingHTTP1Channel.builder(proxy: EventLoopProxy(forwarder: ProxyForwarder(runtime: runtime, metrics: ProxyMetrics()), logger: logger),
+            router: router(runtime: runtime, web: web, forwarder: forwarder),
+            server: ProxyingHTTP1Channel.builder(proxy: EventLoopProxy(forwarder: forwarder, logger: logger),
                                                  timeouts: .init(idle: .seconds(Int64(configuration.agentIdleTimeout)), header: .seconds(Int64(configuration.headerTimeout)),
                                                                  body: .seconds(Int64(configuration.bodyTimeout)))),
             configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "Latchkey"),
