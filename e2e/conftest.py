@@ -30,8 +30,17 @@ from __future__ import annotations
 
 import pytest
 
-from harness import (Blackhole, Latchkey, RecordingUpstream, Sink, free_port,
-                     provider_files)
+from lk.net import free_port
+from lk.peers import Blackhole, RecordingUpstream, Sink
+from lk.providers import provider_files
+from lk.server import Latchkey
+
+# Shared fixtures, registered here for every test module (a module may still import them by name, as older ones do):
+# headless Chromium and dashboards (browser.py), the OAuth peer and OAuthEnv (oauth_helpers.py), a fresh PostgreSQL
+# database and a private PostgreSQL server (postgres_helpers.py). Their heavy dependencies load only when used.
+from browser import browser, browser_factory, dashboard_factory  # noqa: F401, E402  (pytest fixtures)
+from oauth_helpers import oauth_env, oauth_peer  # noqa: F401, E402  (pytest fixtures)
+from postgres_helpers import pg_url, private_pg  # noqa: F401, E402  (pytest fixtures)
 
 
 class Environment:
