@@ -76,9 +76,10 @@ def test_deliveries_are_signed_and_carry_ids_never_secrets(env, receiver):
     listed = lk.admin.get("/api/v1/webhooks").json()["webhooks"]
     assert [w["id"] for w in listed] == [hook["id"]] and "secret" not in listed[0]
     assert "secret" not in lk.admin.get(f"/api/v1/webhooks/{hook['id']}").json()
-    log = deliveries(lk.admin, hook["id"])
-    assert [(x["event"], x["status"], x["attempts"], x["last_status"]) for x in log] == [
-        ("credential.deleted", "delivered", 1, 200), ("credential.connected", "delivered", 1, 200)]
+    # The receiver has the deliveries before the sender has read its 200 and recorded it: wait for the record.
+    expected = [("credential.deleted", "delivered", 1, 200), ("credential.connected", "delivered", 1, 200)]
+    shape = lambda: [(x["event"], x["status"], x["attempts"], x["last_status"]) for x in deliveries(lk.admin, hook["id"])]
+    assert wait_until(lambda: shape() == expected, timeout=10), shape()
 
 
 def test_failed_deliveries_are_retried_and_later_events_wait_in_order(env, receiver):
@@ -95,9 +96,11 @@ def test_failed_deliveries_are_retried_and_later_events_wait_in_order(env, recei
     assert len({d.msg_id for d in attempts[:3]}) == 1, "a retry keeps its webhook-id"
     assert [d.event["data"]["provider"] for d in got] == MISSING
     assert all(d.event["data"]["group_id"] == agent.group_id for d in got)
-    log = {x["id"]: x for x in deliveries(lk.admin, hook["id"])}
-    first = log[attempts[0].msg_id]
-    assert (first["status"], first["attempts"], first["last_status"]) == ("delivered", 3, 200)
+    def first():
+        x = {x["id"]: x for x in deliveries(lk.admin, hook["id"])}[attempts[0].msg_id]
+        return (x["status"], x["attempts"], x["last_status"])
+
+    assert wait_until(lambda: first() == ("delivered", 3, 200), timeout=10), first()
 
 
 def test_a_server_killed_mid_delivery_delivers_after_restart(env, receiver):
@@ -115,7 +118,8 @@ def test_a_server_killed_mid_delivery_delivers_after_restart(env, receiver):
     ids = [d.msg_id for d in got]
     assert [d.event["data"]["provider"] for d in got] == MISSING[:3], "none lost, none out of order"
     assert receiver.snapshot()[0].msg_id == ids[0], "the held one is sent again with the same webhook-id"
-    assert all(x["status"] == "delivered" for x in deliveries(lk.admin, hook["id"]))
+    statuses = lambda: [x["status"] for x in deliveries(lk.admin, hook["id"])]
+    assert wait_until(lambda: statuses() == ["delivered"] * 3, timeout=10), statuses()
 
 
 def test_endpoint_registration_is_checked(env, receiver):
