@@ -15,8 +15,8 @@ Run by Benchmarks/mcp.sh, which starts the remote server (the e2e peer, e2e/mcp_
            connections to the server alive would pay at the server
 
 The calls are split into BLOCKS rounds; each round runs every path once, in an order that rotates from round to
-round (direct, lk, pass, fresh / lk, pass, fresh, direct / ...), so drift of the machine hits every path alike. CPU is taken from
-/proc at every block's edges and charged to the path that ran: Latchkey's and the server's utime+stime
+round (direct, lk, pass, fresh / lk, pass, fresh, direct / ...), so drift of the machine hits every path alike. CPU is
+taken from /proc at every block's edges and charged to the path that ran: Latchkey's and the server's utime+stime
 (/proc/PID/stat), this client's own (os.times), and the machine's busy time (/proc/stat, steal included) minus
 those three, i.e. what other processes used.
 """
@@ -233,16 +233,19 @@ def main() -> int:
     print(f"- Added median, /mcp: Latchkey p50 - direct p50 = **{ms(d):+.3f} ms** (target <= 1 ms): **{verdict}**; "
           f"per block {ms(min(blk)):+.3f} .. {ms(max(blk)):+.3f} ms")
     print(f"- Added median, /mcp/{args.provider} pass-through: = **{ms(dp):+.3f} ms** "
-          f"({'PASS' if dp <= 0.001 else 'MISS'} against the same 1 ms); per block {ms(min(blkp)):+.3f} .. {ms(max(blkp)):+.3f} ms")
+          f"({'PASS' if dp <= 0.001 else 'MISS'} against the same 1 ms); "
+          f"per block {ms(min(blkp)):+.3f} .. {ms(max(blkp)):+.3f} ms")
     print(f"- Latchkey CPU per call: /mcp {us(summary['lk']['lk_cpu']):.0f} µs, /mcp/{args.provider} "
-          f"{us(summary['pass']['lk_cpu']):.0f} µs (while the direct calls ran: {us(summary['direct']['lk_cpu']):.0f} µs/call, "
+          f"{us(summary['pass']['lk_cpu']):.0f} µs "
+          f"(while the direct calls ran: {us(summary['direct']['lk_cpu']):.0f} µs/call, "
           f"its idle background); the server's CPU per call: direct {us(summary['direct']['peer_cpu']):.0f} µs, via /mcp "
           f"{us(summary['lk']['peer_cpu']):.0f} µs, via /mcp/{args.provider} {us(summary['pass']['peer_cpu']):.0f} µs")
     wall = sum(cpu[n]["wall"] for n in PATHS)
     total = sum(cpu[n]["total"] for n in PATHS)
     other = sum(summary[n]["other_s"] for n in PATHS)
     print(f"- CPU used by other processes during the measured calls: {max(0.0, other):.2f} s of CPU over {wall:.1f} s "
-          f"= {max(0.0, 100 * other / total) if total else 0:.1f}% of the machine (should be near 0; rerun when it is not)")
+          f"= {max(0.0, 100 * other / total) if total else 0:.1f}% of the machine "
+          "(should be near 0; rerun when it is not)")
     return 0
 
 

@@ -147,7 +147,8 @@ async def main() -> int:
     try:
         (work / "providers").mkdir()
         (work / "providers/echo.yaml").write_text(
-            "name: Echo\nauth:\n  mode: api_key\n  fields:\n    - {name: api_key, label: API key, secret: true, required: true}\n"
+            "name: Echo\nauth:\n  mode: api_key\n  fields:\n"
+            "    - {name: api_key, label: API key, secret: true, required: true}\n"
             "proxy:\n  base_url: http://127.0.0.1:9/base\n  inject: {headers: {Authorization: \"Bearer {{api_key}}\"}}\n")
         (work / "master.key").write_text(base64.b64encode(os.urandom(32)).decode() + "\n")
         os.chmod(work / "master.key", 0o600)
@@ -188,7 +189,8 @@ async def main() -> int:
             stop.set()
             await asyncio.wait(tasks, timeout=10)
             after = rss_kib(server.pid)
-            print(f"clients: {CLIENTS} ({CLIENTS // 2} slow uploaders, {CLIENTS - CLIENTS // 2} slow headers) for {DURATION:.0f} s; "
+            print(f"clients: {CLIENTS} ({CLIENTS // 2} slow uploaders, {CLIENTS - CLIENTS // 2} slow headers) "
+                  f"for {DURATION:.0f} s; "
                   f"{counts.connections} connections opened, {counts.body_bytes_sent / 2**20:.0f} MiB of body sent")
             print(f"uploads answered: {counts.answered or '{}'}; closed without an answer: {counts.closed_without_answer}")
             print(f"server RSS: baseline {baseline / 1024:.1f} MiB, peak {max(samples) / 1024:.1f} MiB, "

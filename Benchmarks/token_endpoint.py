@@ -9,7 +9,6 @@ import argparse
 import asyncio
 import json
 import secrets
-import sys
 import urllib.parse
 from collections import Counter
 
@@ -24,7 +23,7 @@ async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter, lat
             head = await reader.readuntil(b"\r\n\r\n")
             lines = head.decode("latin-1").split("\r\n")
             method, target, _ = lines[0].split(" ", 2)
-            headers = {k.strip().lower(): v.strip() for k, v in (l.split(":", 1) for l in lines[1:] if ":" in l)}
+            headers = {k.strip().lower(): v.strip() for k, v in (line.split(":", 1) for line in lines[1:] if ":" in line)}
             body = await reader.readexactly(int(headers.get("content-length", "0")))
             if method == "GET" and target.startswith("/stats"):
                 payload = json.dumps({"requests": total, "distinct_refresh_tokens": len(counts),

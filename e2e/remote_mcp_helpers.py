@@ -7,7 +7,6 @@ from __future__ import annotations
 import uuid
 from pathlib import Path
 from typing import Optional
-from urllib.parse import parse_qs, urlsplit
 
 import requests
 

@@ -10,9 +10,8 @@ import threading
 
 import requests
 
-from browser import dashboard_factory, setup_link  # noqa: F401  (fixtures)
+from browser import setup_link
 from harness import describe_response
-from oauth_helpers import PROVIDER, oauth_env, oauth_peer  # noqa: F401
 
 
 def _size(lk) -> int:

@@ -16,7 +16,6 @@ import requests
 
 from harness import Agent, build_head, describe_response, error_of, expect_error, raw_exchange, wait_until
 from mcp_client import MCPAgent, text_of
-from postgres_helpers import pg_url  # noqa: F401  (fixture)
 
 SECRET = "budget-secret-0123456789abcdef"
 
@@ -387,12 +386,12 @@ def test_the_cli_sets_and_shows_budgets_and_decides_approvals(latchkey, admin, u
 
     cli("budget", "set", agent.group_id, "--user", latchkey.ADMIN_EMAIL, "--limit", "*:hour:3", "--limit", "echo:day:50")
     shown = jsonlib.loads(cli("budget", "show", agent.group_id, "--user", latchkey.ADMIN_EMAIL, "--json").stdout)
-    assert [(l["provider"], l["per"], l["calls"]) for l in shown["limits"]] == [(None, "hour", 3), ("echo", "day", 50)], shown
+    assert [(x["provider"], x["per"], x["calls"]) for x in shown["limits"]] == [(None, "hour", 3), ("echo", "day", 50)], shown
     time.sleep(1.2)  # the server's access cache (1 s) sees another process's change within its time
     statuses = [agent.get("echo", f"items/{i}").status_code for i in range(4)]
     assert statuses == [200, 200, 200, 429], statuses
     shown = jsonlib.loads(cli("budget", "show", agent.group_id, "--user", latchkey.ADMIN_EMAIL, "--json").stdout)
-    assert [l["used"] for l in shown["limits"]] == [3, 3], shown
+    assert [x["used"] for x in shown["limits"]] == [3, 3], shown
     # A member cannot reach another's group; bad limits are refused with a clear message and change nothing.
     cp = cli("budget", "show", agent.group_id, "--user", bob_email, check=False)
     assert cp.returncode == 1 and "no such group" in cp.stderr, cp.stderr

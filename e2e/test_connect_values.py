@@ -148,7 +148,7 @@ def lk(fake, tmp_path_factory):
     providers["failing-get"] = own_provider(
         fake, f'    - {{name: org, from: request, url: "{fake.origin}/broken", path: id}}')
     providers["silent-get"] = own_provider(
-        fake, f'    - {{name: org, from: request, url: "http://127.0.0.1:9/nothing", path: id}}')
+        fake, '    - {name: org, from: request, url: "http://127.0.0.1:9/nothing", path: id}')
     server = Latchkey(tmp_path_factory.mktemp("connect-values"), providers,
                       {"LATCHKEY_REFRESH_INTERVAL": "0", "LATCHKEY_PROVIDERS_DIR": str(tmp_path_factory.mktemp("no-builtin"))})
     server.start()

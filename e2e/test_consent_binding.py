@@ -10,8 +10,7 @@ from urllib.parse import parse_qs, urlsplit
 import requests
 
 from harness import describe_response, signed_in_browser
-from oauth_helpers import (PEER_PASSWORD, PEER_USER, PROVIDER, oauth_env, oauth_peer,  # noqa: F401
-                           page_result)
+from oauth_helpers import PEER_PASSWORD, PEER_USER, PROVIDER, page_result
 from oauth_server.peer import consent
 
 MEMBER = "member@example.com"

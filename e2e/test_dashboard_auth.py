@@ -8,7 +8,7 @@ from urllib.parse import urlsplit
 
 import requests
 
-from browser import browser_factory, dashboard_factory, setup_link  # noqa: F401  (fixtures)
+from browser import setup_link
 from harness import Latchkey, describe_response
 
 ADMIN = "first.admin@example.com"

@@ -24,9 +24,8 @@ import sqlite3
 import time
 from datetime import datetime, timezone
 
-import requests
 
-from browser import browser_factory, dashboard_factory, signed_in  # noqa: F401  (fixtures)
+from browser import signed_in
 from harness import Agent, Latchkey, describe_response, expect_error, wait_until
 
 REFUSALS = {"call.denied", "budget.exceeded", "approval.requested"}

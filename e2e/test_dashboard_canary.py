@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import secrets
 
-from browser import Browser, browser_factory, dashboard_factory, signed_in  # noqa: F401  (fixtures)
+from browser import Browser, signed_in
 from harness import describe_response, find_leaks
 
 

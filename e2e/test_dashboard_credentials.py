@@ -8,7 +8,7 @@ from __future__ import annotations
 import base64
 import secrets
 
-from browser import browser_factory, dashboard_factory, signed_in  # noqa: F401  (fixtures)
+from browser import signed_in
 from harness import describe_response, find_leaks
 
 TWILIO = "twilio-local"

@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 import secrets
 
-from browser import browser_factory, dashboard_factory, signed_in  # noqa: F401  (fixtures)
+from browser import signed_in
 from harness import Latchkey, describe_response, expect_error
 
 EVIL = {"Origin": "http://evil.example", "Referer": "http://evil.example/attack.html"}

@@ -9,7 +9,7 @@ import re
 import secrets
 from urllib.parse import parse_qs, urlsplit
 
-from browser import browser_factory, dashboard_factory, signed_in  # noqa: F401  (fixtures)
+from browser import signed_in
 from harness import Agent, describe_response, expect_error
 
 

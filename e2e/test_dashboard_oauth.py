@@ -7,9 +7,9 @@ from __future__ import annotations
 import uuid
 from urllib.parse import urlsplit
 
-from browser import Browser, browser_factory, dashboard_factory, signed_in  # noqa: F401  (fixtures)
+from browser import Browser, signed_in
 from harness import describe_response
-from oauth_helpers import PEER_PASSWORD, PEER_USER, PROVIDER, oauth_peer  # noqa: F401  (fixture)
+from oauth_helpers import PEER_PASSWORD, PEER_USER, PROVIDER
 
 
 def at_peer(b: Browser, peer) -> bool:

@@ -7,8 +7,7 @@ from __future__ import annotations
 import struct
 from pathlib import Path
 
-from browser import (PHONE, SCREENSHOT_DIR, SHOTS, browser_factory, dashboard_factory,  # noqa: F401
-                     signed_in)
+from browser import PHONE, SCREENSHOT_DIR, SHOTS, signed_in
 
 TABS = {"/credentials": "Credentials", "/groups": "Agent groups", "/approvals": "Approvals", "/providers": "Providers",
         "/activity": "Activity", "/settings/webhooks": "Webhooks", "/settings": "Settings"}

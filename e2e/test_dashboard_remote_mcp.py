@@ -8,7 +8,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from browser import Browser, browser_factory, dashboard_factory, signed_in  # noqa: F401  (fixtures)
+from browser import signed_in
 from mcp_client import MCPAgent, text_of
 from mcp_peer.peer import McpPeer
 from remote_mcp_helpers import PROVIDER, provider_yaml

@@ -8,7 +8,6 @@ import base64
 import subprocess
 
 from harness import describe_response, free_port, injected_ok
-from postgres_helpers import pg_url  # noqa: F401
 
 
 def _agents(admin):

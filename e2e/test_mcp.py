@@ -10,7 +10,7 @@ import requests
 
 from harness import describe_response
 from mcp_client import MCPAgent, session_run, text_of
-from oauth_helpers import PEER_USER, PROVIDER, oauth_env, oauth_peer  # noqa: F401
+from oauth_helpers import PEER_USER, PROVIDER
 
 TOOLS = """tools:
   - name: get_item
@@ -18,12 +18,14 @@ TOOLS = """tools:
     method: GET
     path: /items/{item_id}
     query: [verbose, tag]
-    input_schema: {type: object, properties: {item_id: {type: string}, verbose: {type: boolean}, tag: {type: array, items: {type: string}}}, required: [item_id]}
+    input_schema: {type: object, required: [item_id],
+      properties: {item_id: {type: string}, verbose: {type: boolean}, tag: {type: array, items: {type: string}}}}
   - name: create_item
     description: Create an item in a collection
     method: POST
     path: /collections/{collection}/items
-    input_schema: {type: object, properties: {collection: {type: string}, title: {type: string}, count: {type: integer}}, required: [collection, title]}
+    input_schema: {type: object, required: [collection, title],
+      properties: {collection: {type: string}, title: {type: string}, count: {type: integer}}}
 """
 
 SECRET = "mcp-api-key-0123456789abcdef"

@@ -15,8 +15,7 @@ import time
 import requests
 
 from harness import describe_response
-from oauth_helpers import (PEER_USER, PROVIDER, bare_get, oauth_env, oauth_peer,  # noqa: F401
-                           peer_token_strings, refresh_count, run_together, summary, failures, wait_until_expired)
+from oauth_helpers import PEER_USER, PROVIDER, bare_get, peer_token_strings, refresh_count, run_together, summary, failures, wait_until_expired
 
 
 # -------------------------------------------------------------------------------------------

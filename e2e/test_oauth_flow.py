@@ -10,8 +10,7 @@ import sqlite3
 from urllib.parse import parse_qs, urlencode, urlsplit, urlunsplit
 
 from harness import describe_response, find_leaks
-from oauth_helpers import (PEER_PASSWORD, PEER_USER, PROVIDER, oauth_env, oauth_peer,  # noqa: F401
-                           page_result, peer_token_strings, sha16, token_log, wait_until_expired)
+from oauth_helpers import PEER_PASSWORD, PEER_USER, PROVIDER, page_result, peer_token_strings, sha16, token_log, wait_until_expired
 from oauth_server.peer import consent, deny
 
 

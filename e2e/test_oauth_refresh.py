@@ -10,9 +10,7 @@ import time
 import pytest
 
 from harness import describe_response, expect_error, wait_until
-from oauth_helpers import (PEER_USER, PROVIDER, oauth_env, oauth_peer,  # noqa: F401
-                           parse_time, peer_token_strings, refresh_count, sha16, token_log,
-                           wait_until_expired)
+from oauth_helpers import PEER_USER, PROVIDER, parse_time, peer_token_strings, refresh_count, sha16, token_log, wait_until_expired
 
 
 # -------------------------------------------------------------------------------------------

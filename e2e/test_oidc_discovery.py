@@ -5,7 +5,7 @@ checks that the document names that very issuer, and keeps the endpoints with th
 from __future__ import annotations
 
 from harness import describe_response, expect_error
-from oauth_helpers import PEER_USER, PROVIDER, oauth_env, oauth_peer, token_log  # noqa: F401  (pytest fixtures)
+from oauth_helpers import PEER_USER, PROVIDER, token_log
 
 
 def issuer_provider(peer) -> str:

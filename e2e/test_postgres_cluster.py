@@ -16,10 +16,9 @@ import time
 import requests
 
 from harness import REPO_ROOT, Api, Latchkey, describe_response, wait_until
-from oauth_helpers import (PEER_PASSWORD, PEER_USER, PROVIDER, bare_get, oauth_env, oauth_peer,  # noqa: F401
-                           page_result, peer_token_strings, refresh_count, run_together, summary, failures, wait_until_expired)
+from oauth_helpers import PEER_PASSWORD, PEER_USER, PROVIDER, bare_get, page_result, peer_token_strings, refresh_count, run_together, summary, failures, wait_until_expired
 from mcp_client import MCPAgent, text_of
-from postgres_helpers import pg_url, private_pg, query  # noqa: F401
+from postgres_helpers import query
 
 LEASE = 60  # Refresher's lease, seconds
 

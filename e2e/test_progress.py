@@ -11,7 +11,6 @@ import re
 import select
 import subprocess
 
-from oauth_helpers import oauth_env, oauth_peer  # noqa: F401
 
 
 def _on_terminal(latchkey, *args: str, input: str | None = None, timeout: float = 120) -> tuple[int, str, str]:

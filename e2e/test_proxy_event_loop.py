@@ -18,9 +18,8 @@ import subprocess
 import threading
 import time
 
-import pytest
 
-from harness import build_head, describe_response, expect_error, free_port, parse_head, read_body, read_head
+from harness import build_head, describe_response, expect_error, parse_head, read_body, read_head
 
 SECRET = "evl-secret-" + "0123456789abcdef"
 

@@ -15,7 +15,6 @@ import requests
 from harness import describe_response, expect_error
 from mcp_client import MCPAgent, session_run, text_of
 from mcp_peer.peer import McpPeer
-from postgres_helpers import pg_url  # noqa: F401  (pytest fixture)
 from remote_mcp_helpers import PROVIDER, env_factory
 
 

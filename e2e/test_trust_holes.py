@@ -8,13 +8,13 @@ import http.server
 import re
 import sqlite3
 import threading
-from urllib.parse import quote, urlsplit
+from urllib.parse import quote
 
 import pytest
 import requests
 
 from harness import Latchkey, describe_response, signed_in_browser
-from oauth_helpers import PROVIDER, oauth_env, oauth_peer, refresh_count  # noqa: F401
+from oauth_helpers import PROVIDER, refresh_count
 
 KEY = "k" * 40
 
@@ -152,7 +152,8 @@ def test_a_flood_of_failed_sign_ins_with_spoofed_forwarded_for_neither_locks_out
     assert statuses[:5] == [401] * 5 and set(statuses[5:]) == {429}, statuses
     # The proxy keeps answering meanwhile.
     assert all(agent.get("echo", "x").status_code == 200 for _ in range(5))
-    # The real user, from another address, is not locked out. (Loopback has many addresses: 127.0.0.2 is another client.)
+    # The real user, from another address, is not locked out. (Loopback has many addresses: 127.0.0.2 is another
+    # client.)
     s = requests.Session()
     s.mount("http://", _SourceAddressAdapter("127.0.0.2"))
     page = s.get(lk.url("/login"), timeout=30).text

@@ -11,7 +11,6 @@ import time
 import pytest
 
 from harness import Agent, Latchkey, describe_response, expect_error, find_leaks, wait_until
-from postgres_helpers import pg_url  # noqa: F401
 from webhook_receiver import Receiver
 
 PRIVATE = {"LATCHKEY_ALLOW_PRIVATE_UPSTREAMS": "1", "LATCHKEY_WEBHOOK_RETRY_BASE_MS": "200"}

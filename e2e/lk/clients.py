@@ -156,8 +156,6 @@ class Agent:
 
 def signed_in_browser(lk: "Latchkey", email: str, password: str) -> requests.Session:
     """A cookie jar signed in to the dashboard as `email` (through the real sign-in form and its CSRF token)."""
-    import re
-
     s = requests.Session()
     r = s.get(lk.url("/login"), timeout=30)
     m = re.search(r'name="csrf" value="([^"]+)"', r.text)

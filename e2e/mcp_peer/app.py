@@ -21,12 +21,12 @@ import threading
 import time
 import urllib.request
 import zlib
-from collections import Counter, defaultdict
+from collections import Counter
 from typing import Any
-from urllib.parse import parse_qsl, urlencode, urlsplit
+from urllib.parse import parse_qsl, urlsplit
 
 import anyio
-from pydantic import AnyHttpUrl, AnyUrl, BaseModel
+from pydantic import BaseModel
 from starlette.applications import Starlette
 from starlette.authentication import AuthCredentials
 from starlette.requests import Request

@@ -49,7 +49,8 @@ def main(argv=None) -> int:
 
     from mcp_peer.app import build_app
 
-    # IPPROTO_TCP, so asyncio sets TCP_NODELAY on its connections (protocol 0 leaves Nagle on: ~40 ms per keep-alive call)
+    # IPPROTO_TCP, so asyncio sets TCP_NODELAY on its connections (protocol 0 leaves Nagle on: ~40 ms per keep-alive
+    # call)
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind((args.host, args.port))

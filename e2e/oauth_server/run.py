@@ -16,7 +16,6 @@ import argparse
 import fcntl
 import hashlib
 import os
-import shutil
 import signal
 import sqlite3
 import sys
