@@ -13,6 +13,7 @@ from typing import Optional
 
 import requests
 
+from .catalog import builtin_dir
 from .clients import Api, Captured
 from .net import free_port
 
@@ -41,13 +42,7 @@ class Latchkey:
         self.db_path = self.dir / "latchkey.db"
         self.key_file = self.dir / "master.key"
         self.log_path = self.dir / "server.log"
-        # LATCHKEY_E2E_BUILTIN_PROVIDERS: another built-in catalog directory, or "none" for an
-        # empty one (to test the server while <repo>/providers does not load).
-        override = os.environ.get("LATCHKEY_E2E_BUILTIN_PROVIDERS")
-        builtin = Path(override) if override and override != "none" else REPO_ROOT / "providers"
-        if override == "none" or not builtin.is_dir():  # no built-in catalog: an empty one
-            builtin = self.dir / "builtin-providers"
-            builtin.mkdir(exist_ok=True)
+        builtin = builtin_dir(self.dir)  # see lk/catalog.py: a subset unless the test needs the shipped catalog
         self.env = {k: v for k, v in os.environ.items() if not k.startswith("LATCHKEY_")}
         self.env.update({
             "LATCHKEY_DATABASE_URL": f"sqlite:{self.db_path}",
