@@ -58,4 +58,4 @@ python3 scripts/provider-table.py --check
 
 say "End-to-end tests (real binary, real OAuth server, PostgreSQL, headless Chromium)"
 mkdir -p test-artifacts/screenshots
-LATCHKEY_BIN="$PWD/.build/debug/latchkey" LATCHKEY_WEB_DIR="$PWD/web" python3 -m pytest -p no:cacheprovider -q e2e
+LATCHKEY_BIN="$PWD/.build/debug/latchkey" LATCHKEY_WEB_DIR="$PWD/web" python3 -m pytest -p no:cacheprovider -q --durations=25 e2e
