@@ -14,6 +14,7 @@ from urllib.parse import urlsplit, urlunsplit
 import pytest
 
 from harness import REPO_ROOT, free_port
+from lk.server import stop_servers_using
 
 ADMIN_URL = os.environ.get("LATCHKEY_TEST_POSTGRES_URL")
 
@@ -39,9 +40,12 @@ def pg_url():
         pytest.skip("no PostgreSQL server (set LATCHKEY_TEST_POSTGRES_URL; scripts/test.sh does)")
     name = f"lk_e2e_{uuid.uuid4().hex[:12]}"
     _psql(ADMIN_URL, f"CREATE DATABASE {name}")
+    url = _with_database(ADMIN_URL, name)
     try:
-        yield _with_database(ADMIN_URL, name)
+        yield url
     finally:
+        # The test's servers may still run (fixtures set up before this one are torn down after it).
+        stop_servers_using(url)
         _psql(ADMIN_URL, f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
 
 

@@ -25,6 +25,18 @@ def latchkey_binary() -> Path:
     return Path(os.environ.get("LATCHKEY_BIN") or DEFAULT_BIN)
 
 
+#: Every server running now, so that a fixture can stop the ones using a resource before taking it away.
+RUNNING: set["Latchkey"] = set()
+
+
+def stop_servers_using(database_url: str) -> None:
+    """Stops every running server whose database is `database_url` (before the database is dropped: a server
+    whose database vanished under it retries until SIGTERM times out and SIGKILL ends it)."""
+    for lk in list(RUNNING):
+        if lk.env.get("LATCHKEY_DATABASE_URL") == database_url:
+            lk.stop()
+
+
 class Latchkey:
     """One `latchkey serve` process in its own directory."""
 
@@ -76,6 +88,7 @@ class Latchkey:
         # `fixed_port` keeps the address (and the OAuth redirect URI) across a restart.
         self.port = getattr(self, "fixed_port", None) or free_port()
         self._log_handle = open(self.log_path, "ab")
+        RUNNING.add(self)
         self.proc = subprocess.Popen(
             [str(self.bin), "serve", "--host", "127.0.0.1", "--port", str(self.port),
              "--providers", str(self.providers_dir)],
@@ -116,6 +129,7 @@ class Latchkey:
                     pass
                 p.wait(10)
         self.proc = None
+        RUNNING.discard(self)
         if self._log_handle:
             self._log_handle.close()
             self._log_handle = None
