@@ -20,9 +20,10 @@ upstreams that the fixtures start:
 * `blackhole` - accepts and never answers (upstream timeouts);
 * `closed_port` - nothing listens there (upstream unreachable).
 
-The built-in catalog is <repo>/providers (LATCHKEY_PROVIDERS_DIR) when it exists;
-LATCHKEY_E2E_BUILTIN_PROVIDERS=none runs against an empty built-in catalog instead (or
-=DIR against another one), e.g. while <repo>/providers does not pass `providers check`.
+The built-in catalog (LATCHKEY_PROVIDERS_DIR) is a few shipped providers the tests name (lk/catalog.py: parsing
+all of <repo>/providers costs seconds per server start); a test or module marked `shipped_catalog` gets all of
+<repo>/providers. LATCHKEY_E2E_BUILTIN_PROVIDERS=none runs against an empty built-in catalog instead (or =DIR
+against another one), e.g. while <repo>/providers does not pass `providers check`.
 On a failing test the tail of every server log of that test is attached to the report.
 """
 
@@ -30,8 +31,37 @@ from __future__ import annotations
 
 import pytest
 
-from harness import (Blackhole, Latchkey, RecordingUpstream, Sink, free_port,
-                     provider_files)
+from lk import catalog
+from lk.net import free_port
+from lk.peers import Blackhole, RecordingUpstream, Sink
+from lk.providers import provider_files
+from lk.server import Latchkey
+
+# Shared fixtures, registered here for every test module (a module may still import them by name, as older ones do):
+# headless Chromium and dashboards (browser.py), the OAuth peer and OAuthEnv (oauth_helpers.py), a fresh PostgreSQL
+# database and a private PostgreSQL server (postgres_helpers.py). Their heavy dependencies load only when used.
+from browser import browser, browser_factory, dashboard_factory  # noqa: F401, E402  (pytest fixtures)
+from oauth_helpers import oauth_env, oauth_peer  # noqa: F401, E402  (pytest fixtures)
+from postgres_helpers import pg_url, private_pg  # noqa: F401, E402  (pytest fixtures)
+
+
+def pytest_configure(config):
+    config.addinivalue_line(
+        "markers", "shipped_catalog: servers of this test (or module) load the whole shipped catalog (lk/catalog.py)"
+    )
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _module_catalog(request):
+    """The built-in catalog of servers that module-scoped fixtures start (set before them: autouse goes first)."""
+    catalog.use_shipped(request.node.get_closest_marker("shipped_catalog") is not None)
+    yield
+    catalog.use_shipped(False)
+
+
+@pytest.fixture(autouse=True)
+def _test_catalog(request, _module_catalog):
+    catalog.use_shipped(request.node.get_closest_marker("shipped_catalog") is not None)
 
 
 class Environment:

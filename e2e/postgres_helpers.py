@@ -14,13 +14,18 @@ from urllib.parse import urlsplit, urlunsplit
 import pytest
 
 from harness import REPO_ROOT, free_port
+from lk.server import stop_servers_using
 
 ADMIN_URL = os.environ.get("LATCHKEY_TEST_POSTGRES_URL")
 
 
 def _psql(url: str, sql: str) -> str:
-    cp = subprocess.run(["psql", "-X", "-q", "-t", "-A", "-v", "ON_ERROR_STOP=1", url, "-c", sql],
-                        capture_output=True, text=True, timeout=60)
+    cp = subprocess.run(
+        ["psql", "-X", "-q", "-t", "-A", "-v", "ON_ERROR_STOP=1", url, "-c", sql],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert cp.returncode == 0, f"psql {sql!r}: {cp.stderr}"
     return cp.stdout
 
@@ -39,9 +44,12 @@ def pg_url():
         pytest.skip("no PostgreSQL server (set LATCHKEY_TEST_POSTGRES_URL; scripts/test.sh does)")
     name = f"lk_e2e_{uuid.uuid4().hex[:12]}"
     _psql(ADMIN_URL, f"CREATE DATABASE {name}")
+    url = _with_database(ADMIN_URL, name)
     try:
-        yield _with_database(ADMIN_URL, name)
+        yield url
     finally:
+        # The test's servers may still run (fixtures set up before this one are torn down after it).
+        stop_servers_using(url)
         _psql(ADMIN_URL, f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
 
 
@@ -59,7 +67,9 @@ class PrivateServer:
         self.url = ""
 
     def _script(self, *args: str) -> str:
-        cp = subprocess.run([str(REPO_ROOT / "scripts" / "postgres.sh"), *args], capture_output=True, text=True, timeout=120)
+        cp = subprocess.run(
+            [str(REPO_ROOT / "scripts" / "postgres.sh"), *args], capture_output=True, text=True, timeout=120
+        )
         assert cp.returncode == 0, f"postgres.sh {' '.join(args)}: {cp.stderr}"
         return cp.stdout.strip()
 

@@ -11,7 +11,6 @@ import time
 import pytest
 
 from harness import Agent, Latchkey, describe_response, expect_error, find_leaks, wait_until
-from postgres_helpers import pg_url  # noqa: F401
 from webhook_receiver import Receiver
 
 PRIVATE = {"LATCHKEY_ALLOW_PRIVATE_UPSTREAMS": "1", "LATCHKEY_WEBHOOK_RETRY_BASE_MS": "200"}
@@ -76,9 +75,12 @@ def test_deliveries_are_signed_and_carry_ids_never_secrets(env, receiver):
     listed = lk.admin.get("/api/v1/webhooks").json()["webhooks"]
     assert [w["id"] for w in listed] == [hook["id"]] and "secret" not in listed[0]
     assert "secret" not in lk.admin.get(f"/api/v1/webhooks/{hook['id']}").json()
-    log = deliveries(lk.admin, hook["id"])
-    assert [(x["event"], x["status"], x["attempts"], x["last_status"]) for x in log] == [
-        ("credential.deleted", "delivered", 1, 200), ("credential.connected", "delivered", 1, 200)]
+    # The receiver has the deliveries before the sender has read its 200 and recorded it: wait for the record.
+    expected = [("credential.deleted", "delivered", 1, 200), ("credential.connected", "delivered", 1, 200)]
+    shape = lambda: [
+        (x["event"], x["status"], x["attempts"], x["last_status"]) for x in deliveries(lk.admin, hook["id"])
+    ]
+    assert wait_until(lambda: shape() == expected, timeout=10), shape()
 
 
 def test_failed_deliveries_are_retried_and_later_events_wait_in_order(env, receiver):
@@ -91,13 +93,18 @@ def test_failed_deliveries_are_retried_and_later_events_wait_in_order(env, recei
     attempts = receiver.snapshot()
     assert all(d.verified for d in attempts)
     # The first event failed twice; nothing behind it in its group went out before it was delivered.
-    assert [d.answered for d in attempts[:3]] == [500, 500, 200], [(d.event["data"]["provider"], d.answered) for d in attempts]
+    assert [d.answered for d in attempts[:3]] == [500, 500, 200], [
+        (d.event["data"]["provider"], d.answered) for d in attempts
+    ]
     assert len({d.msg_id for d in attempts[:3]}) == 1, "a retry keeps its webhook-id"
     assert [d.event["data"]["provider"] for d in got] == MISSING
     assert all(d.event["data"]["group_id"] == agent.group_id for d in got)
-    log = {x["id"]: x for x in deliveries(lk.admin, hook["id"])}
-    first = log[attempts[0].msg_id]
-    assert (first["status"], first["attempts"], first["last_status"]) == ("delivered", 3, 200)
+
+    def first():
+        x = {x["id"]: x for x in deliveries(lk.admin, hook["id"])}[attempts[0].msg_id]
+        return (x["status"], x["attempts"], x["last_status"])
+
+    assert wait_until(lambda: first() == ("delivered", 3, 200), timeout=10), first()
 
 
 def test_a_server_killed_mid_delivery_delivers_after_restart(env, receiver):
@@ -115,19 +122,40 @@ def test_a_server_killed_mid_delivery_delivers_after_restart(env, receiver):
     ids = [d.msg_id for d in got]
     assert [d.event["data"]["provider"] for d in got] == MISSING[:3], "none lost, none out of order"
     assert receiver.snapshot()[0].msg_id == ids[0], "the held one is sent again with the same webhook-id"
-    assert all(x["status"] == "delivered" for x in deliveries(lk.admin, hook["id"]))
+    statuses = lambda: [x["status"] for x in deliveries(lk.admin, hook["id"])]
+    assert wait_until(lambda: statuses() == ["delivered"] * 3, timeout=10), statuses()
 
 
 def test_endpoint_registration_is_checked(env, receiver):
     lk = env.start()  # private upstreams not allowed
-    r = lk.admin.post("/api/v1/webhooks", json={"url": f"https://127.0.0.1:{receiver.port}/hooks", "events": ["credential.deleted"]})
+    r = lk.admin.post(
+        "/api/v1/webhooks", json={"url": f"https://127.0.0.1:{receiver.port}/hooks", "events": ["credential.deleted"]}
+    )
     body = expect_error(r, 400, "validation_failed", "url")
     assert "public address" in body["message"]
-    expect_error(lk.admin.post("/api/v1/webhooks", json={"url": receiver.url, "events": ["credential.deleted"]}), 400, "validation_failed", "url")
-    expect_error(lk.admin.post("/api/v1/webhooks", json={"url": "https://hooks.example.com/x", "events": ["credential.exploded"]}),
-                 400, "validation_failed", "events")
-    expect_error(lk.admin.post("/api/v1/webhooks", json={"url": "https://hooks.example.com/x", "events": ["credential.deleted"], "secret": "x"}),
-                 400, "validation_failed", "secret")
+    expect_error(
+        lk.admin.post("/api/v1/webhooks", json={"url": receiver.url, "events": ["credential.deleted"]}),
+        400,
+        "validation_failed",
+        "url",
+    )
+    expect_error(
+        lk.admin.post(
+            "/api/v1/webhooks", json={"url": "https://hooks.example.com/x", "events": ["credential.exploded"]}
+        ),
+        400,
+        "validation_failed",
+        "events",
+    )
+    expect_error(
+        lk.admin.post(
+            "/api/v1/webhooks",
+            json={"url": "https://hooks.example.com/x", "events": ["credential.deleted"], "secret": "x"},
+        ),
+        400,
+        "validation_failed",
+        "secret",
+    )
     assert receiver.snapshot() == []
 
 
@@ -135,7 +163,10 @@ def test_users_see_only_their_endpoints_and_only_admins_register_for_all(env, re
     lk = env.start(extra_env=PRIVATE)
     alice = lk.user_api("alice@example.com", "alice-password-0123456789")
     bob = lk.user_api("bob@example.com", "bob-password-0123456789")
-    expect_error(alice.post("/api/v1/webhooks", json={"url": receiver.url, "events": ["credential.deleted"], "all_users": True}), 403)
+    expect_error(
+        alice.post("/api/v1/webhooks", json={"url": receiver.url, "events": ["credential.deleted"], "all_users": True}),
+        403,
+    )
     mine = register(alice, receiver, ["credential.connected"])
     everyone = register(lk.admin, receiver, ["credential.connected"], all_users=True)
     assert everyone["all_users"] is True
@@ -157,7 +188,9 @@ def test_users_see_only_their_endpoints_and_only_admins_register_for_all(env, re
 def test_three_servers_on_postgres_deliver_each_event_once_in_order(env, receiver, pg_url):
     extra = {**PRIVATE, "LATCHKEY_DATABASE_URL": pg_url}
     first = env.start(extra_env=extra)
-    servers = [first] + [env.start(extra_env={**extra, "LATCHKEY_MASTER_KEY_FILE": str(first.key_file)}) for _ in range(2)]
+    servers = [first] + [
+        env.start(extra_env={**extra, "LATCHKEY_MASTER_KEY_FILE": str(first.key_file)}) for _ in range(2)
+    ]
     register(first.admin, receiver, ["binding.missing", "credential.connected", "credential.deleted"])
     token = first.admin.token
     agents = []
@@ -197,10 +230,19 @@ def test_dashboard_adds_lists_logs_and_deletes_endpoints(env, receiver):
     assert page.status_code == 200 and "Add an endpoint" in page.text, describe_response(page)
     csrf = re.search(r'name="csrf" value="([^"]+)"', page.text).group(1)
     # Without the CSRF token nothing is added.
-    refused = browser.post(lk.url("/settings/webhooks"), data={"url": receiver.url, "event.credential.connected": "on"}, allow_redirects=False, timeout=30)
+    refused = browser.post(
+        lk.url("/settings/webhooks"),
+        data={"url": receiver.url, "event.credential.connected": "on"},
+        allow_redirects=False,
+        timeout=30,
+    )
     assert refused.status_code == 403 and lk.admin.get("/api/v1/webhooks").json()["webhooks"] == []
-    created = browser.post(lk.url("/settings/webhooks"), data={"csrf": csrf, "url": receiver.url, "event.credential.connected": "on"},
-                           allow_redirects=False, timeout=30)
+    created = browser.post(
+        lk.url("/settings/webhooks"),
+        data={"csrf": csrf, "url": receiver.url, "event.credential.connected": "on"},
+        allow_redirects=False,
+        timeout=30,
+    )
     assert created.status_code == 201, describe_response(created)
     secret = re.search(r'value="(whsec_[A-Za-z0-9+/=]+)"', created.text).group(1)
     receiver.secrets.append(secret)
@@ -209,9 +251,13 @@ def test_dashboard_adds_lists_logs_and_deletes_endpoints(env, receiver):
     assert secret not in browser.get(lk.url("/settings/webhooks"), timeout=30).text, "shown once"
     lk.admin.create_credential("echo", {"api_key": "k" * 24})
     assert receiver.wait_accepted(1)[0].verified
-    assert wait_until(lambda: "delivered" in browser.get(lk.url(f"/settings/webhooks/{hook['id']}"), timeout=30).text, timeout=10)
+    assert wait_until(
+        lambda: "delivered" in browser.get(lk.url(f"/settings/webhooks/{hook['id']}"), timeout=30).text, timeout=10
+    )
     log = browser.get(lk.url(f"/settings/webhooks/{hook['id']}"), timeout=30).text
     assert "credential.connected" in log and secret not in log
-    gone = browser.post(lk.url(f"/settings/webhooks/{hook['id']}/delete"), data={"csrf": csrf}, allow_redirects=False, timeout=30)
+    gone = browser.post(
+        lk.url(f"/settings/webhooks/{hook['id']}/delete"), data={"csrf": csrf}, allow_redirects=False, timeout=30
+    )
     assert gone.status_code == 303
     assert lk.admin.get("/api/v1/webhooks").json()["webhooks"] == []

@@ -22,11 +22,16 @@ else
 fi
 
 say "Python packages for the end-to-end tests"
-if ! python3 -c 'import pytest, requests, selenium, django, oauth2_provider, waitress, mcp, schemathesis' 2>/dev/null; then
+if ! python3 -c 'import pytest, requests, selenium, django, oauth2_provider, waitress, mcp, schemathesis' 2>/dev/null \
+    || ! python3 -m ruff --version >/dev/null 2>&1; then
   python3 -m pip install -q -r e2e/requirements.txt || python3 -m pip install -q --break-system-packages -r e2e/requirements.txt
 else
   echo "all present"
 fi
+
+say "Python style (ruff.toml: e2e/, Benchmarks/*.py, scripts/*.py)"
+python3 -m ruff format --check --quiet || { echo "run: python3 -m ruff format"; exit 1; }
+python3 -m ruff check --quiet
 
 say "A throwaway PostgreSQL server (loopback, temporary directory, stopped on exit)"
 if [ -z "${LATCHKEY_TEST_POSTGRES_URL:-}" ]; then
@@ -53,4 +58,4 @@ python3 scripts/provider-table.py --check
 
 say "End-to-end tests (real binary, real OAuth server, PostgreSQL, headless Chromium)"
 mkdir -p test-artifacts/screenshots
-LATCHKEY_BIN="$PWD/.build/debug/latchkey" LATCHKEY_WEB_DIR="$PWD/web" python3 -m pytest -p no:cacheprovider -q e2e
+LATCHKEY_BIN="$PWD/.build/debug/latchkey" LATCHKEY_WEB_DIR="$PWD/web" python3 -m pytest -p no:cacheprovider -q --durations=25 e2e
