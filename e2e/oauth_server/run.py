@@ -27,8 +27,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 
 def _cache_dir() -> str:
     base = os.environ.get("LATCHKEY_OAUTH_PEER_CACHE") or os.path.join(
-        tempfile.gettempdir(), f"latchkey-oauth-peer-cache-{os.getuid()}"
-    )
+        tempfile.gettempdir(), f"latchkey-oauth-peer-cache-{os.getuid()}")
     os.makedirs(base, exist_ok=True)
     return base
 
@@ -134,15 +133,9 @@ def main(argv=None):
     application = get_wsgi_application()
 
     server = create_server(
-        application,
-        host=args.host,
-        port=args.port,
-        threads=args.threads,
-        connection_limit=max(1000, args.threads * 4),
-        backlog=2048,
-        channel_timeout=300,
-        asyncore_use_poll=True,
-        ident="latchkey-oauth-peer",
+        application, host=args.host, port=args.port,
+        threads=args.threads, connection_limit=max(1000, args.threads * 4), backlog=2048,
+        channel_timeout=300, asyncore_use_poll=True, ident="latchkey-oauth-peer",
         clear_untrusted_proxy_headers=True,
     )
 
