@@ -12,8 +12,8 @@ struct WebhooksController {
         let limit = limit
         group.post("webhooks") { request, context in
             let user = try context.requireUser()
-            let input = try WebhookInput.parse(try await JSONInput.read(request, limit: limit, allowed: WebhookInput.allowed))
-            let (endpoint, secret) = try await webhooks.create(user: user, input)
+            let input = try await JSONBody.decode(WebhookInput.self, from: request, limit: limit)
+            let (endpoint, secret) = try await webhooks.create(user: user, input.service)
             return JSONOutput.response(WebhookDTO(endpoint, secret: secret), status: .created)
         }
         group.get("webhooks") { _, context in
