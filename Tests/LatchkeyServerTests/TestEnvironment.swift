@@ -103,7 +103,8 @@ struct TestEnvironment {
         ]
     }
 
-    init(upstreamPort: Int = 9, proxyBodyLimit: Int = 10 * 1024 * 1024, tokenHTTP: (any TokenHTTPClient)? = nil, clock: any WallClock = SystemClock()) async throws {
+    init(upstreamPort: Int = 9, proxyBodyLimit: Int = 10 * 1024 * 1024, tokenHTTP: (any TokenHTTPClient)? = nil, clock: any WallClock = SystemClock(),
+         allowPrivate: Bool = false) async throws {
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("latchkey-server-test-\(UUID().uuidString)")
         let providers = directory.appendingPathComponent("providers")
         try FileManager.default.createDirectory(at: providers, withIntermediateDirectories: true)
@@ -117,6 +118,7 @@ struct TestEnvironment {
             upstreamConnectTimeout: 2, upstreamTimeout: 5, headerLimit: 32 * 1024
         )
         configuration.refreshInterval = 0
+        configuration.allowPrivateUpstreams = allowPrivate
         runtime = try await LatchkeyRuntime.open(configuration, createKey: false, logger: Logger(label: "test"), clock: clock, hasher: BcryptHasher(cost: 4), tokenHTTP: tokenHTTP)
     }
 

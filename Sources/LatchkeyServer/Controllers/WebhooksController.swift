@@ -24,6 +24,14 @@ struct WebhooksController {
             let user = try context.requireUser()
             return JSONOutput.response(WebhookDTO(try await webhooks.endpoint(user: user, id: try context.parameters.require("id"))))
         }
+        group.patch("webhooks/:id") { request, context in
+            let user = try context.requireUser()
+            let id = try context.parameters.require("id")
+            // Visibility first: another user's id answers 404 before its body is even looked at.
+            _ = try await webhooks.endpoint(user: user, id: id)
+            let input = try await JSONBody.decode(WebhookUpdateInput.self, from: request, limit: limit)
+            return JSONOutput.response(WebhookDTO(try await webhooks.update(user: user, id: id, input.service)))
+        }
         group.delete("webhooks/:id") { _, context in
             let user = try context.requireUser()
             try await webhooks.delete(user: user, id: try context.parameters.require("id"))
@@ -36,7 +44,7 @@ struct WebhooksController {
             return JSONOutput.response(PageDTO("deliveries", page, WebhookDeliveryDTO.init))
         }
         group.allowOnly("webhooks", [.get, .post])
-        group.allowOnly("webhooks/:id", [.get, .delete])
+        group.allowOnly("webhooks/:id", [.get, .patch, .delete])
         group.allowOnly("webhooks/:id/deliveries", [.get])
     }
 }
