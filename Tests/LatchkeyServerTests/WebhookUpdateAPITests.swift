@@ -25,8 +25,8 @@ import Testing
             #expect(changed.status == .ok)
             #expect(changed["enabled"] as? Bool == true && changed["events"] as? [String] == ["credential.connected"] && changed["url"] as? String == "http://127.0.0.1:9/other")
         }
-        let stored = try #require(try await env.runtime.store.webhookEndpoints(ownerID: try #require(try await env.runtime.store.user(email: "alice@example.com")).id,
-                                                                               includeAllUsers: false).first)
+        let owner = try #require(try await env.runtime.store.user(email: "alice@example.com"))
+        let stored = try #require(try await env.runtime.store.webhookEndpoints(ownerID: owner.id, includeAllUsers: false).first)
         #expect(stored.enabled && stored.url == "http://127.0.0.1:9/other")
     }
 

@@ -1,4 +1,5 @@
 import Foundation
+import LatchkeyCore
 
 /// `POST /api/v1/credentials`: `{"provider", "name", "fields"}`; `fields.expires_in` may be a number (a token import).
 struct CredentialCreateInput: Decodable, Sendable {

@@ -1,4 +1,5 @@
 import Foundation
+import LatchkeyCore
 
 /// `PATCH /api/v1/credentials/{id}`: `{"name"?, "fields"?}`, each left as is when absent.
 struct CredentialUpdateInput: Decodable, Sendable {

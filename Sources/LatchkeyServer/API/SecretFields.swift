@@ -1,25 +1,26 @@
 import Foundation
+import LatchkeyCore
 
 /// A map of credential field values as a request sends them (`{"api_key": "…"}`), read as strings; a number is
 /// kept as its decimal text only for the keys a route allows numbers for (`values(numbersAllowedFor:)`). Its
 /// descriptions and mirror show the field names only, so a value never reaches a log or an error message.
 struct SecretFields: Decodable, Sendable, CustomStringConvertible, CustomDebugStringConvertible, CustomReflectable {
-    private var values: [String: String] = [:]
+    private var storage: [String: String] = [:]
     /// The keys sent as numbers.
     private var numeric: Set<String> = []
 
     init(_ values: [String: String]) {
-        self.values = values
+        storage = values
     }
 
     init(from decoder: any Decoder) throws {
         let container = try decoder.container(keyedBy: NameKey.self)
         for key in container.allKeys {
             do {
-                values[key.stringValue] = try container.decode(String.self, forKey: key)
+                storage[key.stringValue] = try container.decode(String.self, forKey: key)
             } catch {
                 guard let number = try? container.decode(Double.self, forKey: key) else { throw error }
-                values[key.stringValue] = Self.text(number)
+                storage[key.stringValue] = Self.text(number)
                 numeric.insert(key.stringValue)
             }
         }
@@ -30,7 +31,7 @@ struct SecretFields: Decodable, Sendable, CustomStringConvertible, CustomDebugSt
         for key in numeric.sorted() where !allowed.contains(key) {
             throw .validationFailed(field: "\(field).\(key)", message: "'\(field).\(key)' must be a string")
         }
-        return values
+        return storage
     }
 
     /// A number as JSON wrote it: whole numbers without a fraction.
@@ -38,7 +39,7 @@ struct SecretFields: Decodable, Sendable, CustomStringConvertible, CustomDebugSt
         number.rounded() == number && abs(number) < 1e15 ? String(Int(number)) : String(number)
     }
 
-    var description: String { "SecretFields(\(values.keys.sorted().joined(separator: ", ")); values hidden)" }
+    var description: String { "SecretFields(\(storage.keys.sorted().joined(separator: ", ")); values hidden)" }
     var debugDescription: String { description }
-    var customMirror: Mirror { Mirror(self, children: ["names": values.keys.sorted()]) }
+    var customMirror: Mirror { Mirror(self, children: ["names": storage.keys.sorted()]) }
 }
