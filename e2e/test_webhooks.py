@@ -218,3 +218,61 @@ def test_dashboard_adds_lists_logs_and_deletes_endpoints(env, receiver):
     gone = browser.post(lk.url(f"/settings/webhooks/{hook['id']}/delete"), data={"csrf": csrf}, allow_redirects=False, timeout=30)
     assert gone.status_code == 303
     assert lk.admin.get("/api/v1/webhooks").json()["webhooks"] == []
+
+
+def test_a_disabled_endpoint_gets_nothing_and_its_pending_deliveries_wait(env, receiver):
+    lk = env.start(extra_env=PRIVATE)
+    hook = register(lk.admin, receiver, ["binding.missing"])
+    receiver.fail_next = 10**6  # every attempt fails until the endpoint is back on
+    agent = group_agent(lk, lk.admin)
+    ask_unbound(agent, MISSING[:2])
+    assert wait_until(lambda: len(receiver.snapshot()) >= 1, timeout=30), "the first attempt never arrived"
+    r = lk.admin.patch(f"/api/v1/webhooks/{hook['id']}", json={"enabled": False})
+    assert r.status_code == 200 and r.json()["enabled"] is False and "secret" not in r.json(), describe_response(r)
+    tried = len(receiver.snapshot())
+    ask_unbound(agent, MISSING[2:4])  # events while off are not queued for it
+    time.sleep(3)  # ~4 retry rounds at 200 ms doubling: an enabled endpoint would have been tried again meanwhile
+    assert len(receiver.snapshot()) <= tried + 1, "off: at most the attempt already under way"
+    log = deliveries(lk.admin, hook["id"])
+    assert len(log) == 2 and all(x["status"] == "pending" for x in log), log
+    receiver.fail_next = 0
+    r = lk.admin.patch(f"/api/v1/webhooks/{hook['id']}", json={"enabled": True})
+    assert r.status_code == 200 and r.json()["enabled"] is True, describe_response(r)
+    got = receiver.wait_accepted(2)
+    assert [d.event["data"]["provider"] for d in got] == MISSING[:2], "the waiting ones go out, in order"
+    assert all(d.verified for d in got), "the secret did not change"
+    assert wait_until(lambda: all(x["status"] == "delivered" for x in deliveries(lk.admin, hook["id"])), timeout=10)
+    assert len(deliveries(lk.admin, hook["id"])) == 2, "nothing was queued while it was off"
+
+
+def test_only_the_owner_changes_an_endpoint_and_the_dashboard_toggles_it(env, receiver):
+    import re
+
+    from harness import signed_in_browser
+
+    lk = env.start(extra_env=PRIVATE)
+    hook = register(lk.admin, receiver, ["credential.connected"])
+    bob = lk.user_api("bob@example.com", "bob-password-0123456789")
+    for body in ({"enabled": False}, {"enabled": "nope", "extra": 1}):
+        expect_error(bob.patch(f"/api/v1/webhooks/{hook['id']}", json=body), 404, "not_found")
+    expect_error(lk.admin.patch(f"/api/v1/webhooks/{hook['id']}", json={"enabled": "no"}), 400, "validation_failed", "enabled")
+    expect_error(lk.admin.patch(f"/api/v1/webhooks/{hook['id']}", json={"secret": "whsec_x"}), 400, "validation_failed", "secret")
+    assert lk.admin.get(f"/api/v1/webhooks/{hook['id']}").json()["enabled"] is True
+    browser = signed_in_browser(lk, Latchkey.ADMIN_EMAIL, Latchkey.ADMIN_PASSWORD)
+    page = browser.get(lk.url("/settings/webhooks"), timeout=30)
+    csrf = re.search(r'name="csrf" value="([^"]+)"', page.text).group(1)
+    assert "Turn off" in page.text, page.text
+    toggle = lk.url(f"/settings/webhooks/{hook['id']}/enabled")
+    refused = browser.post(toggle, data={"enabled": "false"}, allow_redirects=False, timeout=30)
+    assert refused.status_code == 403 and lk.admin.get(f"/api/v1/webhooks/{hook['id']}").json()["enabled"] is True
+    off = browser.post(toggle, data={"csrf": csrf, "enabled": "false"}, allow_redirects=False, timeout=30)
+    assert off.status_code == 303, describe_response(off)
+    assert lk.admin.get(f"/api/v1/webhooks/{hook['id']}").json()["enabled"] is False
+    page = browser.get(lk.url("/settings/webhooks?notice=webhook_disabled"), timeout=30).text
+    assert "Turn on" in page and "turned off" in page
+    lk.admin.create_credential("echo", {"api_key": "k" * 24})
+    assert deliveries(lk.admin, hook["id"]) == [], "off: no delivery queued"
+    on = browser.post(toggle, data={"csrf": csrf, "enabled": "true"}, allow_redirects=False, timeout=30)
+    assert on.status_code == 303 and lk.admin.get(f"/api/v1/webhooks/{hook['id']}").json()["enabled"] is True
+    lk.admin.create_credential("echo", {"api_key": "j" * 24})
+    assert receiver.wait_accepted(1)[0].verified

@@ -23,6 +23,13 @@ extension PostgresStore {
             """).map(Self.endpoint)
     }
 
+    public func updateWebhookEndpoint(_ endpoint: WebhookEndpoint) async throws -> Bool {
+        try await rows("webhook", """
+            UPDATE webhook_endpoints SET url = \(endpoint.url), events = \(StoredJSON.encode(endpoint.events)), enabled = \(endpoint.enabled)
+            WHERE id = \(endpoint.id) RETURNING id
+            """).count == 1
+    }
+
     public func deleteWebhookEndpoint(id: String) async throws -> Bool {
         try await transaction("webhook") { tx -> Bool in
             let deleted = try await tx.rows("DELETE FROM webhook_endpoints WHERE id = \(id) RETURNING id").count == 1
@@ -57,6 +64,7 @@ extension PostgresStore {
             WHERE d.seq = ANY(ARRAY(
                 SELECT c.seq FROM webhook_deliveries c
                 WHERE c.status = 'pending' AND c.next_attempt_at <= \(now) AND (c.lease_owner IS NULL OR c.lease_expires_at < \(now))
+                  AND EXISTS (SELECT 1 FROM webhook_endpoints e WHERE e.id = c.endpoint_id AND e.enabled)
                   AND NOT EXISTS (SELECT 1 FROM webhook_deliveries p WHERE p.endpoint_id = c.endpoint_id
                                   AND p.ordering_key = c.ordering_key AND p.status = 'pending' AND p.seq < c.seq)
                 ORDER BY c.seq LIMIT \(limit) FOR UPDATE SKIP LOCKED))

@@ -26,6 +26,14 @@ extension SQLiteStore {
         }
     }
 
+    public func updateWebhookEndpoint(_ endpoint: WebhookEndpoint) async throws -> Bool {
+        try await write("webhook") { db in
+            try db.execute(sql: "UPDATE webhook_endpoints SET url = ?, events = ?, enabled = ? WHERE id = ?",
+                           arguments: [endpoint.url, Self.json(endpoint.events), endpoint.enabled, endpoint.id])
+            return db.changesCount == 1
+        }
+    }
+
     public func deleteWebhookEndpoint(id: String) async throws -> Bool {
         try await write("webhook") { db in
             try db.execute(sql: "DELETE FROM webhook_endpoints WHERE id = ?", arguments: [id])
@@ -58,6 +66,7 @@ extension SQLiteStore {
             let due = try Int64.fetchAll(db, sql: """
                 SELECT d.seq FROM webhook_deliveries d
                 WHERE d.status = 'pending' AND d.next_attempt_at <= ? AND (d.lease_owner IS NULL OR d.lease_expires_at < ?)
+                  AND EXISTS (SELECT 1 FROM webhook_endpoints e WHERE e.id = d.endpoint_id AND e.enabled = 1)
                   AND NOT EXISTS (SELECT 1 FROM webhook_deliveries p WHERE p.endpoint_id = d.endpoint_id
                                   AND p.ordering_key = d.ordering_key AND p.status = 'pending' AND p.seq < d.seq)
                 ORDER BY d.seq LIMIT ?

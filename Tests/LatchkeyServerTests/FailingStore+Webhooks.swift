@@ -8,6 +8,7 @@ extension FailingStore {
     func webhookEndpoints(ownerID: String, includeAllUsers: Bool) async throws -> [WebhookEndpoint] {
         try await base.webhookEndpoints(ownerID: ownerID, includeAllUsers: includeAllUsers)
     }
+    func updateWebhookEndpoint(_ endpoint: WebhookEndpoint) async throws -> Bool { try await base.updateWebhookEndpoint(endpoint) }
     func deleteWebhookEndpoint(id: String) async throws -> Bool { try await base.deleteWebhookEndpoint(id: id) }
     func webhookDelivery(id: String, endpointID: String) async throws -> WebhookDelivery? { try await base.webhookDelivery(id: id, endpointID: endpointID) }
     func webhookDeliveries(endpointID: String, after: String?, limit: Int) async throws -> [WebhookDelivery] {

@@ -104,7 +104,7 @@ struct TestEnvironment {
     }
 
     init(upstreamPort: Int = 9, proxyBodyLimit: Int = 10 * 1024 * 1024, tokenHTTP: (any TokenHTTPClient)? = nil, clock: any WallClock = SystemClock(),
-         accessCacheMilliseconds: Int = 1000) async throws {
+         accessCacheMilliseconds: Int = 1000, allowPrivate: Bool = false) async throws {
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("latchkey-server-test-\(UUID().uuidString)")
         let providers = directory.appendingPathComponent("providers")
         try FileManager.default.createDirectory(at: providers, withIntermediateDirectories: true)
@@ -119,6 +119,7 @@ struct TestEnvironment {
         )
         configuration.refreshInterval = 0
         configuration.accessCacheMilliseconds = accessCacheMilliseconds
+        configuration.allowPrivateUpstreams = allowPrivate
         runtime = try await LatchkeyRuntime.open(configuration, createKey: false, logger: Logger(label: "test"), clock: clock, hasher: BcryptHasher(cost: 4), tokenHTTP: tokenHTTP)
     }
 

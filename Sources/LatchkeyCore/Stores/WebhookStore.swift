@@ -12,6 +12,8 @@ public protocol WebhookStore: Sendable {
     func webhookEndpoint(id: String) async throws -> WebhookEndpoint?
     /// The endpoints of `ownerID`, and with `includeAllUsers` also those with no owner; oldest first.
     func webhookEndpoints(ownerID: String, includeAllUsers: Bool) async throws -> [WebhookEndpoint]
+    /// Writes an endpoint's `url`, `events` and `enabled` (its owner, secret and creation time stay); whether it existed.
+    func updateWebhookEndpoint(_ endpoint: WebhookEndpoint) async throws -> Bool
     /// Deletes an endpoint, its secret and its deliveries; whether it existed.
     func deleteWebhookEndpoint(id: String) async throws -> Bool
     /// One delivery of the endpoint.
@@ -19,7 +21,8 @@ public protocol WebhookStore: Sendable {
     /// The endpoint's deliveries, newest first, starting after the delivery `after` in that order.
     func webhookDeliveries(endpointID: String, after: String?, limit: Int) async throws -> [WebhookDelivery]
     /// Claims up to `limit` due deliveries for `owner` until `until`, in one atomic conditional write: a delivery is
-    /// due when it is pending, its `nextAttemptAt` has come, nobody holds an unexpired lease on it, and no earlier
+    /// due when it is pending, its endpoint is enabled (a disabled endpoint's deliveries wait, still in order), its
+    /// `nextAttemptAt` has come, nobody holds an unexpired lease on it, and no earlier
     /// delivery of the same endpoint and ordering key is still pending (strict order per key). Each claimed
     /// delivery's `attempts` goes up by one. Two owners never hold the same delivery at once.
     func claimWebhookDeliveries(owner: String, until: Date, now: Date, limit: Int) async throws -> [WebhookDelivery]

@@ -70,6 +70,26 @@ public struct WebhookService: Sendable {
         return endpoint
     }
 
+    /// Changes one the user may see: turns it on or off, or gives it another URL (checked as on registration) or
+    /// events. Its secret stays. Off, it gets no new deliveries and its pending ones wait, in order, until it is on
+    /// again (one already being sent finishes).
+    public func update(user: User, id: String, _ change: Change) async throws -> WebhookEndpoint {
+        var endpoint = try await endpoint(user: user, id: id)
+        if let events = change.events { endpoint.events = try Self.checkedEvents(events) }
+        if let url = change.url {
+            endpoint.url = try checkedURL(url)
+            try await checkPublic(endpoint.url)
+        }
+        if let enabled = change.enabled { endpoint.enabled = enabled }
+        guard try await store.updateWebhookEndpoint(endpoint) else { throw LatchkeyError.notFound("webhook") }
+        var detail = ["enabled": endpoint.enabled ? "true" : "false"]
+        if change.events != nil { detail["events"] = endpoint.events.joined(separator: ",") }
+        if change.url != nil { detail["url_changed"] = "true" }
+        try await AuditLog(store: store, clock: clock).record(ownerID: user.id, actor: "user:\(user.id)", action: "webhook.updated", targetType: "webhook",
+                                                              targetID: endpoint.id, detail: detail)
+        return endpoint
+    }
+
     /// Deletes one the user may see, with its deliveries.
     public func delete(user: User, id: String) async throws {
         let endpoint = try await endpoint(user: user, id: id)

@@ -26,10 +26,9 @@ struct AccountController {
         group.put("oauth-apps/:provider") { request, context in
             let user = try context.requireUser()
             guard user.role == .admin else { throw LatchkeyError.forbidden("only admins set OAuth apps") }
-            let input = try await JSONInput.read(request, limit: runtime.configuration.apiBodyLimit, allowed: ["client_id", "client_secret"])
+            let input = try await JSONBody.decode(OAuthAppInput.self, from: request, limit: runtime.configuration.apiBodyLimit)
             let app = try await runtime.oauthApps.put(by: user, provider: try context.parameters.require("provider"),
-                                                      clientID: try input.string("client_id", required: true) ?? "",
-                                                      clientSecret: try input.string("client_secret", required: false) ?? "")
+                                                      clientID: input.clientID, clientSecret: input.clientSecret ?? "")
             return JSONOutput.response(OAuthAppDTO(app, redirectURI: "\(runtime.configuration.publicURL)/oauth/callback"))
         }
         group.allowOnly("warnings", [.get])

@@ -36,8 +36,7 @@ struct ApprovalsController {
             _ = try await approvals.get(user: user, id: id)
             let forSeconds: Int?
             if (request.headers[.contentLength].flatMap(Int.init) ?? 0) > 0 || request.headers[.transferEncoding] != nil {
-                let input = try await JSONInput.read(request, limit: limit, allowed: ["for_seconds"])
-                forSeconds = try BudgetInput.integer(input.object["for_seconds"], field: "for_seconds")
+                forSeconds = try await JSONBody.decode(ApproveInput.self, from: request, limit: limit).forSeconds
             } else {
                 forSeconds = nil
             }
@@ -49,7 +48,7 @@ struct ApprovalsController {
             let id = try context.parameters.require("id")
             _ = try await approvals.get(user: user, id: id)
             if (request.headers[.contentLength].flatMap(Int.init) ?? 0) > 0 || request.headers[.transferEncoding] != nil {
-                _ = try await JSONInput.read(request, limit: limit, allowed: [])
+                _ = try await JSONBody.decode(EmptyInput.self, from: request, limit: limit)
             }
             let decided = try await approvals.decide(user: user, id: id, approve: false, forSeconds: nil)
             return JSONOutput.response(ApprovalDTO(decided, now: clock.now, links: links))

@@ -17,8 +17,8 @@ struct BudgetsController {
             let user = try context.requireUser()
             let groupID = try context.parameters.require("id")
             _ = try await budgets.accessible(user: user, groupID: groupID)
-            let input = try await JSONInput.read(request, limit: limit, allowed: ["limits", "max_concurrent", "expires_at"])
-            return JSONOutput.response(BudgetDTO(budget: try await budgets.setBudget(user: user, groupID: groupID, budget: try BudgetInput.parse(input))))
+            let input = try await JSONBody.decode(BudgetInput.self, from: request, limit: limit)
+            return JSONOutput.response(BudgetDTO(budget: try await budgets.setBudget(user: user, groupID: groupID, budget: try input.budget())))
         }
         group.get("groups/:id/usage") { _, context in
             let user = try context.requireUser()

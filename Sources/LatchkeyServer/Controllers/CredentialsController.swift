@@ -11,11 +11,8 @@ struct CredentialsController {
         let runtime = runtime
         group.post("credentials") { request, context in
             let user = try context.requireUser()
-            let input = try await JSONInput.read(request, limit: limit, allowed: ["provider", "name", "fields"])
-            let provider = try input.string("provider", required: true) ?? ""
-            let name = try input.string("name", required: true) ?? ""
-            let fields = try input.stringMap("fields", required: false, numericKeys: ["expires_in"]) ?? [:]
-            var view = try await credentials.create(owner: user, provider: provider, name: name, fields: fields)
+            let input = try await JSONBody.decode(CredentialCreateInput.self, from: request, limit: limit)
+            var view = try await credentials.create(owner: user, provider: input.provider, name: input.name, fields: try input.fieldValues())
             if view.authMode == .oauth2ClientCredentials {
                 // Fetch the first token now, so a misconfigured app shows at once rather than on the first agent call.
                 try await runtime.refresher.refreshNow(credentialID: view.id)
@@ -37,9 +34,8 @@ struct CredentialsController {
             let id = try context.parameters.require("id")
             // Ownership first: another user's id answers 404 before its body is even looked at.
             _ = try await credentials.owned(owner: user, id: id)
-            let input = try await JSONInput.read(request, limit: limit, allowed: ["name", "fields"])
-            let view = try await credentials.update(owner: user, id: id, name: try input.string("name", required: false),
-                                                    fields: try input.stringMap("fields", required: false))
+            let input = try await JSONBody.decode(CredentialUpdateInput.self, from: request, limit: limit)
+            let view = try await credentials.update(owner: user, id: id, name: input.name, fields: try input.fieldValues())
             return JSONOutput.response(CredentialDTO(view))
         }
         group.delete("credentials/:id") { _, context in

@@ -10,8 +10,8 @@ struct GroupsController {
         let groups = runtime.groups
         group.post("groups") { request, context in
             let user = try context.requireUser()
-            let input = try await JSONInput.read(request, limit: limit, allowed: ["name"])
-            let created = try await groups.create(owner: user, name: try input.string("name", required: true) ?? "")
+            let input = try await JSONBody.decode(GroupInput.self, from: request, limit: limit)
+            let created = try await groups.create(owner: user, name: input.name)
             return JSONOutput.response(GroupDTO(created), status: .created)
         }
         group.get("groups") { request, context in
@@ -53,10 +53,9 @@ struct GroupsController {
             let user = try context.requireUser()
             let groupID = try context.parameters.require("id")
             _ = try await groups.owned(owner: user, id: groupID)
-            let input = try await JSONInput.read(request, limit: limit, allowed: ["credential_id", "policy"])
+            let input = try await JSONBody.decode(BindingInput.self, from: request, limit: limit)
             let binding = try await groups.bind(owner: user, groupID: groupID, provider: try context.parameters.require("provider"),
-                                                credentialID: try input.string("credential_id", required: true) ?? "",
-                                                policy: try PolicyInput.parse(input.object["policy"]))
+                                                credentialID: input.credentialID, policy: try input.policy?.policy())
             return JSONOutput.response(BindingDTO(binding))
         }
         group.delete("groups/:id/bindings/:provider") { _, context in

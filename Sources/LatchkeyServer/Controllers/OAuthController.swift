@@ -29,14 +29,9 @@ struct OAuthController {
         let runtime = runtime
         api.post("oauth/:provider/authorize") { request, context in
             let user = try context.requireUser()
-            let input = try await JSONInput.read(request, limit: runtime.configuration.apiBodyLimit, allowed: ["name", "scopes", "credential_id", "fields"])
-            var scopes: [String]?
-            if let value = input.object["scopes"], !(value is NSNull) {
-                guard let list = value as? [String] else { throw LatchkeyError.validationFailed(field: "scopes", message: "'scopes' must be a list of strings") }
-                scopes = list
-            }
-            let consent = ConsentRequest(provider: try context.parameters.require("provider"), name: try input.string("name", required: false), scopes: scopes,
-                                         credentialID: try input.string("credential_id", required: false), fields: try input.stringMap("fields", required: false) ?? [:])
+            let input = try await JSONBody.decode(AuthorizeInput.self, from: request, limit: runtime.configuration.apiBodyLimit)
+            let consent = ConsentRequest(provider: try context.parameters.require("provider"), name: input.name, scopes: input.scopes,
+                                         credentialID: input.credentialID, fields: try input.fields?.values() ?? [:])
             // A Latchkey link, not the provider's: the consent URL is made only in the browser that opens it.
             let prepared = try await runtime.oauthFlow.prepare(user: user, consent)
             return JSONOutput.response(AuthorizeDTO(authorizationURL: runtime.links.startLink(ticket: prepared.ticket), expiresAt: prepared.expiresAt,

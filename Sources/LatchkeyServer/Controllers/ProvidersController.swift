@@ -20,13 +20,8 @@ struct ProvidersController {
         }
         group.post("providers") { request, context in
             let user = try context.requireUser()
-            let input = try await JSONInput.read(request, limit: limit, allowed: ["id", "name", "mcp", "auth"])
-            let mcp = try input.stringMap("mcp", required: true) ?? [:]
-            for key in mcp.keys where key != "url" { throw LatchkeyError.validationFailed(field: "mcp.\(key)", message: "'mcp' takes only 'url'") }
-            guard let url = mcp["url"] else { throw LatchkeyError.validationFailed(field: "mcp.url", message: "'mcp.url' is required") }
-            let auth = try Self.auth(try input.stringMap("auth", required: false) ?? ["mode": "oauth2"])
-            let provider = try await service.add(user: user, .init(id: try input.string("id", required: true) ?? "", name: try input.string("name", required: true) ?? "",
-                                                                   url: url, auth: auth))
+            let input = try await JSONBody.decode(UserProviderInput.self, from: request, limit: limit)
+            let provider = try await service.add(user: user, try input.service())
             return JSONOutput.response(ProviderDTO(provider), status: .created)
         }
         group.delete("providers/:id") { _, context in
@@ -38,19 +33,4 @@ struct ProvidersController {
         group.allowOnly("providers/:id", [.get, .delete])
     }
 
-    /// `{"mode": "oauth2" | "bearer" | "header" | "none", "header": "X-API-Key"}`.
-    static func auth(_ map: [String: String]) throws(LatchkeyError) -> UserProvider.Auth {
-        for key in map.keys where key != "mode" && key != "header" {
-            throw .validationFailed(field: "auth.\(key)", message: "'auth' takes 'mode' and, for mode header, 'header'")
-        }
-        switch map["mode"] {
-        case "oauth2"?: return .oauth2
-        case "bearer"?: return .bearer
-        case "none"?: return .none
-        case "header"?:
-            guard let header = map["header"] else { throw .validationFailed(field: "auth.header", message: "mode 'header' needs 'header', the header's name") }
-            return .header(header)
-        default: throw .validationFailed(field: "auth.mode", message: "'auth.mode' is one of oauth2, bearer, header, none")
-        }
-    }
 }

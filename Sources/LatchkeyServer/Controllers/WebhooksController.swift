@@ -12,8 +12,8 @@ struct WebhooksController {
         let limit = limit
         group.post("webhooks") { request, context in
             let user = try context.requireUser()
-            let input = try WebhookInput.parse(try await JSONInput.read(request, limit: limit, allowed: WebhookInput.allowed))
-            let (endpoint, secret) = try await webhooks.create(user: user, input)
+            let input = try await JSONBody.decode(WebhookInput.self, from: request, limit: limit)
+            let (endpoint, secret) = try await webhooks.create(user: user, input.service)
             return JSONOutput.response(WebhookDTO(endpoint, secret: secret), status: .created)
         }
         group.get("webhooks") { _, context in
@@ -23,6 +23,14 @@ struct WebhooksController {
         group.get("webhooks/:id") { _, context in
             let user = try context.requireUser()
             return JSONOutput.response(WebhookDTO(try await webhooks.endpoint(user: user, id: try context.parameters.require("id"))))
+        }
+        group.patch("webhooks/:id") { request, context in
+            let user = try context.requireUser()
+            let id = try context.parameters.require("id")
+            // Visibility first: another user's id answers 404 before its body is even looked at.
+            _ = try await webhooks.endpoint(user: user, id: id)
+            let input = try await JSONBody.decode(WebhookUpdateInput.self, from: request, limit: limit)
+            return JSONOutput.response(WebhookDTO(try await webhooks.update(user: user, id: id, input.service)))
         }
         group.delete("webhooks/:id") { _, context in
             let user = try context.requireUser()
@@ -36,7 +44,7 @@ struct WebhooksController {
             return JSONOutput.response(PageDTO("deliveries", page, WebhookDeliveryDTO.init))
         }
         group.allowOnly("webhooks", [.get, .post])
-        group.allowOnly("webhooks/:id", [.get, .delete])
+        group.allowOnly("webhooks/:id", [.get, .patch, .delete])
         group.allowOnly("webhooks/:id/deliveries", [.get])
     }
 }

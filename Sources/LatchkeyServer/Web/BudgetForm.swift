@@ -2,7 +2,7 @@ import Foundation
 import LatchkeyCore
 
 /// The budget form of the group page: limit rows (`limit.N.provider`, `limit.N.per`, `limit.N.calls`,
-/// `limit.N.remove`), `max_concurrent` and `expires_at`, read into a `Budget` through the API's parser
+/// `limit.N.remove`), `max_concurrent` and `expires_at`, read into a `Budget` through the API's input type
 /// (`BudgetInput`); `BudgetService.setBudget` checks it further. A row without calls is blank and skipped; a ticked
 /// "Remove" drops its row.
 struct BudgetForm {
@@ -44,20 +44,19 @@ struct BudgetForm {
 
     /// The budget entered; errors name the row or field in words.
     func budget() throws(LatchkeyError) -> Budget {
-        var limits: [Any] = []
+        var input = BudgetInput(limits: [])
         for (index, row) in rows.enumerated() {
             guard let calls = Int(row.calls) else {
                 throw .validationFailed(field: "limits[\(index)].calls", message: "Limit \(index + 1): calls must be a whole number, not '\(row.calls.prefix(20))'")
             }
-            limits.append(["provider": row.provider.isEmpty ? NSNull() as Any : row.provider as Any, "per": row.per, "calls": calls] as [String: Any])
+            input.limits?.append(BudgetLimitInput(provider: row.provider.isEmpty ? nil : row.provider, per: row.per, calls: calls))
         }
-        var object: [String: Any] = ["limits": limits]
         if !maxConcurrent.isEmpty {
             guard let cap = Int(maxConcurrent) else { throw .validationFailed(field: "max_concurrent", message: "Max concurrent calls: a whole number, or empty for no cap") }
-            object["max_concurrent"] = cap
+            input.maxConcurrent = cap
         }
-        if !expiresAt.isEmpty { object["expires_at"] = Self.dateText(expiresAt) }
-        do { return try BudgetInput.parse(JSONInput(object: object)) } catch {
+        if !expiresAt.isEmpty { input.expiresAt = Self.dateText(expiresAt) }
+        do { return try input.budget() } catch {
             throw Self.worded(error)
         }
     }

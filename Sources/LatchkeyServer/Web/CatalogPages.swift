@@ -17,7 +17,7 @@ struct CatalogPages {
             let form = try await context.form(request)
             do {
                 let mode = form["auth_mode"] ?? "oauth2"
-                let auth = try ProvidersController.auth(mode == "header" ? ["mode": mode, "header": form["auth_header"] ?? ""] : ["mode": mode])
+                let auth = try ProviderAuthInput(mode: mode, header: mode == "header" ? form["auth_header"] ?? "" : nil).auth()
                 _ = try await runtime.userProviders.add(user: user, .init(id: form["id"] ?? "", name: form["name"] ?? "", url: form["url"] ?? "", auth: auth))
                 return PageRenderer.redirect("/providers?notice=server_added#own-servers")
             } catch let error as LatchkeyError {

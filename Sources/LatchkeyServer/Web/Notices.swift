@@ -21,6 +21,8 @@ enum Notices {
         "server_added": "Remote MCP server added. Create a credential for it (Connect, for OAuth), then bind it to a group.",
         "server_deleted": "Remote MCP server removed.",
         "webhook_deleted": "Webhook endpoint deleted, with its delivery log.",
+        "webhook_enabled": "Webhook endpoint turned on. Deliveries that waited are sent now, in order.",
+        "webhook_disabled": "Webhook endpoint turned off. It gets no new events; pending deliveries wait until it is on again.",
     ]
 
     static func text(for code: Substring?) -> String? { code.flatMap { text[String($0)] } }

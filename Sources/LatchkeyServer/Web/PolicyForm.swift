@@ -2,7 +2,7 @@ import Foundation
 import LatchkeyCore
 
 /// The rules form of one binding on the group page: what the owner entered (or the saved policy), turned into a
-/// `BindingPolicy` through the API's own parser (`PolicyInput`) and checks (`BudgetService.validated`), and back
+/// `BindingPolicy` through the API's own input type (`PolicyInput`) and checks (`BudgetService.validated`), and back
 /// into the words and controls the page shows.
 ///
 /// Methods and tools are checkboxes (`method.GET`, `tool.request`): all ticked means "all" (no restriction). Paths
@@ -39,29 +39,28 @@ struct PolicyForm {
     /// The policy entered, checked as the API checks it (nil when it restricts nothing). Errors name the form field
     /// (and line) in words.
     func policy(provider: String, tools allTools: [String], catalog: Catalog) throws(LatchkeyError) -> BindingPolicy? {
-        var object: [String: Any] = [:]
+        var input = PolicyInput()
         if methods.isEmpty { throw .validationFailed(field: "policy.methods", message: "Methods: tick at least one (all of them allow every method)") }
-        if methods.count < Self.methods.count { object["methods"] = Self.methods.filter(methods.contains) }
+        if methods.count < Self.methods.count { input.methods = Self.methods.filter(methods.contains) }
         let pathLines = Self.lines(paths)
-        if !pathLines.isEmpty { object["paths"] = pathLines }
+        if !pathLines.isEmpty { input.paths = pathLines }
         if tools.isEmpty { throw .validationFailed(field: "policy.tools", message: "Tools: tick at least one (all of them allow every tool)") }
-        if tools.count < allTools.count { object["tools"] = allTools.filter(tools.contains) }
-        var rules: [[String: Any]] = []
+        if tools.count < allTools.count { input.tools = allTools.filter(tools.contains) }
+        var rules: [ApprovalRuleInput] = []
         for (index, line) in Self.lines(approve).enumerated() {
             let parts = line.split(whereSeparator: \.isWhitespace).map(String.init)
             guard (1...2).contains(parts.count) else {
                 throw .validationFailed(field: "policy.approve[\(index)]",
                                         message: "Approval rules, line \(index + 1): write 'METHOD[,METHOD] /pattern[,/pattern]' or '* /pattern', not '\(line.prefix(80))'")
             }
-            var rule: [String: Any] = [:]
-            if parts[0] != "*" { rule["methods"] = parts[0].split(separator: ",").map(String.init) }
-            if parts.count == 2 { rule["paths"] = parts[1].split(separator: ",").map(String.init) }
+            var rule = ApprovalRuleInput()
+            if parts[0] != "*" { rule.methods = parts[0].split(separator: ",").map(String.init) }
+            if parts.count == 2 { rule.paths = parts[1].split(separator: ",").map(String.init) }
             rules.append(rule)
         }
-        if !rules.isEmpty { object["approve"] = rules }
+        if !rules.isEmpty { input.approve = rules }
         do {
-            guard let parsed = try PolicyInput.parse(object) else { return nil }
-            let policy = try BudgetService.validated(parsed, provider: provider, catalog: catalog)
+            let policy = try BudgetService.validated(try input.policy(), provider: provider, catalog: catalog)
             return policy.isEmpty ? nil : policy
         } catch {
             if case .validationFailed(let field, let message) = error { throw .validationFailed(field: field, message: Self.label(field) + message) }

@@ -24,6 +24,14 @@ struct WebhookPages {
                 return try await list(request: request, context: context, error: APIError.from(domain: error).message, submitted: form)
             }
         }
+        // The on/off switch of one endpoint (the API's `PATCH /api/v1/webhooks/{id}` with `enabled`).
+        group.post("settings/webhooks/:id/enabled") { request, context in
+            let user = try context.requireUser()
+            let form = try await context.form(request)
+            let enabled = form["enabled"] == "true"
+            _ = try await webhooks.update(user: user, id: try context.parameters.require("id"), .init(enabled: enabled))
+            return PageRenderer.redirect("/settings/webhooks?notice=\(enabled ? "webhook_enabled" : "webhook_disabled")")
+        }
         group.post("settings/webhooks/:id/delete") { request, context in
             let user = try context.requireUser()
             _ = try await context.form(request)
@@ -65,6 +73,8 @@ struct WebhookPages {
     static func row(_ endpoint: WebhookEndpoint) -> [String: Any] {
         ["id": endpoint.id, "url": endpoint.url, "events": endpoint.events.joined(separator: ", "), "all_users": endpoint.ownerID == nil,
          "created_at": PageRenderer.date(endpoint.createdAt), "log_url": "/settings/webhooks/\(endpoint.id)",
-         "delete_action": "/settings/webhooks/\(endpoint.id)/delete"]
+         "delete_action": "/settings/webhooks/\(endpoint.id)/delete", "enabled": endpoint.enabled,
+         "toggle_action": "/settings/webhooks/\(endpoint.id)/enabled", "toggle_to": endpoint.enabled ? "false" : "true",
+         "toggle_label": endpoint.enabled ? "Turn off" : "Turn on"]
     }
 }

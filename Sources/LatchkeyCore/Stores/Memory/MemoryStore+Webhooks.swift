@@ -36,6 +36,15 @@ extension MemoryStore {
             .compactMap { storedEndpoint($0.endpoint.id) }
     }
 
+    public func updateWebhookEndpoint(_ endpoint: WebhookEndpoint) async throws -> Bool {
+        guard var row = tables.webhookEndpoints[endpoint.id] else { return false }
+        row.endpoint.url = endpoint.url
+        row.endpoint.events = endpoint.events
+        row.endpoint.enabled = endpoint.enabled
+        tables.webhookEndpoints[endpoint.id] = row
+        return true
+    }
+
     public func deleteWebhookEndpoint(id: String) async throws -> Bool {
         let existed = tables.webhookEndpoints.removeValue(forKey: id) != nil
         tables.webhookDeliveries.removeAll { $0.delivery.endpointID == id }
@@ -66,7 +75,7 @@ extension MemoryStore {
             guard row.delivery.status == .pending else { continue }
             let key = row.delivery.endpointID + "\u{0}" + row.delivery.orderingKey
             guard firstPending.insert(key).inserted else { continue }
-            guard row.delivery.nextAttemptAt <= now, row.leaseOwner == nil || (row.leaseExpiresAt ?? .distantPast) < now else { continue }
+            guard tables.webhookEndpoints[row.delivery.endpointID]?.endpoint.enabled == true, row.delivery.nextAttemptAt <= now, row.leaseOwner == nil || (row.leaseExpiresAt ?? .distantPast) < now else { continue }
             tables.webhookDeliveries[index].leaseOwner = owner
             tables.webhookDeliveries[index].leaseExpiresAt = until
             tables.webhookDeliveries[index].delivery.attempts += 1
