@@ -74,8 +74,9 @@ class OAuthPeer(PeerProcess):
 
     def __init__(self, port: int | None = None, data_dir: str | os.PathLike | None = None, *,
                  ready_timeout: float = 60.0, threads: int = 128, python: str | None = None,
-                 env: dict | None = None, debug: bool = False, host: str = "127.0.0.1"):
+                 env: dict | None = None, debug: bool = False, host: str = "127.0.0.1", oidc: bool = False):
         self.port = port
+        self.oidc = oidc
         self.host = host
         self.own_dir = data_dir is None
         self.data_dir = str(data_dir) if data_dir is not None else None
@@ -98,6 +99,8 @@ class OAuthPeer(PeerProcess):
                "--data-dir", self.data_dir, "--threads", str(self.threads)]
         if self.debug:
             cmd.append("--debug")
+        if self.oidc:
+            cmd.append("--oidc")
         self.launch(cmd, self.data_dir, self.env)
         return self
 
@@ -105,6 +108,11 @@ class OAuthPeer(PeerProcess):
     @property
     def issuer(self) -> str:
         return self.url
+
+    @property
+    def oidc_issuer(self) -> str:
+        """The OpenID Connect issuer (started with oidc=True): discovery at {oidc_issuer}/.well-known/openid-configuration."""
+        return f"{self.url}/o"
 
     @property
     def authorization_url(self) -> str:

@@ -99,6 +99,21 @@ def prepare_database(data_dir: str, use_cache: bool = True):
     return how
 
 
+def _oidc_key(data_dir: str) -> str:
+    """The peer's id_token signing key (RSA 2048, PEM), made once per data dir."""
+    path = os.path.join(data_dir, "oidc_rsa.pem")
+    if not os.path.exists(path):
+        from cryptography.hazmat.primitives import serialization
+        from cryptography.hazmat.primitives.asymmetric import rsa
+
+        key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+        pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                serialization.NoEncryption())
+        with open(path, "wb") as f:
+            f.write(pem)
+    return path
+
+
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--port", type=int, default=0)
@@ -107,6 +122,8 @@ def main(argv=None):
     ap.add_argument("--threads", type=int, default=128, help="WSGI worker threads (default 128)")
     ap.add_argument("--no-cache", action="store_true", help="always run migrate, no template database")
     ap.add_argument("--debug", action="store_true", help="Django DEBUG=True")
+    ap.add_argument("--oidc", action="store_true",
+                    help="serve OpenID Connect (issuer http://HOST:PORT/o) with an RSA key made in the data dir")
     args = ap.parse_args(argv)
 
     data_dir = os.path.abspath(args.data_dir)
@@ -115,6 +132,8 @@ def main(argv=None):
     os.environ["DJANGO_SETTINGS_MODULE"] = "peer_project.settings"
     if args.debug:
         os.environ["PEER_DEBUG"] = "1"
+    if args.oidc:
+        os.environ["PEER_OIDC_KEY_FILE"] = _oidc_key(data_dir)
     sys.path.insert(0, HERE)
 
     import django

@@ -9,6 +9,8 @@ public struct AuthorizationServerMetadata: Sendable, Equatable, Codable {
     public var tokenEndpointAuthMethodsSupported: [String]?
     public var clientIDMetadataDocumentSupported: Bool?
     public var scopesSupported: [String]?
+    /// The provider's signing keys (OpenID Connect discovery; what dashboard sign-in verifies id_tokens with).
+    public var jwksURI: String?
 
     enum CodingKeys: String, CodingKey {
         case issuer
@@ -20,11 +22,12 @@ public struct AuthorizationServerMetadata: Sendable, Equatable, Codable {
         case tokenEndpointAuthMethodsSupported = "token_endpoint_auth_methods_supported"
         case clientIDMetadataDocumentSupported = "client_id_metadata_document_supported"
         case scopesSupported = "scopes_supported"
+        case jwksURI = "jwks_uri"
     }
 
     public init(issuer: String, authorizationEndpoint: String, tokenEndpoint: String, registrationEndpoint: String? = nil, revocationEndpoint: String? = nil,
                 codeChallengeMethodsSupported: [String]? = ["S256"], tokenEndpointAuthMethodsSupported: [String]? = nil,
-                clientIDMetadataDocumentSupported: Bool? = nil, scopesSupported: [String]? = nil) {
+                clientIDMetadataDocumentSupported: Bool? = nil, scopesSupported: [String]? = nil, jwksURI: String? = nil) {
         self.issuer = issuer
         self.authorizationEndpoint = authorizationEndpoint
         self.tokenEndpoint = tokenEndpoint
@@ -34,5 +37,6 @@ public struct AuthorizationServerMetadata: Sendable, Equatable, Codable {
         self.tokenEndpointAuthMethodsSupported = tokenEndpointAuthMethodsSupported
         self.clientIDMetadataDocumentSupported = clientIDMetadataDocumentSupported
         self.scopesSupported = scopesSupported
+        self.jwksURI = jwksURI
     }
 }

@@ -32,6 +32,8 @@ public struct LatchkeyRuntime: Sendable {
     public let sessions: SessionService
     /// Where sign-in checks password hashes: threads of their own, bounded.
     let passwordChecks: ThreadPoolPasswordChecks
+    /// Sign-in through the deployment's OpenID Connect provider, when one is configured.
+    let sso: OIDCSignIn?
     public let setup: SetupService
     /// Budgets: quota leases and calls in flight on this server.
     public let budgetGate: BudgetGate
@@ -133,6 +135,12 @@ public struct LatchkeyRuntime: Sendable {
         }
         userProviders = UserProviderService(store: store, catalog: catalog, clock: clock, allowPrivate: allowPrivate, checkAddress: checkAddress)
         webhooks = WebhookService(store: store, sealer: sealer, clock: clock, allowPrivate: allowPrivate, checkAddress: checkAddress)
+        if let settings = configuration.oidc {
+            sso = OIDCSignIn(settings: settings, redirectURI: configuration.publicURL + SSOPages.callbackPath, http: outbound, users: users, sessions: sessions,
+                             audit: audit, clock: clock, logger: logger)
+        } else {
+            sso = nil
+        }
     }
 
     /// Closes outbound connections; commands call it before they exit (`serve` does on graceful shutdown).

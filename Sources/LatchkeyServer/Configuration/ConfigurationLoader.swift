@@ -122,6 +122,10 @@ public struct ConfigurationLoader: Sendable {
             default: problems.append("LATCHKEY_ALLOW_PRIVATE_UPSTREAMS must be on or off (1/0, true/false)")
             }
         }
+        let signIn = OIDCSettingsLoader(environment: environment).load()
+        configuration.oidc = signIn.settings
+        configuration.passwordSignIn = signIn.passwordSignIn
+        problems += signIn.problems
         guard problems.isEmpty else { throw ConfigurationError(problems.joined(separator: "\n")) }
         return configuration
     }

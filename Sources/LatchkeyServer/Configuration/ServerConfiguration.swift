@@ -58,6 +58,10 @@ public struct ServerConfiguration: Sendable {
     /// Seconds one webhook delivery may take (`LATCHKEY_WEBHOOK_TIMEOUT`); a server holds a delivery for twice this
     /// plus 5 s, after which another server may send it again.
     public var webhookTimeout = 10
+    /// Sign-in through an OpenID Connect provider (`LATCHKEY_OIDC_*`); nil when not configured.
+    public var oidc: OIDCSettings?
+    /// Whether the dashboard accepts email and password (`LATCHKEY_PASSWORD_SIGNIN`, on by default; off needs `oidc`).
+    public var passwordSignIn = true
 
     /// Creates a configuration (the loader builds it from flags and environment; tests build it directly).
     public init(host: String, port: Int, database: DatabaseLocation, publicURL: String, providerSources: [CatalogSource], masterKey: MasterKeySource,

@@ -18,16 +18,23 @@ struct AuthPages {
             if try await runtime.sessions.authenticate(cookie: request.cookies[BrowserCookies.session]?.value) != nil {
                 return PageRenderer.redirect(LocalRedirect.target(request.uri.queryParameters["next"].map(String.init)))
             }
-            if try await runtime.setup.isOpen() {
+            // With an identity provider the first people can sign in through it; without one, setup comes first.
+            if runtime.configuration.oidc == nil, try await runtime.setup.isOpen() {
                 return renderer.message(heading: "Latchkey is not set up yet", message: "Open the one-time setup link that `latchkey serve` printed in its log to create the first admin.",
                                         success: false, status: .ok, context: context, link: nil)
             }
-            return anonymousPage("login", ["next": LocalRedirect.target(request.uri.queryParameters["next"].map(String.init))], request: request, context: context, title: "Sign in")
+            return anonymousPage("login", loginValues(next: LocalRedirect.target(request.uri.queryParameters["next"].map(String.init))), request: request, context: context, title: "Sign in")
         }
         router.post("login") { request, context in
             let form = try await anonymousForm(request)
             let email = form["email"] ?? ""
             let next = LocalRedirect.target(form["next"])
+            guard runtime.configuration.passwordSignIn else {
+                // Turned off at the route, not only hidden: a hand-made POST must not sign anyone in with a password.
+                let via = runtime.configuration.oidc.map { " Sign in with \($0.displayName) instead." } ?? ""
+                return anonymousPage("login", loginValues(next: next), request: request, context: context, title: "Sign in",
+                                     error: "Password sign-in is turned off on this Latchkey." + via, status: .forbidden)
+            }
             do {
                 let client = runtime.configuration.trustedProxies.client(of: request, context: context)
                 let (cookie, _, _) = try await runtime.sessions.signIn(email: email, password: form["password"] ?? "", client: client)
@@ -40,7 +47,9 @@ struct AuthPages {
                 case .throttled(let seconds): ("Too many failed attempts from here. Wait \(Self.duration(seconds)) before trying again.", seconds)
                 case .busy: ("Latchkey is checking many sign-ins right now. Try again in a moment.", 1)
                 }
-                var response = anonymousPage("login", ["email": email, "next": next], request: request, context: context, title: "Sign in", error: message,
+                var values = loginValues(next: next)
+                values["email"] = email
+                var response = anonymousPage("login", values, request: request, context: context, title: "Sign in", error: message,
                                              status: error == .invalid ? .unauthorized : .tooManyRequests)
                 if let retryAfter { response.headers[.retryAfter] = "\(retryAfter)" }
                 return response
@@ -87,6 +96,15 @@ struct AuthPages {
                 return renderer.message(heading: "This setup link cannot be used", message: message, success: false, status: .forbidden, context: context, link: ("/login", "Sign in"))
             }
         }
+    }
+
+    /// The sign-in page's values: where to go afterwards, the password form when it is on, the provider's button.
+    func loginValues(next: String) -> [String: Any] {
+        var values: [String: Any] = ["next": next, "password_signin": runtime.configuration.passwordSignIn]
+        if let oidc = runtime.configuration.oidc {
+            values["sso"] = ["name": oidc.displayName, "url": "/oidc/start?next=" + TokenRequester.formEncode(next)]
+        }
+        return values
     }
 
     /// Pages shown before sign-in carry a CSRF token from a cookie (double submit), so forged sign-ins fail too.

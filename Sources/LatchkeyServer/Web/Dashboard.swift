@@ -14,6 +14,7 @@ struct Dashboard {
             return Response(status: .ok, headers: [.contentType: type, .cacheControl: "public, max-age=300"], body: .init(byteBuffer: buffer))
         }
         AuthPages(runtime: runtime, renderer: renderer).register(on: router)
+        if let sso = runtime.sso { SSOPages(sso: sso, runtime: runtime, renderer: renderer).register(on: router) }
         let pages = router.group().add(middleware: DashboardAuthMiddleware(sessions: runtime.sessions))
         CredentialPages(runtime: runtime, renderer: renderer).register(on: pages)
         let groupPages = GroupPages(runtime: runtime, renderer: renderer)

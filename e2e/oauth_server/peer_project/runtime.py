@@ -34,6 +34,17 @@ DEFAULT_CONFIG = {
     "token_error_status": None,   # override of the HTTP status of the injected error
     "token_error_grant": None,    # inject only for this grant_type (e.g. "refresh_token"); None = any
     "token_error_description": "injected by the Latchkey test peer",
+    "id_token_forge": None,       # a bad id_token from the token endpoint (see ID_TOKEN_FORGERIES), or None
+}
+
+# What `id_token_forge` makes of the id_token the token endpoint answers (OpenID Connect runs only):
+ID_TOKEN_FORGERIES = {
+    "signature": "signed by another RSA key under the real key's kid",
+    "expired": "exp and iat an hour and two in the past, signed with the real key",
+    "audience": "aud another client, signed with the real key",
+    "issuer": "iss another issuer, signed with the real key",
+    "nonce": "nonce another value, signed with the real key",
+    "alg_none": "alg none, no signature",
 }
 
 GRANT_KEYS = ("authorization_code", "refresh_token", "client_credentials", "other")
@@ -66,6 +77,7 @@ class PeerState:
         self.db_write_lock = threading.Lock()
         self.config = dict(DEFAULT_CONFIG)
         self.apps: dict[str, dict] = {}
+        self.users: dict[str, dict] = {}  # username -> extra id_token claims
         self.stats = _zero_stats()
         self.log = collections.deque(maxlen=5000)
         self._seq = 0
@@ -84,13 +96,14 @@ class PeerState:
             cfg.update({k: v for k, v in saved.get("config", {}).items() if k in DEFAULT_CONFIG})
             self.config = cfg
             self.apps = dict(saved.get("apps", {}))
+            self.users = dict(saved.get("users", {}))
 
     def _save(self):
         if not self.path:
             return
         tmp = self.path + ".tmp"
         with open(tmp, "w") as f:
-            json.dump({"config": self.config, "apps": self.apps}, f, indent=1)
+            json.dump({"config": self.config, "apps": self.apps, "users": self.users}, f, indent=1)
         os.replace(tmp, self.path)
 
     # ---- knobs ------------------------------------------------------------------------
@@ -128,6 +141,15 @@ class PeerState:
     def app_option(self, client_id: str, name: str, default):
         with self.lock:
             return self.apps.get(client_id or "", {}).get(name, default)
+
+    def set_user_claims(self, username: str, claims: dict):
+        with self.lock:
+            self.users[username] = dict(claims)
+            self._save()
+
+    def user_claims(self, username: str) -> dict:
+        with self.lock:
+            return dict(self.users.get(username or "", {}))
 
     def take_injected_error(self, grant_type: str):
         """Consume one injected token error if one is armed (and matches the grant)."""

@@ -3,6 +3,7 @@
 Configured from the environment by run.py:
   PEER_DATA_DIR   directory holding db.sqlite3 and peer_state.json (required)
   PEER_DEBUG      "1" for Django DEBUG (default off; errors are logged to stderr anyway)
+  PEER_OIDC_KEY_FILE  an RSA private key (PEM): serve OpenID Connect with it (run.py --oidc); off by default
 """
 
 import os
@@ -107,6 +108,15 @@ OAUTH2_PROVIDER = {
     "COMPLIANT_BCP_RFC9700_IMPLICIT_GRANT": True,
     "COMPLIANT_BCP_RFC9700_PASSWORD_GRANT": True,
 }
+
+# OpenID Connect, only when run.py --oidc gave a signing key: the issuer is http://127.0.0.1:P/o (discovery under the
+# same prefix as DOT's other endpoints); id_tokens carry the claims set per user with /testing/setup.
+_OIDC_KEY_FILE = os.environ.get("PEER_OIDC_KEY_FILE")
+if _OIDC_KEY_FILE:
+    OAUTH2_PROVIDER["OIDC_ENABLED"] = True
+    OAUTH2_PROVIDER["OIDC_RSA_PRIVATE_KEY"] = Path(_OIDC_KEY_FILE).read_text()
+    OAUTH2_PROVIDER["SCOPES"] = {**OAUTH2_PROVIDER["SCOPES"], "openid": "OpenID Connect", "email": "Your email address",
+                                 "profile": "Your profile"}
 
 LOGGING = {
     "version": 1,

@@ -16,7 +16,7 @@ from oauth2_provider.models import get_access_token_model, get_application_model
 from oauth2_provider.oauth2_backends import get_oauthlib_core
 from oauth2_provider.settings import oauth2_settings
 
-from peer_project.runtime import DEFAULT_CONFIG, STATE
+from peer_project.runtime import DEFAULT_CONFIG, ID_TOKEN_FORGERIES, STATE
 
 log = logging.getLogger("peer")
 
@@ -148,6 +148,7 @@ _CONFIG_TYPES = {
     "token_error_status": (int, type(None)),
     "token_error_grant": (str, type(None)),
     "token_error_description": (str,),
+    "id_token_forge": (str, type(None)),
 }
 
 
@@ -165,6 +166,8 @@ def _config_changes(data: dict, allow_other: tuple = ()) -> dict:
             raise BadInput(f"{key} must not be negative")
         if key == "token_delay_phase" and value not in ("before", "after"):
             raise BadInput("token_delay_phase is 'before' or 'after'")
+        if key == "id_token_forge" and value is not None and value not in ID_TOKEN_FORGERIES:
+            raise BadInput(f"id_token_forge is one of {sorted(ID_TOKEN_FORGERIES)} or null")
         changes[key] = value
     return changes
 
@@ -210,6 +213,10 @@ def _upsert_application(data: dict, user_result: dict | None) -> dict:
         app.name = data.get("name") or f"Test app {app.client_id}"
     if "skip_authorization" in data:
         app.skip_authorization = bool(data["skip_authorization"])
+    if "algorithm" in data:
+        if data["algorithm"] not in ("", "RS256", "HS256"):
+            raise BadInput("algorithm is '', 'RS256' or 'HS256' (the id_token signing algorithm)")
+        app.algorithm = data["algorithm"]
     if "client_secret" in data:
         # DOT hashes client secrets on save (hash_client_secret defaults to True); the caller
         # keeps the plaintext. hash_secret=false stores it as is.
@@ -226,7 +233,7 @@ def _upsert_application(data: dict, user_result: dict | None) -> dict:
         "redirect_uris": app.redirect_uris.split(),
         "pkce_required": bool(STATE.app_option(app.client_id, "pkce_required", True)),
         "client_type": app.client_type, "secret_hashed": app.hash_client_secret,
-        "skip_authorization": app.skip_authorization,
+        "skip_authorization": app.skip_authorization, "algorithm": app.algorithm,
     }
 
 
@@ -236,7 +243,7 @@ def setup(request, data):
     result = {}
     known = {"client_id", "client_secret", "redirect_uri", "redirect_uris", "pkce_required", "grant",
              "username", "password", "name", "skip_authorization", "hash_secret", "rotate", "access_ttl",
-             "client_type"}
+             "client_type", "algorithm", "claims"}
     unknown = set(data) - known
     if unknown:
         raise BadInput(f"unknown keys {sorted(unknown)}; known: {sorted(known)}")
@@ -252,6 +259,10 @@ def setup(request, data):
                 user.set_unusable_password()
             user.is_active = True
             user.save()
+            if "claims" in data:
+                if not isinstance(data["claims"], dict):
+                    raise BadInput("claims must be an object (extra id_token claims of the user)")
+                STATE.set_user_claims(user.username, data["claims"])
             result["user"] = {"username": user.username, "created": created,
                               "password_set": "password" in data}
 
