@@ -35,6 +35,10 @@ public final class AccessCache: Sendable {
     /// (possibly before the change it stands for committed) is never remembered after it.
     private let state = Mutex<(entries: [Key: Entry], generation: UInt64, lastPurge: ContinuousClock.Instant)>(([:], 0, .now))
 
+    /// The keys with an entry remembered lately (prefix to hash and until when), whatever the provider: which keys
+    /// may have a body gathered before the call's provider is known (`/mcp` on the event loops). It grants nothing.
+    private let keys = Mutex<[String: (hash: Data, until: ContinuousClock.Instant)]>([:])
+
     public init(ttl: Duration, maxEntries: Int = 10_000) {
         self.ttl = ttl
         self.maxEntries = maxEntries
@@ -82,7 +86,18 @@ public final class AccessCache: Sendable {
             }
             if state.entries.count >= maxEntries { state.entries.removeAll(keepingCapacity: true) }
             state.entries[Key(prefix: prefix, provider: provider)] = entry
+            // Under the entries' lock, so that an invalidation cannot fall between the two.
+            keys.withLock { keys in
+                if keys.count >= maxEntries { keys.removeAll(keepingCapacity: true) }
+                keys[prefix] = (hash, entry.expires)
+            }
         }
+    }
+
+    /// Whether an entry for this key (any provider) was remembered within the TTL and no change has happened since.
+    func holdsKey(prefix: String, hash: Data) -> Bool {
+        guard isEnabled, let known = keys.withLock({ $0[prefix] }), known.until > ContinuousClock.now else { return false }
+        return SecretToken.constantTimeEquals(known.hash, hash)
     }
 
     /// Forgets everything: called after any change this process makes to keys, groups, bindings or credentials.
@@ -91,6 +106,7 @@ public final class AccessCache: Sendable {
         state.withLock { state in
             state.entries.removeAll(keepingCapacity: true)
             state.generation &+= 1
+            keys.withLock { $0.removeAll(keepingCapacity: true) }
         }
     }
 }
