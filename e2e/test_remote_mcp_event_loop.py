@@ -40,7 +40,7 @@ def make_env(peer, tmp_path, request):
     peer.reset()
     # A long access cache: whether a call takes the event-loop path must not depend on how fast the machine is.
     yield from env_factory(peer, tmp_path, request, providers={PROVIDER: provider_yaml(peer)},
-                           extra_env={"LATCHKEY_ACCESS_CACHE_MS": "600000"})
+                           extra_env={"LATCHKEY_ACCESS_CACHE_MS": "60000"})
 
 
 def agent_key(env, policy: dict | None = None) -> str:
@@ -165,6 +165,7 @@ def test_a_session_the_server_forgot_is_opened_anew(make_env, tmp_path):
     with McpPeer(auth=f"bearer:{TOKEN}", port=port) as second:
         result = result_of(rpc(env, key, 2), 2)
         assert result["content"] == [{"type": "text", "text": "n2"}] and not result.get("isError"), result
-        sessions = {e["session_id"] for e in second.mcp_log() if e["jsonrpc_method"] == "tools/call"}
-        assert len(sessions) == 1 and None not in sessions, second.mcp_log()
+        calls = [e for e in second.mcp_log() if e["jsonrpc_method"] == "tools/call"]
+        assert [e["status"] for e in calls] == [404, 200], calls  # the old session refused, then the new one
+        assert calls[0]["session_id"] != calls[1]["session_id"] and calls[1]["session_id"], calls
         assert on_event_loop(rpc(env, key, 3)), "the new session is used on the event loop again"
