@@ -94,4 +94,21 @@ import Testing
         cache.remember(prefix: "p", hash: hash, provider: "weather", resolved: try resolution("weather"), readSince: cache.generation)
         #expect(cache.lookup(prefix: "p", hash: hash, provider: "weather") == nil)
     }
+
+    @Test func aKeyIsHeldAfterAnyRememberedResolutionOfItUntilAnInvalidation() throws {
+        let cache = AccessCache(ttl: .seconds(5))
+        #expect(!cache.holdsKey(prefix: "p", hash: hash))
+        cache.remember(prefix: "p", hash: hash, provider: "weather", resolved: try resolution("weather"), readSince: cache.generation)
+        #expect(cache.holdsKey(prefix: "p", hash: hash))
+        #expect(!cache.holdsKey(prefix: "p", hash: SecretToken.hash("lka_other")))
+        #expect(!cache.holdsKey(prefix: "q", hash: hash))
+        cache.invalidateAll()
+        #expect(!cache.holdsKey(prefix: "p", hash: hash))
+        // Neither OAuth resolutions (never remembered) nor one an invalidation overtook make a key held.
+        let before = cache.generation
+        cache.remember(prefix: "p", hash: hash, provider: "base-oauth", resolved: try resolution("base-oauth"), readSince: cache.generation)
+        cache.invalidateAll()
+        cache.remember(prefix: "p", hash: hash, provider: "weather", resolved: try resolution("weather"), readSince: before)
+        #expect(!cache.holdsKey(prefix: "p", hash: hash))
+    }
 }

@@ -40,6 +40,10 @@ public final class AccessCache: Sendable {
     /// (possibly before the change it stands for committed) is never remembered after it.
     private let state = Mutex(CacheState())
 
+    /// The keys with an entry remembered lately (prefix to hash and until when), whatever the provider: which keys
+    /// may have a body gathered before the call's provider is known (`/mcp` on the event loops). It grants nothing.
+    private let keys = Mutex<[String: (hash: Data, until: ContinuousClock.Instant)]>([:])
+
     /// The default bound: 10,000 agent keys calling 5 providers each.
     public static let defaultMaxEntries = 50_000
 
@@ -90,6 +94,11 @@ public final class AccessCache: Sendable {
             }
             if state.entries.count >= maxEntries { state.removeAll() }
             state.insert(entry, at: Key(prefix: prefix, provider: provider))
+            // Under the entries' lock, so that an invalidation cannot fall between the two.
+            keys.withLock { keys in
+                if keys.count >= maxEntries { keys.removeAll(keepingCapacity: true) }
+                keys[prefix] = (hash, entry.expires)
+            }
         }
     }
 
@@ -103,12 +112,19 @@ public final class AccessCache: Sendable {
         }
     }
 
+    /// Whether an entry for this key (any provider) was remembered within the TTL and no change has happened since.
+    func holdsKey(prefix: String, hash: Data) -> Bool {
+        guard isEnabled, let known = keys.withLock({ $0[prefix] }), known.until > ContinuousClock.now else { return false }
+        return SecretToken.constantTimeEquals(known.hash, hash)
+    }
+
     /// Forgets everything: called after any change this process makes to keys, groups, bindings or credentials.
     public func invalidateAll() {
         guard isEnabled else { return }
         state.withLock { state in
             state.removeAll()
             state.generation &+= 1
+            keys.withLock { $0.removeAll(keepingCapacity: true) }
         }
     }
 }

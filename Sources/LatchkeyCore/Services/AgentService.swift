@@ -68,6 +68,13 @@ public struct AgentService: Sendable {
         return !refreshPolicy.isDue(cached.credential, settings: settings, now: now) && refreshPolicy.isUsable(cached.credential, now: now)
     }
 
+    /// Whether the key `bearer` presents resolved lately in this process, for any provider (`AccessCache.holdsKey`):
+    /// no authentication, only leave to read a small body before the provider is known.
+    public func isRecentlyResolved(bearer: String?) -> Bool {
+        guard cache.isEnabled, let bearer, let (prefix, hash) = SecretToken.parse(bearer, kind: .agentKey) else { return false }
+        return cache.holdsKey(prefix: prefix, hash: hash)
+    }
+
     private func resolved(agent: AgentContext, providerID: String, credential: Credential?, policy: BindingPolicy?) async throws -> ResolvedCredential {
         guard let provider = catalog.provider(providerID) else { throw LatchkeyError.unknownProvider(providerID) }
         guard let credential else {

@@ -8,24 +8,30 @@ import ServiceLifecycle
 public enum ApplicationBuilder {
     /// The router with every route and middleware, over `runtime`.
     public static func router(runtime: LatchkeyRuntime, web: WebAssets? = nil) -> Router<AppRequestContext> {
-        router(runtime: runtime, web: web, forwarder: ProxyForwarder(runtime: runtime, metrics: ProxyMetrics()))
+        router(runtime: runtime, web: web, mcp: mcpController(runtime: runtime))
     }
 
-    /// The router proxying through `forwarder`: the process's one forwarder, shared with the event-loop proxy.
-    static func router(runtime: LatchkeyRuntime, web: WebAssets?, forwarder: ProxyForwarder) -> Router<AppRequestContext> {
+    /// `/mcp` and what it shares with the event loops' relay of remote tool calls: the remote servers' sessions, and
+    /// the process's one `ProxyForwarder` (and its one set of proxy metrics), which every proxy path uses.
+    static func mcpController(runtime: LatchkeyRuntime) -> MCPController {
+        let forwarder = ProxyForwarder(runtime: runtime, metrics: ProxyMetrics())
+        let remote = RemoteToolset(client: RemoteMCPClient(forwarder: forwarder, runtime: runtime), catalog: runtime.catalog)
+        return MCPController(runtime: runtime, forwarder: forwarder, tools: ToolCatalog(catalog: runtime.catalog), remote: remote)
+    }
+
+    static func router(runtime: LatchkeyRuntime, web: WebAssets?, mcp: MCPController) -> Router<AppRequestContext> {
         _ = PrometheusSetup.registry
         let router = Router(context: AppRequestContext.self)
         router.add(middleware: ErrorMiddleware())
         router.add(middleware: HeaderLimitMiddleware(limit: runtime.configuration.headerLimit))
         // The proxy answers ahead of the router; its calls are counted by `latchkey_proxy_requests_total`.
+        let forwarder = mcp.forwarder
         router.add(middleware: ProxyMiddleware(forwarder: forwarder))
         router.add(middleware: MetricsMiddleware())
         OperationsController(store: runtime.store, catalog: runtime.catalog, metricsToken: runtime.configuration.metricsToken,
                              trustedProxies: runtime.configuration.trustedProxies).register(on: router)
-        let tools = ToolCatalog(catalog: runtime.catalog)
-        AgentController(runtime: runtime, tools: tools).register(on: router)
-        let remote = RemoteToolset(client: RemoteMCPClient(forwarder: forwarder, runtime: runtime), catalog: runtime.catalog)
-        MCPController(runtime: runtime, forwarder: forwarder, tools: tools, remote: remote).register(on: router)
+        AgentController(runtime: runtime, tools: mcp.tools).register(on: router)
+        mcp.register(on: router)
         MCPPassThrough(forwarder: forwarder, runtime: runtime).register(on: router)
         OpenAPIController().register(on: router)
         let api = router.group("api/v1").add(middleware: UserAuthMiddleware(users: runtime.users, sessions: runtime.sessions))
@@ -60,10 +66,10 @@ public enum ApplicationBuilder {
             services.append(BackgroundRefresher(pass: runtime.refreshPass, interval: configuration.refreshInterval, concurrency: configuration.refreshConcurrency, logger: logger))
         }
         // One forwarder (and one set of proxy metrics) for both paths: the event-loop fast path and the framework's.
-        let forwarder = ProxyForwarder(runtime: runtime, metrics: ProxyMetrics())
+        let mcp = mcpController(runtime: runtime)
         return Application(
-            router: router(runtime: runtime, web: web, forwarder: forwarder),
-            server: ProxyingHTTP1Channel.builder(proxy: EventLoopProxy(forwarder: forwarder, logger: logger),
+            router: router(runtime: runtime, web: web, mcp: mcp),
+            server: ProxyingHTTP1Channel.builder(proxy: EventLoopProxy(forwarder: mcp.forwarder, logger: logger, mcp: mcp),
                                                  timeouts: .init(idle: .seconds(Int64(configuration.agentIdleTimeout)), header: .seconds(Int64(configuration.headerTimeout)),
                                                                  body: .seconds(Int64(configuration.bodyTimeout)))),
             configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "Latchkey"),

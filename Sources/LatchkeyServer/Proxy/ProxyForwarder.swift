@@ -134,9 +134,13 @@ final class ProxyForwarder: Sendable {
     /// lease: no suspension, no database read.
     func preparedFromCache(bearer: String?, providerID: String, call: Call) throws -> PreparedCall? {
         try ProxyRules.checkMethod(call.method.rawValue)
+        guard var resolved = runtime.agents.cachedAccess(bearer: bearer, providerID: providerID) else { return nil }
+        if call.toMCPServer {
+            guard let endpoint = resolved.provider.mcpEndpoint else { throw LatchkeyError.badRequest("\(providerID) is not a remote MCP server") }
+            resolved = resolved.with(provider: endpoint)
+        }
         // A credential lacking a connect value takes `prepare`, which learns it.
-        guard let resolved = runtime.agents.cachedAccess(bearer: bearer, providerID: providerID),
-              ConnectValueBackfill.missing(resolved.provider, values: resolved.values).isEmpty else { return nil }
+        guard ConnectValueBackfill.missing(resolved.provider, values: resolved.values).isEmpty else { return nil }
         let checked = try prepared(resolved, call: call, admission: nil)
         guard let admission = try runtime.callGate.admitNow(resolved, Self.gateCall(call)) else { return nil }
         return checked.admitted(admission)

@@ -60,10 +60,16 @@ final class RemoteMCPClient: Sendable {
     /// failure, or its `error`). Throws Latchkey's refusals (policy, budget, consent) and transport failures.
     func call(bearer: String?, provider: Provider, name: String, argumentsJSON: Data?) async throws -> RemoteReply {
         let binding = try await bound(bearer: bearer, provider: provider)
-        var params = Data(#"{"name":"#.utf8) + (try Self.json(name))
+        return try await request("tools/call", params: try Self.callParams(name: name, argumentsJSON: argumentsJSON), bearer: bearer,
+                                 provider: provider, binding: binding, tool: name)
+    }
+
+    /// The `params` of a `tools/call`: the tool's own name and the arguments as the agent wrote them.
+    static func callParams(name: String, argumentsJSON: Data?) throws -> Data {
+        var params = Data(#"{"name":"#.utf8) + (try json(name))
         if let argumentsJSON, !argumentsJSON.isEmpty { params += Data(#","arguments":"#.utf8) + argumentsJSON }
         params += Data("}".utf8)
-        return try await request("tools/call", params: params, bearer: bearer, provider: provider, binding: binding, tool: name)
+        return params
     }
 
     /// One page of `tools/list`.
@@ -84,8 +90,21 @@ final class RemoteMCPClient: Sendable {
     }
 
     private func bound(bearer: String?, provider: Provider) async throws -> Binding {
-        let resolved = try await runtime.agents.access(bearer: bearer, providerID: provider.id)
-        return Binding(key: "\(provider.id)|\(resolved.credential.id)", credentialID: resolved.credential.id, scopes: resolved.credential.scopes)
+        Self.binding(provider: provider, credential: try await runtime.agents.access(bearer: bearer, providerID: provider.id).credential)
+    }
+
+    static func binding(provider: Provider, credential: Credential) -> Binding {
+        Binding(key: "\(provider.id)|\(credential.id)", credentialID: credential.id, scopes: credential.scopes)
+    }
+
+    /// The session of `binding` when one is open in this process (the event-loop relay takes only such calls).
+    func openSession(_ binding: Binding) -> RemoteSession? {
+        sessions.withLockedValue { $0[binding.key] }
+    }
+
+    /// Forgets the session of `binding`: the server said it no longer knows it.
+    func forgetSession(_ binding: Binding) {
+        sessions.withLockedValue { $0[binding.key] = nil }
     }
 
     /// One request in the binding's session; a session the server no longer knows is opened anew, once.
@@ -94,7 +113,7 @@ final class RemoteMCPClient: Sendable {
         do {
             return try await send(method, params: params, bearer: bearer, provider: provider, binding: binding, session: session, tool: tool)
         } catch SessionGone.gone {
-            sessions.withLockedValue { $0[binding.key] = nil }
+            forgetSession(binding)
             session = try await self.session(bearer: bearer, provider: provider, binding: binding)
             return try await send(method, params: params, bearer: bearer, provider: provider, binding: binding, session: session, tool: tool)
         }
@@ -121,7 +140,7 @@ final class RemoteMCPClient: Sendable {
         }
     }
 
-    private enum SessionGone: Error { case gone }
+    enum SessionGone: Error { case gone }
 
     private func send(_ method: String, params: Data, bearer: String?, provider: Provider, binding: Binding, session: RemoteSession, tool: String?) async throws -> RemoteReply {
         guard let reply = try await exchange(method, params: params, bearer: bearer, provider: provider, binding: binding, session: session, tool: tool).0 else {
@@ -134,40 +153,14 @@ final class RemoteMCPClient: Sendable {
     /// `notifications/`), and its reply with the session id the server set.
     private func exchange(_ method: String, params: Data?, bearer: String?, provider: Provider, binding: Binding, session: RemoteSession, tool: String?) async throws -> (RemoteReply?, String?) {
         let isNotification = method.hasPrefix("notifications/")
-        let id = nextID.withLockedValue { value -> Int in
-            defer { value = value == Int.max ? 1 : value + 1 }
-            return value
-        }
-        var body = Data(#"{"jsonrpc":"2.0","method":"#.utf8) + (try Self.json(method))
-        if !isNotification { body += Data(#","id":\#(id)"#.utf8) }
-        if let params { body += Data(#","params":"#.utf8) + params }
-        body += Data("}".utf8)
-        var headers = HTTPHeaders()
-        headers.add(name: "Content-Type", value: "application/json")
-        headers.add(name: "Accept", value: "application/json, text/event-stream")
-        if method != "initialize" { headers.add(name: "MCP-Protocol-Version", value: session.protocolVersion) }
-        if let id = session.id { headers.add(name: "Mcp-Session-Id", value: id) }
-        let endpointPath = provider.mcp?.endpointPath ?? ""
-        let call = ProxyForwarder.Call(method: .post, path: endpointPath, query: nil, headers: headers, body: .bytes(ByteBuffer(data: body)),
-                                       tool: tool, toMCPServer: true, gated: tool != nil)
+        let id = nextRequestID()
+        let call = try Self.call(method, id: isNotification ? nil : id, params: params, provider: provider, session: session, tool: tool)
         let forwarded = try await forwarder.forward(bearer: bearer, providerID: provider.id, call: call)
         defer { forwarded.admission?.finish() }
         let response = forwarded.response
         let status = Int(response.status.code)
         let sessionID = response.headers.first(name: "mcp-session-id")
-        switch status {
-        case 200..<300: break
-        case 404 where session.id != nil: throw SessionGone.gone
-        case 401: throw LatchkeyError.credentialNeedsReauth(provider: provider.id, setupURL: runtime.links.reconnect(credentialID: binding.credentialID))
-        case 403:
-            if let challenge = BearerChallenge.parse(response.headers.first(name: "www-authenticate")), challenge.error == "insufficient_scope" {
-                let wanted = Array(Set(binding.scopes + challenge.scopes)).sorted()
-                throw LatchkeyError.insufficientScope(provider: provider.id, scopes: challenge.scopes,
-                                                      setupURL: runtime.links.reconnect(credentialID: binding.credentialID, addingScopes: wanted))
-            }
-            throw LatchkeyError.remoteServerRefused(provider: provider.id, reason: "the MCP server answered HTTP 403")
-        default: throw LatchkeyError.remoteServerRefused(provider: provider.id, reason: "the MCP server answered HTTP \(status)")
-        }
+        if let refusal = refusal(status: status, headers: response.headers, provider: provider, binding: binding, session: session) { throw refusal }
         if isNotification || status == 202 { return (nil, sessionID) }
         let isStream = response.headers.first(name: "content-type")?.lowercased().contains("text/event-stream") == true
         var scrubbing = ScrubbingStream(forwarded.scrubber)
@@ -176,13 +169,7 @@ final class RemoteMCPClient: Sendable {
         var reply: RemoteReply?
         let idText = Array(String(id).utf8)
         func take(_ bytes: some Sequence<UInt8>) {
-            let message = Array(bytes)
-            guard let members = JSONMembers(message) else { return }
-            if members.plainString("method") == "notifications/tools/list_changed" { lists.withLockedValue { $0[binding.key] = nil } }
-            // Only the answer to this request: anything else on the stream (another id) is not this call's.
-            guard let answered = members["id"], answered.elementsEqual(idText) else { return }
-            let result = members.members.first { $0.key.elementsEqual("result".utf8) }?.value
-            if result != nil || members["error"] != nil { reply = RemoteReply(message: message, result: result) }
+            if let answer = self.reply(in: Array(bytes), answering: idText, binding: binding) { reply = answer }
         }
         do {
             var iterator = response.body.makeAsyncIterator()
@@ -211,6 +198,57 @@ final class RemoteMCPClient: Sendable {
         }
         if !isStream { take(collected.readableBytesView) }
         return (reply, sessionID)
+    }
+
+    /// A JSON-RPC id unique in this process.
+    func nextRequestID() -> Int {
+        nextID.withLockedValue { value -> Int in
+            defer { value = value == Int.max ? 1 : value + 1 }
+            return value
+        }
+    }
+
+    /// The POST that carries one JSON-RPC message (a notification without `id`) to the server in `session`.
+    static func call(_ method: String, id: Int?, params: Data?, provider: Provider, session: RemoteSession, tool: String?) throws -> ProxyForwarder.Call {
+        var body = Data(#"{"jsonrpc":"2.0","method":"#.utf8) + (try json(method))
+        if let id { body += Data(#","id":\#(id)"#.utf8) }
+        if let params { body += Data(#","params":"#.utf8) + params }
+        body += Data("}".utf8)
+        var headers = HTTPHeaders()
+        headers.add(name: "Content-Type", value: "application/json")
+        headers.add(name: "Accept", value: "application/json, text/event-stream")
+        if method != "initialize" { headers.add(name: "MCP-Protocol-Version", value: session.protocolVersion) }
+        if let id = session.id { headers.add(name: "Mcp-Session-Id", value: id) }
+        return ProxyForwarder.Call(method: .post, path: provider.mcp?.endpointPath ?? "", query: nil, headers: headers, body: .bytes(ByteBuffer(data: body)),
+                                   tool: tool, toMCPServer: true, gated: tool != nil)
+    }
+
+    /// What a status other than 2xx means for the call: a session the server forgot (`SessionGone`), a credential to
+    /// reconnect, a scope to add, or a refusal; nil for 2xx.
+    func refusal(status: Int, headers: HTTPHeaders, provider: Provider, binding: Binding, session: RemoteSession) -> (any Error)? {
+        switch status {
+        case 200..<300: return nil
+        case 404 where session.id != nil: return SessionGone.gone
+        case 401: return LatchkeyError.credentialNeedsReauth(provider: provider.id, setupURL: runtime.links.reconnect(credentialID: binding.credentialID))
+        case 403:
+            if let challenge = BearerChallenge.parse(headers.first(name: "www-authenticate")), challenge.error == "insufficient_scope" {
+                let wanted = Array(Set(binding.scopes + challenge.scopes)).sorted()
+                return LatchkeyError.insufficientScope(provider: provider.id, scopes: challenge.scopes,
+                                                       setupURL: runtime.links.reconnect(credentialID: binding.credentialID, addingScopes: wanted))
+            }
+            return LatchkeyError.remoteServerRefused(provider: provider.id, reason: "the MCP server answered HTTP 403")
+        default: return LatchkeyError.remoteServerRefused(provider: provider.id, reason: "the MCP server answered HTTP \(status)")
+        }
+    }
+
+    /// The reply in one message from the server when it answers the request with id `idText` (its `result` or
+    /// `error`); anything else on the stream (another id) is not this call's. A `list_changed` drops the cached list.
+    func reply(in message: [UInt8], answering idText: [UInt8], binding: Binding) -> RemoteReply? {
+        guard let members = JSONMembers(message) else { return nil }
+        if members.plainString("method") == "notifications/tools/list_changed" { lists.withLockedValue { $0[binding.key] = nil } }
+        guard let answered = members["id"], answered.elementsEqual(idText) else { return nil }
+        let result = members.members.first { $0.key.elementsEqual("result".utf8) }?.value
+        return result != nil || members["error"] != nil ? RemoteReply(message: message, result: result) : nil
     }
 
     /// Reads what is left of a response stream in the background, up to a bound, then drops it.

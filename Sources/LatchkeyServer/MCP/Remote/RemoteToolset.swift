@@ -44,18 +44,27 @@ struct RemoteToolset: Sendable {
     /// result (`isError`, the code and the link that fixes it).
     func call(provider: Provider, tool: String, argumentsJSON: Data?, bearer: String?, logger: Logger) async -> Data {
         do {
-            let reply = try await client.call(bearer: bearer, provider: provider, name: tool, argumentsJSON: argumentsJSON)
-            if let result = reply.resultJSON { return Data(result) }
-            // A JSON-RPC error of the server (an unknown tool, bad arguments): a tool result the agent can read.
-            let text = "The MCP server refused the call" + (reply.errorMessage.map { ": \($0.prefix(2000))" } ?? "")
-            return (try? RemoteMCPClient.json(["content": [["type": "text", "text": text]], "isError": true] as [String: Any])) ?? Data()
+            return Self.toolResult(try await client.call(bearer: bearer, provider: provider, name: tool, argumentsJSON: argumentsJSON))
         } catch {
-            let apiError = APIError.from(error)
-            if apiError.isServerFault {
-                logger.error("Remote MCP tool call failed", metadata: ["provider": "\(provider.id)", "error.type": "\(type(of: error))", "error": "\(ErrorMiddleware.safeDescription(error))"])
-            }
-            return (try? JSONEncoder().encode(ToolCallOutcome.failure(apiError))) ?? Data()
+            return Self.toolResult(failure: error, provider: provider, logger: logger)
         }
+    }
+
+    /// The tool result in a server's reply: its `result` as it came, or its JSON-RPC error (an unknown tool, bad
+    /// arguments) as a tool result the agent can read.
+    static func toolResult(_ reply: RemoteReply) -> Data {
+        if let result = reply.resultJSON { return Data(result) }
+        let text = "The MCP server refused the call" + (reply.errorMessage.map { ": \($0.prefix(2000))" } ?? "")
+        return (try? RemoteMCPClient.json(["content": [["type": "text", "text": text]], "isError": true] as [String: Any])) ?? Data()
+    }
+
+    /// Latchkey's refusal or a transport failure as a tool result (`isError`, the code and the link that fixes it).
+    static func toolResult(failure error: any Error, provider: Provider, logger: Logger) -> Data {
+        let apiError = APIError.from(error)
+        if apiError.isServerFault {
+            logger.error("Remote MCP tool call failed", metadata: ["provider": "\(provider.id)", "error.type": "\(type(of: error))", "error": "\(ErrorMiddleware.safeDescription(error))"])
+        }
+        return (try? JSONEncoder().encode(ToolCallOutcome.failure(apiError))) ?? Data()
     }
 
     static func renamed(_ tool: Tool, provider: Provider) -> Tool {

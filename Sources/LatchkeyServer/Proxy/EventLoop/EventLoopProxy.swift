@@ -17,11 +17,14 @@ final class EventLoopProxy: Sendable {
     /// Largest body taken in memory on this path; larger declared bodies stream through the framework path.
     let inlineBodyLimit: Int
     let headerLimit: Int
+    /// `POST /mcp` tool calls of remote MCP servers' tools, when given.
+    let mcp: MCPEventLoopRelay?
 
-    init(forwarder: ProxyForwarder, logger: Logger) {
+    init(forwarder: ProxyForwarder, logger: Logger, mcp: MCPController? = nil) {
         let configuration = forwarder.runtime.configuration
         self.forwarder = forwarder
         self.logger = logger
+        self.mcp = mcp.map { MCPEventLoopRelay(controller: $0, forwarder: forwarder, logger: logger) }
         self.pools = UpstreamPools(settings: .init(connectTimeout: .seconds(Int64(configuration.upstreamConnectTimeout)),
                                                    readTimeout: .seconds(Int64(configuration.upstreamTimeout)),
                                                    allowPrivateUpstreams: configuration.allowPrivateUpstreams))
@@ -32,7 +35,8 @@ final class EventLoopProxy: Sendable {
     /// The call `head` starts, when this path takes it. One pass over the headers: their size, the body's framing,
     /// the agent's key.
     func accepts(_ head: HTTPRequestHead) -> ProxyRequest? {
-        guard head.uri.hasPrefix(ProxyMiddleware.prefix), head.method != .HEAD, let method = HTTPRequest.Method(head.method.rawValue) else { return nil }
+        let isMCP = head.method == .POST && head.uri == "/mcp" && mcp != nil
+        guard isMCP || head.uri.hasPrefix(ProxyMiddleware.prefix), head.method != .HEAD, let method = HTTPRequest.Method(head.method.rawValue) else { return nil }
         var total = 0
         var declared: Int?
         var authorization: String?
@@ -51,7 +55,13 @@ final class EventLoopProxy: Sendable {
             }
         }
         guard total <= headerLimit else { return nil }  // Hummingbird answers the JSON 431
-        let request = ProxyRequest(head: head, method: method, bearer: BearerToken.from(authorization: authorization), declaredLength: declared)
+        let request = ProxyRequest(head: head, method: method, bearer: BearerToken.from(authorization: authorization), declaredLength: declared, isMCP: isMCP)
+        if isMCP {
+            // Which tool (so which provider) only the body tells: it is gathered for a key that resolved lately here,
+            // and decided on when complete (`MCPEventLoopRelay`); a request taken here may still go to the framework.
+            guard let declared, declared > 0, forwarder.runtime.agents.isRecentlyResolved(bearer: request.bearer) else { return nil }
+            return request
+        }
         // This path gathers a body in memory before the call is decided, so it takes a body only with a key this
         // process has just resolved (the access cache). A missing, unknown or not yet cached key goes to the framework
         // path, which decides on the head alone: 401 before a byte of the body is read (and the connection is then

@@ -16,7 +16,7 @@ final class ProxyChannelHandler: ChannelDuplexHandler, RemovableChannelHandler, 
         /// Forwarding a request's parts to Hummingbird.
         case passing
         case collecting(ProxyRequest)
-        case exchanging(ProxyExchange)
+        case exchanging(any AgentExchange)
     }
 
     private let service: EventLoopProxy
@@ -57,7 +57,18 @@ final class ProxyChannelHandler: ChannelDuplexHandler, RemovableChannelHandler, 
                 request.body.writeBuffer(&bytes)
                 state = .collecting(request)
             case .end:
-                let exchange = ProxyExchange(service: service, request: request, responder: self, pool: pool ?? service.pools.pool(for: context.eventLoop))
+                let pool = pool ?? service.pools.pool(for: context.eventLoop)
+                let exchange: any AgentExchange
+                if request.isMCP {
+                    guard let relayed = service.mcp?.exchange(for: request, responder: self, pool: pool) else {
+                        state = .idle
+                        passToFramework(request, context: context)
+                        return
+                    }
+                    exchange = relayed
+                } else {
+                    exchange = ProxyExchange(service: service, request: request, responder: self, pool: pool)
+                }
                 state = .exchanging(exchange)
                 exchange.start()
             case .head:
@@ -78,6 +89,14 @@ final class ProxyChannelHandler: ChannelDuplexHandler, RemovableChannelHandler, 
             }
             pass(part, context: context)
         }
+    }
+
+    /// A request gathered here goes to Hummingbird after all, whole.
+    private func passToFramework(_ request: ProxyRequest, context: ChannelHandlerContext) {
+        frameworkPending += 1
+        pass(.head(request.head), context: context)
+        if request.body.readableBytes > 0 { pass(.body(request.body), context: context) }
+        pass(.end(nil), context: context)
     }
 
     private func pass(_ part: HTTPServerRequestPart, context: ChannelHandlerContext) {
@@ -149,6 +168,15 @@ final class ProxyChannelHandler: ChannelDuplexHandler, RemovableChannelHandler, 
 
     func flushNow() { context?.flush() }
 
+    /// The exchange answered nothing and gives its request to Hummingbird (`MCPRelayExchange` after a 401 or a
+    /// forgotten session); then the requests that arrived meanwhile, in order.
+    func exchangeHandedOver(_ request: ProxyRequest) {
+        guard let context else { return }
+        state = .idle
+        passToFramework(request, context: context)
+        resume(context: context)
+    }
+
     func exchangeFinished(keepAlive: Bool) {
         guard let context else { return }
         state = .idle
@@ -161,7 +189,11 @@ final class ProxyChannelHandler: ChannelDuplexHandler, RemovableChannelHandler, 
         // The response's last bytes leave with the loop's other writes of this batch of I/O.
         context.write(wrapOutboundOut(.end(nil)), promise: nil)
         if let pool { pool.flusher.flushSoon(self) } else { context.flush() }
-        // Requests that arrived meanwhile, in order; one of them may start another exchange.
+        resume(context: context)
+    }
+
+    /// Requests that arrived meanwhile, in order; one of them may start another exchange.
+    private func resume(context: ChannelHandlerContext) {
         while !queued.isEmpty {
             if case .exchanging = state { break }
             route(queued.removeFirst(), context: context)

@@ -8,7 +8,7 @@ import NIOHTTPTypesHTTP1
 /// `ProxyForwarder.prepare`, sent on a pooled provider connection, the response relayed as it arrives (reads paused
 /// while the agent's connection is full). A 401 to a renewable OAuth call is held back until a renewed token is
 /// known: the call is sent once more with it, or the held 401 goes to the agent. Lives on its connection's loop.
-final class ProxyExchange: UpstreamResponseDelegate {
+final class ProxyExchange: UpstreamResponseDelegate, AgentExchange {
     private let service: EventLoopProxy
     private let request: ProxyRequest
     private let call: ProxyForwarder.Call

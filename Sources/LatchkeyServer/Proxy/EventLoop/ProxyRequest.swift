@@ -10,6 +10,8 @@ struct ProxyRequest {
     /// The agent's key, from its `Authorization` header.
     let bearer: String?
     let declaredLength: Int?
+    /// A `POST /mcp` (`MCPEventLoopRelay`), not a `/v1/proxy` call.
+    var isMCP = false
     var body = ByteBuffer()
 
     /// The provider id, the raw path after it and the raw query.
