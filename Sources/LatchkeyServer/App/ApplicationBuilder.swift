@@ -10,7 +10,8 @@ public enum ApplicationBuilder {
     public static func router(runtime: LatchkeyRuntime, web: WebAssets? = nil) -> Router<AppRequestContext> {
         _ = PrometheusSetup.registry
         let router = Router(context: AppRequestContext.self)
-        router.add(middleware: ErrorMiddleware())
+        let renderer = web.map { PageRenderer(assets: $0, secureCookies: runtime.configuration.publicURL.hasPrefix("https://")) }
+        router.add(middleware: ErrorMiddleware(renderer: renderer))
         router.add(middleware: HeaderLimitMiddleware(limit: runtime.configuration.headerLimit))
         // The proxy answers ahead of the router; its calls are counted by `latchkey_proxy_requests_total`.
         let forwarder = ProxyForwarder(runtime: runtime, metrics: ProxyMetrics())
@@ -32,7 +33,6 @@ public enum ApplicationBuilder {
         ApprovalsController(runtime: runtime).register(on: api)
         AccountController(runtime: runtime).register(on: api)
         WebhooksController(webhooks: runtime.webhooks, limit: runtime.configuration.apiBodyLimit).register(on: api)
-        let renderer = web.map { PageRenderer(assets: $0, secureCookies: runtime.configuration.publicURL.hasPrefix("https://")) }
         OAuthController(runtime: runtime, renderer: renderer).register(api: api, router: router)
         if let web, let renderer {
             Dashboard(runtime: runtime, assets: web, renderer: renderer).register(on: router)

@@ -22,7 +22,7 @@ struct AuthPages {
                 return renderer.message(heading: "Latchkey is not set up yet", message: "Open the one-time setup link that `latchkey serve` printed in its log to create the first admin.",
                                         success: false, status: .ok, context: context, link: nil)
             }
-            return anonymousPage("login", ["next": LocalRedirect.target(request.uri.queryParameters["next"].map(String.init))], request: request, context: context, title: "Sign in")
+            return anonymousPage(LoginView(next: LocalRedirect.target(request.uri.queryParameters["next"].map(String.init))), request: request, context: context, title: "Sign in")
         }
         router.post("login") { request, context in
             let form = try await anonymousForm(request)
@@ -40,7 +40,7 @@ struct AuthPages {
                 case .throttled(let seconds): ("Too many failed attempts from here. Wait \(Self.duration(seconds)) before trying again.", seconds)
                 case .busy: ("Latchkey is checking many sign-ins right now. Try again in a moment.", 1)
                 }
-                var response = anonymousPage("login", ["email": email, "next": next], request: request, context: context, title: "Sign in", error: message,
+                var response = anonymousPage(LoginView(next: next, email: email), request: request, context: context, title: "Sign in", error: message,
                                              status: error == .invalid ? .unauthorized : .tooManyRequests)
                 if let retryAfter { response.headers[.retryAfter] = "\(retryAfter)" }
                 return response
@@ -64,15 +64,15 @@ struct AuthPages {
         }
         router.get("setup") { request, context in
             guard try await runtime.setup.isOpen() else { return PageRenderer.redirect("/login") }
-            return anonymousPage("setup", ["token": request.uri.queryParameters["token"].map(String.init) ?? ""], request: request, context: context, title: "Set up Latchkey")
+            return anonymousPage(SetupView(token: request.uri.queryParameters["token"].map(String.init) ?? ""), request: request, context: context, title: "Set up Latchkey")
         }
         router.post("setup") { request, context in
             let form = try await anonymousForm(request)
             let email = form["email"] ?? "", password = form["password"] ?? ""
-            var values: [String: Any] = ["token": form["token"] ?? "", "email": email]
+            var view = SetupView(token: form["token"] ?? "", email: email)
             guard password == form["password_confirm"] else {
-                values["field_errors"] = ["password_confirm": "The two passwords differ."]
-                return anonymousPage("setup", values, request: request, context: context, title: "Set up Latchkey", status: .badRequest)
+                view.fieldErrors = ["password_confirm": "The two passwords differ."]
+                return anonymousPage(view, request: request, context: context, title: "Set up Latchkey", status: .badRequest)
             }
             do {
                 let user = try await runtime.setup.complete(token: form["token"] ?? "", email: email, password: password)
@@ -81,8 +81,8 @@ struct AuthPages {
                 response.setCookie(BrowserCookies.cookie(BrowserCookies.session, cookie, maxAge: Int(SessionService.lifetime), secure: secure))
                 return response
             } catch LatchkeyError.validationFailed(let field, let message) {
-                values["field_errors"] = [field: message]
-                return anonymousPage("setup", values, request: request, context: context, title: "Set up Latchkey", status: .badRequest)
+                view.fieldErrors = [field: message]
+                return anonymousPage(view, request: request, context: context, title: "Set up Latchkey", status: .badRequest)
             } catch LatchkeyError.forbidden(let message) {
                 return renderer.message(heading: "This setup link cannot be used", message: message, success: false, status: .forbidden, context: context, link: ("/login", "Sign in"))
             }
@@ -90,13 +90,11 @@ struct AuthPages {
     }
 
     /// Pages shown before sign-in carry a CSRF token from a cookie (double submit), so forged sign-ins fail too.
-    func anonymousPage(_ template: String, _ values: [String: Any], request: Request, context: AppRequestContext, title: String,
+    func anonymousPage(_ view: some PageView, request: Request, context: AppRequestContext, title: String,
                        error: String? = nil, status: HTTPResponse.Status = .ok) -> Response {
         let existing = request.cookies[BrowserCookies.anonymousCSRF(secure: secure)]?.value
         let token = existing.flatMap { $0.count == 43 ? $0 : nil } ?? PKCE.randomToken()
-        var values = values
-        values["csrf"] = token
-        var response = renderer.page(template, values, context: context, tab: .none, title: title, error: error, status: status)
+        var response = renderer.page(view, context: context, tab: .none, title: title, error: error, status: status, csrf: token)
         response.setCookie(BrowserCookies.cookie(BrowserCookies.anonymousCSRF(secure: secure), token, maxAge: 3600, secure: secure))
         return response
     }
