@@ -31,7 +31,7 @@ enum ErrorPage {
             ? "Latchkey could not finish this request. Nothing about it is shown here; it has been logged. Try again in a moment."
             : sentence(error.message)
         let view = MessageView(heading: heading, message: message, success: false, status: Int(error.status.code),
-                               linkURL: "/credentials", linkLabel: "Back to your credentials")
+                               linkURL: "/credentials", linkLabel: "Back to your credentials", code: error.code)
         var response = renderer.page(view, context: context, tab: .none, title: title, status: error.status)
         if let retryAfter = error.extraHeaders[.retryAfter] { response.headers[.retryAfter] = retryAfter }
         return response

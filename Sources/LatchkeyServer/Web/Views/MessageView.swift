@@ -11,4 +11,6 @@ struct MessageView: PageView {
     var linkLabel: String?
     /// A page that moves on by itself (the Connect form's way to the provider).
     var refreshURL: String?
+    /// An error page's code from SPEC's error shape (`not_found`, `csrf_failed`).
+    var code: String?
 }
