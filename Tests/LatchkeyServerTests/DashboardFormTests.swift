@@ -51,11 +51,11 @@ import Testing
     @Test func checkingACallUsesTheDecisionOfTheEnteredRules() throws {
         let policy = try Self.policyForm(["methods": "GET", "paths": "/repos/*/issues", "approve": "DELETE /repos/**"])
             .policy(provider: "x", tools: Self.tools, catalog: Self.catalog)
-        #expect(PolicyForm.verdict(policy, method: "GET", path: "repos/acme/issues")["kind"] as? String == "allowed")
-        #expect(PolicyForm.verdict(policy, method: "GET", path: "/repos/acme/pulls")["kind"] as? String == "refused")
-        #expect(PolicyForm.verdict(policy, method: "POST", path: "/repos/acme/issues")["kind"] as? String == "refused")
-        #expect(PolicyForm.verdict(policy, method: "DELETE", path: "/repos/acme")["kind"] as? String == "approval")
-        #expect(PolicyForm.verdict(nil, method: "DELETE", path: "/anything")["kind"] as? String == "allowed")
+        #expect(PolicyForm.verdict(policy, method: "GET", path: "repos/acme/issues").kind == "allowed")
+        #expect(PolicyForm.verdict(policy, method: "GET", path: "/repos/acme/pulls").kind == "refused")
+        #expect(PolicyForm.verdict(policy, method: "POST", path: "/repos/acme/issues").kind == "refused")
+        #expect(PolicyForm.verdict(policy, method: "DELETE", path: "/repos/acme").kind == "approval")
+        #expect(PolicyForm.verdict(nil, method: "DELETE", path: "/anything").kind == "allowed")
     }
 
     @Test func budgetRowsSkipBlankAndRemovedOnesAndDatesReadAsUTC() throws {
@@ -91,12 +91,12 @@ import Testing
                                        DailyUsage(groupID: "g", provider: "a", day: "2026-11-01", calls: 9, refused: 0)],
                                today: today, providerName: { $0.uppercased() })
         #expect(chart.dayKeys.first == "2026-11-03" && chart.dayKeys.last == "2026-12-02" && chart.dayKeys.count == 30)
-        let values = chart.values()
-        let bars = try #require((values["chart"] as? [String: Any])?["bars"] as? [[String: Any]])
-        #expect(bars.map { "\($0["provider"] ?? "")=\($0["calls"] ?? "")" } == ["a=3", "b=2"], "the day before the window is left out")
+        let view = chart.view()
+        let bars = view.bars
+        #expect(bars.map { "\($0.provider)=\($0.calls)" } == ["a=3", "b=2"], "the day before the window is left out")
         // Five calls on a scale of 5 fill the plot's height: a's bar sits on the axis, b's on top of it.
-        let heights = bars.compactMap { ($0["height"] as? String).flatMap(Double.init) }
+        let heights = bars.compactMap { Double($0.height) }
         #expect(heights.count == 2 && abs(heights.reduce(0, +) - (UsageChart.height - UsageChart.top - UsageChart.bottom)) < 0.2)
-        #expect((values["chart_rows"] as? [[String: Any]])?.count == 1)
+        #expect(view.chartRows.count == 1)
     }
 }

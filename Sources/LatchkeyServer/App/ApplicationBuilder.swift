@@ -22,7 +22,8 @@ public enum ApplicationBuilder {
     static func router(runtime: LatchkeyRuntime, web: WebAssets?, mcp: MCPController) -> Router<AppRequestContext> {
         _ = PrometheusSetup.registry
         let router = Router(context: AppRequestContext.self)
-        router.add(middleware: ErrorMiddleware())
+        let renderer = web.map { PageRenderer(assets: $0, secureCookies: runtime.configuration.publicURL.hasPrefix("https://")) }
+        router.add(middleware: ErrorMiddleware(renderer: renderer))
         router.add(middleware: HeaderLimitMiddleware(limit: runtime.configuration.headerLimit))
         // The proxy answers ahead of the router; its calls are counted by `latchkey_proxy_requests_total`.
         let forwarder = mcp.forwarder
@@ -42,7 +43,6 @@ public enum ApplicationBuilder {
         ApprovalsController(runtime: runtime).register(on: api)
         AccountController(runtime: runtime).register(on: api)
         WebhooksController(webhooks: runtime.webhooks, limit: runtime.configuration.apiBodyLimit).register(on: api)
-        let renderer = web.map { PageRenderer(assets: $0, secureCookies: runtime.configuration.publicURL.hasPrefix("https://")) }
         OAuthController(runtime: runtime, renderer: renderer).register(api: api, router: router)
         if let web, let renderer {
             Dashboard(runtime: runtime, assets: web, renderer: renderer).register(on: router)

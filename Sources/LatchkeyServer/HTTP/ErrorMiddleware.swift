@@ -2,9 +2,15 @@ import Hummingbird
 import LatchkeyCore
 import Logging
 
-/// Turns every error into SPEC's JSON error; logs unexpected ones (by type, never by request content).
+/// Turns every error into SPEC's JSON error, or into the dashboard's error page for a browser (`ErrorPage`); logs
+/// unexpected ones (by type, never by request content).
+///
+/// The router has one for every route; the dashboard's signed-in pages have another inside their sign-in check, so
+/// their error pages keep the header with the user's tabs.
 struct ErrorMiddleware: RouterMiddleware {
     typealias Context = AppRequestContext
+    /// The dashboard's pages; nil without the dashboard (errors are always JSON then).
+    var renderer: PageRenderer?
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         do {
@@ -15,6 +21,7 @@ struct ErrorMiddleware: RouterMiddleware {
             if apiError.isServerFault, !(error is APIError) {
                 context.logger.error("Request failed", metadata: ["error.type": "\(type(of: error))", "error": "\(Self.safeDescription(error))"])
             }
+            if let renderer, ErrorPage.prefersPage(request) { return ErrorPage.response(apiError, renderer: renderer, context: context) }
             return try apiError.response(from: request, context: context)
         }
     }

@@ -21,10 +21,8 @@ struct ApprovalPages {
             for approval in all where names[approval.groupID] == nil {
                 names[approval.groupID] = (try? await runtime.budgets.accessible(user: user, groupID: approval.groupID))?.name ?? approval.groupID
             }
-            let rows = all.map { Self.row($0, now: now, groupName: names[$0.groupID], name: name) }
-            let pending = rows.filter { $0["status"] as? String == "pending" }
-            let decided = rows.filter { $0["status"] as? String != "pending" }
-            return renderer.page("approvals", ["pending": pending, "decided": decided, "empty": rows.isEmpty], context: context, tab: .approvals,
+            let rows = all.map { ApprovalRow($0, now: now, groupName: names[$0.groupID], providerName: name($0.provider)) }
+            return renderer.page(ApprovalsView(rows), context: context, tab: .approvals,
                                  title: "Approvals", notice: Notices.text(for: request.uri.queryParameters["notice"]))
         }
         group.get("approvals/:id") { request, context in
@@ -56,37 +54,11 @@ struct ApprovalPages {
         let user = try context.requireUser()
         let approval = try await runtime.approvals.get(user: user, id: try context.parameters.require("id"))
         let group = try? await runtime.budgets.accessible(user: user, groupID: approval.groupID)
-        var values = Self.row(approval, now: runtime.clock.now, groupName: group?.name, name: name)
-        values["approve_action"] = "/approvals/\(approval.id)/approve"
-        values["deny_action"] = "/approvals/\(approval.id)/deny"
-        values["durations"] = Self.durations.map { ["seconds": $0.seconds, "label": $0.label] as [String: Any] }
-        return renderer.page("approval", ["approval": values], context: context, tab: .approvals, title: "Approval request",
+        let view = ApprovalView(approval: ApprovalRow(approval, now: runtime.clock.now, groupName: group?.name, providerName: name(approval.provider)),
+                                approveAction: "/approvals/\(approval.id)/approve", denyAction: "/approvals/\(approval.id)/deny",
+                                durations: Self.durations.map { .init(seconds: $0.seconds, label: $0.label) })
+        return renderer.page(view, context: context, tab: .approvals, title: "Approval request",
                              notice: notice, error: error, status: status)
-    }
-
-    /// An approval for the templates: what was asked, when, and where it stands now.
-    static func row(_ approval: Approval, now: Date, groupName: String?, name: (String) -> String) -> [String: Any] {
-        let status = approval.effectiveStatus(at: now)
-        var values: [String: Any] = [
-            "id": approval.id, "url": "/approvals/\(approval.id)", "group_id": approval.groupID, "group_name": groupName ?? approval.groupID,
-            "group_url": "/groups/\(approval.groupID)", "provider": approval.provider, "provider_name": name(approval.provider),
-            "method": approval.method, "path": approval.path, "rule": approval.rule, "created_at": PageRenderer.date(approval.createdAt),
-            "status": status, "pending": status == "pending", "status_label": label(approval, status: status),
-            "status_class": ["pending": "warn", "approved": "ok", "denied": "bad"][status] ?? "muted",
-        ]
-        if let decidedAt = approval.decidedAt { values["decided_at"] = PageRenderer.date(decidedAt) }
-        if status == "pending" || status == "approved" { values["expires_at"] = PageRenderer.date(approval.expiresAt) }
-        return values
-    }
-
-    /// The status in words: "Approved until …", "Approved once", "Denied", "Waiting", "Expired".
-    static func label(_ approval: Approval, status: String) -> String {
-        switch status {
-        case "pending": "Waiting for a decision"
-        case "approved": approval.once ? "Approved once" : "Approved until \(PageRenderer.date(approval.expiresAt))"
-        case "denied": "Denied"
-        default: approval.status == .approved ? (approval.once && approval.used ? "Approved once (used)" : "Approval expired") : "Lapsed without a decision"
-        }
     }
 
     func name(_ provider: String) -> String { runtime.catalog.provider(provider)?.name ?? provider }

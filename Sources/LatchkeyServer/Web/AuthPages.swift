@@ -23,7 +23,7 @@ struct AuthPages {
                 return renderer.message(heading: "Latchkey is not set up yet", message: "Open the one-time setup link that `latchkey serve` printed in its log to create the first admin.",
                                         success: false, status: .ok, context: context, link: nil)
             }
-            return anonymousPage("login", loginValues(next: LocalRedirect.target(request.uri.queryParameters["next"].map(String.init))), request: request, context: context, title: "Sign in")
+            return anonymousPage(loginView(next: LocalRedirect.target(request.uri.queryParameters["next"].map(String.init))), request: request, context: context, title: "Sign in")
         }
         router.post("login") { request, context in
             let form = try await anonymousForm(request)
@@ -32,7 +32,7 @@ struct AuthPages {
             guard runtime.configuration.passwordSignIn else {
                 // Turned off at the route, not only hidden: a hand-made POST must not sign anyone in with a password.
                 let via = runtime.configuration.oidc.map { " Sign in with \($0.displayName) instead." } ?? ""
-                return anonymousPage("login", loginValues(next: next), request: request, context: context, title: "Sign in",
+                return anonymousPage(loginView(next: next), request: request, context: context, title: "Sign in",
                                      error: "Password sign-in is turned off on this Latchkey." + via, status: .forbidden)
             }
             do {
@@ -47,9 +47,7 @@ struct AuthPages {
                 case .throttled(let seconds): ("Too many failed attempts from here. Wait \(Self.duration(seconds)) before trying again.", seconds)
                 case .busy: ("Latchkey is checking many sign-ins right now. Try again in a moment.", 1)
                 }
-                var values = loginValues(next: next)
-                values["email"] = email
-                var response = anonymousPage("login", values, request: request, context: context, title: "Sign in", error: message,
+                var response = anonymousPage(loginView(next: next, email: email), request: request, context: context, title: "Sign in", error: message,
                                              status: error == .invalid ? .unauthorized : .tooManyRequests)
                 if let retryAfter { response.headers[.retryAfter] = "\(retryAfter)" }
                 return response
@@ -73,15 +71,15 @@ struct AuthPages {
         }
         router.get("setup") { request, context in
             guard try await runtime.setup.isOpen() else { return PageRenderer.redirect("/login") }
-            return anonymousPage("setup", ["token": request.uri.queryParameters["token"].map(String.init) ?? ""], request: request, context: context, title: "Set up Latchkey")
+            return anonymousPage(SetupView(token: request.uri.queryParameters["token"].map(String.init) ?? ""), request: request, context: context, title: "Set up Latchkey")
         }
         router.post("setup") { request, context in
             let form = try await anonymousForm(request)
             let email = form["email"] ?? "", password = form["password"] ?? ""
-            var values: [String: Any] = ["token": form["token"] ?? "", "email": email]
+            var view = SetupView(token: form["token"] ?? "", email: email)
             guard password == form["password_confirm"] else {
-                values["field_errors"] = ["password_confirm": "The two passwords differ."]
-                return anonymousPage("setup", values, request: request, context: context, title: "Set up Latchkey", status: .badRequest)
+                view.fieldErrors = ["password_confirm": "The two passwords differ."]
+                return anonymousPage(view, request: request, context: context, title: "Set up Latchkey", status: .badRequest)
             }
             do {
                 let user = try await runtime.setup.complete(token: form["token"] ?? "", email: email, password: password)
@@ -90,31 +88,26 @@ struct AuthPages {
                 response.setCookie(BrowserCookies.cookie(BrowserCookies.session, cookie, maxAge: Int(SessionService.lifetime), secure: secure))
                 return response
             } catch LatchkeyError.validationFailed(let field, let message) {
-                values["field_errors"] = [field: message]
-                return anonymousPage("setup", values, request: request, context: context, title: "Set up Latchkey", status: .badRequest)
+                view.fieldErrors = [field: message]
+                return anonymousPage(view, request: request, context: context, title: "Set up Latchkey", status: .badRequest)
             } catch LatchkeyError.forbidden(let message) {
                 return renderer.message(heading: "This setup link cannot be used", message: message, success: false, status: .forbidden, context: context, link: ("/login", "Sign in"))
             }
         }
     }
 
-    /// The sign-in page's values: where to go afterwards, the password form when it is on, the provider's button.
-    func loginValues(next: String) -> [String: Any] {
-        var values: [String: Any] = ["next": next, "password_signin": runtime.configuration.passwordSignIn]
-        if let oidc = runtime.configuration.oidc {
-            values["sso"] = ["name": oidc.displayName, "url": "/oidc/start?next=" + TokenRequester.formEncode(next)]
-        }
-        return values
+    /// The sign-in page: where to go afterwards, the password form when it is on, the provider's button.
+    func loginView(next: String, email: String? = nil) -> LoginView {
+        LoginView(next: next, email: email, passwordSignin: runtime.configuration.passwordSignIn,
+                  sso: runtime.configuration.oidc.map { .init(name: $0.displayName, url: "/oidc/start?next=" + TokenRequester.formEncode(next)) })
     }
 
     /// Pages shown before sign-in carry a CSRF token from a cookie (double submit), so forged sign-ins fail too.
-    func anonymousPage(_ template: String, _ values: [String: Any], request: Request, context: AppRequestContext, title: String,
+    func anonymousPage(_ view: some PageView, request: Request, context: AppRequestContext, title: String,
                        error: String? = nil, status: HTTPResponse.Status = .ok) -> Response {
         let existing = request.cookies[BrowserCookies.anonymousCSRF(secure: secure)]?.value
         let token = existing.flatMap { $0.count == 43 ? $0 : nil } ?? PKCE.randomToken()
-        var values = values
-        values["csrf"] = token
-        var response = renderer.page(template, values, context: context, tab: .none, title: title, error: error, status: status)
+        var response = renderer.page(view, context: context, tab: .none, title: title, error: error, status: status, csrf: token)
         response.setCookie(BrowserCookies.cookie(BrowserCookies.anonymousCSRF(secure: secure), token, maxAge: 3600, secure: secure))
         return response
     }

@@ -87,16 +87,16 @@ struct BudgetForm {
     }
 
     /// The rows for the template (the entered ones, then blank ones), with the choices of provider and window.
-    func values(providers: [(id: String, name: String)]) -> [String: Any] {
+    func view(providers: [(id: String, name: String)]) -> BudgetFormView {
         let all = rows + Array(repeating: Row(provider: "", per: "minute", calls: ""), count: Self.blankRows)
-        let rows: [[String: Any]] = all.enumerated().map { index, row in
-            var choices: [[String: Any]] = [["id": "", "name": "All providers", "selected": row.provider.isEmpty]]
+        let rows = all.enumerated().map { index, row in
             var known = providers
             if !row.provider.isEmpty, !known.contains(where: { $0.id == row.provider }) { known.append((row.provider, row.provider)) }
-            choices += known.map { ["id": $0.id, "name": $0.name, "selected": $0.id == row.provider] as [String: Any] }
-            return ["index": index, "number": index + 1, "calls": row.calls, "is_new": index >= self.rows.count, "providers": choices,
-                    "periods": BudgetPeriod.allCases.map { ["name": $0.rawValue, "selected": $0.rawValue == row.per] as [String: Any] }]
+            let choices = [BudgetFormView.LimitRow.Option(id: "", name: "All providers", selected: row.provider.isEmpty)]
+                + known.map { BudgetFormView.LimitRow.Option(id: $0.id, name: $0.name, selected: $0.id == row.provider) }
+            return BudgetFormView.LimitRow(index: index, number: index + 1, calls: row.calls, isNew: index >= self.rows.count, providers: choices,
+                                           periods: BudgetPeriod.allCases.map { .init(name: $0.rawValue, selected: $0.rawValue == row.per) })
         }
-        return ["limit_rows": rows, "max_rows": Self.maxRows, "max_concurrent": maxConcurrent, "expires_at": expiresAt]
+        return BudgetFormView(limitRows: rows, maxRows: Self.maxRows, maxConcurrent: maxConcurrent, expiresAt: expiresAt)
     }
 }

@@ -11,19 +11,20 @@ struct CredentialPages {
         group.get("credentials") { request, context in
             let user = try context.requireUser()
             let page = try await runtime.credentials.list(owner: user, cursor: FormInput.query(request)["cursor"], limit: nil)
-            let rows: [[String: Any]] = page.items.map { row($0) }
-            var values: [String: Any] = ["credentials": rows, "empty": rows.isEmpty, "new_url": "/credentials/new"]
-            values["next_url"] = page.nextCursor.map { "/credentials?cursor=" + TokenRequester.formEncode($0) }
-            return renderer.page("credentials", values, context: context,
+            let view = CredentialsView(credentials: page.items.map { row($0) },
+                                       nextURL: page.nextCursor.map { "/credentials?cursor=" + TokenRequester.formEncode($0) })
+            return renderer.page(view, context: context,
                                  tab: .credentials, title: "Credentials", notice: Notices.text(for: request.uri.queryParameters["notice"]))
         }
         group.get("credentials/new") { request, context in
             let query = FormInput.query(request)
             guard let providerID = query["provider"], let provider = runtime.catalog.provider(providerID) else {
                 let q = query["q"] ?? ""
-                return renderer.page("credential_choose", ["q": q, "providers": CatalogPages.matching(runtime.catalog, q).map { p in
-                    ["id": p.id, "name": p.name, "auth_mode": p.authMode.rawValue, "auth_label": CatalogPages.authLabel(p.authMode), "url": "/credentials/new?provider=\(p.id)"]
-                }], context: context, tab: .credentials, title: "New credential")
+                let choices = ProviderPages.matching(runtime.catalog, q).map { p in
+                    CredentialChooseView.Choice(id: p.id, name: p.name, authMode: p.authMode.rawValue, authLabel: ProviderPages.authLabel(p.authMode),
+                                                url: "/credentials/new?provider=\(p.id)")
+                }
+                return renderer.page(CredentialChooseView(q: q, providers: choices), context: context, tab: .credentials, title: "New credential")
             }
             return form(for: provider, credential: nil, context: context)
         }
@@ -63,8 +64,9 @@ struct CredentialPages {
             let user = try context.requireUser()
             let credential = try await runtime.credentials.owned(owner: user, id: try context.parameters.require("id"))
             let name = runtime.catalog.provider(credential.provider)?.name ?? credential.provider
-            return renderer.page("credential_delete", ["credential": ["id": credential.id, "name": credential.name, "provider_name": name],
-                                                       "action": "/credentials/\(credential.id)/delete"], context: context, tab: .credentials, title: "Delete credential")
+            let view = CredentialDeleteView(credential: .init(id: credential.id, name: credential.name, providerName: name),
+                                            action: "/credentials/\(credential.id)/delete")
+            return renderer.page(view, context: context, tab: .credentials, title: "Delete credential")
         }
         group.post("credentials/:id/delete") { request, context in
             let user = try context.requireUser()
@@ -74,24 +76,15 @@ struct CredentialPages {
         }
     }
 
-    func row(_ view: CredentialView) -> [String: Any] {
-        let (label, cls) = Self.status(view.status)
-        return [
-            "id": view.id, "name": view.name, "provider": view.provider, "provider_name": runtime.catalog.provider(view.provider)?.name ?? view.provider,
-            "auth_mode": view.authMode.rawValue, "status": view.status.rawValue, "status_label": label, "status_class": cls,
-            "updated_at": PageRenderer.date(view.updatedAt), "is_oauth": view.authMode.isOAuth,
-            "needs_reconnect": view.authMode == .oauth2 && (view.status == .needsReauth || view.status == .revoked || view.status == .refreshFailing),
-            "edit_url": "/credentials/\(view.id)/edit", "delete_url": "/credentials/\(view.id)/delete", "reconnect_url": "/credentials/\(view.id)/reconnect",
-        ]
-    }
-
-    static func status(_ status: CredentialStatus) -> (String, String) {
-        switch status {
-        case .active: ("Active", "ok")
-        case .refreshFailing: ("Refresh failing", "warn")
-        case .needsReauth: ("Needs new consent", "bad")
-        case .revoked: ("Revoked", "bad")
-        }
+    func row(_ view: CredentialView) -> CredentialsView.Row {
+        let badge = CredentialStatusBadge(view.status)
+        return CredentialsView.Row(
+            id: view.id, name: view.name, provider: view.provider, providerName: runtime.catalog.provider(view.provider)?.name ?? view.provider,
+            authMode: view.authMode.rawValue, status: view.status.rawValue, statusLabel: badge.label, statusClass: badge.cssClass,
+            updatedAt: PageRenderer.date(view.updatedAt), isOauth: view.authMode.isOAuth,
+            needsReconnect: view.authMode == .oauth2 && (view.status == .needsReauth || view.status == .revoked || view.status == .refreshFailing),
+            editURL: "/credentials/\(view.id)/edit", deleteURL: "/credentials/\(view.id)/delete", reconnectURL: "/credentials/\(view.id)/reconnect"
+        )
     }
 
     /// The form generated from the provider's credential schema. Secret inputs never carry a value.
@@ -108,25 +101,24 @@ struct CredentialPages {
             break
         }
         let isOAuth = provider.authMode == .oauth2 && credential == nil
-        let fields: [[String: Any]] = provider.fields.map { field in
+        let fields = provider.fields.map { field in
             let current = submitted?["field.\(field.name)"] ?? credential?.publicFields[field.name] ?? ""
-            return [
-                "name": field.name, "label": field.label, "help": field.help ?? "", "input_type": field.secret ? "password" : "text",
-                "required": field.required && (credential == nil || !field.secret), "pattern": field.pattern ?? "",
-                "value": field.secret ? "" : current,
-                "placeholder": field.secret && credential?.secrets[field.name] != nil ? "Leave blank to keep the current value" : "",
-                "error": fieldError[field.name] ?? "",
-            ]
+            return CredentialFormView.Field(
+                name: field.name, label: field.label, help: field.help, inputType: field.secret ? "password" : "text",
+                required: field.required && (credential == nil || !field.secret), pattern: field.pattern,
+                value: field.secret ? "" : current,
+                placeholder: field.secret && credential?.secrets[field.name] != nil ? "Leave blank to keep the current value" : nil,
+                error: fieldError[field.name]
+            )
         }
-        var values: [String: Any] = [
-            "is_new": credential == nil, "is_oauth": isOAuth,
-            "action": isOAuth ? "/oauth/\(provider.id)/start" : (credential.map { "/credentials/\($0.id)" } ?? "/credentials?provider=\(provider.id)"),
-            "provider": ["id": provider.id, "name": provider.name, "docs": provider.docs ?? "", "auth_mode": provider.authMode.rawValue],
-            "name": submitted?["name"] ?? credential?.name ?? "", "fields": fields,
-        ]
-        if let nameError { values["name_error"] = nameError }
+        let view = CredentialFormView(
+            isNew: credential == nil, isOauth: isOAuth,
+            action: isOAuth ? "/oauth/\(provider.id)/start" : (credential.map { "/credentials/\($0.id)" } ?? "/credentials?provider=\(provider.id)"),
+            provider: .init(id: provider.id, name: provider.name, docs: provider.docs, authMode: provider.authMode.rawValue),
+            name: submitted?["name"] ?? credential?.name ?? "", nameError: nameError, fields: fields
+        )
         let title = credential == nil ? (isOAuth ? "Connect \(provider.name)" : "New \(provider.name) credential") : "Edit \(credential?.name ?? "")"
-        return renderer.page("credential_form", values, context: context, tab: .credentials, title: title, error: pageError,
+        return renderer.page(view, context: context, tab: .credentials, title: title, error: pageError,
                              status: error == nil ? .ok : .badRequest)
     }
 }

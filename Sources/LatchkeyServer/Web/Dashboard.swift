@@ -15,13 +15,14 @@ struct Dashboard {
         }
         AuthPages(runtime: runtime, renderer: renderer).register(on: router)
         if let sso = runtime.sso { SSOPages(sso: sso, runtime: runtime, renderer: renderer).register(on: router) }
-        let pages = router.group().add(middleware: DashboardAuthMiddleware(sessions: runtime.sessions))
+        let pages = router.group().add(middleware: DashboardAuthMiddleware(sessions: runtime.sessions)).add(middleware: ErrorMiddleware(renderer: renderer))
         CredentialPages(runtime: runtime, renderer: renderer).register(on: pages)
         let groupPages = GroupPages(runtime: runtime, renderer: renderer)
         groupPages.register(on: pages)
         GroupRulePages(runtime: runtime, pages: groupPages).register(on: pages)
         ApprovalPages(runtime: runtime, renderer: renderer).register(on: pages)
-        CatalogPages(runtime: runtime, renderer: renderer).register(on: pages)
+        ProviderPages(runtime: runtime, renderer: renderer).register(on: pages)
+        ActivityPages(store: runtime.store, renderer: renderer).register(on: pages)
         SettingsPages(runtime: runtime, renderer: renderer).register(on: pages)
         WebhookPages(webhooks: runtime.webhooks, renderer: renderer).register(on: pages)
         OAuthPages(runtime: runtime, renderer: renderer).register(on: pages)

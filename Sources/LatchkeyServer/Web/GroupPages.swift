@@ -66,17 +66,16 @@ struct GroupPages {
     func list(request: Request, context: AppRequestContext, error: String?) async throws -> Response {
         let user = try context.requireUser()
         let warnings = try await runtime.warnings.warnings(owner: user)
-        var rows: [[String: Any]] = []
+        var rows: [GroupsView.Row] = []
         let page = try await runtime.groups.list(owner: user, cursor: FormInput.query(request)["cursor"], limit: nil)
         for g in page.items {
             let view = try await runtime.groups.get(owner: user, id: g.id)
-            rows.append(["id": g.id, "name": g.name, "url": "/groups/\(g.id)", "created_at": PageRenderer.date(g.createdAt),
-                         "key_count": view.keys.count, "binding_count": view.bindings.count,
-                         "warning_count": warnings.filter { $0.groupID == g.id }.count])
+            rows.append(.init(id: g.id, name: g.name, url: "/groups/\(g.id)", createdAt: PageRenderer.date(g.createdAt),
+                              keyCount: view.keys.count, bindingCount: view.bindings.count,
+                              warningCount: warnings.filter { $0.groupID == g.id }.count))
         }
-        var values: [String: Any] = ["groups": rows, "empty": rows.isEmpty]
-        values["next_url"] = page.nextCursor.map { "/groups?cursor=" + TokenRequester.formEncode($0) }
-        return renderer.page("groups", values, context: context, tab: .groups, title: "Agent groups",
+        let view = GroupsView(groups: rows, nextURL: page.nextCursor.map { "/groups?cursor=" + TokenRequester.formEncode($0) })
+        return renderer.page(view, context: context, tab: .groups, title: "Agent groups",
                              notice: Notices.text(for: request.uri.queryParameters["notice"]), error: error, status: error == nil ? .ok : .badRequest)
     }
 
@@ -91,12 +90,12 @@ struct GroupPages {
         let highlighted = FormInput.query(request)["bind"]
         let bound = Set(view.bindings.map(\.provider))
 
-        let bindings: [[String: Any]] = view.bindings.map { binding in
+        let bindings = view.bindings.map { binding in
             let credential = byID[binding.credentialID]
-            let (label, cls) = CredentialPages.status(credential?.status ?? .revoked)
-            return ["provider": binding.provider, "provider_name": name(binding.provider), "credential_name": credential?.name ?? "",
-                    "status": credential?.status.rawValue ?? "missing", "status_label": label, "status_class": cls,
-                    "unbind_action": "/groups/\(id)/bindings/\(binding.provider)/delete"]
+            let badge = CredentialStatusBadge(credential?.status ?? .revoked)
+            return GroupView.BoundCredential(provider: binding.provider, providerName: name(binding.provider), credentialName: credential?.name,
+                                             status: credential?.status.rawValue ?? "missing", statusLabel: badge.label, statusClass: badge.cssClass,
+                                             unbindAction: "/groups/\(id)/bindings/\(binding.provider)/delete")
         }
         // Providers the user can bind: those with a credential, those agents asked for, and the ?bind= target.
         var providers = Set(credentials.map(\.provider)).subtracting(bound)
@@ -104,33 +103,33 @@ struct GroupPages {
             providers.insert(warning.provider)
         }
         if let highlighted, runtime.catalog.provider(highlighted) != nil, !bound.contains(highlighted) { providers.insert(highlighted) }
-        let bindable: [[String: Any]] = providers.sorted().map { provider in
-            let options = credentials.filter { $0.provider == provider }.map { ["id": $0.id, "name": $0.name] }
-            return ["provider": provider, "provider_name": name(provider), "highlighted": provider == highlighted, "credentials": options,
-                    "has_credentials": !options.isEmpty, "new_credential_url": "/credentials/new?provider=\(provider)", "bind_action": "/groups/\(id)/bindings/\(provider)"]
+        let bindable = providers.sorted().map { provider in
+            let options = credentials.filter { $0.provider == provider }.map { GroupView.Bindable.Option(id: $0.id, name: $0.name) }
+            return GroupView.Bindable(provider: provider, providerName: name(provider), highlighted: provider == highlighted, credentials: options,
+                                      hasCredentials: !options.isEmpty, newCredentialURL: "/credentials/new?provider=\(provider)",
+                                      bindAction: "/groups/\(id)/bindings/\(provider)")
         }
-        var groupWarnings: [[String: Any]] = warnings.filter { $0.groupID == id }.map {
+        var groupWarnings = warnings.filter { $0.groupID == id }.map {
             let (url, label) = fix($0, groupID: id)
-            return ["kind": $0.kind, "message": $0.message, "fix_url": url, "fix_label": label]
+            return GroupView.Warning(kind: $0.kind, message: $0.message, fixURL: url, fixLabel: label)
         }
         for binding in view.bindings {
             if let warning = warnings.first(where: { $0.credentialID == binding.credentialID }) {
-                groupWarnings.append(["kind": warning.kind, "message": warning.message, "fix_url": "/credentials/\(binding.credentialID)/reconnect", "fix_label": "Reconnect"])
+                groupWarnings.append(.init(kind: warning.kind, message: warning.message, fixURL: "/credentials/\(binding.credentialID)/reconnect", fixLabel: "Reconnect"))
             }
         }
-        var values: [String: Any] = [
-            "group": ["id": id, "name": view.group.name],
-            "keys": view.keys.map { ["id": $0.id, "prefix": "lka_" + $0.prefix + "…", "created_at": PageRenderer.date($0.createdAt), "revoke_action": "/groups/\(id)/keys/\($0.id)/delete"] },
-            "key_action": "/groups/\(id)/keys", "bindings": bindings, "bindable": bindable, "warnings": groupWarnings,
-            "delete_action": "/groups/\(id)/delete",
-        ]
-        values.merge(try await GroupControls(runtime: runtime).values(user: user, groupID: id, bindings: view.bindings, entered: entered)) { $1 }
+        var page = GroupView(
+            group: .init(id: id, name: view.group.name),
+            keys: view.keys.map { .init(id: $0.id, prefix: "lka_" + $0.prefix + "…", createdAt: PageRenderer.date($0.createdAt), revokeAction: "/groups/\(id)/keys/\($0.id)/delete") },
+            keyAction: "/groups/\(id)/keys", bindings: bindings, bindable: bindable, warnings: groupWarnings, deleteAction: "/groups/\(id)/delete",
+            controls: try await GroupControls(runtime: runtime).view(user: user, groupID: id, bindings: view.bindings, entered: entered)
+        )
         if let newKey {
-            values["new_key"] = newKey
-            values["proxy_url"] = runtime.configuration.publicURL + "/v1/proxy/"
-            values["mcp_url"] = runtime.configuration.publicURL + "/mcp"
+            page.newKey = newKey
+            page.proxyURL = runtime.configuration.publicURL + "/v1/proxy/"
+            page.mcpURL = runtime.configuration.publicURL + "/mcp"
         }
-        return renderer.page("group", values, context: context, tab: .groups, title: view.group.name,
+        return renderer.page(page, context: context, tab: .groups, title: view.group.name,
                              notice: newKey == nil ? Notices.text(for: request.uri.queryParameters["notice"]) : "Agent key created.",
                              error: entered.error.map { "Nothing was saved. " + $0.message }, status: status)
     }

@@ -29,7 +29,7 @@ struct GroupRulePages {
                 return PageRenderer.redirect("/groups/\(id)?notice=rules_saved#rules-\(provider)")
             } catch let error as LatchkeyError {
                 guard case .validationFailed(let field, let message) = error else { throw error }
-                state.error = (field, message)
+                state.error = FormError(field: field, message: message)
                 return try await pages.page(request: request, context: context, newKey: nil, entered: state, status: .badRequest)
             }
         }
@@ -43,7 +43,7 @@ struct GroupRulePages {
                 return PageRenderer.redirect("/groups/\(id)?notice=budget_saved#budget")
             } catch let error as LatchkeyError {
                 guard case .validationFailed(let field, let message) = BudgetForm.worded(error) else { throw error }
-                let state = GroupControls.Entered(budget: entered, error: (field, message))
+                let state = GroupControls.Entered(budget: entered, error: FormError(field: field, message: message))
                 return try await pages.page(request: request, context: context, newKey: nil, entered: state, status: .badRequest)
             }
         }

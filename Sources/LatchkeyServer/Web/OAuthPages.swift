@@ -53,9 +53,9 @@ struct OAuthPages {
             guard fromForm else { return try await ConsentRedirect.start(runtime.oauthFlow, user: user, consent, secure: renderer.secureCookies) }
             let (url, cookie) = try await ConsentRedirect.begin(runtime.oauthFlow, user: user, consent, secure: renderer.secureCookies)
             let name = runtime.catalog.provider(consent.provider)?.name ?? consent.provider
-            var response = renderer.page("message", ["heading": "Continuing to \(name)…", "message": "Sign in there and allow access; you will come back here.",
-                                                     "success": true, "refresh_url": url, "link_url": url, "link_label": "Continue to \(name)"],
-                                         context: context, tab: .none, title: "Continuing to \(name)")
+            let view = MessageView(heading: "Continuing to \(name)…", message: "Sign in there and allow access; you will come back here.",
+                                   success: true, linkURL: url, linkLabel: "Continue to \(name)", refreshURL: url)
+            var response = renderer.page(view, context: context, tab: .none, title: "Continuing to \(name)")
             response.setCookie(cookie)
             return response
         } catch let error as LatchkeyError {

@@ -13,40 +13,30 @@ struct PageRenderer: Sendable {
         case credentials, groups, approvals, providers, activity, settings, webhooks, none
     }
 
-    func page(_ template: String, _ values: [String: Any], context: AppRequestContext, tab: Tab, title: String,
-              notice: String? = nil, error: String? = nil, status: HTTPResponse.Status = .ok) -> Response {
-        var all = values
-        all["title"] = title
-        all["csrf"] = context.session?.csrf ?? values["csrf"] ?? ""
-        if let user = context.user { all["user"] = ["email": user.email, "is_admin": user.role == .admin] }
-        if tab != .none { all["nav_\(tab.rawValue)"] = true }
-        if let notice { all["notice"] = notice }
-        if let error { all["error"] = error }
-        let html = assets.library.render(Self.compacted(all), withTemplate: template) ?? "<!doctype html><title>Latchkey</title><p>The page template '\(template)' is missing.</p>"
+    /// The page of `view`, inside the layout, with the frame every page shares. `csrf` is for pages shown before
+    /// sign-in (their token comes from a cookie); signed-in pages use the session's.
+    func page<View: PageView>(_ view: View, context: AppRequestContext, tab: Tab, title: String, notice: String? = nil, error: String? = nil,
+                              status: HTTPResponse.Status = .ok, csrf: String? = nil) -> Response {
+        let account = context.user.map { PageFrame.Account(email: $0.email, isAdmin: $0.role == .admin) }
+        let frame = PageFrame(title: title, csrf: context.session?.csrf ?? csrf, user: account, tab: tab, notice: notice, error: error)
+        guard var values = try? TemplateValues.of(view), let shared = try? TemplateValues.of(frame) else {
+            return Self.html(Self.fallback("The page could not be put together."), status: .internalServerError)
+        }
+        values.merge(shared) { _, frame in frame }
+        let html = assets.library.render(values, withTemplate: View.template) ?? Self.fallback("The page template '\(View.template)' is missing.")
         return Self.html(html, status: status)
     }
 
-    /// The context without empty strings, at any depth: swift-mustache treats "" as true, so an absent optional
-    /// (an error, a help text) must be absent rather than empty.
-    static func compacted(_ value: [String: Any]) -> [String: Any] {
-        var out: [String: Any] = [:]
-        for (key, item) in value {
-            switch item {
-            case let text as String where text.isEmpty: continue
-            case let map as [String: Any]: out[key] = compacted(map)
-            case let list as [[String: Any]]: out[key] = list.map(compacted)
-            default: out[key] = item
-            }
-        }
-        return out
+    /// A page without the layout, for when the layout cannot be used.
+    static func fallback(_ text: String) -> String {
+        "<!doctype html><title>Latchkey</title><p>\(HTMLEscaping.escape(text))</p>"
     }
 
     /// A standalone result page (also used for OAuth callbacks and errors).
     func message(heading: String, message: String, success: Bool, status: HTTPResponse.Status, context: AppRequestContext,
                  link: (url: String, label: String)? = ("/credentials", "Back to your credentials")) -> Response {
-        var values: [String: Any] = ["heading": heading, "message": message, "success": success, "status": Int(status.code)]
-        if let link { values["link_url"] = link.url; values["link_label"] = link.label }
-        return page("message", values, context: context, tab: .none, title: heading, status: status)
+        let view = MessageView(heading: heading, message: message, success: success, status: Int(status.code), linkURL: link?.url, linkLabel: link?.label)
+        return page(view, context: context, tab: .none, title: heading, status: status)
     }
 
     /// Every HTML page's policy. Forms post to this origin only (consent leaves by a redirect or a page that moves

@@ -86,27 +86,17 @@ struct PolicyForm {
     }
 
     /// The verdict of `BindingPolicy.decide` on the call entered under "Check a call", in words.
-    static func verdict(_ policy: BindingPolicy?, method: String, path: String) -> [String: Any] {
+    static func verdict(_ policy: BindingPolicy?, method: String, path: String) -> PolicyVerdict {
         let path = path.hasPrefix("/") ? path : "/" + path
         switch (policy ?? BindingPolicy()).decide(method: method, rawPath: path) {
         case .allowed:
-            return ["kind": "allowed", "label": "Allowed", "text": "\(method) \(path) is allowed without asking."]
+            return PolicyVerdict(kind: "allowed", label: "Allowed", text: "\(method) \(path) is allowed without asking.")
         case .denied(let reason):
-            return ["kind": "refused", "label": "Refused", "text": "\(method) \(path) is refused (policy_denied): \(reason)."]
+            return PolicyVerdict(kind: "refused", label: "Refused", text: "\(method) \(path) is refused (policy_denied): \(reason).")
         case .needsApproval(let rule):
             let summary = policy.map { $0.approve.indices.contains(rule) ? $0.approve[rule].summary : "" } ?? ""
-            return ["kind": "approval", "label": "Needs approval", "text": "\(method) \(path) needs your approval first (rule \(summary))."]
+            return PolicyVerdict(kind: "approval", label: "Needs approval", text: "\(method) \(path) needs your approval first (rule \(summary)).")
         }
-    }
-
-    /// The controls of the form, for the template.
-    func values(tools allTools: [String]) -> [String: Any] {
-        [
-            "methods": Self.methods.map { ["name": $0, "checked": methods.contains($0)] as [String: Any] },
-            "tools": allTools.map { ["name": $0, "checked": tools.contains($0)] as [String: Any] },
-            "paths_text": paths, "approve_text": approve, "check_path": checkPath,
-            "check_methods": Self.methods.map { ["name": $0, "selected": $0 == checkMethod] as [String: Any] },
-        ]
     }
 
     /// A saved policy in words: one line per part, or "everything under the base URL".

@@ -15,13 +15,14 @@ struct SettingsPages {
             let user = try context.requireUser()
             let form = try await context.form(request)
             let provider = try context.parameters.require("provider")
-            var secret = form["client_secret"] ?? ""
-            if secret.isEmpty, let existing = try await runtime.store.oauthApp(provider: provider) {
-                // A blank secret keeps the stored one.
-                secret = try await runtime.sealer.open(existing.clientSecret, recordID: OAuthApp.recordID(provider: provider), field: "client_secret")
-            }
+            let clientID = form["client_id"] ?? "", secret = form["client_secret"] ?? ""
             do {
-                _ = try await runtime.oauthApps.put(by: user, provider: provider, clientID: form["client_id"] ?? "", clientSecret: secret)
+                // A blank secret keeps the stored one, sealed as it is: it is not decrypted to be kept.
+                if secret.isEmpty {
+                    _ = try await runtime.oauthApps.putKeepingSecret(by: user, provider: provider, clientID: clientID)
+                } else {
+                    _ = try await runtime.oauthApps.put(by: user, provider: provider, clientID: clientID, clientSecret: secret)
+                }
                 return PageRenderer.redirect("/settings?notice=app_saved")
             } catch let error as LatchkeyError {
                 return try await page(request: request, context: context, error: APIError.from(domain: error).message)
@@ -32,13 +33,13 @@ struct SettingsPages {
     func page(request: Request, context: AppRequestContext, error: String?) async throws -> Response {
         let user = try context.requireUser()
         guard user.role == .admin else { throw LatchkeyError.forbidden("only admins manage settings") }
-        var apps: [[String: Any]] = []
+        var apps: [SettingsView.App] = []
         for provider in runtime.catalog.all where provider.authMode.isOAuth {
             let app = try await runtime.store.oauthApp(provider: provider.id)
-            apps.append(["provider": provider.id, "provider_name": provider.name, "configured": app != nil, "client_id": app?.clientID ?? "",
-                         "action": "/settings/oauth-apps/\(provider.id)"])
+            apps.append(.init(provider: provider.id, providerName: provider.name, configured: app != nil, clientID: app?.clientID,
+                              action: "/settings/oauth-apps/\(provider.id)"))
         }
-        return renderer.page("settings", ["redirect_uri": runtime.oauthFlow.redirectURI, "apps": apps], context: context, tab: .settings, title: "Settings",
+        return renderer.page(SettingsView(redirectURI: runtime.oauthFlow.redirectURI, apps: apps), context: context, tab: .settings, title: "Settings",
                              notice: Notices.text(for: request.uri.queryParameters["notice"]), error: error, status: error == nil ? .ok : .badRequest)
     }
 }

@@ -24,8 +24,8 @@ struct UsageChart {
         return (0..<Self.days).reversed().map { formatter.string(from: today.addingTimeInterval(-Double($0) * 86_400)) }
     }
 
-    /// The template's values: `chart` (geometry, legend, ticks) and `chart_rows` (the table).
-    func values() -> [String: Any] {
+    /// The chart for the template.
+    func view() -> UsageChartView {
         let days = dayKeys
         let providers = Array(Set(daily.map(\.provider))).sorted()
         var calls: [String: [String: Int]] = [:]
@@ -34,8 +34,8 @@ struct UsageChart {
         let scale = Self.niceCeiling(peak)
         let plotWidth = Self.width - Self.left - Self.right, plotHeight = Self.height - Self.top - Self.bottom
         let slot = plotWidth / Double(days.count)
-        var bars: [[String: Any]] = []
-        var labels: [[String: Any]] = []
+        var bars: [UsageChartView.Bar] = []
+        var labels: [UsageChartView.DayLabel] = []
         for (index, day) in days.enumerated() {
             let x = Self.left + Double(index) * slot
             var base = Self.top + plotHeight
@@ -43,35 +43,33 @@ struct UsageChart {
                 guard let count = calls[day]?[provider], count > 0 else { continue }
                 let h = plotHeight * Double(count) / Double(scale)
                 base -= h
-                bars.append(["x": Self.f(x + slot * 0.15), "y": Self.f(base), "width": Self.f(slot * 0.7), "height": Self.f(h),
-                             "series": series % Self.colours, "day": day, "provider": provider, "calls": count,
-                             "label": "\(day): \(count) \(count == 1 ? "call" : "calls") to \(providerName(provider))"])
+                bars.append(.init(x: Self.f(x + slot * 0.15), y: Self.f(base), width: Self.f(slot * 0.7), height: Self.f(h),
+                                  series: series % Self.colours, day: day, provider: provider, calls: count,
+                                  label: "\(day): \(count) \(count == 1 ? "call" : "calls") to \(providerName(provider))"))
             }
             if index % 5 == 4 || index == days.count - 1 {
-                labels.append(["x": Self.f(x + slot / 2), "y": Self.f(Self.height - 8), "text": String(day.dropFirst(5))])
+                labels.append(.init(x: Self.f(x + slot / 2), y: Self.f(Self.height - 8), text: String(day.dropFirst(5))))
             }
         }
-        let ticks: [[String: Any]] = Array(Set([0, scale / 2, scale])).sorted().map { value in
+        let ticks = Array(Set([0, scale / 2, scale])).sorted().map { value in
             let y = Self.top + plotHeight - plotHeight * Double(value) / Double(scale)
-            return ["y": Self.f(y), "text_y": Self.f(y + 4), "value": value]
+            return UsageChartView.Tick(y: Self.f(y), textY: Self.f(y + 4), value: value)
         }
         let total = daily.filter { days.contains($0.day) }.map(\.calls).reduce(0, +)
-        let rows: [[String: Any]] = days.reversed().compactMap { day in
+        let rows: [UsageChartView.DayRow] = days.reversed().compactMap { day in
             guard let byProvider = calls[day], !byProvider.isEmpty else { return nil }
-            return ["day": day, "cells": providers.map { ["provider": $0, "calls": byProvider[$0] ?? 0] as [String: Any] }]
+            return .init(day: day, cells: providers.map { .init(provider: $0, calls: byProvider[$0] ?? 0) })
         }
-        return [
-            "chart": [
-                "width": Self.f(Self.width), "height": Self.f(Self.height), "view_box": "0 0 \(Self.f(Self.width)) \(Self.f(Self.height))",
-                "axis_x1": Self.f(Self.left), "axis_x2": Self.f(Self.width - Self.right), "axis_y": Self.f(Self.top + plotHeight),
-                "tick_x": Self.f(Self.left - 6), "bars": bars, "labels": labels, "ticks": ticks, "total": total,
-                "description": "Stacked bars, one per day from \(days.first ?? "") to \(days.last ?? "") (UTC); \(total) calls in all"
-                    + (providers.isEmpty ? "." : " to " + providers.map(providerName).joined(separator: ", ") + "."),
-                "legend": providers.enumerated().map { ["series": $0.offset % Self.colours, "provider": $0.element, "name": providerName($0.element)] as [String: Any] },
-                "providers": providers.map { ["provider": $0, "name": providerName($0)] },
-            ] as [String: Any],
-            "chart_rows": rows, "chart_empty": total == 0,
-        ]
+        return UsageChartView(
+            width: Self.f(Self.width), height: Self.f(Self.height), viewBox: "0 0 \(Self.f(Self.width)) \(Self.f(Self.height))",
+            axisX1: Self.f(Self.left), axisX2: Self.f(Self.width - Self.right), axisY: Self.f(Self.top + plotHeight),
+            tickX: Self.f(Self.left - 6), bars: bars, labels: labels, ticks: ticks, total: total,
+            description: "Stacked bars, one per day from \(days.first ?? "") to \(days.last ?? "") (UTC); \(total) calls in all"
+                + (providers.isEmpty ? "." : " to " + providers.map(providerName).joined(separator: ", ") + "."),
+            legend: providers.enumerated().map { .init(series: $0.offset % Self.colours, provider: $0.element, name: providerName($0.element)) },
+            providers: providers.map { .init(provider: $0, name: providerName($0)) },
+            chartRows: rows, chartEmpty: total == 0
+        )
     }
 
     /// The smallest of 1, 2, 5 × 10ⁿ at least `value`, so the axis reads in round numbers.

@@ -43,38 +43,28 @@ struct WebhookPages {
             let endpoint = try await webhooks.endpoint(user: user, id: try context.parameters.require("id"))
             let cursor = FormInput.query(request)["cursor"].flatMap { $0.isEmpty ? nil : $0 }
             let page = try await webhooks.deliveries(user: user, id: endpoint.id, limit: 50, cursor: cursor)
-            let rows: [[String: Any]] = page.items.map { d in
-                ["id": d.id, "event": d.event, "status": d.status.rawValue, "attempts": d.attempts, "last_status": d.lastStatus.map(String.init) ?? "—",
-                 "last_error": d.lastError ?? "", "created_at": PageRenderer.date(d.createdAt), "delivered": d.status == .delivered,
-                 "failed": d.status == .failed, "next_attempt_at": d.status == .pending ? PageRenderer.date(d.nextAttemptAt) : ""]
+            let rows = page.items.map { d in
+                WebhookView.Delivery(id: d.id, event: d.event, status: d.status.rawValue, attempts: d.attempts, lastStatus: d.lastStatus.map(String.init) ?? "—",
+                                     lastError: d.lastError, createdAt: PageRenderer.date(d.createdAt), delivered: d.status == .delivered,
+                                     failed: d.status == .failed, nextAttemptAt: d.status == .pending ? PageRenderer.date(d.nextAttemptAt) : nil)
             }
-            var values: [String: Any] = ["endpoint": Self.row(endpoint), "deliveries": rows]
-            if let next = page.nextCursor { values["next_url"] = "/settings/webhooks/\(endpoint.id)?cursor=\(next)" }
-            return renderer.page("webhook", values, context: context, tab: .webhooks, title: "Webhook deliveries")
+            let view = WebhookView(endpoint: WebhookRow(endpoint), deliveries: rows,
+                                   nextURL: page.nextCursor.map { "/settings/webhooks/\(endpoint.id)?cursor=\($0)" })
+            return renderer.page(view, context: context, tab: .webhooks, title: "Webhook deliveries")
         }
     }
 
     func list(request: Request, context: AppRequestContext, created: (WebhookEndpoint, String)? = nil, error: String? = nil,
               submitted: FormInput? = nil) async throws -> Response {
         let user = try context.requireUser()
-        var values: [String: Any] = [
-            "endpoints": try await webhooks.list(user: user).map(Self.row),
-            "events": WebhookEventType.allCases.map { ["name": $0.rawValue, "checked": submitted?["event.\($0.rawValue)"] != nil] },
-            "url": submitted?["url"] ?? "", "is_admin": user.role == .admin, "action": "/settings/webhooks",
-        ]
+        var view = WebhooksView(endpoints: try await webhooks.list(user: user).map(WebhookRow.init),
+                                events: WebhookEventType.allCases.map { .init(name: $0.rawValue, checked: submitted?["event.\($0.rawValue)"] != nil) },
+                                url: submitted?["url"], isAdmin: user.role == .admin)
         if let (endpoint, secret) = created {
-            values["new_secret"] = secret
-            values["new_url"] = endpoint.url
+            view.newSecret = secret
+            view.newURL = endpoint.url
         }
-        return renderer.page("webhooks", values, context: context, tab: .webhooks, title: "Webhooks", notice: Notices.text(for: request.uri.queryParameters["notice"]),
+        return renderer.page(view, context: context, tab: .webhooks, title: "Webhooks", notice: Notices.text(for: request.uri.queryParameters["notice"]),
                              error: error, status: error == nil ? (created == nil ? .ok : .created) : .badRequest)
-    }
-
-    static func row(_ endpoint: WebhookEndpoint) -> [String: Any] {
-        ["id": endpoint.id, "url": endpoint.url, "events": endpoint.events.joined(separator: ", "), "all_users": endpoint.ownerID == nil,
-         "created_at": PageRenderer.date(endpoint.createdAt), "log_url": "/settings/webhooks/\(endpoint.id)",
-         "delete_action": "/settings/webhooks/\(endpoint.id)/delete", "enabled": endpoint.enabled,
-         "toggle_action": "/settings/webhooks/\(endpoint.id)/enabled", "toggle_to": endpoint.enabled ? "false" : "true",
-         "toggle_label": endpoint.enabled ? "Turn off" : "Turn on"]
     }
 }

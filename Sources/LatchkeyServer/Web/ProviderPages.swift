@@ -2,8 +2,8 @@ import Foundation
 import Hummingbird
 import LatchkeyCore
 
-/// `/providers` (the catalog, searchable) and `/activity` (the audit log, paged).
-struct CatalogPages {
+/// `/providers`: the catalog (searchable) and the user's own remote MCP servers, added and removed here.
+struct ProviderPages {
     let runtime: LatchkeyRuntime
     let renderer: PageRenderer
 
@@ -34,35 +34,23 @@ struct CatalogPages {
                 return try await providers(request: request, context: context, error: APIError.from(domain: error).message, input: [:])
             }
         }
-        group.get("activity") { request, context in
-            let user = try context.requireUser()
-            let pageSize = 50
-            let events = try await runtime.store.auditEvents(ownerID: user.id, limit: pageSize + 1, before: request.uri.queryParameters["before"].map(String.init))
-            let shown = events.prefix(pageSize)
-            var values: [String: Any] = ["events": shown.map { event in
-                ["created_at": PageRenderer.date(event.createdAt), "actor": event.actor, "action": event.action, "target": "\(event.targetType) \(event.targetID)",
-                 "detail": event.detail.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: ", ")]
-            }, "empty": shown.isEmpty]
-            if events.count > pageSize, let last = shown.last { values["next_url"] = "/activity?before=\(last.id)" }
-            return renderer.page("activity", values, context: context, tab: .activity, title: "Activity")
-        }
     }
 
     /// The providers page: the catalog (searchable) and the user's own remote MCP servers with the form that adds one.
     func providers(request: Request, context: AppRequestContext, error: String?, input: [String: String]) async throws -> Response {
         let user = try context.requireUser()
         let q = FormInput.query(request)["q"] ?? ""
-        let rows: [[String: Any]] = Self.matching(runtime.catalog, q).map { p in
-            ["id": p.id, "name": p.name, "auth_mode": p.authMode.rawValue, "auth_label": Self.authLabel(p.authMode) + (p.mcp == nil ? "" : " · MCP server"),
-             "docs": p.docs ?? "", "description": p.description ?? "", "base_url": p.baseURL.source,
-             "fields": p.fields.map { ["name": $0.name, "label": $0.label, "secret": $0.secret] }]
+        let rows = Self.matching(runtime.catalog, q).map { p in
+            ProvidersView.Row(id: p.id, name: p.name, authMode: p.authMode.rawValue, authLabel: Self.authLabel(p.authMode) + (p.mcp == nil ? "" : " · MCP server"),
+                              docs: p.docs, description: p.description, baseURL: p.baseURL.source,
+                              fields: p.fields.map { .init(name: $0.name, label: $0.label, secret: $0.secret) })
         }
-        let own: [[String: Any]] = runtime.catalog.overlay.owned(by: user.id).sorted { $0.id < $1.id }.map { p in
-            ["id": p.id, "name": p.name, "url": p.mcp?.url ?? "", "auth_label": Self.authLabel(p.authMode)]
+        let own = runtime.catalog.overlay.owned(by: user.id).sorted { $0.id < $1.id }.map { p in
+            ProvidersView.OwnServer(id: p.id, name: p.name, url: p.mcp?.url ?? "", authLabel: Self.authLabel(p.authMode))
         }
-        var values: [String: Any] = ["q": q, "providers": rows, "own_servers": own, "input_id": input["id"] ?? "", "input_name": input["name"] ?? "",
-                                     "input_url": input["url"] ?? "", "input_header": input["auth_header"] ?? ""]
-        return renderer.page("providers", values, context: context, tab: .providers, title: "Providers",
+        let view = ProvidersView(q: q, providers: rows, ownServers: own, inputID: input["id"], inputName: input["name"],
+                                 inputURL: input["url"], inputHeader: input["auth_header"])
+        return renderer.page(view, context: context, tab: .providers, title: "Providers",
                              notice: Notices.text(for: request.uri.queryParameters["notice"]), error: error, status: error == nil ? .ok : .badRequest)
     }
 
