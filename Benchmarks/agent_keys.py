@@ -4,6 +4,7 @@ bound to one credential for one provider, over one keep-alive connection. Prints
 
     agent_keys.py API_URL USER_TOKEN PROVIDER CREDENTIAL_ID COUNT NAME_PREFIX
 """
+
 from __future__ import annotations
 
 import http.client

@@ -20,6 +20,7 @@ taken from /proc at every block's edges and charged to the path that ran: Latchk
 (/proc/PID/stat), this client's own (os.times), and the machine's busy time (/proc/stat, steal included) minus
 those three, i.e. what other processes used.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -116,10 +117,18 @@ class McpClient:
         return resp.status, headers, reply
 
     def initialize(self) -> None:
-        status, headers, reply = self.post({
-            "jsonrpc": "2.0", "id": 0, "method": "initialize",
-            "params": {"protocolVersion": "2025-11-25", "capabilities": {},
-                       "clientInfo": {"name": "latchkey-mcp-bench", "version": "1"}}})
+        status, headers, reply = self.post(
+            {
+                "jsonrpc": "2.0",
+                "id": 0,
+                "method": "initialize",
+                "params": {
+                    "protocolVersion": "2025-11-25",
+                    "capabilities": {},
+                    "clientInfo": {"name": "latchkey-mcp-bench", "version": "1"},
+                },
+            }
+        )
         if status != 200 or not reply or "result" not in reply:
             raise SystemExit(f"initialize at {self.path} answered {status}: {reply}")
         sid = headers.get("mcp-session-id")
@@ -134,16 +143,24 @@ class McpClient:
     def call(self, tool: str) -> float:
         """One tools/call of `tool`; returns its wall time in seconds, or raises on a wrong answer."""
         self.next_id += 1
-        msg = {"jsonrpc": "2.0", "id": self.next_id, "method": "tools/call",
-               "params": {"name": tool, "arguments": {"text": "hi"}}}
+        msg = {
+            "jsonrpc": "2.0",
+            "id": self.next_id,
+            "method": "tools/call",
+            "params": {"name": tool, "arguments": {"text": "hi"}},
+        }
         t0 = time.perf_counter()
         status, _, reply = self.post(msg)
         t1 = time.perf_counter()
         if self.fresh:
             self.conn.close()  # the next request connects again (timed, as for a client without keep-alive)
-        ok = (status == 200 and reply is not None and reply.get("id") == self.next_id
-              and not reply.get("result", {}).get("isError")
-              and any(c.get("text") == "hi" for c in reply.get("result", {}).get("content", [])))
+        ok = (
+            status == 200
+            and reply is not None
+            and reply.get("id") == self.next_id
+            and not reply.get("result", {}).get("isError")
+            and any(c.get("text") == "hi" for c in reply.get("result", {}).get("content", []))
+        )
         if not ok:
             raise RuntimeError(f"tools/call {tool} at {self.path} answered {status}: {reply}")
         return t1 - t0
@@ -186,7 +203,7 @@ def main() -> int:
     cpu = {name: {"lk": 0.0, "peer": 0.0, "client": 0.0, "busy": 0.0, "total": 0.0, "wall": 0.0} for name in PATHS}
     per_block = [args.calls // args.blocks + (1 if i < args.calls % args.blocks else 0) for i in range(args.blocks)]
     for b, n in enumerate(per_block):
-        order = PATHS[b % len(PATHS):] + PATHS[:b % len(PATHS)]
+        order = PATHS[b % len(PATHS) :] + PATHS[: b % len(PATHS)]
         for name in order:
             c, tool, sample = clients[name], tools[name], []
             s0 = Snapshot(args.lk_pid, args.peer_pid)
@@ -205,11 +222,15 @@ def main() -> int:
 
     ms = lambda s: s * 1000  # noqa: E731
     us = lambda s: s * 1e6  # noqa: E731
-    print(f"calls per path: {args.calls} measured (after {args.warmup} warm-up), in {args.blocks} rotating blocks; "
-          f"one keep-alive connection per path, one call at a time; CPU clock tick {1000 / CLK_TCK:g} ms")
+    print(
+        f"calls per path: {args.calls} measured (after {args.warmup} warm-up), in {args.blocks} rotating blocks; "
+        f"one keep-alive connection per path, one call at a time; CPU clock tick {1000 / CLK_TCK:g} ms"
+    )
     print()
-    print("| path | median ms | p90 ms | p99 ms | mean ms | Latchkey CPU µs/call | server CPU µs/call "
-          "| client CPU µs/call | other processes, % of machine |")
+    print(
+        "| path | median ms | p90 ms | p99 ms | mean ms | Latchkey CPU µs/call | server CPU µs/call "
+        "| client CPU µs/call | other processes, % of machine |"
+    )
     print("|---|---:|---:|---:|---:|---:|---:|---:|---:|")
     summary = {}
     for name in PATHS:
@@ -218,34 +239,52 @@ def main() -> int:
         calls = len(t)
         other = acc["busy"] - acc["lk"] - acc["peer"] - acc["client"]
         other_pct = max(0.0, 100 * other / acc["total"]) if acc["total"] > 0 else 0.0
-        summary[name] = {"p50": statistics.median(t), "p90": pct(t, 90), "p99": pct(t, 99),
-                         "mean": statistics.fmean(t), "lk_cpu": acc["lk"] / calls, "peer_cpu": acc["peer"] / calls,
-                         "client_cpu": acc["client"] / calls, "other_pct": other_pct, "other_s": other}
+        summary[name] = {
+            "p50": statistics.median(t),
+            "p90": pct(t, 90),
+            "p99": pct(t, 99),
+            "mean": statistics.fmean(t),
+            "lk_cpu": acc["lk"] / calls,
+            "peer_cpu": acc["peer"] / calls,
+            "client_cpu": acc["client"] / calls,
+            "other_pct": other_pct,
+            "other_s": other,
+        }
         s = summary[name]
-        print(f"| {LABELS[name]} | {ms(s['p50']):.3f} | {ms(s['p90']):.3f} | {ms(s['p99']):.3f} | {ms(s['mean']):.3f} "
-              f"| {us(s['lk_cpu']):.0f} | {us(s['peer_cpu']):.0f} | {us(s['client_cpu']):.0f} | {other_pct:.1f} |")
+        print(
+            f"| {LABELS[name]} | {ms(s['p50']):.3f} | {ms(s['p90']):.3f} | {ms(s['p99']):.3f} | {ms(s['mean']):.3f} "
+            f"| {us(s['lk_cpu']):.0f} | {us(s['peer_cpu']):.0f} | {us(s['client_cpu']):.0f} | {other_pct:.1f} |"
+        )
     print()
     d = summary["lk"]["p50"] - summary["direct"]["p50"]
     dp = summary["pass"]["p50"] - summary["direct"]["p50"]
     blk = [a - b for a, b in zip(block_medians["lk"], block_medians["direct"])]
     blkp = [a - b for a, b in zip(block_medians["pass"], block_medians["direct"])]
     verdict = "PASS" if d <= 0.001 else "MISS"
-    print(f"- Added median, /mcp: Latchkey p50 - direct p50 = **{ms(d):+.3f} ms** (target <= 1 ms): **{verdict}**; "
-          f"per block {ms(min(blk)):+.3f} .. {ms(max(blk)):+.3f} ms")
-    print(f"- Added median, /mcp/{args.provider} pass-through: = **{ms(dp):+.3f} ms** "
-          f"({'PASS' if dp <= 0.001 else 'MISS'} against the same 1 ms); "
-          f"per block {ms(min(blkp)):+.3f} .. {ms(max(blkp)):+.3f} ms")
-    print(f"- Latchkey CPU per call: /mcp {us(summary['lk']['lk_cpu']):.0f} µs, /mcp/{args.provider} "
-          f"{us(summary['pass']['lk_cpu']):.0f} µs "
-          f"(while the direct calls ran: {us(summary['direct']['lk_cpu']):.0f} µs/call, "
-          f"its idle background); the server's CPU per call: direct {us(summary['direct']['peer_cpu']):.0f} µs, via /mcp "
-          f"{us(summary['lk']['peer_cpu']):.0f} µs, via /mcp/{args.provider} {us(summary['pass']['peer_cpu']):.0f} µs")
+    print(
+        f"- Added median, /mcp: Latchkey p50 - direct p50 = **{ms(d):+.3f} ms** (target <= 1 ms): **{verdict}**; "
+        f"per block {ms(min(blk)):+.3f} .. {ms(max(blk)):+.3f} ms"
+    )
+    print(
+        f"- Added median, /mcp/{args.provider} pass-through: = **{ms(dp):+.3f} ms** "
+        f"({'PASS' if dp <= 0.001 else 'MISS'} against the same 1 ms); "
+        f"per block {ms(min(blkp)):+.3f} .. {ms(max(blkp)):+.3f} ms"
+    )
+    print(
+        f"- Latchkey CPU per call: /mcp {us(summary['lk']['lk_cpu']):.0f} µs, /mcp/{args.provider} "
+        f"{us(summary['pass']['lk_cpu']):.0f} µs "
+        f"(while the direct calls ran: {us(summary['direct']['lk_cpu']):.0f} µs/call, "
+        f"its idle background); the server's CPU per call: direct {us(summary['direct']['peer_cpu']):.0f} µs, via /mcp "
+        f"{us(summary['lk']['peer_cpu']):.0f} µs, via /mcp/{args.provider} {us(summary['pass']['peer_cpu']):.0f} µs"
+    )
     wall = sum(cpu[n]["wall"] for n in PATHS)
     total = sum(cpu[n]["total"] for n in PATHS)
     other = sum(summary[n]["other_s"] for n in PATHS)
-    print(f"- CPU used by other processes during the measured calls: {max(0.0, other):.2f} s of CPU over {wall:.1f} s "
-          f"= {max(0.0, 100 * other / total) if total else 0:.1f}% of the machine "
-          "(should be near 0; rerun when it is not)")
+    print(
+        f"- CPU used by other processes during the measured calls: {max(0.0, other):.2f} s of CPU over {wall:.1f} s "
+        f"= {max(0.0, 100 * other / total) if total else 0:.1f}% of the machine "
+        "(should be near 0; rerun when it is not)"
+    )
     return 0
 
 

@@ -33,8 +33,13 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 CLIENTS = min(int(os.environ.get("CLIENTS", "500")), 2000)
 DURATION = min(float(os.environ.get("DURATION", "30")), 300)
-BIN = Path(os.environ.get("LATCHKEY_BIN") or next(
-    (p for p in (REPO / ".build/release/latchkey", REPO / ".build/debug/latchkey") if p.exists()), REPO / ".build/release/latchkey"))
+BIN = Path(
+    os.environ.get("LATCHKEY_BIN")
+    or next(
+        (p for p in (REPO / ".build/release/latchkey", REPO / ".build/debug/latchkey") if p.exists()),
+        REPO / ".build/release/latchkey",
+    )
+)
 
 
 def free_port() -> int:
@@ -149,16 +154,28 @@ async def main() -> int:
         (work / "providers/echo.yaml").write_text(
             "name: Echo\nauth:\n  mode: api_key\n  fields:\n"
             "    - {name: api_key, label: API key, secret: true, required: true}\n"
-            "proxy:\n  base_url: http://127.0.0.1:9/base\n  inject: {headers: {Authorization: \"Bearer {{api_key}}\"}}\n")
+            'proxy:\n  base_url: http://127.0.0.1:9/base\n  inject: {headers: {Authorization: "Bearer {{api_key}}"}}\n'
+        )
         (work / "master.key").write_text(base64.b64encode(os.urandom(32)).decode() + "\n")
         os.chmod(work / "master.key", 0o600)
         port = free_port()
         env = {k: v for k, v in os.environ.items() if not k.startswith("LATCHKEY_")}
-        env.update({"LATCHKEY_DATABASE_URL": f"sqlite:{work}/lk.db", "LATCHKEY_MASTER_KEY_FILE": str(work / "master.key"),
-                    "LATCHKEY_PROVIDERS_DIR": str(REPO / "providers"), "LATCHKEY_LOG_LEVEL": "warning"})
+        env.update(
+            {
+                "LATCHKEY_DATABASE_URL": f"sqlite:{work}/lk.db",
+                "LATCHKEY_MASTER_KEY_FILE": str(work / "master.key"),
+                "LATCHKEY_PROVIDERS_DIR": str(REPO / "providers"),
+                "LATCHKEY_LOG_LEVEL": "warning",
+            }
+        )
         log = open(work / "server.log", "wb")
-        server = subprocess.Popen([str(BIN), "serve", "--host", "127.0.0.1", "--port", str(port), "--providers", str(work / "providers")],
-                                  cwd=work, env=env, stdout=log, stderr=subprocess.STDOUT)
+        server = subprocess.Popen(
+            [str(BIN), "serve", "--host", "127.0.0.1", "--port", str(port), "--providers", str(work / "providers")],
+            cwd=work,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
         try:
             for _ in range(300):
                 if healthz_ms(port) is not None:
@@ -189,16 +206,24 @@ async def main() -> int:
             stop.set()
             await asyncio.wait(tasks, timeout=10)
             after = rss_kib(server.pid)
-            print(f"clients: {CLIENTS} ({CLIENTS // 2} slow uploaders, {CLIENTS - CLIENTS // 2} slow headers) "
-                  f"for {DURATION:.0f} s; "
-                  f"{counts.connections} connections opened, {counts.body_bytes_sent / 2**20:.0f} MiB of body sent")
-            print(f"uploads answered: {counts.answered or '{}'}; closed without an answer: {counts.closed_without_answer}")
-            print(f"server RSS: baseline {baseline / 1024:.1f} MiB, peak {max(samples) / 1024:.1f} MiB, "
-                  f"median {statistics.median(samples) / 1024:.1f} MiB, after {after / 1024:.1f} MiB")
+            print(
+                f"clients: {CLIENTS} ({CLIENTS // 2} slow uploaders, {CLIENTS - CLIENTS // 2} slow headers) "
+                f"for {DURATION:.0f} s; "
+                f"{counts.connections} connections opened, {counts.body_bytes_sent / 2**20:.0f} MiB of body sent"
+            )
+            print(
+                f"uploads answered: {counts.answered or '{}'}; closed without an answer: {counts.closed_without_answer}"
+            )
+            print(
+                f"server RSS: baseline {baseline / 1024:.1f} MiB, peak {max(samples) / 1024:.1f} MiB, "
+                f"median {statistics.median(samples) / 1024:.1f} MiB, after {after / 1024:.1f} MiB"
+            )
             print("RSS (MiB) every 5 s: " + ", ".join(timeline))
             if latencies:
-                print(f"GET /healthz during the run: {len(latencies)} answered, {failures} failed; "
-                      f"median {statistics.median(latencies):.1f} ms, max {max(latencies):.1f} ms")
+                print(
+                    f"GET /healthz during the run: {len(latencies)} answered, {failures} failed; "
+                    f"median {statistics.median(latencies):.1f} ms, max {max(latencies):.1f} ms"
+                )
             else:
                 print(f"GET /healthz during the run: none answered, {failures} failed")
             return 0 if failures == 0 else 1

@@ -48,6 +48,7 @@ _MISSING_TEMPLATE = re.compile(r"The page template '([^']+)' is missing\.")
 # Availability
 # --------------------------------------------------------------------------------------
 
+
 def _first_existing(*candidates: str) -> Optional[str]:
     for c in candidates:
         p = shutil.which(c) if not c.startswith("/") else (c if os.path.exists(c) else None)
@@ -87,6 +88,7 @@ def require_browser():
 # The browser
 # --------------------------------------------------------------------------------------
 
+
 def safe_name(text: str) -> str:
     return re.sub(r"[^A-Za-z0-9_.-]+", "_", text).strip("_")[:150]
 
@@ -104,18 +106,29 @@ class Browser:
         self._n = 0
         opts = webdriver.ChromeOptions()
         opts.binary_location = chromium_binary()
-        for arg in ("--headless=new", "--no-sandbox", "--disable-gpu", f"--window-size={size[0]},{size[1]}",
-                    "--disable-dev-shm-usage", "--no-first-run", "--no-default-browser-check",
-                    "--password-store=basic", "--lang=en-US"):
+        for arg in (
+            "--headless=new",
+            "--no-sandbox",
+            "--disable-gpu",
+            f"--window-size={size[0]},{size[1]}",
+            "--disable-dev-shm-usage",
+            "--no-first-run",
+            "--no-default-browser-check",
+            "--password-store=basic",
+            "--lang=en-US",
+        ):
             opts.add_argument(arg)
-        opts.add_experimental_option("prefs", {"credentials_enable_service": False,
-                                               "profile.password_manager_enabled": False})
+        opts.add_experimental_option(
+            "prefs", {"credentials_enable_service": False, "profile.password_manager_enabled": False}
+        )
         self.driver = webdriver.Chrome(service=Service(chromedriver_binary()), options=opts)
         self.driver.set_page_load_timeout(60)
         if size != DESKTOP:
             # --window-size sets the outer window; make the layout viewport the size asked for.
-            self.driver.execute_cdp_cmd("Emulation.setDeviceMetricsOverride", {
-                "width": size[0], "height": size[1], "deviceScaleFactor": 1, "mobile": True})
+            self.driver.execute_cdp_cmd(
+                "Emulation.setDeviceMetricsOverride",
+                {"width": size[0], "height": size[1], "deviceScaleFactor": 1, "mobile": True},
+            )
         SCREENSHOT_DIR.mkdir(parents=True, exist_ok=True)
 
     def close(self):
@@ -148,7 +161,8 @@ class Browser:
     def status(self) -> Optional[int]:
         """The HTTP status of the document now shown (Navigation Timing Level 2 `responseStatus`)."""
         return self.driver.execute_script(
-            "const e = performance.getEntriesByType('navigation')[0]; return e ? e.responseStatus : null;")
+            "const e = performance.getEntriesByType('navigation')[0]; return e ? e.responseStatus : null;"
+        )
 
     def describe(self) -> str:
         text = ""
@@ -220,19 +234,21 @@ class Browser:
             return d.execute_script("return window.__lkOldPage !== true && document.readyState === 'complete'")
 
         WebDriverWait(self.driver, 60, poll_frequency=0.05, ignored_exceptions=(WebDriverException,)).until(
-            loaded, f"no new page loaded after the step before {step!r} (still at {self.driver.current_url})")
+            loaded, f"no new page loaded after the step before {step!r} (still at {self.driver.current_url})"
+        )
         self._landed(step)
 
     def _landed(self, step: str):
         from selenium.webdriver.support.ui import WebDriverWait
 
-        WebDriverWait(self.driver, 60).until(
-            lambda d: d.execute_script("return document.readyState") == "complete")
+        WebDriverWait(self.driver, 60).until(lambda d: d.execute_script("return document.readyState") == "complete")
         self.shot(step)
         m = _MISSING_TEMPLATE.search(self.html)
         if m:
-            raise AssertionError(f"FINDING: the dashboard template '{m.group(1)}' is missing (web/templates/"
-                                 f"{m.group(1)}.mustache) - page {self.current_url}, HTTP {self.status()}")
+            raise AssertionError(
+                f"FINDING: the dashboard template '{m.group(1)}' is missing (web/templates/"
+                f"{m.group(1)}.mustache) - page {self.current_url}, HTTP {self.status()}"
+            )
 
     def shot(self, step: str) -> Path:
         self._n += 1
@@ -283,6 +299,7 @@ class Browser:
 # Fixtures
 # --------------------------------------------------------------------------------------
 
+
 @pytest.fixture
 def browser_factory(request):
     """Call it (optionally with size=PHONE, base=lk.public_url) for a Browser; all close at teardown."""
@@ -304,8 +321,9 @@ def browser_factory(request):
     assert not missing, f"screenshots missing or empty: {missing}"
 
 
-def start_dashboard(env, *, admin: bool = True, extra_providers: Optional[dict] = None,
-                    extra_env: Optional[dict] = None) -> Latchkey:
+def start_dashboard(
+    env, *, admin: bool = True, extra_providers: Optional[dict] = None, extra_env: Optional[dict] = None
+) -> Latchkey:
     """A `latchkey serve` with the dashboard, conftest's loopback providers (+ extra ones), in `env`
     (so it stops at teardown and its log is attached on failure). With admin=True the harness admin
     (Latchkey.ADMIN_EMAIL / ADMIN_PASSWORD) is created with the CLI, with an API token (lk.admin)."""
@@ -325,6 +343,7 @@ def start_dashboard(env, *, admin: bool = True, extra_providers: Optional[dict] 
 def dashboard_factory(env):
     def make(**kw) -> Latchkey:
         return start_dashboard(env, **kw)
+
     return make
 
 

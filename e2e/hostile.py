@@ -54,8 +54,10 @@ class HostileUpstream(RecordingUpstream):
 
     def _sse(self, rec) -> bytes:
         token = (rec.header("authorization") or "").split(" ", 1)[-1].encode()
-        self._owed.conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nTransfer-Encoding: chunked\r\n\r\n"
-                                + _chunk(b"data: one\n\n"))
+        self._owed.conn.sendall(
+            b"HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nTransfer-Encoding: chunked\r\n\r\n"
+            + _chunk(b"data: one\n\n")
+        )
         self.sse_gate.wait(30)
         return _chunk(b"data: " + token[:10]) + _chunk(token[10:] + b"\n\n") + b"0\r\n\r\n"
 
@@ -73,7 +75,10 @@ class HostileUpstream(RecordingUpstream):
             status = "204 No Content" if last == "owe-204" else "304 Not Modified"
             return f"HTTP/1.1 {status}\r\nContent-Length: {len(SMUGGLED)}\r\n\r\n".encode(), SMUGGLED
         if last == "owe-head":
-            return f"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: {len(SMUGGLED)}\r\n\r\n".encode(), SMUGGLED
+            return (
+                f"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: {len(SMUGGLED)}\r\n\r\n".encode(),
+                SMUGGLED,
+            )
         if last == "switch-101":
             return b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: evil\r\nConnection: upgrade\r\n\r\n" + SMUGGLED, b""
         if last == "extra":
@@ -82,20 +87,36 @@ class HostileUpstream(RecordingUpstream):
         key = values.get("x-api-key", "")
         if last == "echo-headers":
             token = auth.split(" ", 1)[-1]
-            extra = [("Location", f"https://elsewhere.example/cb?{query}"),
-                     ("Content-Location", f"/base/echo?{query}"),
-                     ("Link", f"<https://elsewhere.example/next?{query}>; rel=next"),
-                     ("Refresh", f"0; url=https://elsewhere.example/?{query}"),
-                     ("WWW-Authenticate", f'Bearer error="invalid_token", token="{token}"'),
-                     ("X-Echo-Authorization", auth), ("X-Echo-Token", token), ("X-Echo-Key", key)]
+            extra = [
+                ("Location", f"https://elsewhere.example/cb?{query}"),
+                ("Content-Location", f"/base/echo?{query}"),
+                ("Link", f"<https://elsewhere.example/next?{query}>; rel=next"),
+                ("Refresh", f"0; url=https://elsewhere.example/?{query}"),
+                ("WWW-Authenticate", f'Bearer error="invalid_token", token="{token}"'),
+                ("X-Echo-Authorization", auth),
+                ("X-Echo-Token", token),
+                ("X-Echo-Key", key),
+            ]
             return self._framed("302 Found", b"{}", extra), b""
         if last in ("echo-body", "echo-chunked"):
-            body = json.dumps({"target": target, "headers": headers, "authorization": auth,
-                               "token": auth.split(" ", 1)[-1], "key": key}).encode()
+            body = json.dumps(
+                {
+                    "target": target,
+                    "headers": headers,
+                    "authorization": auth,
+                    "token": auth.split(" ", 1)[-1],
+                    "key": key,
+                }
+            ).encode()
             if last == "echo-body":
                 return self._framed("200 OK", body, [("Content-Type", "application/json")]), b""
-            chunks = b"".join(_chunk(body[i:i + 3]) for i in range(0, len(body), 3))
-            return b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n" + chunks + b"0\r\n\r\n", b""
+            chunks = b"".join(_chunk(body[i : i + 3]) for i in range(0, len(body), 3))
+            return (
+                b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n"
+                + chunks
+                + b"0\r\n\r\n",
+                b"",
+            )
         return self._framed("200 OK", b"OWN:" + target.encode()), b""
 
 
@@ -105,11 +126,16 @@ def _chunk(data: bytes) -> bytes:
 
 def provider_yaml(name: str, port: int, inject: str, mode: str = "api_key") -> str:
     """A provider file pointing at the hostile upstream on loopback."""
-    fields = ("    - {name: api_key, label: API key, secret: true, required: true}\n" if mode == "api_key" else
-              "    - {name: username, label: Username, secret: false, required: true}\n"
-              "    - {name: password, label: Password, secret: true, required: true}\n")
-    return (f"name: {name}\nauth:\n  mode: {mode}\n  fields:\n{fields}"
-            f"proxy:\n  base_url: http://127.0.0.1:{port}/base\n  inject:\n    {inject}\n")
+    fields = (
+        "    - {name: api_key, label: API key, secret: true, required: true}\n"
+        if mode == "api_key"
+        else "    - {name: username, label: Username, secret: false, required: true}\n"
+        "    - {name: password, label: Password, secret: true, required: true}\n"
+    )
+    return (
+        f"name: {name}\nauth:\n  mode: {mode}\n  fields:\n{fields}"
+        f"proxy:\n  base_url: http://127.0.0.1:{port}/base\n  inject:\n    {inject}\n"
+    )
 
 
 def keep_alive_exchanges(port: int, requests: list[tuple[bytes, bytes | list[bytes], str]], timeout: float = 20.0):
@@ -121,7 +147,7 @@ def keep_alive_exchanges(port: int, requests: list[tuple[bytes, bytes | list[byt
     try:
         for head, body, method in requests:
             sock.sendall(head)
-            for piece in ([body] if isinstance(body, (bytes, bytearray)) else body):
+            for piece in [body] if isinstance(body, (bytes, bytearray)) else body:
                 if piece:
                     sock.sendall(piece)
             try:
@@ -139,4 +165,3 @@ def keep_alive_exchanges(port: int, requests: list[tuple[bytes, bytes | list[byt
         f.close()
         sock.close()
     return out
-

@@ -17,12 +17,23 @@ class Forms(html.parser.HTMLParser):
     def handle_starttag(self, tag, attrs):
         a = dict(attrs)
         if tag == "form":
-            self._cur = {"id": a.get("id"), "action": a.get("action") or "",
-                         "method": (a.get("method") or "get").lower(), "inputs": []}
+            self._cur = {
+                "id": a.get("id"),
+                "action": a.get("action") or "",
+                "method": (a.get("method") or "get").lower(),
+                "inputs": [],
+            }
             self.forms.append(self._cur)
         elif tag in ("input", "button") and self._cur is not None:
-            self._cur["inputs"].append({"tag": tag, "type": (a.get("type") or "text").lower(),
-                                        "name": a.get("name"), "value": a.get("value") or "", "id": a.get("id")})
+            self._cur["inputs"].append(
+                {
+                    "tag": tag,
+                    "type": (a.get("type") or "text").lower(),
+                    "name": a.get("name"),
+                    "value": a.get("value") or "",
+                    "id": a.get("id"),
+                }
+            )
 
     def handle_endtag(self, tag):
         if tag == "form":

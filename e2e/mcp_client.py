@@ -11,9 +11,11 @@ from mcp import ClientSession
 from mcp.client.streamable_http import create_mcp_http_client, streamable_http_client
 
 
-def session_run(url: str, key: Optional[str], work: Callable[[ClientSession], Awaitable[Any]],
-                headers: Optional[dict] = None) -> Any:
+def session_run(
+    url: str, key: Optional[str], work: Callable[[ClientSession], Awaitable[Any]], headers: Optional[dict] = None
+) -> Any:
     """Connect to `url` with `key` as bearer token, initialize, run `work(session)`; its result."""
+
     async def main():
         h = dict(headers or {})
         if key is not None:
@@ -24,6 +26,7 @@ def session_run(url: str, key: Optional[str], work: Callable[[ClientSession], Aw
                 async with ClientSession(read, write) as session:
                     init = await session.initialize()
                     return await work(session) if work else init
+
     return asyncio.run(asyncio.wait_for(main(), timeout=120))
 
 
@@ -41,16 +44,19 @@ class MCPAgent:
     def tool_names(self) -> list[str]:
         async def work(s):
             return [t.name for t in (await s.list_tools()).tools]
+
         return session_run(self.url, self.key, work)
 
     def tools(self) -> list:
         async def work(s):
             return (await s.list_tools()).tools
+
         return session_run(self.url, self.key, work)
 
     def call(self, name: str, arguments: Optional[dict] = None):
         async def work(s):
             return await s.call_tool(name, arguments or {})
+
         result = session_run(self.url, self.key, work)
         self.lk.record(f"mcp call {name}", 200, text_of(result).encode())
         return result

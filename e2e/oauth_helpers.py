@@ -54,6 +54,7 @@ def parse_time(text: str) -> float:
 # The peer
 # --------------------------------------------------------------------------------------
 
+
 def _missing_server_deps() -> list[str]:
     return [m for m in ("django", "oauth2_provider", "waitress") if importlib.util.find_spec(m) is None]
 
@@ -89,16 +90,32 @@ def peer_token_strings(peer, client_id: str) -> dict[str, set[str]]:
     try:
         app = "(SELECT id FROM oauth2_provider_application WHERE client_id = ?)"
         out = {
-            "access": {r[0] for r in db.execute(
-                f"SELECT token FROM oauth2_provider_accesstoken WHERE application_id = {app}", (client_id,))},
-            "refresh": {r[0] for r in db.execute(
-                f"SELECT token FROM oauth2_provider_refreshtoken WHERE application_id = {app}", (client_id,))},
-            "code": {r[0] for r in db.execute(
-                f"SELECT code FROM oauth2_provider_grant WHERE application_id = {app}", (client_id,))},
+            "access": {
+                r[0]
+                for r in db.execute(
+                    f"SELECT token FROM oauth2_provider_accesstoken WHERE application_id = {app}", (client_id,)
+                )
+            },
+            "refresh": {
+                r[0]
+                for r in db.execute(
+                    f"SELECT token FROM oauth2_provider_refreshtoken WHERE application_id = {app}", (client_id,)
+                )
+            },
+            "code": {
+                r[0]
+                for r in db.execute(
+                    f"SELECT code FROM oauth2_provider_grant WHERE application_id = {app}", (client_id,)
+                )
+            },
         }
-        out["live_refresh"] = {r[0] for r in db.execute(
-            f"SELECT token FROM oauth2_provider_refreshtoken WHERE application_id = {app} AND revoked IS NULL",
-            (client_id,))}
+        out["live_refresh"] = {
+            r[0]
+            for r in db.execute(
+                f"SELECT token FROM oauth2_provider_refreshtoken WHERE application_id = {app} AND revoked IS NULL",
+                (client_id,),
+            )
+        }
         return out
     finally:
         db.close()
@@ -106,9 +123,12 @@ def peer_token_strings(peer, client_id: str) -> dict[str, set[str]]:
 
 def token_log(peer, grant_type: Optional[str] = None, client_id: Optional[str] = None) -> list[dict]:
     entries = peer.request_log(path="/o/token/")
-    return [e for e in entries
-            if (grant_type is None or e.get("grant_type") == grant_type)
-            and (client_id is None or e.get("client_id") == client_id)]
+    return [
+        e
+        for e in entries
+        if (grant_type is None or e.get("grant_type") == grant_type)
+        and (client_id is None or e.get("client_id") == client_id)
+    ]
 
 
 def refresh_count(peer) -> int:
@@ -134,9 +154,13 @@ def page_result(resp) -> tuple[Optional[bool], str]:
 # Latchkey + the peer
 # --------------------------------------------------------------------------------------
 
+
 def _binary_busy(e: BaseException) -> bool:
-    return isinstance(e, FileNotFoundError) or (isinstance(e, OSError) and e.errno == errno.ETXTBSY) or \
-        (isinstance(e, AssertionError) and "binary not found" in str(e))
+    return (
+        isinstance(e, FileNotFoundError)
+        or (isinstance(e, OSError) and e.errno == errno.ETXTBSY)
+        or (isinstance(e, AssertionError) and "binary not found" in str(e))
+    )
 
 
 class PatientLatchkey(Latchkey):
@@ -169,9 +193,18 @@ class OAuthEnv:
 
     `servers` (and the peer's log) are shown by conftest's failure hook."""
 
-    def __init__(self, peer, tmp: Path, *, extra_env: Optional[dict] = None,
-                 provider_kw: Optional[dict] = None, access_ttl: int = 30, rotate: bool = True,
-                 peer_config: Optional[dict] = None, extra_providers: Optional[dict] = None):
+    def __init__(
+        self,
+        peer,
+        tmp: Path,
+        *,
+        extra_env: Optional[dict] = None,
+        provider_kw: Optional[dict] = None,
+        access_ttl: int = 30,
+        rotate: bool = True,
+        peer_config: Optional[dict] = None,
+        extra_providers: Optional[dict] = None,
+    ):
         self.peer = peer
         self.tmp = tmp
         self.servers: list = []
@@ -189,15 +222,21 @@ class OAuthEnv:
         self.admin: Api = self.lk.admin
         self.client_id = f"lk-{uuid.uuid4().hex[:10]}"
         self.client_secret = f"lk-secret-{uuid.uuid4().hex}"
-        r = self.admin.put(f"/api/v1/oauth-apps/{PROVIDER}",
-                           json={"client_id": self.client_id, "client_secret": self.client_secret})
+        r = self.admin.put(
+            f"/api/v1/oauth-apps/{PROVIDER}", json={"client_id": self.client_id, "client_secret": self.client_secret}
+        )
         assert r.status_code == 200, f"PUT oauth-app: {describe_response(r)}"
         app = r.json()
         assert app.get("client_secret") == "********", app
         assert app["redirect_uri"] == self.lk.public_url + "/oauth/callback", app
         self.redirect_uris = [app["redirect_uri"], DIRECT_REDIRECT]
-        peer.setup(client_id=self.client_id, client_secret=self.client_secret,
-                   redirect_uri=self.redirect_uris, username=PEER_USER, password=PEER_PASSWORD)
+        peer.setup(
+            client_id=self.client_id,
+            client_secret=self.client_secret,
+            redirect_uri=self.redirect_uris,
+            username=PEER_USER,
+            password=PEER_PASSWORD,
+        )
 
     # -- servers -------------------------------------------------------------------------
 
@@ -205,15 +244,24 @@ class OAuthEnv:
         """Start a `latchkey serve`; with share_db_with, on that server's database and master key."""
         env = dict(self.base_env)
         if share_db_with is not None:
-            env.update({"LATCHKEY_DATABASE_URL": share_db_with.env["LATCHKEY_DATABASE_URL"],
-                        "LATCHKEY_MASTER_KEY_FILE": str(share_db_with.key_file)})
+            env.update(
+                {
+                    "LATCHKEY_DATABASE_URL": share_db_with.env["LATCHKEY_DATABASE_URL"],
+                    "LATCHKEY_MASTER_KEY_FILE": str(share_db_with.key_file),
+                }
+            )
         env.update(extra_env or {})
         lk = PatientLatchkey(self.tmp / f"lk{len(self.servers)}", self.providers, env)
         self.servers.append(lk)
         lk.start()
         if share_db_with is not None:
-            lk._admin = Api(lk, share_db_with.admin.token, label=f"admin@lk{len(self.servers) - 1}",
-                            email=Latchkey.ADMIN_EMAIL, password=Latchkey.ADMIN_PASSWORD)
+            lk._admin = Api(
+                lk,
+                share_db_with.admin.token,
+                label=f"admin@lk{len(self.servers) - 1}",
+                email=Latchkey.ADMIN_EMAIL,
+                password=Latchkey.ADMIN_PASSWORD,
+            )
         return lk
 
     def restart(self, lk: Latchkey, extra_env: Optional[dict] = None) -> Latchkey:
@@ -251,7 +299,9 @@ class OAuthEnv:
         r = browser.get(out["authorization_url"], allow_redirects=False, timeout=60)
         api.lk.record("start link GET", r.status_code, r.content)
         location = r.headers.get("Location", "")
-        assert r.status_code == 302 and location.startswith(self.peer.authorization_url), f"start link: {describe_response(r)}"
+        assert r.status_code == 302 and location.startswith(self.peer.authorization_url), (
+            f"start link: {describe_response(r)}"
+        )
         state = parse_qs(urlsplit(location).query)["state"][0]
         self.bindings[state] = browser.cookies.get("lk_oauth")
         assert self.bindings[state], "the start link must bind the browser with a cookie"
@@ -282,8 +332,9 @@ class OAuthEnv:
         binding = self.bindings.get(state)
         return {"lk_oauth": binding} if binding else None
 
-    def connect(self, name: Optional[str] = None, *, username: str = PEER_USER,
-                password: str = PEER_PASSWORD, **body) -> dict:
+    def connect(
+        self, name: Optional[str] = None, *, username: str = PEER_USER, password: str = PEER_PASSWORD, **body
+    ) -> dict:
         """Authorize, consent at the peer, land on the callback; returns the (masked) credential."""
         from oauth_server.peer import consent
 
@@ -309,14 +360,22 @@ class OAuthEnv:
 
         verifier, challenge = pkce_pair()
         state = uuid.uuid4().hex
-        url = self.peer.authorize_url(self.client_id, DIRECT_REDIRECT, state=state,
-                                      code_challenge=challenge, scope=scope)
+        url = self.peer.authorize_url(
+            self.client_id, DIRECT_REDIRECT, state=state, code_challenge=challenge, scope=scope
+        )
         location = consent(url, PEER_USER, PEER_PASSWORD)
         q = parse_qs(urlsplit(location).query)
         assert q.get("state") == [state] and "code" in q, location
-        r = self.peer.token({"grant_type": "authorization_code", "code": q["code"][0],
-                             "redirect_uri": DIRECT_REDIRECT, "code_verifier": verifier},
-                            client_id=self.client_id, client_secret=self.client_secret)
+        r = self.peer.token(
+            {
+                "grant_type": "authorization_code",
+                "code": q["code"][0],
+                "redirect_uri": DIRECT_REDIRECT,
+                "code_verifier": verifier,
+            },
+            client_id=self.client_id,
+            client_secret=self.client_secret,
+        )
         assert r.status_code == 200, f"direct code exchange: {r.status_code} {r.text}"
         return r.json()
 
@@ -382,8 +441,12 @@ def wait_until_expired(cred: dict, margin: float = 0.3):
 
 def bare_get(lk: Latchkey, key: str, path: str, timeout: float = 60) -> requests.Response:
     """A proxied GET without a shared Session (safe from many threads)."""
-    return requests.get(lk.url(f"/v1/proxy/{PROVIDER}/{path}"), headers={"Authorization": f"Bearer {key}"},
-                        timeout=timeout, allow_redirects=False)
+    return requests.get(
+        lk.url(f"/v1/proxy/{PROVIDER}/{path}"),
+        headers={"Authorization": f"Bearer {key}"},
+        timeout=timeout,
+        allow_redirects=False,
+    )
 
 
 def summary(results) -> dict:
@@ -397,8 +460,11 @@ def summary(results) -> dict:
 
 def failures(results) -> list:
     """run_together's results that are not a 200 response, described."""
-    return [describe_response(r) if isinstance(r, requests.Response) else repr(r)
-            for r in results if not (isinstance(r, requests.Response) and r.status_code == 200)]
+    return [
+        describe_response(r) if isinstance(r, requests.Response) else repr(r)
+        for r in results
+        if not (isinstance(r, requests.Response) and r.status_code == 200)
+    ]
 
 
 def run_together(fns: list, timeout: float = 120) -> list:

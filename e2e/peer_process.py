@@ -39,7 +39,9 @@ class PeerProcess:
         environment.update(env or {})
         environment.setdefault("PYTHONUNBUFFERED", "1")
         with open(self.stdout_path, "wb") as out, open(self.log_path, "ab") as err:
-            self.proc = subprocess.Popen(cmd, stdout=out, stderr=err, stdin=subprocess.DEVNULL, env=environment, start_new_session=True)
+            self.proc = subprocess.Popen(
+                cmd, stdout=out, stderr=err, stdin=subprocess.DEVNULL, env=environment, start_new_session=True
+            )
         deadline = time.monotonic() + self.ready_timeout
         while True:
             with open(self.stdout_path, "rb") as f:

@@ -20,8 +20,12 @@ ADMIN_URL = os.environ.get("LATCHKEY_TEST_POSTGRES_URL")
 
 
 def _psql(url: str, sql: str) -> str:
-    cp = subprocess.run(["psql", "-X", "-q", "-t", "-A", "-v", "ON_ERROR_STOP=1", url, "-c", sql],
-                        capture_output=True, text=True, timeout=60)
+    cp = subprocess.run(
+        ["psql", "-X", "-q", "-t", "-A", "-v", "ON_ERROR_STOP=1", url, "-c", sql],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert cp.returncode == 0, f"psql {sql!r}: {cp.stderr}"
     return cp.stdout
 
@@ -63,7 +67,9 @@ class PrivateServer:
         self.url = ""
 
     def _script(self, *args: str) -> str:
-        cp = subprocess.run([str(REPO_ROOT / "scripts" / "postgres.sh"), *args], capture_output=True, text=True, timeout=120)
+        cp = subprocess.run(
+            [str(REPO_ROOT / "scripts" / "postgres.sh"), *args], capture_output=True, text=True, timeout=120
+        )
         assert cp.returncode == 0, f"postgres.sh {' '.join(args)}: {cp.stderr}"
         return cp.stdout.strip()
 

@@ -21,8 +21,15 @@ def provider_yaml(peer, auth: str = "oauth2", extra: str = "") -> str:
 
 
 class RemoteEnv:
-    def __init__(self, peer, tmp: Path, *, allow_private: bool = True, extra_env: Optional[dict] = None,
-                 providers: Optional[dict] = None):
+    def __init__(
+        self,
+        peer,
+        tmp: Path,
+        *,
+        allow_private: bool = True,
+        extra_env: Optional[dict] = None,
+        providers: Optional[dict] = None,
+    ):
         self.peer = peer
         self.tmp = tmp
         self.env = {"LATCHKEY_REFRESH_INTERVAL": "0"}
@@ -38,8 +45,12 @@ class RemoteEnv:
     def start_server(self, extra_env: Optional[dict] = None, share_db_with: Optional[Latchkey] = None) -> Latchkey:
         env = dict(self.env)
         if share_db_with is not None:
-            env.update({"LATCHKEY_DATABASE_URL": share_db_with.env["LATCHKEY_DATABASE_URL"],
-                        "LATCHKEY_MASTER_KEY_FILE": str(share_db_with.key_file)})
+            env.update(
+                {
+                    "LATCHKEY_DATABASE_URL": share_db_with.env["LATCHKEY_DATABASE_URL"],
+                    "LATCHKEY_MASTER_KEY_FILE": str(share_db_with.key_file),
+                }
+            )
         env.update(extra_env or {})
         lk = Latchkey(self.tmp / f"lk{len(self.servers)}", self.providers, env)
         self.servers.append(lk)
@@ -96,6 +107,7 @@ def env_factory(peer, tmp_path, request, **defaults):
         envs.append(e)
         request.node._latchkey_envs = getattr(request.node, "_latchkey_envs", []) + [e]
         return e
+
     yield make
     for e in envs:
         e.close()

@@ -56,8 +56,13 @@ def test_an_unauthenticated_upload_gets_401_on_its_head_and_is_not_drained(latch
     headers = [f"Host: 127.0.0.1:{latchkey.port}"]
     if key:
         headers.append(f"Authorization: Bearer {key}")
-    headers.append({"chunked": "Transfer-Encoding: chunked", "5 MiB declared": f"Content-Length: {5 * MiB}",
-                    "512 KiB declared": f"Content-Length: {512 * 1024}"}[framing])
+    headers.append(
+        {
+            "chunked": "Transfer-Encoding: chunked",
+            "5 MiB declared": f"Content-Length: {5 * MiB}",
+            "512 KiB declared": f"Content-Length: {512 * 1024}",
+        }[framing]
+    )
     sock = _connect(latchkey)
     try:
         sock.sendall(("POST /v1/proxy/echo/upload HTTP/1.1\r\n" + "\r\n".join(headers) + "\r\n\r\n").encode())
@@ -83,11 +88,19 @@ def test_a_connection_sending_half_a_header_is_closed_after_the_header_timeout(s
 def test_a_stalled_body_is_closed_after_the_body_timeout(server, upstream):
     admin = server.admin
     agent = admin.agent_for({"echo": admin.create_credential("echo", {"api_key": "body-timeout-key"})})
-    for framing, first in (("Content-Length: 100", b"0123456789"), ("Transfer-Encoding: chunked", b"a\r\n0123456789\r\n")):
+    for framing, first in (
+        ("Content-Length: 100", b"0123456789"),
+        ("Transfer-Encoding: chunked", b"a\r\n0123456789\r\n"),
+    ):
         sock = _connect(server)
         try:
-            sock.sendall((f"POST /v1/proxy/echo/stall HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer {agent.key}\r\n"
-                          f"{framing}\r\n\r\n").encode() + first)
+            sock.sendall(
+                (
+                    f"POST /v1/proxy/echo/stall HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer {agent.key}\r\n"
+                    f"{framing}\r\n\r\n"
+                ).encode()
+                + first
+            )
             assert _closed_within(sock), f"a stalled body ({framing}) held the connection"
         finally:
             sock.close()
@@ -116,8 +129,12 @@ def test_an_agent_that_stops_reading_is_cut(server, upstream):
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
     sock.connect(("127.0.0.1", server.port))
     try:
-        sock.sendall((f"GET /v1/proxy/echo/big/{size} HTTP/1.1\r\nHost: 127.0.0.1\r\n"
-                      f"Authorization: Bearer {agent.key}\r\n\r\n").encode())
+        sock.sendall(
+            (
+                f"GET /v1/proxy/echo/big/{size} HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                f"Authorization: Bearer {agent.key}\r\n\r\n"
+            ).encode()
+        )
         time.sleep(6)  # read nothing for three times the idle timeout
         received = 0
         sock.settimeout(GENEROUS)

@@ -22,7 +22,9 @@ def test_agent_without_valid_key_gets_401_unauthorized(latchkey, admin, upstream
         "key without scheme": {"Authorization": agent.key},
         "basic scheme": {"Authorization": "Basic bGthOng="},
         "user token as agent key": {"Authorization": f"Bearer {admin.token}"},
-        "key with a changed last char": {"Authorization": f"Bearer {agent.key[:-1]}{'A' if agent.key[-1] != 'A' else 'B'}"},
+        "key with a changed last char": {
+            "Authorization": f"Bearer {agent.key[:-1]}{'A' if agent.key[-1] != 'A' else 'B'}"
+        },
     }
     upstream.clear()
     problems = []
@@ -61,8 +63,13 @@ def test_unbound_provider_gets_424_with_setup_url_and_a_warning(latchkey, admin,
     r = admin.get("/api/v1/warnings")
     assert r.status_code == 200, describe_response(r)
     warnings = r.json()["warnings"]
-    match = [w for w in warnings if w.get("kind") == "credential_missing"
-             and w.get("group_id") == agent.group_id and w.get("provider") == "echo-two"]
+    match = [
+        w
+        for w in warnings
+        if w.get("kind") == "credential_missing"
+        and w.get("group_id") == agent.group_id
+        and w.get("provider") == "echo-two"
+    ]
     assert match, f"no credential_missing warning for the group and provider: {warnings}"
     assert match[0].get("setup_url") == want, match[0]
     assert isinstance(match[0].get("message"), str) and match[0]["message"], match[0]
@@ -79,8 +86,12 @@ def test_proxy_body_over_10mib_gets_413_payload_too_large(latchkey, admin, upstr
             yield block
 
     results = {}
-    base = [("Host", f"127.0.0.1:{latchkey.port}"), ("Authorization", f"Bearer {agent.key}"),
-            ("Content-Type", "application/octet-stream"), ("Connection", "close")]
+    base = [
+        ("Host", f"127.0.0.1:{latchkey.port}"),
+        ("Authorization", f"Bearer {agent.key}"),
+        ("Content-Type", "application/octet-stream"),
+        ("Connection", "close"),
+    ]
     # Streamed without a length (chunked), as a generator-fed client does.
     head = build_head("POST", "/v1/proxy/echo/upload/chunked", base + [("Transfer-Encoding", "chunked")])
     results["chunked"] = raw_exchange(latchkey.port, head, chunked(gen()), timeout=120, method="POST")
@@ -142,5 +153,6 @@ def test_deleting_group_or_credential_cuts_off_agents(latchkey, admin, upstream)
     r = admin.delete(f"/api/v1/credentials/{c2['id']}")
     assert r.status_code == 204, describe_response(r)
     expect_error(a2.get("echo", "after-credential-delete"), 424, "credential_missing")
-    assert not [rec for rec in upstream.snapshot() if "after-" in rec.path], \
-        [rec.describe() for rec in upstream.snapshot()]
+    assert not [rec for rec in upstream.snapshot() if "after-" in rec.path], [
+        rec.describe() for rec in upstream.snapshot()
+    ]

@@ -17,8 +17,12 @@ from harness import describe_response
 def _size(lk) -> int:
     """Bytes held by the tables a failed sign-in writes to."""
     with sqlite3.connect(lk.db_path) as db:
-        return sum(len(str(v)) for table in ("login_failures", "audit_events")
-                   for row in db.execute(f"SELECT * FROM {table}") for v in row)
+        return sum(
+            len(str(v))
+            for table in ("login_failures", "audit_events")
+            for row in db.execute(f"SELECT * FROM {table}")
+            for v in row
+        )
 
 
 def test_fifty_failed_sign_ins_for_unknown_emails_with_huge_headers_barely_grow_the_database(latchkey):
@@ -31,8 +35,13 @@ def test_fifty_failed_sign_ins_for_unknown_emails_with_huge_headers_barely_grow_
     assert found, describe_response(page)
     csrf = found.group(1)
     for i in range(50):
-        r = s.post(latchkey.url("/login"), data={"csrf": csrf, "email": f"{huge}{i}@example.com", "password": "wrong-password-x", "next": "/"},
-                   headers={"X-Forwarded-For": huge, "User-Agent": huge}, allow_redirects=False, timeout=60)
+        r = s.post(
+            latchkey.url("/login"),
+            data={"csrf": csrf, "email": f"{huge}{i}@example.com", "password": "wrong-password-x", "next": "/"},
+            headers={"X-Forwarded-For": huge, "User-Agent": huge},
+            allow_redirects=False,
+            timeout=60,
+        )
         assert r.status_code in (401, 429), describe_response(r)
     grown = _size(latchkey) - before
     # Two small throttle rows per counted attempt (the email only as a hash) and a handful of audit rows: well
@@ -53,12 +62,14 @@ def test_names_that_reorder_or_break_text_are_refused(latchkey):
 def test_a_hostile_token_endpoint_error_forges_no_log_line_and_stores_no_control_character(oauth_env):
     env = oauth_env()
     cred = env.connect("hostile error")
-    hostile = 'invalid_grant\n2026-12-01T00:00:00+0000 critical forged: master key printed\u001b[31m<script>'
+    hostile = "invalid_grant\n2026-12-01T00:00:00+0000 critical forged: master key printed\u001b[31m<script>"
     env.peer.config(token_error=hostile, token_error_status=400, token_error_count=1, token_error_grant="refresh_token")
     env.admin.post(f"/api/v1/credentials/{cred['id']}/refresh")
     record = env.credential(cred["id"])
     reason = record.get("status_reason") or ""
-    assert reason.startswith("invalid_grant") and re.fullmatch(r"[A-Za-z0-9_.-]{1,64}", reason), f"status_reason {reason!r}"
+    assert reason.startswith("invalid_grant") and re.fullmatch(r"[A-Za-z0-9_.-]{1,64}", reason), (
+        f"status_reason {reason!r}"
+    )
     log = env.lk.log_text().decode("utf-8", "replace")
     assert "forged: master key printed" not in log and "\u001b[31m" not in log and "<script>" not in log, log[-2000:]
 
@@ -78,9 +89,18 @@ def test_two_setup_submissions_at_once_leave_one_admin(dashboard_factory):
     def submit(i):
         s, csrf = sessions[i]
         barrier.wait()
-        results[i] = s.post(lk.url("/setup"), data={"csrf": csrf, "token": token, "email": f"admin{i}@example.com",
-                                                    "password": "first-admin-passphrase-42", "password_confirm": "first-admin-passphrase-42"},
-                            allow_redirects=False, timeout=60).status_code
+        results[i] = s.post(
+            lk.url("/setup"),
+            data={
+                "csrf": csrf,
+                "token": token,
+                "email": f"admin{i}@example.com",
+                "password": "first-admin-passphrase-42",
+                "password_confirm": "first-admin-passphrase-42",
+            },
+            allow_redirects=False,
+            timeout=60,
+        ).status_code
 
     threads = [threading.Thread(target=submit, args=(i,)) for i in range(2)]
     for t in threads:
@@ -120,8 +140,13 @@ def test_a_hundred_and_twenty_groups_come_back_in_pages_all_reachable(latchkey):
 
 
 def test_per_user_quotas_are_settings_and_refuse_clearly(latchkey_factory):
-    lk = latchkey_factory(extra_env={"LATCHKEY_MAX_GROUPS_PER_USER": "2", "LATCHKEY_MAX_KEYS_PER_GROUP": "1",
-                                     "LATCHKEY_MAX_CREDENTIALS_PER_USER": "1"})
+    lk = latchkey_factory(
+        extra_env={
+            "LATCHKEY_MAX_GROUPS_PER_USER": "2",
+            "LATCHKEY_MAX_KEYS_PER_GROUP": "1",
+            "LATCHKEY_MAX_CREDENTIALS_PER_USER": "1",
+        }
+    )
     admin = lk.admin
     g = admin.create_group("one")
     admin.create_group("two")
@@ -130,4 +155,9 @@ def test_per_user_quotas_are_settings_and_refuse_clearly(latchkey_factory):
     admin.create_key(g["id"])
     assert admin.post(f"/api/v1/groups/{g['id']}/keys").status_code == 409
     admin.create_credential("echo", {"api_key": "k" * 40})
-    assert admin.post("/api/v1/credentials", json={"provider": "echo", "name": "second", "fields": {"api_key": "k" * 40}}).status_code == 409
+    assert (
+        admin.post(
+            "/api/v1/credentials", json={"provider": "echo", "name": "second", "fields": {"api_key": "k" * 40}}
+        ).status_code
+        == 409
+    )

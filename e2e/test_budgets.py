@@ -61,7 +61,11 @@ def _early_in_a_minute(latest: int = 30):
 def _audit(admin, action: str, group_id: str) -> list[dict]:
     r = admin.get("/api/v1/audit?limit=500")
     assert r.status_code == 200, describe_response(r)
-    return [e for e in r.json()["events"] if e["action"] == action and (e["target_id"] == group_id or e.get("detail", {}).get("group_id") == group_id)]
+    return [
+        e
+        for e in r.json()["events"]
+        if e["action"] == action and (e["target_id"] == group_id or e.get("detail", {}).get("group_id") == group_id)
+    ]
 
 
 # ------------------------------------------------------------------------------------------------------------------
@@ -86,15 +90,29 @@ def test_a_read_only_binding_refuses_writes_and_paths_outside_its_patterns(latch
         expect_error(agent.get("echo", path), 403, "policy_denied")
     assert upstream.snapshot() == [], "a refused call reached the provider"
     # Refusals are audited asynchronously (the refusal does not wait for the write).
-    assert wait_until(lambda: len(_audit(admin, "call.denied", agent.group_id)) == 9, timeout=10), _audit(admin, "call.denied", agent.group_id)
+    assert wait_until(lambda: len(_audit(admin, "call.denied", agent.group_id)) == 9, timeout=10), _audit(
+        admin, "call.denied", agent.group_id
+    )
     denied = _audit(admin, "call.denied", agent.group_id)
     assert all(SECRET not in str(e) for e in denied)
 
 
 TRICKS = [
-    "/repos/ACME/x", "/Repos/acme/x", "/repos/acme%2F..%2Fother/x", "/repos/acme%252F..%252Fother/x", "/repos/%41cme/x",
-    "/repos/acme;x=1/y", "/repos/acmeX/y", "/repos/acm%65X/y", "/repos/%EF%BD%81cme/x", "/repos/acme/..%2F..%2Fother",
-    "/repos//acme/x", "/repos/acme/%2e%2e/other", "/user%2Fkeys", "/USER", "/user;/keys",
+    "/repos/ACME/x",
+    "/Repos/acme/x",
+    "/repos/acme%2F..%2Fother/x",
+    "/repos/acme%252F..%252Fother/x",
+    "/repos/%41cme/x",
+    "/repos/acme;x=1/y",
+    "/repos/acmeX/y",
+    "/repos/acm%65X/y",
+    "/repos/%EF%BD%81cme/x",
+    "/repos/acme/..%2F..%2Fother",
+    "/repos//acme/x",
+    "/repos/acme/%2e%2e/other",
+    "/user%2Fkeys",
+    "/USER",
+    "/user;/keys",
 ]
 
 
@@ -132,7 +150,9 @@ def test_policies_are_validated_and_bad_input_changes_nothing(latchkey, admin):
         ("everything", "policy"),
     ]
     for policy, field in bad:
-        r = admin.put(f"/api/v1/groups/{agent.group_id}/bindings/echo", json={"credential_id": cred_id, "policy": policy})
+        r = admin.put(
+            f"/api/v1/groups/{agent.group_id}/bindings/echo", json={"credential_id": cred_id, "policy": policy}
+        )
         expect_error(r, 400, "validation_failed", field=field)
     assert admin.get(f"/api/v1/groups/{agent.group_id}/bindings").json() == before
     # Absent or null: everything under the base URL, as before policies existed.
@@ -166,6 +186,7 @@ def test_mcp_lists_only_the_allowed_tools_and_refuses_the_others(env):
 # Budgets
 # ------------------------------------------------------------------------------------------------------------------
 
+
 def _burst(agent: Agent, n: int, workers: int = 64) -> list[requests.Response]:
     local = threading.local()
 
@@ -178,11 +199,19 @@ def _burst(agent: Agent, n: int, workers: int = 64) -> list[requests.Response]:
         return list(pool.map(one, range(n)))
 
 
-def test_a_budget_of_100_per_minute_admits_exactly_100_of_300_concurrent_calls_and_rolls_over(latchkey, admin, upstream):
+def test_a_budget_of_100_per_minute_admits_exactly_100_of_300_concurrent_calls_and_rolls_over(
+    latchkey, admin, upstream
+):
     agent = _agent(latchkey, admin)
-    r = admin.put(f"/api/v1/groups/{agent.group_id}/budget", json={"limits": [{"provider": None, "per": "minute", "calls": 100}]})
+    r = admin.put(
+        f"/api/v1/groups/{agent.group_id}/budget", json={"limits": [{"provider": None, "per": "minute", "calls": 100}]}
+    )
     assert r.status_code == 200, describe_response(r)
-    assert r.json() == {"limits": [{"provider": None, "per": "minute", "calls": 100}], "max_concurrent": None, "expires_at": None}
+    assert r.json() == {
+        "limits": [{"provider": None, "per": "minute", "calls": 100}],
+        "max_concurrent": None,
+        "expires_at": None,
+    }
     _early_in_a_minute(25)
     results = _burst(agent, 300)
     statuses = [r.status_code for r in results]
@@ -213,7 +242,11 @@ def test_a_budget_of_100_per_minute_admits_exactly_100_of_300_concurrent_calls_a
 
 def test_budget_input_is_validated_and_changes_nothing(latchkey, admin):
     agent = _agent(latchkey, admin)
-    good = {"limits": [{"provider": "echo", "per": "day", "calls": 5}], "max_concurrent": 3, "expires_at": "2099-01-01T00:00:00Z"}
+    good = {
+        "limits": [{"provider": "echo", "per": "day", "calls": 5}],
+        "max_concurrent": 3,
+        "expires_at": "2099-01-01T00:00:00Z",
+    }
     assert admin.put(f"/api/v1/groups/{agent.group_id}/budget", json=good).status_code == 200
     for body, field in [
         ({"limits": [{"provider": "echo", "per": "week", "calls": 5}]}, "limits[0].per"),
@@ -227,9 +260,15 @@ def test_budget_input_is_validated_and_changes_nothing(latchkey, admin):
         ({"expires_at": "tomorrow"}, "expires_at"),
         ({"spend": 5}, "spend"),
     ]:
-        expect_error(admin.put(f"/api/v1/groups/{agent.group_id}/budget", json=body), 400, "validation_failed", field=field)
+        expect_error(
+            admin.put(f"/api/v1/groups/{agent.group_id}/budget", json=body), 400, "validation_failed", field=field
+        )
     got = admin.get(f"/api/v1/groups/{agent.group_id}/budget").json()
-    assert got == {"limits": [{"provider": "echo", "per": "day", "calls": 5}], "max_concurrent": 3, "expires_at": "2099-01-01T00:00:00Z"}
+    assert got == {
+        "limits": [{"provider": "echo", "per": "day", "calls": 5}],
+        "max_concurrent": 3,
+        "expires_at": "2099-01-01T00:00:00Z",
+    }
 
 
 def test_an_expired_budget_stops_the_groups_keys_everywhere(latchkey, admin):
@@ -252,12 +291,16 @@ def test_members_reach_only_their_own_groups_budgets_and_admins_all(latchkey, ad
     bob = latchkey.user_api("bob@example.com", "e2e-Bob-password-0123456789", label="bob")
     alice_agent = _agent(latchkey, admin)
     bob_group = bob.create_group()
-    for method, path, body in [("GET", f"/api/v1/groups/{alice_agent.group_id}/budget", None),
-                               ("PUT", f"/api/v1/groups/{alice_agent.group_id}/budget", {"limits": []}),
-                               ("GET", f"/api/v1/groups/{alice_agent.group_id}/usage", None)]:
+    for method, path, body in [
+        ("GET", f"/api/v1/groups/{alice_agent.group_id}/budget", None),
+        ("PUT", f"/api/v1/groups/{alice_agent.group_id}/budget", {"limits": []}),
+        ("GET", f"/api/v1/groups/{alice_agent.group_id}/usage", None),
+    ]:
         expect_error(bob.request(method, path, **({"json": body} if body is not None else {})), 404, "not_found")
     # The admin (this deployment's first user) may read and set any group's budget.
-    r = admin.put(f"/api/v1/groups/{bob_group['id']}/budget", json={"limits": [{"provider": None, "per": "hour", "calls": 7}]})
+    r = admin.put(
+        f"/api/v1/groups/{bob_group['id']}/budget", json={"limits": [{"provider": None, "per": "hour", "calls": 7}]}
+    )
     assert r.status_code == 200, describe_response(r)
     assert bob.get(f"/api/v1/groups/{bob_group['id']}/budget").json()["limits"][0]["calls"] == 7
 
@@ -283,13 +326,20 @@ def test_an_approval_round_trip_through_the_api(latchkey, admin, upstream, frami
     pending = admin.get("/api/v1/approvals?status=pending").json()["approvals"]
     assert len(pending) == 1, pending
     request = pending[0]
-    assert (request["method"], request["path"], request["provider"], request["group_id"]) == ("DELETE", "/items/1", "echo", agent.group_id)
+    assert (request["method"], request["path"], request["provider"], request["group_id"]) == (
+        "DELETE",
+        "/items/1",
+        "echo",
+        agent.group_id,
+    )
     assert "secret-query" not in str(request) and SECRET not in str(request)
     aid = request["id"]
 
     # The agent waits on the same call (Prefer: wait) while the owner approves once.
     answer: dict = {}
-    waiter = threading.Thread(target=lambda: answer.setdefault("r", agent.request("DELETE", "echo", "items/1", headers={"Prefer": "wait=20"})))
+    waiter = threading.Thread(
+        target=lambda: answer.setdefault("r", agent.request("DELETE", "echo", "items/1", headers={"Prefer": "wait=20"}))
+    )
     waiter.start()
     time.sleep(1.0)
     r = admin.post(f"/api/v1/approvals/{aid}/approve")
@@ -345,12 +395,15 @@ def test_mcp_agents_see_approval_required_as_a_tool_result(env):
 # Several servers on PostgreSQL
 # ------------------------------------------------------------------------------------------------------------------
 
+
 def test_three_servers_on_postgres_admit_at_most_the_budget(env, pg_url, upstream):
     first = env.start(extra_env={"LATCHKEY_DATABASE_URL": pg_url})
     shared = {"LATCHKEY_DATABASE_URL": pg_url, "LATCHKEY_MASTER_KEY_FILE": str(first.key_file)}
     servers = [first, env.start(extra_env=shared), env.start(extra_env=shared)]
     agent = _agent(first, first.admin)
-    r = first.admin.put(f"/api/v1/groups/{agent.group_id}/budget", json={"limits": [{"provider": None, "per": "minute", "calls": 100}]})
+    r = first.admin.put(
+        f"/api/v1/groups/{agent.group_id}/budget", json={"limits": [{"provider": None, "per": "minute", "calls": 100}]}
+    )
     assert r.status_code == 200, describe_response(r)
     _early_in_a_minute(25)
     agents = [Agent(lk, agent.key, group_id=agent.group_id) for lk in servers]
@@ -375,18 +428,25 @@ def test_three_servers_on_postgres_admit_at_most_the_budget(env, pg_url, upstrea
 # The command line
 # ------------------------------------------------------------------------------------------------------------------
 
+
 def test_the_cli_sets_and_shows_budgets_and_decides_approvals(latchkey, admin, upstream):
     import json as jsonlib
 
     agent = _agent(latchkey, admin, APPROVE_DELETES)
     bob_email = "bob@example.com"
     latchkey.user_api(bob_email, "e2e-Bob-password-0123456789", label="bob")
+
     def cli(*args, check=True):
         return latchkey.cli(*args, "--providers", str(latchkey.providers_dir), check=check)
 
-    cli("budget", "set", agent.group_id, "--user", latchkey.ADMIN_EMAIL, "--limit", "*:hour:3", "--limit", "echo:day:50")
+    cli(
+        "budget", "set", agent.group_id, "--user", latchkey.ADMIN_EMAIL, "--limit", "*:hour:3", "--limit", "echo:day:50"
+    )
     shown = jsonlib.loads(cli("budget", "show", agent.group_id, "--user", latchkey.ADMIN_EMAIL, "--json").stdout)
-    assert [(x["provider"], x["per"], x["calls"]) for x in shown["limits"]] == [(None, "hour", 3), ("echo", "day", 50)], shown
+    assert [(x["provider"], x["per"], x["calls"]) for x in shown["limits"]] == [
+        (None, "hour", 3),
+        ("echo", "day", 50),
+    ], shown
     time.sleep(1.2)  # the server's access cache (1 s) sees another process's change within its time
     statuses = [agent.get("echo", f"items/{i}").status_code for i in range(4)]
     assert statuses == [200, 200, 200, 429], statuses
@@ -413,6 +473,7 @@ def test_the_cli_sets_and_shows_budgets_and_decides_approvals(latchkey, admin, u
 # ------------------------------------------------------------------------------------------------------------------
 # Attacks on the rules
 # ------------------------------------------------------------------------------------------------------------------
+
 
 @pytest.mark.parametrize("how", ["header", "x-http-method", "query"])
 def test_a_method_override_does_not_get_past_the_rules(latchkey, admin, upstream, framing, how):

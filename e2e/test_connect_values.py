@@ -65,8 +65,12 @@ class FakeProvider:
                 form = parse_qs(self.rfile.read(length).decode())
                 fake.requests.append({"method": "POST", "path": self.path, "headers": dict(self.headers), "form": form})
                 grant = (form.get("grant_type") or [""])[0]
-                body = {"access_token": f"at-{uuid.uuid4().hex}", "refresh_token": f"rt-{uuid.uuid4().hex}",
-                        "token_type": "Bearer", "expires_in": 3600}
+                body = {
+                    "access_token": f"at-{uuid.uuid4().hex}",
+                    "refresh_token": f"rt-{uuid.uuid4().hex}",
+                    "token_type": "Bearer",
+                    "expires_in": 3600,
+                }
                 if grant == "authorization_code":
                     body.update(fake.token_extra)
                 self._send(200, body)
@@ -92,16 +96,46 @@ class FakeProvider:
         self.token_extra = {}
         self.delays = {}
         self.answers = {
-            "/login.mailchimp.com/oauth2/metadata": (200, {"dc": "us21", "role": "owner", "accountname": "Acme",
-                                                          "api_endpoint": "https://us21.api.mailchimp.com"}),
-            "/api.xero.com/connections": (200, [
-                {"id": "c1", "tenantId": TENANT_1, "tenantType": "ORGANISATION", "tenantName": "Acme Ltd"},
-                {"id": "c2", "tenantId": TENANT_2, "tenantType": "ORGANISATION", "tenantName": "Other Ltd"}]),
-            "/api.atlassian.com/oauth/token/accessible-resources": (200, [
-                {"id": CLOUD_ID, "url": "https://acme.atlassian.net", "name": "acme", "scopes": ["read:jira-work"]}]),
-            "/account.docusign.com/oauth/userinfo": (200, {"sub": "u-1", "accounts": [
-                {"account_id": DOCUSIGN_OTHER, "is_default": False, "account_name": "Old", "base_uri": "https://na1.docusign.net"},
-                {"account_id": DOCUSIGN_DEFAULT, "is_default": True, "account_name": "Acme", "base_uri": "https://na3.docusign.net"}]}),
+            "/login.mailchimp.com/oauth2/metadata": (
+                200,
+                {
+                    "dc": "us21",
+                    "role": "owner",
+                    "accountname": "Acme",
+                    "api_endpoint": "https://us21.api.mailchimp.com",
+                },
+            ),
+            "/api.xero.com/connections": (
+                200,
+                [
+                    {"id": "c1", "tenantId": TENANT_1, "tenantType": "ORGANISATION", "tenantName": "Acme Ltd"},
+                    {"id": "c2", "tenantId": TENANT_2, "tenantType": "ORGANISATION", "tenantName": "Other Ltd"},
+                ],
+            ),
+            "/api.atlassian.com/oauth/token/accessible-resources": (
+                200,
+                [{"id": CLOUD_ID, "url": "https://acme.atlassian.net", "name": "acme", "scopes": ["read:jira-work"]}],
+            ),
+            "/account.docusign.com/oauth/userinfo": (
+                200,
+                {
+                    "sub": "u-1",
+                    "accounts": [
+                        {
+                            "account_id": DOCUSIGN_OTHER,
+                            "is_default": False,
+                            "account_name": "Old",
+                            "base_uri": "https://na1.docusign.net",
+                        },
+                        {
+                            "account_id": DOCUSIGN_DEFAULT,
+                            "is_default": True,
+                            "account_name": "Acme",
+                            "base_uri": "https://na3.docusign.net",
+                        },
+                    ],
+                },
+            ),
         }
 
     def gets(self, path: str) -> list[dict]:
@@ -142,18 +176,28 @@ def fake():
 
 @pytest.fixture(scope="module")
 def lk(fake, tmp_path_factory):
-    providers = {pid: pointed_at(fake, pid) for pid in ("quickbooks", "mailchimp", "docusign", "xero", "atlassian", "jira")}
+    providers = {
+        pid: pointed_at(fake, pid) for pid in ("quickbooks", "mailchimp", "docusign", "xero", "atlassian", "jira")
+    }
     providers["from-token"] = own_provider(
-        fake, '    - {name: org, from: token_response, path: "org.id", pattern: "^o-[0-9]+$"}')
+        fake, '    - {name: org, from: token_response, path: "org.id", pattern: "^o-[0-9]+$"}'
+    )
     providers["failing-get"] = own_provider(
-        fake, f'    - {{name: org, from: request, url: "{fake.origin}/broken", path: id}}')
+        fake, f'    - {{name: org, from: request, url: "{fake.origin}/broken", path: id}}'
+    )
     providers["silent-get"] = own_provider(
-        fake, '    - {name: org, from: request, url: "http://127.0.0.1:9/nothing", path: id}')
-    server = Latchkey(tmp_path_factory.mktemp("connect-values"), providers,
-                      {"LATCHKEY_REFRESH_INTERVAL": "0", "LATCHKEY_PROVIDERS_DIR": str(tmp_path_factory.mktemp("no-builtin"))})
+        fake, '    - {name: org, from: request, url: "http://127.0.0.1:9/nothing", path: id}'
+    )
+    server = Latchkey(
+        tmp_path_factory.mktemp("connect-values"),
+        providers,
+        {"LATCHKEY_REFRESH_INTERVAL": "0", "LATCHKEY_PROVIDERS_DIR": str(tmp_path_factory.mktemp("no-builtin"))},
+    )
     server.start()
     for pid in providers:
-        r = server.admin.put(f"/api/v1/oauth-apps/{pid}", json={"client_id": f"client-{pid}", "client_secret": f"secret-{pid}"})
+        r = server.admin.put(
+            f"/api/v1/oauth-apps/{pid}", json={"client_id": f"client-{pid}", "client_secret": f"secret-{pid}"}
+        )
         assert r.status_code == 200, f"PUT oauth-app {pid}: {describe_response(r)}"
     yield server
     server.stop()
@@ -176,8 +220,12 @@ def connect(lk: Latchkey, provider: str, body: dict | None = None, **callback_ex
     assert r.status_code == 302, f"start link: {describe_response(r)}"
     consent = parse_qs(urlsplit(r.headers["Location"]).query)
     query = urlencode({"code": "c-" + uuid.uuid4().hex, "state": consent["state"][0], **callback_extra})
-    return requests.get(consent["redirect_uri"][0] + "?" + query, cookies={"lk_oauth": browser.cookies.get("lk_oauth")},
-                        allow_redirects=False, timeout=60)
+    return requests.get(
+        consent["redirect_uri"][0] + "?" + query,
+        cookies={"lk_oauth": browser.cookies.get("lk_oauth")},
+        allow_redirects=False,
+        timeout=60,
+    )
 
 
 def connected(lk: Latchkey, provider: str, **callback_extra) -> dict:
@@ -296,8 +344,14 @@ def test_reconnecting_learns_the_value_again(lk, fake):
 
 def test_imported_tokens_carry_their_connect_values_checked_like_learnt_ones(lk, fake):
     def post(fields: dict) -> requests.Response:
-        return lk.admin.post("/api/v1/credentials", json={"provider": "quickbooks", "name": f"imported {uuid.uuid4().hex[:6]}",
-                                                          "fields": {"access_token": "at-imported", **fields}})
+        return lk.admin.post(
+            "/api/v1/credentials",
+            json={
+                "provider": "quickbooks",
+                "name": f"imported {uuid.uuid4().hex[:6]}",
+                "fields": {"access_token": "at-imported", **fields},
+            },
+        )
 
     expect_error(post({}), 400, "validation_failed", "fields.realm_id")
     expect_error(post({"realm_id": "../admin"}), 400, "validation_failed", "fields.realm_id")
@@ -305,13 +359,22 @@ def test_imported_tokens_carry_their_connect_values_checked_like_learnt_ones(lk,
     assert r.status_code == 201, describe_response(r)
     cred = r.json()
     assert cred["fields"].get("realm_id") == "4620816365", cred
-    assert proxied(lk, fake, "quickbooks", cred, "companyinfo/1")["path"] == "/quickbooks.api.intuit.com/v3/company/4620816365/companyinfo/1"
+    assert (
+        proxied(lk, fake, "quickbooks", cred, "companyinfo/1")["path"]
+        == "/quickbooks.api.intuit.com/v3/company/4620816365/companyinfo/1"
+    )
 
 
 def imported(lk: Latchkey, provider: str, **fields) -> dict:
     """A credential stored without its learnable connect values, as one connected before they were declared."""
-    r = lk.admin.post("/api/v1/credentials", json={"provider": provider, "name": f"older {uuid.uuid4().hex[:6]}",
-                                                      "fields": {"access_token": f"at-older-{uuid.uuid4().hex}", **fields}})
+    r = lk.admin.post(
+        "/api/v1/credentials",
+        json={
+            "provider": provider,
+            "name": f"older {uuid.uuid4().hex[:6]}",
+            "fields": {"access_token": f"at-older-{uuid.uuid4().hex}", **fields},
+        },
+    )
     assert r.status_code == 201, describe_response(r)
     return r.json()
 
@@ -324,8 +387,11 @@ def stored_fields(lk: Latchkey, cred: dict) -> dict:
 
 def tenant_ids_sent(fake: FakeProvider) -> list:
     """The `xero-tenant-id` of every call that reached Xero's API (the agent sees it scrubbed)."""
-    return [{k.lower(): v for k, v in q["headers"].items()}.get("xero-tenant-id")
-            for q in fake.requests if q["method"] == "GET" and "/api.xro/" in q["path"]]
+    return [
+        {k.lower(): v for k, v in q["headers"].items()}.get("xero-tenant-id")
+        for q in fake.requests
+        if q["method"] == "GET" and "/api.xro/" in q["path"]
+    ]
 
 
 def test_a_credential_without_its_tenant_id_learns_it_once_on_its_first_calls(lk, fake):
@@ -364,7 +430,9 @@ def test_a_learning_the_provider_refuses_answers_the_reconnect_link_and_stores_n
     r = lk.admin.agent_for({"xero": cred}).get("xero", "api.xro/2.0/Organisation")
     err = expect_error(r, 424, "credential_needs_reauth")
     assert err.get("setup_url", "").endswith(f"/credentials/{cred['id']}/reconnect"), err
-    assert not [q for q in fake.requests if "/api.xro/" in q["path"]], "the call must not reach the API without the value"
+    assert not [q for q in fake.requests if "/api.xro/" in q["path"]], (
+        "the call must not reach the API without the value"
+    )
     stored = stored_fields(lk, cred)
     assert "tenant_id" not in stored["fields"] and stored["status"] == "active", stored
 
@@ -375,7 +443,9 @@ def test_a_learning_that_fails_for_now_answers_502_and_is_tried_again(lk, fake):
     fake.answers["/api.xero.com/connections"] = (503, {"Title": "Service Unavailable"})
     expect_error(agent.get("xero", "api.xro/2.0/Organisation"), 502, "upstream_unreachable")
     stored = stored_fields(lk, cred)
-    assert "tenant_id" not in stored["fields"] and stored["status"] == "active", "a passing failure stores nothing and needs no reconnect"
+    assert "tenant_id" not in stored["fields"] and stored["status"] == "active", (
+        "a passing failure stores nothing and needs no reconnect"
+    )
     fake.reset()
     r = agent.get("xero", "api.xro/2.0/Organisation")
     assert r.status_code == 200, describe_response(r)
@@ -385,9 +455,18 @@ def test_a_learning_that_fails_for_now_answers_502_and_is_tried_again(lk, fake):
 def test_an_mcp_tool_call_learns_the_missing_value_too(lk, fake):
     cred = imported(lk, "xero")
     agent = lk.admin.agent_for({"xero": cred})
-    body = {"jsonrpc": "2.0", "id": 1, "method": "tools/call", "params": {"name": "xero_list_connections", "arguments": {}}}
-    r = requests.post(lk.url("/mcp"), json=body, timeout=60,
-                      headers={"Authorization": f"Bearer {agent.key}", "Accept": "application/json, text/event-stream"})
+    body = {
+        "jsonrpc": "2.0",
+        "id": 1,
+        "method": "tools/call",
+        "params": {"name": "xero_list_connections", "arguments": {}},
+    }
+    r = requests.post(
+        lk.url("/mcp"),
+        json=body,
+        timeout=60,
+        headers={"Authorization": f"Bearer {agent.key}", "Accept": "application/json, text/event-stream"},
+    )
     assert r.status_code == 200, describe_response(r)
     assert r.json().get("result", {}).get("isError") is False, r.json()
     learning, tool_call = fake.gets("/api.xero.com/connections")

@@ -39,7 +39,9 @@ def test_the_api_hands_out_a_single_use_latchkey_link_never_the_provider_consent
 
     browser = env.browser(env.admin)
     first = browser.get(link, allow_redirects=False, timeout=30)
-    assert first.status_code == 302 and first.headers["Location"].startswith(env.peer.authorization_url), describe_response(first)
+    assert first.status_code == 302 and first.headers["Location"].startswith(env.peer.authorization_url), (
+        describe_response(first)
+    )
     assert "lk_oauth" in first.cookies, "the start link binds the browser with a cookie"
     again = browser.get(link, allow_redirects=False, timeout=30)
     assert again.status_code == 410 and page_result(again)[0] is False, describe_response(again)
@@ -61,7 +63,9 @@ def test_a_second_browser_finishing_the_first_users_consent_stores_nothing(oauth
     location = consent(auth["authorization_url"], PEER_USER, PEER_PASSWORD)
     member_browser = signed_in_browser(env.lk, MEMBER, MEMBER_PASSWORD)
     signed_in_elsewhere = member_browser.get(location, allow_redirects=False, timeout=30)
-    assert signed_in_elsewhere.status_code == 403 and page_result(signed_in_elsewhere)[0] is False, describe_response(signed_in_elsewhere)
+    assert signed_in_elsewhere.status_code == 403 and page_result(signed_in_elsewhere)[0] is False, describe_response(
+        signed_in_elsewhere
+    )
     _no_credentials(env, env.admin, member)
 
     # The state is used up by the refused attempt: the starter cannot be tricked into finishing it later either.
@@ -107,7 +111,9 @@ def test_the_starter_finishing_in_the_bound_signed_in_browser_lands_on_the_dashb
     location = consent(auth["authorization_url"], PEER_USER, PEER_PASSWORD)
     browser = env.browser(env.admin)
     r = browser.get(location, allow_redirects=False, timeout=60)
-    assert r.status_code in (302, 303) and r.headers["Location"] == "/credentials?notice=connected", describe_response(r)
+    assert r.status_code in (302, 303) and r.headers["Location"] == "/credentials?notice=connected", describe_response(
+        r
+    )
     assert [c["name"] for c in env.admin.credentials()] == ["the real thing"]
 
 

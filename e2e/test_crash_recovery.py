@@ -61,8 +61,15 @@ class HeldTokenEndpoint:
                     new = f"rt-{uuid.uuid4().hex}" if endpoint.rotate else token
                     with endpoint.lock:
                         endpoint.valid.add(new)
-                    status, body = 200, {"access_token": f"at-{uuid.uuid4().hex}", "refresh_token": new,
-                                         "token_type": "Bearer", "expires_in": 3600}
+                    status, body = (
+                        200,
+                        {
+                            "access_token": f"at-{uuid.uuid4().hex}",
+                            "refresh_token": new,
+                            "token_type": "Bearer",
+                            "expires_in": 3600,
+                        },
+                    )
                 data = json.dumps(body).encode()
                 try:
                     self.send_response(status)
@@ -104,8 +111,12 @@ proxy:
 
 def proxy_get(lk, key: str, timeout: float):
     try:
-        return requests.get(lk.url(f"/v1/proxy/{PROVIDER}/me"), headers={"Authorization": f"Bearer {key}"},
-                            timeout=timeout, allow_redirects=False)
+        return requests.get(
+            lk.url(f"/v1/proxy/{PROVIDER}/me"),
+            headers={"Authorization": f"Bearer {key}"},
+            timeout=timeout,
+            allow_redirects=False,
+        )
     except requests.RequestException as e:
         return e
 
@@ -113,16 +124,25 @@ def proxy_get(lk, key: str, timeout: float):
 @pytest.mark.parametrize("token_endpoint", [False, True], ids=["reusable-refresh-tokens", "rotating"], indirect=True)
 def test_sigkill_with_20_refreshes_in_flight_recovers_within_5s_of_the_restart(env, token_endpoint):
     # No background refresher: the agents' calls alone must recover the credentials.
-    lk = env.start(extra_env={"LATCHKEY_REFRESH_INTERVAL": "0"},
-                   extra_providers={PROVIDER: provider_yaml(token_endpoint.origin, env.upstream.port)})
+    lk = env.start(
+        extra_env={"LATCHKEY_REFRESH_INTERVAL": "0"},
+        extra_providers={PROVIDER: provider_yaml(token_endpoint.origin, env.upstream.port)},
+    )
     admin = lk.admin
     r = admin.put(f"/api/v1/oauth-apps/{PROVIDER}", json={"client_id": "crash-client", "client_secret": "crash-secret"})
     assert r.status_code == 200, describe_response(r)
     agents = {}
     for i in range(CREDENTIALS):
         token_endpoint.valid.add(f"rt-initial-{i}")
-        cred = admin.create_credential(PROVIDER, {"access_token": f"at-expired-{i}", "refresh_token": f"rt-initial-{i}",
-                                                  "expires_at": "2020-01-01T00:00:00Z"}, name=f"expired {i}")
+        cred = admin.create_credential(
+            PROVIDER,
+            {
+                "access_token": f"at-expired-{i}",
+                "refresh_token": f"rt-initial-{i}",
+                "expires_at": "2020-01-01T00:00:00Z",
+            },
+            name=f"expired {i}",
+        )
         agents[cred["id"]] = admin.agent_for({PROVIDER: cred})
 
     # 20 calls on 20 expired tokens: 20 refreshes, each holding its lease, all held at the token endpoint.
@@ -155,8 +175,9 @@ def test_sigkill_with_20_refreshes_in_flight_recovers_within_5s_of_the_restart(e
                 return
             r = proxy_get(lk, key, timeout=max(0.2, left))
             outcomes[cid] = r
-            if isinstance(r, requests.Response) and (r.status_code == 200 or
-                                                     (r.status_code == 424 and "credential_needs_reauth" in r.text)):
+            if isinstance(r, requests.Response) and (
+                r.status_code == 200 or (r.status_code == 424 and "credential_needs_reauth" in r.text)
+            ):
                 outcomes[cid] = (r, time.time() - ready)
                 return
             time.sleep(0.1)

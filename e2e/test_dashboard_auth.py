@@ -40,8 +40,12 @@ def test_first_run_setup_link_creates_the_admin_then_sign_out_and_sign_in(dashbo
     for name in ("email", "password", "password_confirm"):
         b.find(f'input[name="{name}"]', within=form)
 
-    b.submit("form#setup-form", "#setup-submit", "setup-done",
-             {"email": ADMIN, "password": PASSWORD, "password_confirm": PASSWORD})
+    b.submit(
+        "form#setup-form",
+        "#setup-submit",
+        "setup-done",
+        {"email": ADMIN, "password": PASSWORD, "password_confirm": PASSWORD},
+    )
     assert b.path == "/credentials", f"setup should sign in and land on /credentials: {b.describe()}"
     assert "Welcome" in b.notice(), f"welcome notice (#notice) expected: {b.describe()}"
     assert b.find("#notice").get_attribute("role") == "status"
@@ -56,15 +60,32 @@ def test_first_run_setup_link_creates_the_admin_then_sign_out_and_sign_in(dashbo
     other.go(link, "setup-link-reused")
     assert other.path == "/login" and not other.exists("form#setup-form"), other.describe()
     s, csrf = _anonymous_csrf(lk)
-    r = s.post(lk.url("/setup"), data={"csrf": csrf, "token": token, "email": "intruder@example.com",
-                                       "password": "intruder-passphrase-1", "password_confirm": "intruder-passphrase-1"},
-               allow_redirects=False, timeout=30)
+    r = s.post(
+        lk.url("/setup"),
+        data={
+            "csrf": csrf,
+            "token": token,
+            "email": "intruder@example.com",
+            "password": "intruder-passphrase-1",
+            "password_confirm": "intruder-passphrase-1",
+        },
+        allow_redirects=False,
+        timeout=30,
+    )
     assert r.status_code == 403, f"replayed setup post: {describe_response(r)}"
     assert "lk_session" not in r.cookies, r.headers
     s, csrf = _anonymous_csrf(lk)
-    r = s.post(lk.url("/login"), data={"csrf": csrf, "email": "intruder@example.com",
-                                       "password": "intruder-passphrase-1", "next": "/credentials"},
-               allow_redirects=False, timeout=30)
+    r = s.post(
+        lk.url("/login"),
+        data={
+            "csrf": csrf,
+            "email": "intruder@example.com",
+            "password": "intruder-passphrase-1",
+            "next": "/credentials",
+        },
+        allow_redirects=False,
+        timeout=30,
+    )
     assert r.status_code == 401, f"the replayed setup must not have created a user: {describe_response(r)}"
 
     # Sign out: back to /login, the old session no longer works, pages redirect to sign-in.
@@ -72,8 +93,9 @@ def test_first_run_setup_link_creates_the_admin_then_sign_out_and_sign_in(dashbo
     assert b.path == "/login" and b.exists("form#login-form"), b.describe()
     assert not b.cookie(), "the session cookie should be cleared on sign-out"
     r = requests.get(lk.url("/credentials"), cookies={"lk_session": session_cookie}, allow_redirects=False, timeout=30)
-    assert r.status_code == 303 and urlsplit(r.headers.get("Location", "")).path == "/login", \
+    assert r.status_code == 303 and urlsplit(r.headers.get("Location", "")).path == "/login", (
         f"the signed-out session still opens /credentials: {describe_response(r)}"
+    )
     b.go("/credentials", "credentials-after-sign-out")
     assert b.path == "/login" and b.query.get("next") == ["/credentials"], b.describe()
 
@@ -98,17 +120,23 @@ def test_setup_refuses_a_short_password_beside_the_field_and_the_link_still_work
     link = setup_link(lk)
     b = browser_factory(base=lk.public_url)
     b.go(link, "setup-form")
-    b.submit("form#setup-form", "#setup-submit", "setup-short-password",
-             {"email": ADMIN, "password": "short-pass1", "password_confirm": "short-pass1"})
+    b.submit(
+        "form#setup-form",
+        "#setup-submit",
+        "setup-short-password",
+        {"email": ADMIN, "password": "short-pass1", "password_confirm": "short-pass1"},
+    )
     assert b.status() == 400 and b.exists("form#setup-form"), b.describe()
     assert "at least 12 characters" in b.find("main").text, f"no field error for the short password: {b.describe()}"
     assert b.find('form#setup-form input[name="password"]').get_attribute("aria-invalid") == "true"
     assert b.find('form#setup-form input[name="email"]').get_attribute("value") == ADMIN, "email kept"
     # The re-rendered form carries the same one-time token: correcting the password must work.
-    b.submit("form#setup-form", "#setup-submit", "setup-corrected",
-             {"password": PASSWORD, "password_confirm": PASSWORD})
-    assert b.path == "/credentials" and "Welcome" in b.notice(), \
+    b.submit(
+        "form#setup-form", "#setup-submit", "setup-corrected", {"password": PASSWORD, "password_confirm": PASSWORD}
+    )
+    assert b.path == "/credentials" and "Welcome" in b.notice(), (
         f"a refused password must not burn the one-time setup link: {b.describe()}"
+    )
 
 
 def test_sign_in_page_before_setup_points_to_the_setup_link_instead_of_a_form(dashboard_factory, browser_factory):
@@ -127,16 +155,29 @@ def test_sixth_wrong_password_is_throttled_with_too_many_failed_attempts(dashboa
     b = browser_factory(base=lk.public_url)
     b.go("/login", "login")
     for i in range(1, 6):
-        b.submit("form#login-form", "#login-submit", f"wrong-{i}",
-                 {"email": Latchkey.ADMIN_EMAIL, "password": f"wrong-password-{i}-xx"})
+        b.submit(
+            "form#login-form",
+            "#login-submit",
+            f"wrong-{i}",
+            {"email": Latchkey.ADMIN_EMAIL, "password": f"wrong-password-{i}-xx"},
+        )
         assert b.status() == 401, f"attempt {i}: {b.describe()}"
         assert "do not match" in b.text("#error"), b.describe()
         assert b.find('input[name="email"]').get_attribute("value") == Latchkey.ADMIN_EMAIL, "email prefilled"
-    b.submit("form#login-form", "#login-submit", "wrong-6", {"email": Latchkey.ADMIN_EMAIL, "password": "wrong-password-6-xx"})
+    b.submit(
+        "form#login-form",
+        "#login-submit",
+        "wrong-6",
+        {"email": Latchkey.ADMIN_EMAIL, "password": "wrong-password-6-xx"},
+    )
     assert b.status() == 429, b.describe()
     assert "Too many failed attempts" in b.text("#error"), b.describe()
     # While throttled even the right password does not sign in (the pause does not reveal it).
-    b.submit("form#login-form", "#login-submit", "right-while-throttled",
-             {"email": Latchkey.ADMIN_EMAIL, "password": Latchkey.ADMIN_PASSWORD})
+    b.submit(
+        "form#login-form",
+        "#login-submit",
+        "right-while-throttled",
+        {"email": Latchkey.ADMIN_EMAIL, "password": Latchkey.ADMIN_PASSWORD},
+    )
     assert b.status() == 429 and b.path == "/login" and not b.cookie(), b.describe()
     assert "Too many failed attempts" in b.text("#error")

@@ -100,8 +100,12 @@ def test_approval_round_trip_approve_for_ten_minutes_expire_then_deny(env, dashb
     b.go(url, "approval-needs-sign-in")
     assert b.path == "/login", b.describe()
     assert b.query.get("next") == [f"/approvals/{first}"], f"the sign-in should lead back: {b.current_url}"
-    b.submit("form#login-form", "#login-submit", "approval-after-sign-in",
-             {"email": Latchkey.ADMIN_EMAIL, "password": Latchkey.ADMIN_PASSWORD})
+    b.submit(
+        "form#login-form",
+        "#login-submit",
+        "approval-after-sign-in",
+        {"email": Latchkey.ADMIN_EMAIL, "password": Latchkey.ADMIN_PASSWORD},
+    )
     assert b.path == f"/approvals/{first}", b.describe()
     assert b.find("#approval").get_attribute("data-status") == "pending"
     assert b.text(".approval-call") == "POST /issues/1"
@@ -153,18 +157,24 @@ def test_approval_round_trip_approve_for_ten_minutes_expire_then_deny(env, dashb
     assert r.status_code == 409, describe_response(r)
     assert "already decided" in r.text
     assert admin.get(f"/api/v1/approvals/{second}").json()["status"] == "denied"
-    assert len([rec for rec in env.upstream.snapshot() if rec.method == "POST"]) == 2, "no denied call reached the upstream"
+    assert len([rec for rec in env.upstream.snapshot() if rec.method == "POST"]) == 2, (
+        "no denied call reached the upstream"
+    )
 
     # The list: nothing pending; both requests under "decided", linked from the nav.
     b.go("/groups", "groups")
     b.click('nav a[href="/approvals"]', "approvals-list")
-    statuses = {el.get_attribute("data-approval-id"): el.get_attribute("data-status") for el in b.finds(".approval-item")}
+    statuses = {
+        el.get_attribute("data-approval-id"): el.get_attribute("data-status") for el in b.finds(".approval-item")
+    }
     assert statuses == {first: "expired", second: "denied"}, statuses
     b.go(f"/groups/{gid}", "group-page")
     assert not b.exists(".pending-approval")
 
 
-def test_rules_form_refuses_a_bad_pattern_saves_read_only_rules_and_checks_calls(env, dashboard_factory, browser_factory):
+def test_rules_form_refuses_a_bad_pattern_saves_read_only_rules_and_checks_calls(
+    env, dashboard_factory, browser_factory
+):
     lk, admin, gid, agent, b = _signed_in_with_group(dashboard_factory, browser_factory)
     b.go(f"/groups/{gid}", "group")
     assert "Everything under the base URL" in b.text("#rules-echo .policy-summary")
@@ -214,7 +224,9 @@ def test_rules_form_refuses_a_bad_pattern_saves_read_only_rules_and_checks_calls
     verdict = check("GET", "/repos/acme/issues", "check-allowed")
     assert verdict.get_attribute("data-verdict") == "allowed", verdict.text
     verdict = check("POST", "/models", "check-refused-method")
-    assert verdict.get_attribute("data-verdict") == "refused" and "POST is not among the methods" in verdict.text, verdict.text
+    assert verdict.get_attribute("data-verdict") == "refused" and "POST is not among the methods" in verdict.text, (
+        verdict.text
+    )
     verdict = check("GET", "/repos/acme/pulls", "check-refused-path")
     assert verdict.get_attribute("data-verdict") == "refused" and "outside the patterns" in verdict.text, verdict.text
     # An approval rule entered but not saved.
@@ -264,16 +276,25 @@ def test_budget_form_limits_calls_and_the_page_matches_usage_and_the_audit_log(e
     assert int(statuses[3].headers["Retry-After"]) in range(0, 61)
 
     # A call the rules refuse, for the refusals list.
-    r = admin.put(f"/api/v1/groups/{gid}/bindings/echo", json={"credential_id": _credential_of(admin, gid), "policy": {"methods": ["GET"]}})
+    r = admin.put(
+        f"/api/v1/groups/{gid}/bindings/echo",
+        json={"credential_id": _credential_of(admin, gid), "policy": {"methods": ["GET"]}},
+    )
     assert r.status_code == 200, describe_response(r)
     expect_error(agent.post("echo", "models", json={}), 403, "policy_denied")
 
     def audited():
         events = admin.get("/api/v1/audit?limit=500").json()["events"]
-        return [e for e in events if e["action"] in REFUSALS
-                and ((e["target_type"] == "group" and e["target_id"] == gid) or e["detail"].get("group_id") == gid)]
+        return [
+            e
+            for e in events
+            if e["action"] in REFUSALS
+            and ((e["target_type"] == "group" and e["target_id"] == gid) or e["detail"].get("group_id") == gid)
+        ]
 
-    assert wait_until(lambda: {e["action"] for e in audited()} == {"budget.exceeded", "call.denied"}, timeout=10), audited()
+    assert wait_until(lambda: {e["action"] for e in audited()} == {"budget.exceeded", "call.denied"}, timeout=10), (
+        audited()
+    )
 
     b.go(f"/groups/{gid}", "usage")
     # The owner's warning leads to the budget, not to binding the provider again.
@@ -290,9 +311,13 @@ def test_budget_form_limits_calls_and_the_page_matches_usage_and_the_audit_log(e
 
     today = datetime.now(timezone.utc).strftime("%Y-%m-%d")
     bars = b.finds(f'#usage-chart rect.chart-bar[data-provider="echo"][data-day="{today}"]')
-    assert [bar.get_attribute("data-calls") for bar in bars] == ["3"], b.find("#usage-chart").get_attribute("outerHTML")[:2000]
+    assert [bar.get_attribute("data-calls") for bar in bars] == ["3"], b.find("#usage-chart").get_attribute(
+        "outerHTML"
+    )[:2000]
     assert float(bars[0].get_attribute("height")) > 0
-    assert b.find("#usage-chart title").get_attribute("textContent") and b.find("#usage-chart desc").get_attribute("textContent")
+    assert b.find("#usage-chart title").get_attribute("textContent") and b.find("#usage-chart desc").get_attribute(
+        "textContent"
+    )
     assert "Echo bearer" in b.text(".chart-legend")
     _open(b, "details.chart-table")
     assert b.text(f'.usage-table tr[data-day="{today}"] td[data-provider="echo"]') == "3"

@@ -12,15 +12,23 @@ from harness import describe_response, find_leaks
 
 
 def canary(tag: str, alphabet_hex: bool = False) -> str:
-    return (secrets.token_hex(16) if alphabet_hex else f"canary{tag}{secrets.token_hex(12)}")
+    return secrets.token_hex(16) if alphabet_hex else f"canary{tag}{secrets.token_hex(12)}"
 
 
 def leaks_on(b: Browser, label: str, canaries: dict[str, str], raw: bytes) -> list[str]:
-    values = b.js("return Array.from(document.querySelectorAll('input, textarea, select'))"
-                  ".map(e => (e.name || e.id) + '=' + e.value).join('\\n');")
-    return find_leaks({f"{label} DOM": b.html.encode(), f"{label} raw HTML": raw,
-                       f"{label} input values": (values or "").encode(), f"{label} URL": b.current_url.encode()},
-                      canaries)
+    values = b.js(
+        "return Array.from(document.querySelectorAll('input, textarea, select'))"
+        ".map(e => (e.name || e.id) + '=' + e.value).join('\\n');"
+    )
+    return find_leaks(
+        {
+            f"{label} DOM": b.html.encode(),
+            f"{label} raw HTML": raw,
+            f"{label} input values": (values or "").encode(),
+            f"{label} URL": b.current_url.encode(),
+        },
+        canaries,
+    )
 
 
 def test_no_canary_secret_appears_on_any_dashboard_page(env, dashboard_factory, browser_factory):
@@ -36,9 +44,12 @@ def test_no_canary_secret_appears_on_any_dashboard_page(env, dashboard_factory, 
     assert len(canaries["echo-pattern api_key"]) == 32
     echo = admin.create_credential("echo", {"api_key": canaries["echo api_key"]}, name="canary key")
     visible_user = "visible-user-" + secrets.token_hex(8)  # not secret: shown on the edit form (detector control)
-    basic = admin.create_credential("echo-basic", {"username": visible_user, "password": canaries["echo-basic password"]},
-                                    name="canary basic")
-    pattern = admin.create_credential("echo-pattern", {"api_key": canaries["echo-pattern api_key"]}, name="canary pattern")
+    basic = admin.create_credential(
+        "echo-basic", {"username": visible_user, "password": canaries["echo-basic password"]}, name="canary basic"
+    )
+    pattern = admin.create_credential(
+        "echo-pattern", {"api_key": canaries["echo-pattern api_key"]}, name="canary pattern"
+    )
     agent = admin.agent_for({"echo": echo, "echo-basic": basic, "echo-pattern": pattern}, group_name="canary group")
     gid = agent.group_id
     for provider in ("echo", "echo-basic", "echo-pattern"):  # activity with proxied calls
@@ -48,26 +59,47 @@ def test_no_canary_secret_appears_on_any_dashboard_page(env, dashboard_factory, 
 
     # The OAuth app secret goes in through the /settings form.
     b.go("/settings", "settings-before")
-    b.submit('form.oauth-app-form[data-provider="github"]', '[type="submit"]', "settings-saved",
-             {"client_id": "Iv1.canaryclient", "client_secret": canaries["github client_secret"]})
+    b.submit(
+        'form.oauth-app-form[data-provider="github"]',
+        '[type="submit"]',
+        "settings-saved",
+        {"client_id": "Iv1.canaryclient", "client_secret": canaries["github client_secret"]},
+    )
     assert "saved" in b.notice().lower(), b.describe()
 
     # A refused edit (new secret failing the pattern) re-renders the form: the refused value must not come back.
     b.go(f"/credentials/{pattern['id']}/edit", "edit-pattern")
     b.js("arguments[0].noValidate = true", b.find("form#credential-form"))
-    b.submit("form#credential-form", "#credential-submit", "edit-pattern-refused",
-             {"field.api_key": canaries["refused new secret"]})
+    b.submit(
+        "form#credential-form",
+        "#credential-submit",
+        "edit-pattern-refused",
+        {"field.api_key": canaries["refused new secret"]},
+    )
     assert b.status() == 400, f"the pattern should refuse the new value: {b.describe()}"
     found = leaks_on(b, "refused edit", canaries, b"")
     assert not found, found
 
     pages = [
-        "/credentials", "/credentials?notice=updated", "/credentials/new", "/credentials/new?q=echo",
-        "/credentials/new?provider=echo", "/credentials/new?provider=echo-basic",
-        f"/credentials/{echo['id']}/edit", f"/credentials/{basic['id']}/edit", f"/credentials/{pattern['id']}/edit",
-        f"/credentials/{echo['id']}/delete", f"/credentials/{basic['id']}/delete",
-        "/groups", f"/groups/{gid}", f"/groups/{gid}?bind=echo-two", "/providers", "/providers?q=echo",
-        "/activity", "/settings", "/settings/webhooks",
+        "/credentials",
+        "/credentials?notice=updated",
+        "/credentials/new",
+        "/credentials/new?q=echo",
+        "/credentials/new?provider=echo",
+        "/credentials/new?provider=echo-basic",
+        f"/credentials/{echo['id']}/edit",
+        f"/credentials/{basic['id']}/edit",
+        f"/credentials/{pattern['id']}/edit",
+        f"/credentials/{echo['id']}/delete",
+        f"/credentials/{basic['id']}/delete",
+        "/groups",
+        f"/groups/{gid}",
+        f"/groups/{gid}?bind=echo-two",
+        "/providers",
+        "/providers?q=echo",
+        "/activity",
+        "/settings",
+        "/settings/webhooks",
     ]
     raw_session = b.requests_session()
     found, control = [], []

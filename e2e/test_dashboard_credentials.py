@@ -15,8 +15,7 @@ TWILIO = "twilio-local"
 
 
 def twilio_local(upstream_port: int) -> str:
-    return (f"extends: twilio\nname: Twilio (loopback)\n"
-            f"proxy:\n  base_url: http://127.0.0.1:{upstream_port}/base/v1\n")
+    return f"extends: twilio\nname: Twilio (loopback)\nproxy:\n  base_url: http://127.0.0.1:{upstream_port}/base/v1\n"
 
 
 def basic_of(rec) -> tuple[str, str]:
@@ -46,7 +45,8 @@ def form_field_names(b) -> set[str]:
 
 
 def test_api_key_and_basic_credentials_created_through_schema_forms_are_listed_with_secrets_masked(
-        env, dashboard_factory, browser_factory):
+    env, dashboard_factory, browser_factory
+):
     lk = dashboard_factory(extra_providers={TWILIO: twilio_local(env.upstream.port)})
     admin = lk.admin
     openai_key = "sk-proj-" + secrets.token_hex(20)
@@ -57,8 +57,9 @@ def test_api_key_and_basic_credentials_created_through_schema_forms_are_listed_w
     ids = choose_provider(b, "openai", "openai", "openai")
     assert "twilio" not in ids, f"the search should narrow the list: {ids}"
     schema = admin.get("/api/v1/providers/openai").json()
-    assert form_field_names(b) == {"field." + f["name"] for f in schema["fields"]}, \
+    assert form_field_names(b) == {"field." + f["name"] for f in schema["fields"]}, (
         f"the form must be generated from the schema {schema['fields']}"
+    )
     form = b.find("form#credential-form")
     assert (form.get_attribute("method") or "").lower() == "post"
     key_input = b.find("#field-api_key")
@@ -70,10 +71,17 @@ def test_api_key_and_basic_credentials_created_through_schema_forms_are_listed_w
     # A value failing the provider's pattern (browser validation off) is refused beside the field and not echoed.
     bad_key = "not-a-key-" + secrets.token_hex(12)
     b.js("arguments[0].noValidate = true", form)
-    b.submit("form#credential-form", "#credential-submit", "openai-invalid", {"name": "OpenAI work", "field.api_key": bad_key})
+    b.submit(
+        "form#credential-form",
+        "#credential-submit",
+        "openai-invalid",
+        {"name": "OpenAI work", "field.api_key": bad_key},
+    )
     assert b.status() == 400, b.describe()
     assert b.exists("#error-api_key") and b.find("#field-api_key").get_attribute("aria-invalid") == "true", b.describe()
-    assert bad_key not in b.html and not b.find("#field-api_key").get_property("value"), "a refused secret is not echoed"
+    assert bad_key not in b.html and not b.find("#field-api_key").get_property("value"), (
+        "a refused secret is not echoed"
+    )
     assert b.find('form#credential-form input[name="name"]').get_attribute("value") == "OpenAI work", "name kept"
     assert admin.credentials() == [], "nothing stored on a validation error"
 
@@ -87,8 +95,12 @@ def test_api_key_and_basic_credentials_created_through_schema_forms_are_listed_w
     assert form_field_names(b) == {"field." + f["name"] for f in schema["fields"]}, schema["fields"]
     assert b.find("#field-account_sid").get_attribute("type") == "text"
     assert b.find("#field-auth_token").get_attribute("type") == "password"
-    b.submit("form#credential-form", "#credential-submit", "twilio-created",
-             {"name": "Twilio main", "field.account_sid": sid, "field.auth_token": auth_token})
+    b.submit(
+        "form#credential-form",
+        "#credential-submit",
+        "twilio-created",
+        {"name": "Twilio main", "field.account_sid": sid, "field.auth_token": auth_token},
+    )
     assert b.path == "/credentials" and "Credential saved" in b.notice(), b.describe()
 
     # --- both listed, active, secrets masked ---------------------------------------------------------
@@ -104,8 +116,10 @@ def test_api_key_and_basic_credentials_created_through_schema_forms_are_listed_w
     assert "OpenAI work" in rows[openai_id].text and "Twilio main" in rows[twilio_id].text
     raw = b.requests_session().get(lk.url("/credentials"), timeout=30)
     assert raw.status_code == 200
-    leaks = find_leaks({"/credentials (DOM)": b.html.encode(), "/credentials (raw)": raw.content},
-                       {"openai api_key": openai_key, "twilio auth_token": auth_token})
+    leaks = find_leaks(
+        {"/credentials (DOM)": b.html.encode(), "/credentials (raw)": raw.content},
+        {"openai api_key": openai_key, "twilio auth_token": auth_token},
+    )
     assert not leaks, leaks
 
     # What the form stored is what arrives upstream.
@@ -118,7 +132,8 @@ def test_api_key_and_basic_credentials_created_through_schema_forms_are_listed_w
 
 
 def test_editing_with_the_secret_left_blank_keeps_it_and_deleting_asks_for_confirmation(
-        env, dashboard_factory, browser_factory):
+    env, dashboard_factory, browser_factory
+):
     lk = dashboard_factory(extra_providers={TWILIO: twilio_local(env.upstream.port)})
     admin = lk.admin
     sid, sid2, auth_token = "AC" + secrets.token_hex(16), "AC" + secrets.token_hex(16), secrets.token_hex(16)
@@ -138,12 +153,18 @@ def test_editing_with_the_secret_left_blank_keeps_it_and_deleting_asks_for_confi
     assert b.find("#field-account_sid").get_attribute("value") == sid, "a non-secret value is shown for editing"
     token_input = b.find("#field-auth_token")
     assert token_input.get_attribute("type") == "password" and not token_input.get_property("value")
-    assert "Leave blank to keep" in (token_input.get_attribute("placeholder") or ""), token_input.get_attribute("outerHTML")
+    assert "Leave blank to keep" in (token_input.get_attribute("placeholder") or ""), token_input.get_attribute(
+        "outerHTML"
+    )
     assert token_input.get_attribute("required") is None, "a blank secret must be allowed on edit"
     assert b.find("#credential-submit").text.strip() == "Save"
     assert not find_leaks({"edit form": b.html.encode()}, {"twilio auth_token": auth_token})
-    b.submit("form#credential-form", "#credential-submit", "twilio-updated",
-             {"name": "Twilio renamed", "field.account_sid": sid2, "field.auth_token": ""})
+    b.submit(
+        "form#credential-form",
+        "#credential-submit",
+        "twilio-updated",
+        {"name": "Twilio renamed", "field.account_sid": sid2, "field.auth_token": ""},
+    )
     assert b.path == "/credentials" and "updated" in b.notice().lower(), b.describe()
     assert "Twilio renamed" in b.credential_rows()[twilio_id].text
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import json
 
-from browser import browser_factory, dashboard_factory, signed_in  # noqa: F401
+from browser import signed_in
 
 
 def assert_error_page(b, status: int, title: str):
@@ -35,10 +35,16 @@ def test_unknown_pages_and_ids_show_an_error_page_with_a_link_back(dashboard_fac
     assert_error_page(b, 404, "Not found")
 
     # An id that is nobody's, or not this user's: a 404 page inside the layout, the tabs and the account kept.
-    for path in ("/credentials/crd_does_not_exist/edit", "/credentials/crd_does_not_exist/delete", "/groups/grp_does_not_exist"):
+    for path in (
+        "/credentials/crd_does_not_exist/edit",
+        "/credentials/crd_does_not_exist/delete",
+        "/groups/grp_does_not_exist",
+    ):
         b.go(path, "unknown-id" + path.replace("/", "-"))
         assert_error_page(b, 404, "Not found")
-        assert b.exists('nav a[href="/credentials"]') and b.exists("form#logout-form"), f"{path}: the signed-in header stays"
+        assert b.exists('nav a[href="/credentials"]') and b.exists("form#logout-form"), (
+            f"{path}: the signed-in header stays"
+        )
         assert "error-page-key-0123456789" not in b.html
 
     # The link back works.

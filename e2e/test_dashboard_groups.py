@@ -21,7 +21,8 @@ def _creds(admin):
 
 
 def test_group_created_in_the_browser_gets_an_agent_key_shown_once_that_works_until_revoked(
-        env, dashboard_factory, browser_factory):
+    env, dashboard_factory, browser_factory
+):
     lk = dashboard_factory()
     admin = lk.admin
     (cred_one, secret_one), _ = _creds(admin)
@@ -70,7 +71,9 @@ def test_group_created_in_the_browser_gets_an_agent_key_shown_once_that_works_un
     expect_error(agent.get("echo", "models"), 401, "unauthorized")
 
 
-def test_binding_through_the_bind_form_lets_the_groups_agents_call_the_provider(env, dashboard_factory, browser_factory):
+def test_binding_through_the_bind_form_lets_the_groups_agents_call_the_provider(
+    env, dashboard_factory, browser_factory
+):
     lk = dashboard_factory()
     admin = lk.admin
     (cred_one, secret_one), (cred_two, _) = _creds(admin)
@@ -128,8 +131,12 @@ def test_missing_credential_warning_links_to_the_bind_form_that_fixes_it(env, da
     b.go(setup_url, "setup-url")
     assert b.exists('#bind-target form.bind-form[data-provider="echo-two"]'), b.describe()
 
-    b.submit('#bind-target form.bind-form[data-provider="echo-two"]', '[type="submit"]', "bound-echo-two",
-             {"credential_id": cred_two["id"]})
+    b.submit(
+        '#bind-target form.bind-form[data-provider="echo-two"]',
+        '[type="submit"]',
+        "bound-echo-two",
+        {"credential_id": cred_two["id"]},
+    )
     assert "bound" in b.notice().lower(), b.describe()
     assert not b.exists('li.warning[data-kind="credential_missing"]'), f"the warning should be gone: {b.describe()}"
     env.upstream.clear()

@@ -22,8 +22,12 @@ def consent_at_peer(b: Browser, peer, step: str, *, expect_login: bool):
     assert at_peer(b, peer), f"expected the provider's page: {b.describe()}"
     if expect_login:
         assert urlsplit(b.current_url).path.startswith("/accounts/login"), b.describe()
-        b.submit("form#login-form", "#login-submit", f"{step}-peer-signed-in",
-                 {"username": PEER_USER, "password": PEER_PASSWORD})
+        b.submit(
+            "form#login-form",
+            "#login-submit",
+            f"{step}-peer-signed-in",
+            {"username": PEER_USER, "password": PEER_PASSWORD},
+        )
     else:
         assert not b.exists("form#login-form"), "the peer session should still be signed in"
     assert b.exists("form#authorizationForm") and b.exists("#authorize-allow"), f"consent page expected: {b.describe()}"
@@ -32,7 +36,8 @@ def consent_at_peer(b: Browser, peer, step: str, *, expect_login: bool):
 
 
 def test_oauth_connect_through_provider_login_and_consent_then_reconnect_after_revoked_grant(
-        env, oauth_peer, dashboard_factory, browser_factory):
+    env, oauth_peer, dashboard_factory, browser_factory
+):
     peer = oauth_peer
     peer.config(reset=True, access_ttl=300, rotate=True)
     peer.reset_stats()
@@ -51,8 +56,13 @@ def test_oauth_connect_through_provider_login_and_consent_then_reconnect_after_r
     assert b.find(f'{form} input[name="client_id"]').get_attribute("value") == client_id
     assert not b.find(f'{form} input[name="client_secret"]').get_property("value")
     assert client_secret not in b.html, "the client secret is never shown again"
-    peer.setup(client_id=client_id, client_secret=client_secret, redirect_uri=[redirect_uri],
-               username=PEER_USER, password=PEER_PASSWORD)
+    peer.setup(
+        client_id=client_id,
+        client_secret=client_secret,
+        redirect_uri=[redirect_uri],
+        username=PEER_USER,
+        password=PEER_PASSWORD,
+    )
 
     # --- Connect: our form, the provider's login and consent, back with a notice -------------------------
     b.go(f"/credentials/new?provider={PROVIDER}", "connect-form")
@@ -104,5 +114,6 @@ def test_oauth_connect_through_provider_login_and_consent_then_reconnect_after_r
     r = agent.get(PROVIDER, "me")
     assert r.status_code == 200 and r.json()["user"] == PEER_USER, f"the binding works again: {describe_response(r)}"
     # The name typed into the (GET) Connect form arrives as typed: form encoding sends spaces as '+'.
-    assert connected_name == "alice at the peer", \
+    assert connected_name == "alice at the peer", (
         f"the Connect form's name was stored as {connected_name!r} ('+' in the query not decoded as a space)"
+    )

@@ -9,8 +9,15 @@ from pathlib import Path
 
 from browser import PHONE, SCREENSHOT_DIR, SHOTS, signed_in
 
-TABS = {"/credentials": "Credentials", "/groups": "Agent groups", "/approvals": "Approvals", "/providers": "Providers",
-        "/activity": "Activity", "/settings/webhooks": "Webhooks", "/settings": "Settings"}
+TABS = {
+    "/credentials": "Credentials",
+    "/groups": "Agent groups",
+    "/approvals": "Approvals",
+    "/providers": "Providers",
+    "/activity": "Activity",
+    "/settings/webhooks": "Webhooks",
+    "/settings": "Settings",
+}
 
 
 def png_size(path: Path) -> tuple[int, int]:
@@ -42,8 +49,9 @@ def test_tabs_providers_search_and_activity(dashboard_factory, browser_factory):
     b.fill("form#provider-search", {"q": "bearer two"})
     b._navigate(lambda: b.js("arguments[0].submit()", b.find("form#provider-search")), "providers-search")
     assert b.path == "/providers" and b.query.get("q") == ["bearer two"], b.describe()
-    assert b.find('form#provider-search input[name="q"]').get_attribute("value") == "bearer two", \
+    assert b.find('form#provider-search input[name="q"]').get_attribute("value") == "bearer two", (
         "the search box keeps the words searched for ('+' from the form decoded as a space)"
+    )
     ids = [r.get_attribute("data-provider") for r in b.finds("[data-provider]")]
     assert ids == ["echo-two"], f"'bearer two' should match only 'Echo bearer two' (echo-two): {ids}"
 
@@ -59,14 +67,25 @@ def test_phone_viewport_renders_pages_without_horizontal_page_overflow(dashboard
     admin = lk.admin
     long = "a-rather-long-credential-name-that-should-wrap-" + "x" * 30
     cred = admin.create_credential("echo", {"api_key": "phone-key-0123456789abcdef"}, name=long)
-    admin.create_credential("echo-basic", {"username": "someone@example.com", "password": "pw-0123456789abcdef"},
-                            name="Basic on a phone")
+    admin.create_credential(
+        "echo-basic", {"username": "someone@example.com", "password": "pw-0123456789abcdef"}, name="Basic on a phone"
+    )
     agent = admin.agent_for({"echo": cred}, group_name="phone group")
     agent.get("echo-two", "models")  # a warning
     b = signed_in(browser_factory, lk, size=PHONE)
     assert b.js("return window.innerWidth") == PHONE[0], b.js("return window.innerWidth")
-    pages = ["/credentials", "/credentials/new", "/credentials/new?provider=echo-basic", f"/credentials/{cred['id']}/edit",
-             "/groups", f"/groups/{agent.group_id}", "/approvals", "/providers", "/activity", "/settings"]
+    pages = [
+        "/credentials",
+        "/credentials/new",
+        "/credentials/new?provider=echo-basic",
+        f"/credentials/{cred['id']}/edit",
+        "/groups",
+        f"/groups/{agent.group_id}",
+        "/approvals",
+        "/providers",
+        "/activity",
+        "/settings",
+    ]
     overflow = {}
     for path in pages:
         b.go(path, "phone" + path.replace("/", "-").replace("?", "-"))
@@ -83,8 +102,15 @@ def test_every_page_visit_saved_a_non_empty_screenshot(dashboard_factory, browse
     lk = dashboard_factory()
     b = browser_factory(base=lk.public_url)
     b.login(lk.ADMIN_EMAIL, lk.ADMIN_PASSWORD)
-    for path in ("/credentials", "/credentials/new", "/credentials/new?provider=echo", "/groups", "/providers",
-                 "/activity", "/settings"):
+    for path in (
+        "/credentials",
+        "/credentials/new",
+        "/credentials/new?provider=echo",
+        "/groups",
+        "/providers",
+        "/activity",
+        "/settings",
+    ):
         b.go(path, "page" + path.replace("/", "-").replace("?", "-"))
     assert len(b.shots) == 2 + 7, [p.name for p in b.shots]  # login page, signed in, 7 pages
     for p in b.shots:
@@ -93,6 +119,7 @@ def test_every_page_visit_saved_a_non_empty_screenshot(dashboard_factory, browse
         w, h = png_size(p)
         assert (w, h) == (1280, 900) or (w == 1280 and h > 0), f"{p}: {w}x{h}"
     # And every screenshot the earlier dashboard tests of this session saved is still there.
-    missing = [f"{test}: {step} -> {path}" for test, step, path in SHOTS
-               if not path.exists() or path.stat().st_size == 0]
+    missing = [
+        f"{test}: {step} -> {path}" for test, step, path in SHOTS if not path.exists() or path.stat().st_size == 0
+    ]
     assert not missing, missing

@@ -22,7 +22,9 @@ def peer():
 
 def test_connect_a_remote_mcp_server_in_the_browser_and_use_its_tools(env, peer, dashboard_factory, browser_factory):
     peer.reset()
-    lk = dashboard_factory(extra_providers={PROVIDER: provider_yaml(peer)}, extra_env={"LATCHKEY_ALLOW_PRIVATE_UPSTREAMS": "1"})
+    lk = dashboard_factory(
+        extra_providers={PROVIDER: provider_yaml(peer)}, extra_env={"LATCHKEY_ALLOW_PRIVATE_UPSTREAMS": "1"}
+    )
     b = signed_in(browser_factory, lk)
     b.go(f"/credentials/new?provider={PROVIDER}", "connect-form")
     assert b.exists("#connect"), b.describe()
@@ -56,7 +58,9 @@ def test_add_and_remove_an_own_remote_mcp_server_in_the_browser(env, peer, dashb
     b.go("/providers", "providers")
     assert b.exists("form#server-form"), b.describe()
     # A bad URL: a clear error, the input kept, nothing stored.
-    b.submit("form#server-form", "#add-server", "bad-url", {"url": "ftp://nope.example/mcp", "id": "mine", "name": "Mine"})
+    b.submit(
+        "form#server-form", "#add-server", "bad-url", {"url": "ftp://nope.example/mcp", "id": "mine", "name": "Mine"}
+    )
     assert b.exists("#error") and "https" in b.text("#error"), b.describe()
     assert b.find("#server-id").get_attribute("value") == "mine"
     assert all(p["id"] != "mine" for p in lk.admin.get("/api/v1/providers").json()["providers"])

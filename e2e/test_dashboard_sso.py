@@ -16,7 +16,7 @@ from urllib.parse import urlsplit
 import pytest
 import requests
 
-from browser import Browser, browser_factory, dashboard_factory  # noqa: F401  (fixtures)
+from browser import Browser
 from harness import Api, describe_response
 from oauth_helpers import _missing_server_deps
 
@@ -56,14 +56,22 @@ class SSO:
         self.lk = dashboard_factory(extra_env=env)
         # skip_authorization: the provider signs people in and comes straight back (its consent page is
         # covered by test_dashboard_oauth.py).
-        peer.setup(client_id=self.client_id, client_secret=self.client_secret, algorithm="RS256",
-                   redirect_uri=[self.lk.public_url + "/oidc/callback"], skip_authorization=True)
+        peer.setup(
+            client_id=self.client_id,
+            client_secret=self.client_secret,
+            algorithm="RS256",
+            redirect_uri=[self.lk.public_url + "/oidc/callback"],
+            skip_authorization=True,
+        )
 
     def person(self, email: str, groups=(), **claims) -> str:
         """A user at the provider whose id_token carries `email` (verified) and `groups`; returns the username."""
         username = email.split("@")[0] + "-" + uuid.uuid4().hex[:6]
-        self.peer.setup(username=username, password=PEER_PASSWORD,
-                        claims={"email": email, "email_verified": True, "groups": list(groups), **claims})
+        self.peer.setup(
+            username=username,
+            password=PEER_PASSWORD,
+            claims={"email": email, "email_verified": True, "groups": list(groups), **claims},
+        )
         return username
 
     def sign_in(self, b: Browser, username: str, step: str):
@@ -72,9 +80,13 @@ class SSO:
         assert b.exists("a#sso-signin"), f"no SSO button on /login: {b.describe()}"
         assert "Sign in with 127.0.0.1" in b.text("a#sso-signin"), b.text("a#sso-signin")
         b.click("a#sso-signin", f"{step}-provider")
-        assert b.current_url.startswith(self.peer.url + "/accounts/login"), f"the provider's sign-in page expected: {b.describe()}"
+        assert b.current_url.startswith(self.peer.url + "/accounts/login"), (
+            f"the provider's sign-in page expected: {b.describe()}"
+        )
         b.submit("form#login-form", "#login-submit", f"{step}-back", {"username": username, "password": PEER_PASSWORD})
-        assert b.current_url.startswith(self.lk.public_url), f"the provider should send the browser back: {b.describe()}"
+        assert b.current_url.startswith(self.lk.public_url), (
+            f"the provider should send the browser back: {b.describe()}"
+        )
 
     def api_for(self, email: str) -> Api:
         return Api(self.lk, self.lk.create_token(email), label=email, email=email)
@@ -112,7 +124,9 @@ def test_first_sign_in_creates_a_member_and_the_admin_claim_an_admin(oidc_peer, 
     assert b.status() == 403, b.describe()
     events = audit(sso.api_for("mia@acme.test"))
     signed = [e for e in events if e["action"] == "user.signed_in"]
-    assert signed and signed[0]["detail"] == {"method": "oidc", "issuer": oidc_peer.oidc_issuer, "created": "true"}, events
+    assert signed and signed[0]["detail"] == {"method": "oidc", "issuer": oidc_peer.oidc_issuer, "created": "true"}, (
+        events
+    )
     created = [e for e in events if e["action"] == "user.created"]
     assert created and created[0]["detail"]["role"] == "member", events
 
@@ -163,14 +177,17 @@ def test_an_email_domain_outside_the_allow_list_is_refused(oidc_peer, dashboard_
     refused(b, sso, "has not verified", "unverified")
 
 
-@pytest.mark.parametrize("forgery, words", [
-    ("signature", "signature does not verify"),
-    ("expired", "has expired"),
-    ("audience", "issued for another client"),
-    ("issuer", "another issuer"),
-    ("nonce", "nonce differs"),
-    ("alg_none", "not a well-formed JWT"),  # unsigned: an empty signature part is refused before anything else
-])
+@pytest.mark.parametrize(
+    "forgery, words",
+    [
+        ("signature", "signature does not verify"),
+        ("expired", "has expired"),
+        ("audience", "issued for another client"),
+        ("issuer", "another issuer"),
+        ("nonce", "nonce differs"),
+        ("alg_none", "not a well-formed JWT"),  # unsigned: an empty signature part is refused before anything else
+    ],
+)
 def test_a_bad_id_token_is_refused(oidc_peer, dashboard_factory, browser_factory, forgery, words):
     sso = SSO(oidc_peer, dashboard_factory)
     person = sso.person("ben@acme.test", groups=[ADMIN_GROUP])
@@ -202,8 +219,11 @@ def test_password_sign_in_turned_off_is_hidden_and_refused(oidc_peer, dashboard_
     assert page.status_code == 200
     csrf = s.cookies.get("lk_csrf")
     assert csrf, page.headers
-    r = s.post(sso.lk.url("/login"), data={"email": "admin@example.com", "password": sso.lk.ADMIN_PASSWORD, "csrf": csrf,
-                                           "next": "/credentials"}, allow_redirects=False)
+    r = s.post(
+        sso.lk.url("/login"),
+        data={"email": "admin@example.com", "password": sso.lk.ADMIN_PASSWORD, "csrf": csrf, "next": "/credentials"},
+        allow_redirects=False,
+    )
     assert r.status_code == 403 and "Password sign-in is turned off" in r.text, describe_response(r)
     assert "lk_session" not in s.cookies, "no session from a refused password sign-in"
 
@@ -224,7 +244,9 @@ def test_a_callback_not_started_in_this_browser_is_refused(oidc_peer, dashboard_
     assert target.startswith(oidc_peer.oidc_issuer + "/authorize/?"), target
     for needed in ("code_challenge_method=S256", "nonce=", "state=", "scope=openid"):
         assert needed in target, target
-    other = requests.get(sso.lk.url("/oidc/callback?code=abc&state=" + target.split("state=")[1].split("&")[0]), allow_redirects=False)
+    other = requests.get(
+        sso.lk.url("/oidc/callback?code=abc&state=" + target.split("state=")[1].split("&")[0]), allow_redirects=False
+    )
     assert other.status_code == 400 and "not started in this browser" in other.text, describe_response(other)
     wrong_state = s.get(sso.lk.url("/oidc/callback?code=abc&state=forged"), allow_redirects=False)
     assert wrong_state.status_code == 400 and "does not belong" in wrong_state.text, describe_response(wrong_state)

@@ -79,9 +79,15 @@ def test_each_agent_group_gets_only_its_own_bindings(latchkey, admin, upstream):
     r = g2.get("echo-two", "who/3")
     assert r.status_code == 200, describe_response(r)
     seen = {rec.path: rec for rec in upstream.wait_for(3)}
-    assert seen["/base/v1/who/1"].values("authorization") == ["Bearer group-one-secret"], seen["/base/v1/who/1"].describe()
-    assert seen["/base/v1/who/2"].values("authorization") == ["Bearer group-two-secret"], seen["/base/v1/who/2"].describe()
-    assert seen["/base/v1/who/3"].values("authorization") == ["Bearer group-two-only-secret"], seen["/base/v1/who/3"].describe()
+    assert seen["/base/v1/who/1"].values("authorization") == ["Bearer group-one-secret"], seen[
+        "/base/v1/who/1"
+    ].describe()
+    assert seen["/base/v1/who/2"].values("authorization") == ["Bearer group-two-secret"], seen[
+        "/base/v1/who/2"
+    ].describe()
+    assert seen["/base/v1/who/3"].values("authorization") == ["Bearer group-two-only-secret"], seen[
+        "/base/v1/who/3"
+    ].describe()
 
     upstream.clear()
     r = g1.get("echo-two", "who/4")
@@ -94,8 +100,10 @@ def test_each_agent_group_gets_only_its_own_bindings(latchkey, admin, upstream):
     assert tools.get("group_id") == g1.group_id, tools
     assert [(t["provider"], t["credential_id"]) for t in tools["tools"]] == [("echo", c1["id"])], tools
     r = g2.tools()
-    assert sorted((t["provider"], t["credential_id"]) for t in r.json()["tools"]) == \
-        [("echo", c2["id"]), ("echo-two", c3["id"])], r.text
+    assert sorted((t["provider"], t["credential_id"]) for t in r.json()["tools"]) == [
+        ("echo", c2["id"]),
+        ("echo-two", c3["id"]),
+    ], r.text
 
 
 def test_concurrent_calls_of_different_groups_never_cross(latchkey, admin, upstream):
@@ -109,8 +117,10 @@ def test_concurrent_calls_of_different_groups_never_cross(latchkey, admin, upstr
     def call(job):
         i, n = job
         import requests
-        r = requests.get(latchkey.url(f"/v1/proxy/echo/cc/{i}/{n}"),
-                         headers={"Authorization": f"Bearer {agents[i].key}"}, timeout=60)
+
+        r = requests.get(
+            latchkey.url(f"/v1/proxy/echo/cc/{i}/{n}"), headers={"Authorization": f"Bearer {agents[i].key}"}, timeout=60
+        )
         return r.status_code
 
     jobs = [(i, n) for n in range(15) for i in range(len(agents))]
@@ -119,6 +129,7 @@ def test_concurrent_calls_of_different_groups_never_cross(latchkey, admin, upstr
     assert statuses == [200] * len(jobs), statuses
     seen = [r for r in upstream.wait_for(len(jobs)) if r.path.startswith("/base/v1/cc/")]
     assert len(seen) == len(jobs)
-    wrong = [r.describe() for r in seen
-             if r.values("authorization") != [f"Bearer concurrent-secret-{r.path.split('/')[4]}"]]
+    wrong = [
+        r.describe() for r in seen if r.values("authorization") != [f"Bearer concurrent-secret-{r.path.split('/')[4]}"]
+    ]
     assert not wrong, "credential crossed groups:\n" + "\n".join(wrong[:10])

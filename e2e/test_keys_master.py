@@ -11,8 +11,11 @@ from harness import describe_response, free_port, injected_ok
 
 
 def _agents(admin):
-    specs = [("echo", {"api_key": "master-rot-a"}), ("echo-basic", {"username": "u", "password": "master-rot-pw"}),
-             ("echo-query", {"api_key": "master-rot-q"})]
+    specs = [
+        ("echo", {"api_key": "master-rot-a"}),
+        ("echo-basic", {"username": "u", "password": "master-rot-pw"}),
+        ("echo-query", {"api_key": "master-rot-q"}),
+    ]
     out = []
     for i, (provider, fields) in enumerate(specs):
         cred = admin.create_credential(provider, fields, name=f"master {i}")
@@ -36,9 +39,23 @@ def _call_all(agents, upstream, tag: str) -> list[str]:
 
 def _serve_exit(latchkey) -> subprocess.CompletedProcess:
     """`latchkey serve` with the directory's current configuration, expected to exit on its own."""
-    return subprocess.run([str(latchkey.bin), "serve", "--host", "127.0.0.1", "--port", str(free_port()),
-                           "--providers", str(latchkey.providers_dir)],
-                          cwd=latchkey.dir, env=latchkey.env, capture_output=True, text=True, timeout=60)
+    return subprocess.run(
+        [
+            str(latchkey.bin),
+            "serve",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(free_port()),
+            "--providers",
+            str(latchkey.providers_dir),
+        ],
+        cwd=latchkey.dir,
+        env=latchkey.env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
 
 
 def test_rotate_master_while_serving_then_old_key_opens_nothing(latchkey, admin, upstream):
@@ -132,6 +149,7 @@ def test_rotate_master_refuses_a_bad_new_key_and_changes_nothing(latchkey, admin
 
 def test_rotate_master_on_postgres_with_two_servers_running(env, pg_url):
     from harness import Agent, Latchkey
+
     first = env.start(extra_env={"LATCHKEY_DATABASE_URL": pg_url})
     second = Latchkey(env.tmp / "lk-pg-second", env.providers(), {"LATCHKEY_DATABASE_URL": pg_url})
     second.key_file.write_bytes(first.key_file.read_bytes())

@@ -107,11 +107,16 @@ def test_the_generic_tool_sends_method_path_query_headers_and_body(mcp_env, upst
     lk, admin, agent, cred = mcp_env
     client = MCPAgent(lk, agent.key)
     upstream.clear()
-    result = client.call("echo_request", {
-        "method": "PUT", "path": "/things/7?keep=1", "query": {"q": "a&b", "n": 3},
-        "headers": {"X-Trace": "t-1", "Authorization": "Bearer agent-forged", "Cookie": "s=1"},
-        "body": {"name": "seven", "tags": ["a"]},
-    })
+    result = client.call(
+        "echo_request",
+        {
+            "method": "PUT",
+            "path": "/things/7?keep=1",
+            "query": {"q": "a&b", "n": 3},
+            "headers": {"X-Trace": "t-1", "Authorization": "Bearer agent-forged", "Cookie": "s=1"},
+            "body": {"name": "seven", "tags": ["a"]},
+        },
+    )
     assert result.is_error is False, text_of(result)
     (seen,) = upstream.snapshot()
     assert seen.method == "PUT"
@@ -147,28 +152,38 @@ def test_a_missing_binding_is_an_error_result_with_the_setup_link_and_a_warning(
     assert "credential_missing" in text_of(result) and want in text_of(result)
     assert upstream.snapshot() == []
     r = admin.get("/api/v1/warnings")
-    assert any(w["kind"] == "credential_missing" and w["provider"] == "echo-two" for w in r.json()["warnings"]), r.json()
+    assert any(w["kind"] == "credential_missing" and w["provider"] == "echo-two" for w in r.json()["warnings"]), (
+        r.json()
+    )
 
 
 def test_unknown_tools_and_providers_are_error_results(mcp_env):
     lk, admin, agent, cred = mcp_env
     client = MCPAgent(lk, agent.key)
-    assert _structured_error(client.call("nosuchprovider_request", {"method": "GET", "path": "/"}))["code"] == "unknown_provider"
+    assert (
+        _structured_error(client.call("nosuchprovider_request", {"method": "GET", "path": "/"}))["code"]
+        == "unknown_provider"
+    )
     assert _structured_error(client.call("echo_no_such_tool", {}))["code"] == "bad_request"
     assert _structured_error(client.call("echo_get_item", {}))["code"] == "bad_request", "a missing required argument"
     assert _structured_error(client.call("echo_request", {"method": "OPTIONS", "path": "/"}))["code"] == "bad_request"
     # SPEC §6: refused like the proxy refuses it, not as a malformed argument.
-    assert _structured_error(client.call("echo_request", {"method": "TRACE", "path": "/"}))["code"] == "method_not_allowed"
+    assert (
+        _structured_error(client.call("echo_request", {"method": "TRACE", "path": "/"}))["code"] == "method_not_allowed"
+    )
 
 
-@pytest.mark.parametrize("arguments", [
-    {"method": "GET", "path": "/../../admin"},
-    {"method": "GET", "path": "/%2e%2e/%2e%2e/admin"},
-    {"method": "GET", "path": "/..%2f..%2fadmin"},
-    {"method": "GET", "path": "//evil.example/x"},
-    {"method": "GET", "path": "/a\\..\\..\\b"},
-    {"method": "GET", "path": "/x\r\nHost: evil"},
-])
+@pytest.mark.parametrize(
+    "arguments",
+    [
+        {"method": "GET", "path": "/../../admin"},
+        {"method": "GET", "path": "/%2e%2e/%2e%2e/admin"},
+        {"method": "GET", "path": "/..%2f..%2fadmin"},
+        {"method": "GET", "path": "//evil.example/x"},
+        {"method": "GET", "path": "/a\\..\\..\\b"},
+        {"method": "GET", "path": "/x\r\nHost: evil"},
+    ],
+)
 def test_a_tool_call_whose_path_leaves_the_base_url_is_refused(mcp_env, upstream, sink, arguments):
     lk, admin, agent, cred = mcp_env
     upstream.clear()
@@ -189,9 +204,15 @@ def test_a_declared_tool_argument_cannot_climb_out_either(mcp_env, upstream):
 def test_unknown_and_revoked_keys_are_refused(mcp_env):
     lk, admin, agent, cred = mcp_env
     for key in (None, "lka_" + "0" * 40, admin.token):
-        r = requests.post(lk.url("/mcp"), json={"jsonrpc": "2.0", "id": 1, "method": "tools/list"},
-                          headers={"Accept": "application/json, text/event-stream",
-                                   **({"Authorization": f"Bearer {key}"} if key else {})}, timeout=30)
+        r = requests.post(
+            lk.url("/mcp"),
+            json={"jsonrpc": "2.0", "id": 1, "method": "tools/list"},
+            headers={
+                "Accept": "application/json, text/event-stream",
+                **({"Authorization": f"Bearer {key}"} if key else {}),
+            },
+            timeout=30,
+        )
         assert r.status_code == 401 and r.json()["error"]["code"] == "unauthorized", describe_response(r)
         assert r.headers.get("WWW-Authenticate", "").startswith("Bearer")
         with pytest.raises(Exception):
@@ -205,8 +226,12 @@ def test_unknown_and_revoked_keys_are_refused(mcp_env):
 
 def test_a_foreign_host_is_refused_against_dns_rebinding(mcp_env):
     lk, admin, agent, cred = mcp_env
-    body = {"jsonrpc": "2.0", "id": 1, "method": "initialize",
-            "params": {"protocolVersion": "2025-06-18", "capabilities": {}, "clientInfo": {"name": "t", "version": "1"}}}
+    body = {
+        "jsonrpc": "2.0",
+        "id": 1,
+        "method": "initialize",
+        "params": {"protocolVersion": "2025-06-18", "capabilities": {}, "clientInfo": {"name": "t", "version": "1"}},
+    }
     base = {"Authorization": f"Bearer {agent.key}", "Accept": "application/json, text/event-stream"}
     r = requests.post(lk.url("/mcp"), json=body, headers=base, timeout=30)
     assert r.status_code == 200, describe_response(r)
@@ -217,8 +242,17 @@ def test_a_foreign_host_is_refused_against_dns_rebinding(mcp_env):
 
 
 def test_oauth_tools_refresh_and_report_needs_reauth_with_the_reconnect_link(oauth_env):
-    tools = {"tools": [{"name": "me", "description": "Who am I", "method": "GET", "path": "/me",
-                        "input_schema": {"type": "object", "properties": {}}}]}
+    tools = {
+        "tools": [
+            {
+                "name": "me",
+                "description": "Who am I",
+                "method": "GET",
+                "path": "/me",
+                "input_schema": {"type": "object", "properties": {}},
+            }
+        ]
+    }
     env = oauth_env(access_ttl=2, provider_kw={"extra": tools})
     peer = env.peer
     cred = env.connect("mcp oauth")
@@ -230,6 +264,7 @@ def test_oauth_tools_refresh_and_report_needs_reauth_with_the_reconnect_link(oau
 
     # Expired: the call refreshes first, like the proxy does.
     import time
+
     time.sleep(3.5)
     peer.reset_stats()
     result = client.call(f"{PROVIDER}_me")

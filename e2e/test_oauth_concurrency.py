@@ -15,12 +15,23 @@ import time
 import requests
 
 from harness import describe_response
-from oauth_helpers import PEER_USER, PROVIDER, bare_get, peer_token_strings, refresh_count, run_together, summary, failures, wait_until_expired
+from oauth_helpers import (
+    PEER_USER,
+    PROVIDER,
+    bare_get,
+    peer_token_strings,
+    refresh_count,
+    run_together,
+    summary,
+    failures,
+    wait_until_expired,
+)
 
 
 # -------------------------------------------------------------------------------------------
 # 5. One process, 50 concurrent calls on an expired token
 # -------------------------------------------------------------------------------------------
+
 
 def test_50_concurrent_calls_on_an_expired_token_cause_exactly_one_refresh(oauth_env):
     env = oauth_env(access_ttl=2)
@@ -63,6 +74,7 @@ def test_concurrent_upstream_401s_cause_exactly_one_refresh_and_every_call_is_re
 # 6. Two serve processes on one SQLite database plus cron, at the same moment
 # -------------------------------------------------------------------------------------------
 
+
 def test_two_servers_on_one_database_and_cron_cause_exactly_one_refresh(oauth_env):
     env = oauth_env(access_ttl=2)
     peer = env.peer
@@ -82,9 +94,16 @@ def test_two_servers_on_one_database_and_cron_cause_exactly_one_refresh(oauth_en
     cron: dict = {}
 
     def run_cron():
-        cp = lk1._patiently(lambda: subprocess.run(
-            [str(lk1.bin), "refresh", "--json", "--providers", str(lk1.providers_dir)],
-            cwd=lk1.dir, env=lk1.env, capture_output=True, text=True, timeout=120))
+        cp = lk1._patiently(
+            lambda: subprocess.run(
+                [str(lk1.bin), "refresh", "--json", "--providers", str(lk1.providers_dir)],
+                cwd=lk1.dir,
+                env=lk1.env,
+                capture_output=True,
+                text=True,
+                timeout=120,
+            )
+        )
         cron["cp"] = cp
         return cp
 
@@ -103,8 +122,9 @@ def test_two_servers_on_one_database_and_cron_cause_exactly_one_refresh(oauth_en
     report = json.loads(cp.stdout)
     print(f"cron report: {report}; calls: {summary(calls)}")
     assert report["failed"] == 0 and report["needs_reauth"] == 0, report
-    assert report["due"] == 1 and report["refreshed"] + report["skipped"] == 1, \
+    assert report["due"] == 1 and report["refreshed"] + report["skipped"] == 1, (
         f"the cron pass should have met the due credential: {report}"
+    )
     assert stats["me_unauthorized"] == 0 and stats["token_failures"] == 0, stats
     assert env.credential(cred["id"])["status"] == "active"
     assert env.credential(cred["id"], api=lk2.admin)["status"] == "active"
@@ -132,6 +152,7 @@ def test_two_servers_meeting_upstream_401_at_once_cause_exactly_one_refresh(oaut
 # 7. SIGKILL in the middle of refreshes
 # -------------------------------------------------------------------------------------------
 
+
 def test_sigkill_mid_refresh_leaves_every_credential_usable_or_clearly_marked(oauth_env):
     env = oauth_env(access_ttl=600)
     peer = env.peer
@@ -148,8 +169,11 @@ def test_sigkill_mid_refresh_leaves_every_credential_usable_or_clearly_marked(oa
 
     def force(cid):
         try:
-            return requests.post(lk.url(f"/api/v1/credentials/{cid}/refresh"),
-                                 headers={"Authorization": f"Bearer {env.admin.token}"}, timeout=30)
+            return requests.post(
+                lk.url(f"/api/v1/credentials/{cid}/refresh"),
+                headers={"Authorization": f"Bearer {env.admin.token}"},
+                timeout=30,
+            )
         except requests.RequestException as e:
             return e
 

@@ -10,7 +10,16 @@ import sqlite3
 from urllib.parse import parse_qs, urlencode, urlsplit, urlunsplit
 
 from harness import describe_response, find_leaks
-from oauth_helpers import PEER_PASSWORD, PEER_USER, PROVIDER, page_result, peer_token_strings, sha16, token_log, wait_until_expired
+from oauth_helpers import (
+    PEER_PASSWORD,
+    PEER_USER,
+    PROVIDER,
+    page_result,
+    peer_token_strings,
+    sha16,
+    token_log,
+    wait_until_expired,
+)
 from oauth_server.peer import consent, deny
 
 
@@ -28,6 +37,7 @@ def _tamper(location: str, **changes) -> str:
 # -------------------------------------------------------------------------------------------
 # 1. The full flow
 # -------------------------------------------------------------------------------------------
+
 
 def test_code_flow_with_pkce_s256_through_consent_page_then_proxy_injects_access_token(oauth_env):
     env = oauth_env()
@@ -105,6 +115,7 @@ def test_requested_scopes_narrow_the_grant_and_are_recorded(oauth_env):
 # 2. Callback hygiene
 # -------------------------------------------------------------------------------------------
 
+
 def test_replayed_callback_gets_400_page_and_stores_no_second_credential(oauth_env):
     env = oauth_env()
     auth = env.authorize("once")
@@ -118,8 +129,9 @@ def test_replayed_callback_gets_400_page_and_stores_no_second_credential(oauth_e
     assert r.status_code == 400 and ok is False, describe_response(r)
     assert "expired" in title or "already used" in title, title
     assert len(env.admin.credentials()) == 1, env.admin.credentials()
-    assert env.peer.stats()["token_requests"]["authorization_code"] == exchanges, \
+    assert env.peer.stats()["token_requests"]["authorization_code"] == exchanges, (
         "a replayed callback must not reach the token endpoint"
+    )
 
 
 def test_unknown_or_missing_state_gets_400_and_never_reaches_token_endpoint(oauth_env):
@@ -129,10 +141,12 @@ def test_unknown_or_missing_state_gets_400_and_never_reaches_token_endpoint(oaut
     state = parse_qs(urlsplit(location).query)["state"][0]
     flipped = ("A" if state[0] != "A" else "B") + state[1:]
 
-    for bad, expect_title in ((_tamper(location, state=flipped), "expired"),
-                              (_tamper(location, state="x"), "expired"),
-                              (_tamper(location, state=None), "incomplete"),
-                              (_tamper(location, state=""), "incomplete")):
+    for bad, expect_title in (
+        (_tamper(location, state=flipped), "expired"),
+        (_tamper(location, state="x"), "expired"),
+        (_tamper(location, state=None), "incomplete"),
+        (_tamper(location, state=""), "incomplete"),
+    ):
         r = env.callback(bad)
         ok, title = page_result(r)
         assert r.status_code == 400 and ok is False, f"{bad}: {describe_response(r)}"
@@ -194,8 +208,12 @@ def test_failed_code_exchange_shows_502_page_and_stores_nothing(oauth_env):
     env = oauth_env()
     auth = env.authorize("exchange fails")
     location = consent(auth["authorization_url"], PEER_USER, PEER_PASSWORD)
-    env.peer.config(token_error="invalid_grant", token_error_count=1, token_error_grant="authorization_code",
-                    token_error_description='<script>alert("x")</script> code was already redeemed')
+    env.peer.config(
+        token_error="invalid_grant",
+        token_error_count=1,
+        token_error_grant="authorization_code",
+        token_error_description='<script>alert("x")</script> code was already redeemed',
+    )
     r = env.callback(location)
     ok, title = page_result(r)
     assert r.status_code == 502 and ok is False, describe_response(r)
@@ -208,6 +226,7 @@ def test_failed_code_exchange_shows_502_page_and_stores_nothing(oauth_env):
 # -------------------------------------------------------------------------------------------
 # 9. Reconnect
 # -------------------------------------------------------------------------------------------
+
 
 def test_reconnect_after_needs_reauth_keeps_credential_id_and_bindings(oauth_env):
     env = oauth_env()
@@ -248,10 +267,12 @@ def test_reconnect_after_needs_reauth_keeps_credential_id_and_bindings(oauth_env
 
 
 def test_reconnect_a_credential_of_another_provider_or_unknown_id_is_refused(oauth_env):
-    static = ("name: Static key\nauth:\n  mode: api_key\n  fields:\n"
-              "    - {name: api_key, label: API key, secret: true, required: true}\n"
-              "proxy:\n  base_url: http://127.0.0.1:9/api\n"
-              "  inject:\n    headers: {Authorization: \"Bearer {{api_key}}\"}\n")
+    static = (
+        "name: Static key\nauth:\n  mode: api_key\n  fields:\n"
+        "    - {name: api_key, label: API key, secret: true, required: true}\n"
+        "proxy:\n  base_url: http://127.0.0.1:9/api\n"
+        '  inject:\n    headers: {Authorization: "Bearer {{api_key}}"}\n'
+    )
     env = oauth_env(extra_providers={"static-key": static})
     other = env.admin.create_credential("static-key", {"api_key": "k" * 24}, name="not oauth")
     r = env.admin.post(f"/api/v1/oauth/{PROVIDER}/authorize", json={"name": "x", "credential_id": other["id"]})
@@ -272,15 +293,24 @@ def test_reconnect_a_credential_of_another_provider_or_unknown_id_is_refused(oau
 # 10. Import
 # -------------------------------------------------------------------------------------------
 
+
 def test_imported_tokens_are_used_and_then_refreshed_like_any_other(oauth_env):
     env = oauth_env(access_ttl=30)
     peer = env.peer
     tokens = env.direct_tokens()
     assert tokens.get("refresh_token") and tokens.get("access_token"), tokens
-    r = env.admin.post("/api/v1/credentials", json={
-        "provider": PROVIDER, "name": "imported",
-        "fields": {"access_token": tokens["access_token"], "refresh_token": tokens["refresh_token"],
-                   "expires_in": str(tokens["expires_in"])}})
+    r = env.admin.post(
+        "/api/v1/credentials",
+        json={
+            "provider": PROVIDER,
+            "name": "imported",
+            "fields": {
+                "access_token": tokens["access_token"],
+                "refresh_token": tokens["refresh_token"],
+                "expires_in": str(tokens["expires_in"]),
+            },
+        },
+    )
     assert r.status_code == 201, describe_response(r)
     cred = r.json()
     assert cred["status"] == "active" and cred["fields"]["access_token"] == "********", cred
@@ -297,8 +327,9 @@ def test_imported_tokens_are_used_and_then_refreshed_like_any_other(oauth_env):
     assert out["credential"]["status"] == "active", out
     refreshes = token_log(peer, "refresh_token", env.client_id)
     assert refreshes, "Latchkey never refreshed the imported credential"
-    assert refreshes[0]["refresh_token_sha"] == sha16(tokens["refresh_token"]) and refreshes[0]["status"] == 200, \
+    assert refreshes[0]["refresh_token_sha"] == sha16(tokens["refresh_token"]) and refreshes[0]["status"] == 200, (
         f"the first refresh must spend the imported refresh token: {refreshes}"
+    )
     assert all(e["status"] == 200 for e in refreshes), refreshes
 
     r = agent.get(PROVIDER, "me")
@@ -310,9 +341,11 @@ def test_imported_tokens_are_used_and_then_refreshed_like_any_other(oauth_env):
 
 def test_import_rejects_bad_expiry_and_missing_access_token(oauth_env):
     env = oauth_env()
-    for fields, field in (({"refresh_token": "r" * 30, "expires_in": "60"}, "fields.access_token"),
-                          ({"access_token": "a" * 30, "expires_in": "-5"}, "fields.expires_in"),
-                          ({"access_token": "a" * 30, "expires_at": "tomorrow"}, "fields.expires_at")):
+    for fields, field in (
+        ({"refresh_token": "r" * 30, "expires_in": "60"}, "fields.access_token"),
+        ({"access_token": "a" * 30, "expires_in": "-5"}, "fields.expires_in"),
+        ({"access_token": "a" * 30, "expires_at": "tomorrow"}, "fields.expires_at"),
+    ):
         r = env.admin.post("/api/v1/credentials", json={"provider": PROVIDER, "name": "bad import", "fields": fields})
         assert r.status_code == 400, describe_response(r)
         assert r.json()["error"]["code"] == "validation_failed" and r.json()["error"].get("field") == field, r.json()
@@ -322,6 +355,7 @@ def test_import_rejects_bad_expiry_and_missing_access_token(oauth_env):
 # -------------------------------------------------------------------------------------------
 # 11. Revocation on delete
 # -------------------------------------------------------------------------------------------
+
 
 def test_delete_revokes_the_grant_at_the_provider(oauth_env):
     env = oauth_env()
@@ -344,14 +378,16 @@ def test_delete_revokes_the_grant_at_the_provider(oauth_env):
     # a working refresh token behind at the provider.
     tokens = peer.tokens(username=PEER_USER, client_id=env.client_id)
     assert tokens["refresh_tokens"] == 0, f"a live refresh token is left at the provider: {tokens}, revocations {revs}"
-    r = peer.token({"grant_type": "refresh_token", "refresh_token": rt},
-                   client_id=env.client_id, client_secret=env.client_secret)
+    r = peer.token(
+        {"grant_type": "refresh_token", "refresh_token": rt}, client_id=env.client_id, client_secret=env.client_secret
+    )
     assert r.status_code == 400 and r.json().get("error") == "invalid_grant", f"{r.status_code} {r.text}"
 
 
 # -------------------------------------------------------------------------------------------
 # 13. No secret in the clear
 # -------------------------------------------------------------------------------------------
+
 
 def test_issued_tokens_client_secret_and_codes_never_appear_in_db_log_or_responses(oauth_env):
     env = oauth_env(access_ttl=4, extra_env={"LATCHKEY_LOG_LEVEL": "trace"})
@@ -390,16 +426,28 @@ def test_issued_tokens_client_secret_and_codes_never_appear_in_db_log_or_respons
     snap()
     # An import of tokens obtained elsewhere, used once.
     direct = env.direct_tokens()
-    imported = env.admin.create_credential(PROVIDER, {"access_token": direct["access_token"],
-                                                      "refresh_token": direct["refresh_token"],
-                                                      "expires_in": str(direct["expires_in"])}, name="imported")
+    imported = env.admin.create_credential(
+        PROVIDER,
+        {
+            "access_token": direct["access_token"],
+            "refresh_token": direct["refresh_token"],
+            "expires_in": str(direct["expires_in"]),
+        },
+        name="imported",
+    )
     assert env.agent(imported).get(PROVIDER, "me").status_code == 200
     snap()
     assert peer.stats()["token_failures"] == 0, peer.stats()
 
     # Everything a user or operator can read.
-    for path in ("/api/v1/credentials", f"/api/v1/credentials/{cred['id']}", f"/api/v1/credentials/{imported['id']}",
-                 "/api/v1/warnings", "/api/v1/audit", "/api/v1/providers/" + PROVIDER):
+    for path in (
+        "/api/v1/credentials",
+        f"/api/v1/credentials/{cred['id']}",
+        f"/api/v1/credentials/{imported['id']}",
+        "/api/v1/warnings",
+        "/api/v1/audit",
+        "/api/v1/providers/" + PROVIDER,
+    ):
         assert env.admin.get(path).status_code == 200, path
     m = env.admin.get("/metrics", auth=False)
     assert m.status_code == 200
@@ -429,6 +477,6 @@ def _holds_verifier(hay: bytes, challenge: str) -> bool:
     for m in re.finditer(rb"[A-Za-z0-9_-]{43,}", hay):
         run = m.group(0)
         for i in range(len(run) - 42):
-            if hashlib.sha256(run[i:i + 43]).digest() == want:
+            if hashlib.sha256(run[i : i + 43]).digest() == want:
                 return True
     return False

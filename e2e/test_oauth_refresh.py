@@ -10,12 +10,22 @@ import time
 import pytest
 
 from harness import describe_response, expect_error, wait_until
-from oauth_helpers import PEER_USER, PROVIDER, parse_time, peer_token_strings, refresh_count, sha16, token_log, wait_until_expired
+from oauth_helpers import (
+    PEER_USER,
+    PROVIDER,
+    parse_time,
+    peer_token_strings,
+    refresh_count,
+    sha16,
+    token_log,
+    wait_until_expired,
+)
 
 
 # -------------------------------------------------------------------------------------------
 # 3. Refresh with and without rotation
 # -------------------------------------------------------------------------------------------
+
 
 def test_expired_token_is_refreshed_once_before_use_and_rotated_refresh_token_is_stored(oauth_env):
     env = oauth_env(access_ttl=3, rotate=True)
@@ -53,8 +63,9 @@ def test_expired_token_is_refreshed_once_before_use_and_rotated_refresh_token_is
     assert peer.stats()["token_failures"] == 0, peer.stats()
     final = env.credential(cred["id"])
     assert final["status"] == "active", final
-    r = peer.token({"grant_type": "refresh_token", "refresh_token": rt0},
-                   client_id=env.client_id, client_secret=env.client_secret)
+    r = peer.token(
+        {"grant_type": "refresh_token", "refresh_token": rt0}, client_id=env.client_id, client_secret=env.client_secret
+    )
     assert r.status_code == 400 and r.json()["error"] == "invalid_grant", "rt0 must be dead at the server"
 
 
@@ -115,8 +126,10 @@ def test_background_refresher_refreshes_a_due_token_without_any_agent_call(oauth
     # Wait for the outcome itself: the peer counts a token request when it arrives but logs it when it has
     # answered, and Latchkey stores the new token after that, so the count rising proves neither.
     refreshed = lambda: parse_time(env.credential(cred["id"])["expires_at"]) > parse_time(cred["expires_at"])
-    assert wait_until(lambda: token_log(peer, "refresh_token", env.client_id) and refreshed(), timeout=15), \
-        (peer.stats(), env.credential(cred["id"]))
+    assert wait_until(lambda: token_log(peer, "refresh_token", env.client_id) and refreshed(), timeout=15), (
+        peer.stats(),
+        env.credential(cred["id"]),
+    )
     refreshes = token_log(peer, "refresh_token", env.client_id)
     assert refreshes[0]["status"] == 200 and refreshes[0]["refresh_token_sha"] == sha16(rt0), refreshes
     now = env.credential(cred["id"])
@@ -132,6 +145,7 @@ def test_background_refresher_refreshes_a_due_token_without_any_agent_call(oauth
 # -------------------------------------------------------------------------------------------
 # 4. Revoked grant -> needs_reauth, and then quiet
 # -------------------------------------------------------------------------------------------
+
 
 def test_revoked_grant_marks_needs_reauth_with_setup_url_and_then_stops_calling_the_token_endpoint(oauth_env):
     env = oauth_env(access_ttl=300)
@@ -177,6 +191,7 @@ def test_revoked_grant_marks_needs_reauth_with_setup_url_and_then_stops_calling_
 # -------------------------------------------------------------------------------------------
 # 8. Transient failures
 # -------------------------------------------------------------------------------------------
+
 
 def test_transient_refresh_failures_keep_old_token_in_use_then_refresh_failing_then_recover(oauth_env):
     env = oauth_env(access_ttl=120)
@@ -269,6 +284,7 @@ def test_expired_token_with_failing_refresh_answers_503_refresh_failed(oauth_env
 # 12. Cron: latchkey refresh exit codes
 # -------------------------------------------------------------------------------------------
 
+
 def test_cron_refresh_exits_1_on_transient_failure_and_0_once_the_endpoint_recovers(oauth_env):
     env = oauth_env(access_ttl=2)
     peer = env.peer
@@ -319,6 +335,9 @@ def test_cron_refresh_configuration_errors_exit_2(oauth_env):
     lk = env.lk
     bad_env = dict(lk.env, LATCHKEY_MASTER_KEY="not-base64!")
     bad_env.pop("LATCHKEY_MASTER_KEY_FILE", None)
-    cp = lk._patiently(lambda: subprocess.run([str(lk.bin), "refresh", "--json"], cwd=lk.dir, env=bad_env,
-                                              capture_output=True, text=True, timeout=60))
+    cp = lk._patiently(
+        lambda: subprocess.run(
+            [str(lk.bin), "refresh", "--json"], cwd=lk.dir, env=bad_env, capture_output=True, text=True, timeout=60
+        )
+    )
     assert cp.returncode == 2, f"bad master key: exit {cp.returncode} {cp.stderr!r}"

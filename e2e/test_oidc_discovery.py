@@ -23,8 +23,11 @@ proxy:
 
 
 def start(oauth_env, oauth_peer):
-    env = oauth_env(extra_providers={PROVIDER: issuer_provider(oauth_peer)},
-                    extra_env={"LATCHKEY_ALLOW_PRIVATE_UPSTREAMS": "1"}, access_ttl=3600)
+    env = oauth_env(
+        extra_providers={PROVIDER: issuer_provider(oauth_peer)},
+        extra_env={"LATCHKEY_ALLOW_PRIVATE_UPSTREAMS": "1"},
+        access_ttl=3600,
+    )
     # Latchkey is a public client of a typed issuer: the peer's app is registered as one.
     oauth_peer.setup(client_id=env.client_id, client_type="public")
     return env
@@ -55,12 +58,16 @@ def test_connect_discovers_the_typed_issuer_and_refreshes_at_the_endpoint_found(
 def test_a_document_that_names_another_issuer_is_refused_before_consent(oauth_env, oauth_peer):
     env = start(oauth_env, oauth_peer)
     # The peer's document says its issuer is http://127.0.0.1:P, not the typed http://127.0.0.1:P/.
-    r = env.admin.post(f"/api/v1/oauth/{PROVIDER}/authorize", json={"name": "sso", "fields": {"issuer": oauth_peer.issuer + "/"}})
+    r = env.admin.post(
+        f"/api/v1/oauth/{PROVIDER}/authorize", json={"name": "sso", "fields": {"issuer": oauth_peer.issuer + "/"}}
+    )
     assert "issuer" in expect_error(r, 502)["message"], describe_response(r)
     assert token_log(oauth_peer, None, env.client_id) == []
 
 
 def test_a_private_issuer_is_refused_unless_the_operator_allows_it(oauth_env, oauth_peer):
     env = oauth_env(extra_providers={PROVIDER: issuer_provider(oauth_peer)}, access_ttl=3600)
-    r = env.admin.post(f"/api/v1/oauth/{PROVIDER}/authorize", json={"name": "sso", "fields": {"issuer": oauth_peer.issuer}})
+    r = env.admin.post(
+        f"/api/v1/oauth/{PROVIDER}/authorize", json={"name": "sso", "fields": {"issuer": oauth_peer.issuer}}
+    )
     assert "public address" in expect_error(r, 502)["message"], describe_response(r)

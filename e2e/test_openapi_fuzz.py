@@ -26,8 +26,14 @@ SEED = 20261202
 MAX_EXAMPLES = 20
 # unsupported_method beside the four asked for: a known path answers any other method with 405 and `Allow`, as the
 # document says.
-CHECKS = ["not_a_server_error", "response_schema_conformance", "status_code_conformance", "content_type_conformance",
-          "unsupported_method", "no_stored_secret"]
+CHECKS = [
+    "not_a_server_error",
+    "response_schema_conformance",
+    "status_code_conformance",
+    "content_type_conformance",
+    "unsupported_method",
+    "no_stored_secret",
+]
 
 
 def test_the_document_is_served_without_authentication(latchkey):
@@ -53,8 +59,10 @@ def test_schemathesis_finds_nothing(latchkey, tmp_path):
     assert r.status_code == 200, r.text
     # A pending approval request: a binding whose rule wants approval for DELETE, and an agent's DELETE.
     gated = admin.create_credential("echo-two", {"api_key": "fuzz-" + os.urandom(16).hex()}, name="gated")
-    r = admin.put(f"/api/v1/groups/{managed.group_id}/bindings/echo-two",
-                  json={"credential_id": gated["id"], "policy": {"approve": [{"methods": ["DELETE"]}]}})
+    r = admin.put(
+        f"/api/v1/groups/{managed.group_id}/bindings/echo-two",
+        json={"credential_id": gated["id"], "policy": {"approve": [{"methods": ["DELETE"]}]}},
+    )
     assert r.status_code == 200, r.text
     assert managed.request("DELETE", "echo-two", "/things/1").json()["error"]["code"] == "approval_required"
     approvals = admin.get("/api/v1/approvals").json()["approvals"]
@@ -71,33 +79,51 @@ def test_schemathesis_finds_nothing(latchkey, tmp_path):
     seen = tmp_path / "seen.txt"
     group = {"id": managed.group_id, "keyId": managed.key_id, "provider": "echo"}
     env = dict(os.environ)
-    env.update({
-        "SCHEMATHESIS_HOOKS": str(E2E / "openapi_fuzz_hooks.py"),
-        "PYTHONPATH": os.pathsep.join(filter(None, [str(E2E), env.get("PYTHONPATH")])),
-        "LATCHKEY_FUZZ_SECRETS": json.dumps({"api key": api_key, "client secret": client_secret,
-                                             "password": latchkey.ADMIN_PASSWORD}),
-        "LATCHKEY_FUZZ_TOKENS": json.dumps({"user": admin.token, "agent": agent.key}),
-        "LATCHKEY_FUZZ_IDS": json.dumps({
-            "/api/v1/credentials/": {"id": credential["id"]},
-            "/api/v1/groups/": group,
-            "/api/v1/approvals/": {"id": approvals[0]["id"]},
-            "/api/v1/providers/": {"id": "echo"},
-            "/api/v1/oauth/": {"provider": "airtable"},
-            "/api/v1/oauth-apps/": {"provider": "airtable"},
-        }),
-        "LATCHKEY_FUZZ_SEEN": str(seen),
-    })
+    env.update(
+        {
+            "SCHEMATHESIS_HOOKS": str(E2E / "openapi_fuzz_hooks.py"),
+            "PYTHONPATH": os.pathsep.join(filter(None, [str(E2E), env.get("PYTHONPATH")])),
+            "LATCHKEY_FUZZ_SECRETS": json.dumps(
+                {"api key": api_key, "client secret": client_secret, "password": latchkey.ADMIN_PASSWORD}
+            ),
+            "LATCHKEY_FUZZ_TOKENS": json.dumps({"user": admin.token, "agent": agent.key}),
+            "LATCHKEY_FUZZ_IDS": json.dumps(
+                {
+                    "/api/v1/credentials/": {"id": credential["id"]},
+                    "/api/v1/groups/": group,
+                    "/api/v1/approvals/": {"id": approvals[0]["id"]},
+                    "/api/v1/providers/": {"id": "echo"},
+                    "/api/v1/oauth/": {"provider": "airtable"},
+                    "/api/v1/oauth-apps/": {"provider": "airtable"},
+                }
+            ),
+            "LATCHKEY_FUZZ_SEEN": str(seen),
+        }
+    )
     command = [
-        sys.executable, "-m", "schemathesis.cli", "run", str(document),
-        "--url", latchkey.public_url,
-        "--checks", ",".join(CHECKS),
-        "--mode", "all",
-        "--max-examples", str(MAX_EXAMPLES),
-        "--seed", str(SEED),
-        "--generation-database", "none",
-        "--workers", "1",
-        "--exclude-path-regex", "^/v1/proxy/",
-        "--request-timeout", "30",
+        sys.executable,
+        "-m",
+        "schemathesis.cli",
+        "run",
+        str(document),
+        "--url",
+        latchkey.public_url,
+        "--checks",
+        ",".join(CHECKS),
+        "--mode",
+        "all",
+        "--max-examples",
+        str(MAX_EXAMPLES),
+        "--seed",
+        str(SEED),
+        "--generation-database",
+        "none",
+        "--workers",
+        "1",
+        "--exclude-path-regex",
+        "^/v1/proxy/",
+        "--request-timeout",
+        "30",
         "--no-color",
     ]
     done = subprocess.run(command, cwd=tmp_path, env=env, capture_output=True, text=True, timeout=600)
@@ -105,9 +131,13 @@ def test_schemathesis_finds_nothing(latchkey, tmp_path):
     assert done.returncode == 0, f"schemathesis failed (exit {done.returncode}):\n{output[-20000:]}"
     # Every operation was called (and every response went through the secret check), and reached past its 401.
     checked = [line.split(" ") for line in (seen.read_text().splitlines() if seen.exists() else [])]
-    operations = {f"{method.upper()} {path}" for path, item in r.json()["paths"].items() for method in item
-                  if method in ("get", "put", "post", "delete", "options", "head", "patch", "trace")
-                  and not path.startswith("/v1/proxy/")}
+    operations = {
+        f"{method.upper()} {path}"
+        for path, item in r.json()["paths"].items()
+        for method in item
+        if method in ("get", "put", "post", "delete", "options", "head", "patch", "trace")
+        and not path.startswith("/v1/proxy/")
+    }
     called = {f"{method} {path}" for method, path, _ in checked}
     assert operations <= called, f"not called: {sorted(operations - called)}\n{output[-5000:]}"
     authorized = {f"{method} {path}" for method, path, status in checked if status != "401"}

@@ -16,7 +16,19 @@ import time
 import requests
 
 from harness import REPO_ROOT, Api, Latchkey, describe_response, wait_until
-from oauth_helpers import PEER_PASSWORD, PEER_USER, PROVIDER, bare_get, page_result, peer_token_strings, refresh_count, run_together, summary, failures, wait_until_expired
+from oauth_helpers import (
+    PEER_PASSWORD,
+    PEER_USER,
+    PROVIDER,
+    bare_get,
+    page_result,
+    peer_token_strings,
+    refresh_count,
+    run_together,
+    summary,
+    failures,
+    wait_until_expired,
+)
 from mcp_client import MCPAgent, text_of
 from postgres_helpers import query
 
@@ -31,8 +43,9 @@ def _cluster(oauth_env, pg_url, n: int = 3, access_ttl: int = 30, extra_env=None
 
 def _force_refresh(lk, token: str, cid: str):
     try:
-        return requests.post(lk.url(f"/api/v1/credentials/{cid}/refresh"),
-                             headers={"Authorization": f"Bearer {token}"}, timeout=60)
+        return requests.post(
+            lk.url(f"/api/v1/credentials/{cid}/refresh"), headers={"Authorization": f"Bearer {token}"}, timeout=60
+        )
     except requests.RequestException as e:
         return e
 
@@ -62,9 +75,16 @@ def test_three_servers_and_cron_on_postgres_cause_exactly_one_refresh(oauth_env,
     lk1 = servers[0]
 
     def run_cron():
-        cron["cp"] = lk1._patiently(lambda: subprocess.run(
-            [str(lk1.bin), "refresh", "--json", "--providers", str(lk1.providers_dir)],
-            cwd=lk1.dir, env=lk1.env, capture_output=True, text=True, timeout=120))
+        cron["cp"] = lk1._patiently(
+            lambda: subprocess.run(
+                [str(lk1.bin), "refresh", "--json", "--providers", str(lk1.providers_dir)],
+                cwd=lk1.dir,
+                env=lk1.env,
+                capture_output=True,
+                text=True,
+                timeout=120,
+            )
+        )
 
     fns = [(lambda lk=servers[i % 3]: bare_get(lk, agent.key, "me")) for i in range(60)]
     results = run_together(fns + [run_cron])
@@ -75,7 +95,9 @@ def test_three_servers_and_cron_on_postgres_cause_exactly_one_refresh(oauth_env,
     bad = failures(calls)
     assert not bad, f"{len(bad)} of 60 calls failed: {summary(calls)}; first: {bad[0]}"
     assert all(r.json()["user"] == PEER_USER for r in calls)
-    assert cp is not None and cp.returncode == 0, f"cron: {results[60]!r} {cp and (cp.returncode, cp.stdout, cp.stderr[-800:])}"
+    assert cp is not None and cp.returncode == 0, (
+        f"cron: {results[60]!r} {cp and (cp.returncode, cp.stdout, cp.stderr[-800:])}"
+    )
     report = json.loads(cp.stdout)
     assert report["failed"] == 0 and report["needs_reauth"] == 0 and report["due"] == 1, report
     assert stats["me_unauthorized"] == 0 and stats["token_failures"] == 0, stats
@@ -120,7 +142,9 @@ def test_a_server_killed_during_refreshes_leaves_the_others_working_and_loses_no
     def refresh_survivor(i, c):
         survivor_results[i] = _force_refresh(servers[1 + i % 2], token, c["id"])
 
-    survivor_threads = [threading.Thread(target=refresh_survivor, args=(i, c), daemon=True) for i, c in enumerate(survivors)]
+    survivor_threads = [
+        threading.Thread(target=refresh_survivor, args=(i, c), daemon=True) for i, c in enumerate(survivors)
+    ]
     for t in survivor_threads:
         t.start()
     time.sleep(0.3)
@@ -128,15 +152,17 @@ def test_a_server_killed_during_refreshes_leaves_the_others_working_and_loses_no
     lk1.proc.wait(10)
 
     # The others carry on: every credential (the doomed ones still have a valid access token) answers.
-    calls = run_together([(lambda lk=servers[1 + i % 2], c=c: bare_get(lk, agents[c["id"]].key, "me"))
-                          for i, c in enumerate(creds * 3)])
+    calls = run_together(
+        [(lambda lk=servers[1 + i % 2], c=c: bare_get(lk, agents[c["id"]].key, "me")) for i, c in enumerate(creds * 3)]
+    )
     bad = failures(calls)
     assert not bad, f"calls to the surviving servers failed: {summary(calls)}; first: {bad[0]}"
     for t in survivor_threads:
         t.join(30)
     for c, r in zip(survivors, survivor_results):
-        assert isinstance(r, requests.Response) and r.status_code == 200, \
+        assert isinstance(r, requests.Response) and r.status_code == 200, (
             f"{c['name']}: {describe_response(r) if isinstance(r, requests.Response) else r!r}"
+        )
         assert r.json()["outcome"] == "refreshed" and r.json()["credential"]["status"] == "active", r.json()
     for t in doomed_threads:
         t.join(5)
@@ -148,8 +174,9 @@ def test_a_server_killed_during_refreshes_leaves_the_others_working_and_loses_no
     for i, c in enumerate(doomed):
         lk = servers[1 + i % 2]
         r = _force_refresh(lk, token, c["id"])
-        assert isinstance(r, requests.Response) and r.status_code == 200, \
+        assert isinstance(r, requests.Response) and r.status_code == 200, (
             f"{c['name']} after lk1 died: {describe_response(r) if isinstance(r, requests.Response) else r!r}"
+        )
         assert r.json()["outcome"] == "refreshed" and r.json()["credential"]["status"] == "active", r.json()
         # …and again: the stored refresh token is the live one, not only the grace-period replay.
         r = _force_refresh(lk, token, c["id"])
@@ -174,8 +201,12 @@ def test_an_oauth_flow_started_on_one_server_is_called_back_on_another(oauth_env
 
     def via(lk, location: str) -> requests.Response:
         assert location.startswith(lk1.public_url + "/oauth/callback"), location
-        return requests.get(lk.public_url + location[len(lk1.public_url):], allow_redirects=False, timeout=60,
-                            cookies=env.binding_cookie(location))
+        return requests.get(
+            lk.public_url + location[len(lk1.public_url) :],
+            allow_redirects=False,
+            timeout=60,
+            cookies=env.binding_cookie(location),
+        )
 
     # Started on lk2 (its API), consented at the provider, called back on lk3.
     auth = env.authorize("started on lk2", api=lk2.admin)
@@ -198,8 +229,10 @@ def test_an_oauth_flow_started_on_one_server_is_called_back_on_another(oauth_env
         assert result.is_error is False and json.loads(text_of(result))["user"] == PEER_USER, text_of(result)
 
     # And the other way round: started on lk3, called back on lk1.
-    auth = env.authorize("started on lk3", api=Api(lk3, env.admin.token, label="admin@lk3",
-                                                   email=Latchkey.ADMIN_EMAIL, password=Latchkey.ADMIN_PASSWORD))
+    auth = env.authorize(
+        "started on lk3",
+        api=Api(lk3, env.admin.token, label="admin@lk3", email=Latchkey.ADMIN_EMAIL, password=Latchkey.ADMIN_PASSWORD),
+    )
     r = via(lk1, consent(auth["authorization_url"], PEER_USER, PEER_PASSWORD))
     assert r.status_code == 200 and page_result(r)[0] is True, describe_response(r)
     assert sorted(c["name"] for c in lk2.admin.credentials()) == ["started on lk2", "started on lk3"]
@@ -209,8 +242,12 @@ def _login(s: requests.Session, lk, password: str) -> requests.Response:
     page = s.get(lk.url("/login"), timeout=30)
     m = re.search(r'name="csrf" value="([^"]+)"', page.text)
     assert m, f"no csrf input on {lk.url('/login')}: {describe_response(page)}"
-    return s.post(lk.url("/login"), data={"email": Latchkey.ADMIN_EMAIL, "password": password, "csrf": m.group(1),
-                                          "next": "/credentials"}, allow_redirects=False, timeout=30)
+    return s.post(
+        lk.url("/login"),
+        data={"email": Latchkey.ADMIN_EMAIL, "password": password, "csrf": m.group(1), "next": "/credentials"},
+        allow_redirects=False,
+        timeout=30,
+    )
 
 
 def test_dashboard_sessions_and_sign_in_throttling_hold_across_servers(oauth_env, pg_url):
@@ -229,7 +266,9 @@ def test_dashboard_sessions_and_sign_in_throttling_hold_across_servers(oauth_env
         assert r.status_code == 200, f"{lk.public_url}: {describe_response(r)}"
     page = requests.get(lk3.url("/credentials"), cookies={"lk_session": cookie}, timeout=30)
     token = re.search(r'name="csrf" value="([^"]+)"', page.text).group(1)
-    r = requests.post(lk3.url("/logout"), data={"csrf": token}, cookies={"lk_session": cookie}, allow_redirects=False, timeout=30)
+    r = requests.post(
+        lk3.url("/logout"), data={"csrf": token}, cookies={"lk_session": cookie}, allow_redirects=False, timeout=30
+    )
     assert r.status_code == 303, describe_response(r)
     r = requests.get(lk1.url("/credentials"), cookies={"lk_session": cookie}, allow_redirects=False, timeout=30)
     assert r.status_code == 303 and "/login" in r.headers.get("Location", ""), describe_response(r)
@@ -273,4 +312,6 @@ def test_a_database_outage_is_a_clear_503_and_servers_recover_when_it_returns(en
     assert r.status_code == 200, f"no recovery after the database came back: {describe_response(r)}"
     assert requests.get(lk.url("/readyz"), timeout=30).status_code == 200
     # The line is written by whichever part of the server saw the outage, not necessarily before the 503 went out.
-    assert wait_until(lambda: b"database unavailable" in lk.log_text(), timeout=10), "operators should see the outage in the log"
+    assert wait_until(lambda: b"database unavailable" in lk.log_text(), timeout=10), (
+        "operators should see the outage in the log"
+    )

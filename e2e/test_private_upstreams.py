@@ -87,7 +87,9 @@ def test_an_operator_base_url_on_loopback_keeps_working(server, env):
 
 @pytest.mark.parametrize("flag", ["1", "on", "true"])
 def test_allow_private_upstreams_lets_a_credential_host_reach_this_machine(env, flag):
-    lk = env.start(extra_env={"LATCHKEY_ALLOW_PRIVATE_UPSTREAMS": flag}, extra_providers={"tmpl": _templated(env.sink.port)})
+    lk = env.start(
+        extra_env={"LATCHKEY_ALLOW_PRIVATE_UPSTREAMS": flag}, extra_providers={"tmpl": _templated(env.sink.port)}
+    )
     admin = lk.admin
     agent = admin.agent_for({"tmpl": admin.create_credential("tmpl", {"host": "localhost", "api_key": "allowed-key"})})
     before = len(env.sink.snapshot())
@@ -98,6 +100,7 @@ def test_allow_private_upstreams_lets_a_credential_host_reach_this_machine(env, 
 
 def test_an_invalid_allow_private_upstreams_value_is_a_configuration_error(env):
     from harness import Latchkey
+
     lk = Latchkey(env.tmp / "badflag", env.providers(), {"LATCHKEY_ALLOW_PRIVATE_UPSTREAMS": "maybe"})
     lk.generate_key_file()
     cp = lk.cli("providers", "list", check=False)

@@ -12,13 +12,18 @@ import select
 import subprocess
 
 
-
 def _on_terminal(latchkey, *args: str, input: str | None = None, timeout: float = 120) -> tuple[int, str, str]:
     """Runs `latchkey ARGS` with standard error on a pseudo-terminal and standard output on a pipe; returns the exit
     status, standard output and what the terminal showed."""
     master, slave = pty.openpty()
-    proc = subprocess.Popen([str(latchkey.bin), *args], cwd=latchkey.dir, env=latchkey.env, stdin=subprocess.PIPE,
-                            stdout=subprocess.PIPE, stderr=slave)
+    proc = subprocess.Popen(
+        [str(latchkey.bin), *args],
+        cwd=latchkey.dir,
+        env=latchkey.env,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=slave,
+    )
     os.close(slave)
     shown = bytearray()
     try:

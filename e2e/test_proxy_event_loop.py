@@ -53,10 +53,14 @@ def test_pipelined_calls_and_other_requests_are_answered_in_order(latchkey, admi
     answers = _pipelined(latchkey.port, heads)
     statuses = [status for status, _, _ in answers]
     assert statuses == [200, 200, 200, 200, 200, 424], statuses
-    targets = [json.loads(body)["target"] for status, _, body in answers if status == 200 and body.startswith(b'{"method"')]
+    targets = [
+        json.loads(body)["target"] for status, _, body in answers if status == 200 and body.startswith(b'{"method"')
+    ]
     assert targets == ["/base/v1/first", "/base/v1/second?n=2", "/base/v1/third"], targets
     assert isinstance(json.loads(answers[3][2]), dict), answers[3][2][:200]  # /v1/tools' JSON, in its place
-    assert answers[1][2].strip() != b"" and not answers[1][2].startswith(b'{"method"'), answers[1][2][:200]  # /healthz's own
+    assert answers[1][2].strip() != b"" and not answers[1][2].startswith(b'{"method"'), answers[1][2][
+        :200
+    ]  # /healthz's own
     assert json.loads(answers[5][2])["error"]["code"] == "credential_missing"
 
 
@@ -91,8 +95,10 @@ class _ForgetfulUpstream:
             read_body(f, headers, response=False)
             body = b'{"ok":true}'
             self.answered += 1  # counted before the answer leaves, so the test never sees the answer first
-            conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nConnection: keep-alive\r\n"
-                         b"Content-Length: %d\r\n\r\n%s" % (len(body), body))
+            conn.sendall(
+                b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nConnection: keep-alive\r\n"
+                b"Content-Length: %d\r\n\r\n%s" % (len(body), body)
+            )
             if read_head(f):
                 self.dropped += 1
         except Exception:  # noqa: BLE001 - the connection is dropped either way
@@ -105,15 +111,19 @@ class _ForgetfulUpstream:
 
 
 def _api_key_provider(name: str, base: str) -> str:
-    return (f"name: {name}\nauth:\n  mode: api_key\n  fields:\n"
-            "    - {name: api_key, label: API key, secret: true, required: true}\n"
-            f"proxy:\n  base_url: {base}\n  inject:\n    headers: {{Authorization: \"Bearer {{{{api_key}}}}\"}}\n")
+    return (
+        f"name: {name}\nauth:\n  mode: api_key\n  fields:\n"
+        "    - {name: api_key, label: API key, secret: true, required: true}\n"
+        f'proxy:\n  base_url: {base}\n  inject:\n    headers: {{Authorization: "Bearer {{{{api_key}}}}"}}\n'
+    )
 
 
 def test_a_pooled_connection_the_provider_dropped_is_retried_for_idempotent_calls_only(env):
     forgetful = _ForgetfulUpstream()
     try:
-        lk = env.start(extra_providers={"forgetful": _api_key_provider("Forgetful", f"http://127.0.0.1:{forgetful.port}")})
+        lk = env.start(
+            extra_providers={"forgetful": _api_key_provider("Forgetful", f"http://127.0.0.1:{forgetful.port}")}
+        )
         cred = lk.admin.create_credential("forgetful", {"api_key": SECRET})
         agent = lk.admin.agent_for({"forgetful": cred})
         for i in range(4):
@@ -129,9 +139,28 @@ def test_a_pooled_connection_the_provider_dropped_is_retried_for_idempotent_call
 
 def test_https_providers_must_present_a_certificate_the_system_trusts(env, tmp_path):
     cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
-    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=localhost",
-                    "-addext", "subjectAltName=DNS:localhost,IP:127.0.0.1", "-keyout", str(key), "-out", str(cert)],
-                   check=True, capture_output=True)
+    subprocess.run(
+        [
+            "openssl",
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-days",
+            "1",
+            "-subj",
+            "/CN=localhost",
+            "-addext",
+            "subjectAltName=DNS:localhost,IP:127.0.0.1",
+            "-keyout",
+            str(key),
+            "-out",
+            str(cert),
+        ],
+        check=True,
+        capture_output=True,
+    )
     context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     context.load_cert_chain(cert, key)
     listener = socket.socket()
@@ -192,8 +221,13 @@ def test_a_rebinding_on_this_server_is_used_by_the_next_call(latchkey, admin, up
 
 def test_a_key_revoked_on_another_server_stops_working_within_the_cache_time(env):
     a = env.start(extra_env={"LATCHKEY_ACCESS_CACHE_MS": "400"})
-    b = env.start(extra_env={"LATCHKEY_ACCESS_CACHE_MS": "400", "LATCHKEY_DATABASE_URL": f"sqlite:{a.db_path}",
-                             "LATCHKEY_MASTER_KEY_FILE": str(a.key_file)})
+    b = env.start(
+        extra_env={
+            "LATCHKEY_ACCESS_CACHE_MS": "400",
+            "LATCHKEY_DATABASE_URL": f"sqlite:{a.db_path}",
+            "LATCHKEY_MASTER_KEY_FILE": str(a.key_file),
+        }
+    )
     cred = a.admin.create_credential("echo", {"api_key": SECRET})
     agent = a.admin.agent_for({"echo": cred})
     agent.lk = b  # calls go to the other server
@@ -225,7 +259,9 @@ def test_a_graceful_shutdown_lets_a_call_under_way_finish(env):
             read_body(f, headers, response=False)
             received.set()
             time.sleep(1.5)  # the provider takes its time; the shutdown starts meanwhile
-            conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n%s" % (len(body), body))
+            conn.sendall(
+                b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n%s" % (len(body), body)
+            )
             f.read()  # until Latchkey closes its side
 
     threading.Thread(target=serve, daemon=True).start()

@@ -47,22 +47,26 @@ def test_agent_and_hop_by_hop_headers_never_reach_upstream(latchkey, admin, upst
     cred = admin.create_credential("echo", {"api_key": SECRET})
     agent = admin.agent_for({"echo": cred})
     body = json.dumps({"hello": "world", "n": 1}).encode()
-    headers, pieces = framed([
-        ("Host", f"127.0.0.1:{latchkey.port}"),
-        ("Authorization", f"Bearer {agent.key}"),
-        ("Cookie", "dashboard_session=agent-cookie-value"),
-        ("Proxy-Authorization", "Basic cHJveHk6c2VjcmV0"),
-        ("Connection", "X-Custom"),
-        ("X-Custom", "hop-by-hop-value"),
-        ("Keep-Alive", "timeout=5, max=100"),
-        ("TE", "trailers"),
-        ("Upgrade", "websocket"),
-        ("Proxy-Connection", "keep-alive"),
-        ("X-Pass-Through", "kept-value"),
-        ("Accept", "application/json"),
-        ("User-Agent", "latchkey-e2e/1"),
-        ("Content-Type", "application/json"),
-    ], body, framing)
+    headers, pieces = framed(
+        [
+            ("Host", f"127.0.0.1:{latchkey.port}"),
+            ("Authorization", f"Bearer {agent.key}"),
+            ("Cookie", "dashboard_session=agent-cookie-value"),
+            ("Proxy-Authorization", "Basic cHJveHk6c2VjcmV0"),
+            ("Connection", "X-Custom"),
+            ("X-Custom", "hop-by-hop-value"),
+            ("Keep-Alive", "timeout=5, max=100"),
+            ("TE", "trailers"),
+            ("Upgrade", "websocket"),
+            ("Proxy-Connection", "keep-alive"),
+            ("X-Pass-Through", "kept-value"),
+            ("Accept", "application/json"),
+            ("User-Agent", "latchkey-e2e/1"),
+            ("Content-Type", "application/json"),
+        ],
+        body,
+        framing,
+    )
     head = build_head("POST", "/v1/proxy/echo/headers/check?x=1&y=two%20words&x=3", headers)
     res = raw_exchange(latchkey.port, head, pieces, method="POST")
     resp = res.response
@@ -86,8 +90,11 @@ def test_agent_and_hop_by_hop_headers_never_reach_upstream(latchkey, admin, upst
         problems.append(f"authorization at upstream: {rec.values('authorization')}")
     if rec.values("host") != [f"127.0.0.1:{upstream.port}"]:
         problems.append(f"host at upstream: {rec.values('host')} (want the upstream's own)")
-    for h, want in (("x-pass-through", "kept-value"), ("accept", "application/json"),
-                    ("content-type", "application/json")):
+    for h, want in (
+        ("x-pass-through", "kept-value"),
+        ("accept", "application/json"),
+        ("content-type", "application/json"),
+    ):
         if rec.values(h) != [want]:
             problems.append(f"{h} at upstream: {rec.values(h)}, want [{want!r}]")
     if rec.method != "POST":
@@ -156,16 +163,25 @@ def test_query_injection_not_bypassed_by_an_encoded_parameter_name(latchkey, adm
     assert r.status_code == 200, describe_response(r)
     parsed = dict_multi(parse_qsl(seen[0].query, keep_blank_values=True))
     assert parsed.get("appid") == ["query-secret-77"], (
-        f"upstream decodes appid={parsed.get('appid')} from {seen[0].target!r}")
+        f"upstream decodes appid={parsed.get('appid')} from {seen[0].target!r}"
+    )
 
 
 def test_injected_header_replaces_agent_supplied_one(latchkey, admin, upstream, framing):
     cred = admin.create_credential("echo-header", {"api_key": "header-secret-9"})
     agent = admin.agent_for({"echo-header": cred})
-    headers, pieces = framed([
-        ("Host", f"127.0.0.1:{latchkey.port}"), ("Authorization", f"Bearer {agent.key}"),
-        ("X-Api-Key", "agent-value-1"), ("x-api-key", "agent-value-2"), ("X-API-KEY", "agent-value-3"),
-        ("Connection", "close")], b"", framing)
+    headers, pieces = framed(
+        [
+            ("Host", f"127.0.0.1:{latchkey.port}"),
+            ("Authorization", f"Bearer {agent.key}"),
+            ("X-Api-Key", "agent-value-1"),
+            ("x-api-key", "agent-value-2"),
+            ("X-API-KEY", "agent-value-3"),
+            ("Connection", "close"),
+        ],
+        b"",
+        framing,
+    )
     res = raw_exchange(latchkey.port, build_head("GET", "/v1/proxy/echo-header/me", headers), pieces)
     assert res.response is not None and res.response.status == 200, describe_response(res.response)
     rec = upstream.wait_for(1)[0]
@@ -196,18 +212,32 @@ def test_credential_value_with_crlf_cannot_inject_headers(latchkey, admin, upstr
 def test_http_lookalike_body_and_framing_conflicts_reach_upstream_as_one_request(latchkey, admin, upstream):
     cred = admin.create_credential("echo", {"api_key": "smuggle-secret"})
     agent = admin.agent_for({"echo": cred})
-    inner = (b"0\r\n\r\nGET /base/v1/smuggled HTTP/1.1\r\nHost: 127.0.0.1\r\n"
-             b"Authorization: Bearer stolen\r\n\r\n")
+    inner = b"0\r\n\r\nGET /base/v1/smuggled HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer stolen\r\n\r\n"
     # 1. a chunked body whose content looks like an end chunk plus a request
-    head = build_head("POST", "/v1/proxy/echo/smuggle/1", [
-        ("Host", f"127.0.0.1:{latchkey.port}"), ("Authorization", f"Bearer {agent.key}"),
-        ("Transfer-Encoding", "chunked"), ("Connection", "close")])
+    head = build_head(
+        "POST",
+        "/v1/proxy/echo/smuggle/1",
+        [
+            ("Host", f"127.0.0.1:{latchkey.port}"),
+            ("Authorization", f"Bearer {agent.key}"),
+            ("Transfer-Encoding", "chunked"),
+            ("Connection", "close"),
+        ],
+    )
     res1 = raw_exchange(latchkey.port, head, list(chunked([inner])), method="POST")
     # 2. Content-Length and Transfer-Encoding together (RFC 9112 §6.1: reject or let TE win)
     body = b"5\r\nhello\r\n0\r\n\r\n"
-    head = build_head("POST", "/v1/proxy/echo/smuggle/2", [
-        ("Host", f"127.0.0.1:{latchkey.port}"), ("Authorization", f"Bearer {agent.key}"),
-        ("Content-Length", "3"), ("Transfer-Encoding", "chunked"), ("Connection", "close")])
+    head = build_head(
+        "POST",
+        "/v1/proxy/echo/smuggle/2",
+        [
+            ("Host", f"127.0.0.1:{latchkey.port}"),
+            ("Authorization", f"Bearer {agent.key}"),
+            ("Content-Length", "3"),
+            ("Transfer-Encoding", "chunked"),
+            ("Connection", "close"),
+        ],
+    )
     res2 = raw_exchange(latchkey.port, head, body, method="POST")
     time.sleep(0.5)
     seen = upstream.snapshot()
@@ -235,4 +265,6 @@ def test_patched_secret_is_used_on_the_next_call(latchkey, admin, upstream):
     assert agent.get("echo", "p/2").status_code == 200
     seen = {rec.path: rec for rec in upstream.wait_for(2)}
     assert seen["/base/v1/p/1"].values("authorization") == ["Bearer before-patch-secret"]
-    assert seen["/base/v1/p/2"].values("authorization") == ["Bearer after-patch-secret"], seen["/base/v1/p/2"].describe()
+    assert seen["/base/v1/p/2"].values("authorization") == ["Bearer after-patch-secret"], seen[
+        "/base/v1/p/2"
+    ].describe()

@@ -9,9 +9,14 @@ from harness import raw_exchange
 
 KEY = "k" * 40
 SPOOFED = {
-    "X-Forwarded-For": "10.0.0.1", "X-Forwarded-Host": "internal.example", "X-Forwarded-Proto": "https",
-    "X-Forwarded-Prefix": "/admin", "Forwarded": "for=10.0.0.1;host=internal.example", "X-Real-IP": "10.0.0.1",
-    "X-Original-URL": "/admin/delete-everything", "X-Rewrite-URL": "/admin/delete-everything",
+    "X-Forwarded-For": "10.0.0.1",
+    "X-Forwarded-Host": "internal.example",
+    "X-Forwarded-Proto": "https",
+    "X-Forwarded-Prefix": "/admin",
+    "Forwarded": "for=10.0.0.1;host=internal.example",
+    "X-Real-IP": "10.0.0.1",
+    "X-Original-URL": "/admin/delete-everything",
+    "X-Rewrite-URL": "/admin/delete-everything",
     "X-HTTP-Method-Override": "DELETE",
 }
 
@@ -27,8 +32,11 @@ def _head(method: str, target: str, key: str, port: int, extra: dict, chunked: b
 def test_headers_that_speak_for_the_caller_never_reach_the_provider(latchkey, upstream, chunked):
     agent = latchkey.admin.agent_for({"echo": latchkey.admin.create_credential("echo", {"api_key": KEY})})
     body = b"2\r\n{}\r\n0\r\n\r\n" if chunked else b"{}"
-    result = raw_exchange(latchkey.port, _head("POST", "/v1/proxy/echo/items", agent.key, latchkey.port,
-                                               {**SPOOFED, "X-Request-Id": "kept"}, chunked), body)
+    result = raw_exchange(
+        latchkey.port,
+        _head("POST", "/v1/proxy/echo/items", agent.key, latchkey.port, {**SPOOFED, "X-Request-Id": "kept"}, chunked),
+        body,
+    )
     assert result.response is not None and result.response.status == 200, result
     [seen] = upstream.wait_for(1)
     names = {name.lower() for name, _ in seen.headers}
@@ -41,7 +49,9 @@ def test_headers_that_speak_for_the_caller_never_reach_the_provider(latchkey, up
 def test_a_hash_in_the_path_is_refused_before_anything_is_sent(latchkey, upstream, chunked):
     agent = latchkey.admin.agent_for({"echo-query": latchkey.admin.create_credential("echo-query", {"api_key": KEY})})
     body = b"2\r\n{}\r\n0\r\n\r\n" if chunked else b"{}"
-    result = raw_exchange(latchkey.port, _head("POST", "/v1/proxy/echo-query/items#", agent.key, latchkey.port, {}, chunked), body)
+    result = raw_exchange(
+        latchkey.port, _head("POST", "/v1/proxy/echo-query/items#", agent.key, latchkey.port, {}, chunked), body
+    )
     assert result.response is not None and result.response.status == 400, result
     assert upstream.snapshot() == [], "nothing may reach the provider"
 
@@ -50,19 +60,35 @@ def test_a_hash_in_the_path_is_refused_before_anything_is_sent(latchkey, upstrea
 def test_defaults_give_way_to_the_agents_own_but_the_credential_never_does(latchkey, upstream, chunked):
     """Issue 17, item 2: `proxy.defaults` go on only where the agent sent nothing of that name (any case, header
     or query parameter); the injected credential replaces whatever the agent sent."""
-    agent = latchkey.admin.agent_for({"echo-defaults": latchkey.admin.create_credential("echo-defaults", {"api_key": KEY})})
+    agent = latchkey.admin.agent_for(
+        {"echo-defaults": latchkey.admin.create_credential("echo-defaults", {"api_key": KEY})}
+    )
     body = b"2\r\n{}\r\n0\r\n\r\n" if chunked else b"{}"
-    plain = raw_exchange(latchkey.port, _head("POST", "/v1/proxy/echo-defaults/items?q=1", agent.key, latchkey.port, {}, chunked), body)
+    plain = raw_exchange(
+        latchkey.port, _head("POST", "/v1/proxy/echo-defaults/items?q=1", agent.key, latchkey.port, {}, chunked), body
+    )
     assert plain.response is not None and plain.response.status == 200, plain
     [seen] = upstream.wait_for(1)
     assert seen.values("Example-Version") == ["2025-09-03"]
     assert seen.query == "q=1&format=json"
     assert seen.values("Authorization") == [f"Bearer {KEY}"]
 
-    own = raw_exchange(latchkey.port, _head("POST", "/v1/proxy/echo-defaults/items?format=xml", agent.key, latchkey.port,
-                                            {"example-version": "2026-03-01"}, chunked), body)
+    own = raw_exchange(
+        latchkey.port,
+        _head(
+            "POST",
+            "/v1/proxy/echo-defaults/items?format=xml",
+            agent.key,
+            latchkey.port,
+            {"example-version": "2026-03-01"},
+            chunked,
+        ),
+        body,
+    )
     assert own.response is not None and own.response.status == 200, own
     seen = upstream.wait_for(2)[-1]
     assert seen.values("Example-Version") == ["2026-03-01"], "the agent's own version replaces the default"
     assert seen.query == "format=xml"
-    assert seen.values("Authorization") == [f"Bearer {KEY}"], "the agent's Authorization (its lka_ key) never reaches the provider"
+    assert seen.values("Authorization") == [f"Bearer {KEY}"], (
+        "the agent's Authorization (its lka_ key) never reaches the provider"
+    )

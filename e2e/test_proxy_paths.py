@@ -22,22 +22,75 @@ SECRET = "path-secret-0123456789abcdef"
 def tricks(second: int) -> list[str]:
     s = f"127.0.0.1:{second}"
     return [
-        "../", "..%2f", "%2e%2e/", "%2E%2E%2F", "%252e%252e%252f", ".%2e/", "%2e./", "..\\",
-        "..%5c", "%5c..%5c", f"//{s}/x", f"/%2f%2f{s}", f"http://{s}/", f"https:%2f%2f{s}/",
-        f"@{s}", f"%40{s}", "x%0d%0aHost:%20evil", "%00", "./", "a/./b", "a/../../x", ";/../x",
-        "..;/x", "%u002e%u002e/", "..%c0%af", "%2e%2e%5c", "%ef%bc%8e%ef%bc%8e/",
+        "../",
+        "..%2f",
+        "%2e%2e/",
+        "%2E%2E%2F",
+        "%252e%252e%252f",
+        ".%2e/",
+        "%2e./",
+        "..\\",
+        "..%5c",
+        "%5c..%5c",
+        f"//{s}/x",
+        f"/%2f%2f{s}",
+        f"http://{s}/",
+        f"https:%2f%2f{s}/",
+        f"@{s}",
+        f"%40{s}",
+        "x%0d%0aHost:%20evil",
+        "%00",
+        "./",
+        "a/./b",
+        "a/../../x",
+        ";/../x",
+        "..;/x",
+        "%u002e%u002e/",
+        "..%c0%af",
+        "%2e%2e%5c",
+        "%ef%bc%8e%ef%bc%8e/",
         # more of the same family
-        "..", "%2e%2e", "x/..", "x/../..", "..%252f..%252f", "%2e%2e%2f%2e%2e%2f%2e%2e%2fetc/passwd",
-        "..%2F..%2F..%2F..%2F", "%c0%ae%c0%ae/", ".%00./", "..%00/", "%0a", "%0d", "x%09y/../..",
-        f"\\\\{s}\\x", f"%2f%2f{s}/x", f"%5c%5c{s}%5cx", "?/../x", "%3f/../..", "%23/../..",
-        "%2e%2e%2f%2e%2e%2f", "%%32%65%%32%65/", "..%25%32%66", f"..%2f..%2f..%2f{s}",
+        "..",
+        "%2e%2e",
+        "x/..",
+        "x/../..",
+        "..%252f..%252f",
+        "%2e%2e%2f%2e%2e%2f%2e%2e%2fetc/passwd",
+        "..%2F..%2F..%2F..%2F",
+        "%c0%ae%c0%ae/",
+        ".%00./",
+        "..%00/",
+        "%0a",
+        "%0d",
+        "x%09y/../..",
+        f"\\\\{s}\\x",
+        f"%2f%2f{s}/x",
+        f"%5c%5c{s}%5cx",
+        "?/../x",
+        "%3f/../..",
+        "%23/../..",
+        "%2e%2e%2f%2e%2e%2f",
+        "%%32%65%%32%65/",
+        "..%25%32%66",
+        f"..%2f..%2f..%2f{s}",
         f"%2e%2e%2f%2e%2e%2f%2e%2e%2f%2e%2e%2f%2e%2e%2fhttp:%2f%2f{s}",
-        "a/b/../../../x", "x/%2e%2e/%2e%2e/y", ".../", "....//", "%2e/", "%2E",
+        "a/b/../../../x",
+        "x/%2e%2e/%2e%2e/y",
+        ".../",
+        "....//",
+        "%2e/",
+        "%2E",
     ]
 
 
-OVERLONG = {b"\xc0\xaf": b"/", b"\xe0\x80\xaf": b"/", b"\xc0\xae": b".", b"\xe0\x80\xae": b".",
-            b"\xc1\x9c": b"\\", b"\xc1\x1c": b"\\"}
+OVERLONG = {
+    b"\xc0\xaf": b"/",
+    b"\xe0\x80\xaf": b"/",
+    b"\xc0\xae": b".",
+    b"\xe0\x80\xae": b".",
+    b"\xc1\x9c": b"\\",
+    b"\xc1\x1c": b"\\",
+}
 
 
 def _decode_fully(path: str) -> str:
@@ -62,7 +115,7 @@ def escapes_base(target: str, base: str = "/base/v1") -> str | None:
         return f"raw target does not start with {base}/"
     path = target.split("?", 1)[0]
     decoded = _decode_fully(path)
-    if any(ord(c) < 0x20 or ord(c) == 0x7f for c in decoded):
+    if any(ord(c) < 0x20 or ord(c) == 0x7F for c in decoded):
         return "control character in the forwarded path"
     stack: list[str] = []
     for seg in decoded.split("/"):
@@ -81,10 +134,16 @@ def escapes_base(target: str, base: str = "/base/v1") -> str | None:
 
 
 def _send(lk, key: str, target: str, framing: str):
-    headers = [("Host", f"127.0.0.1:{lk.port}"), ("Authorization", f"Bearer {key}"), ("Accept", "application/json"),
-               ("Connection", "close")]
+    headers = [
+        ("Host", f"127.0.0.1:{lk.port}"),
+        ("Authorization", f"Bearer {key}"),
+        ("Accept", "application/json"),
+        ("Connection", "close"),
+    ]
     if framing == "chunked":
-        return raw_exchange(lk.port, build_head("GET", target, headers + [("Transfer-Encoding", "chunked")]), b"0\r\n\r\n", timeout=30)
+        return raw_exchange(
+            lk.port, build_head("GET", target, headers + [("Transfer-Encoding", "chunked")]), b"0\r\n\r\n", timeout=30
+        )
     return raw_exchange(lk.port, build_head("GET", target, headers), timeout=30)
 
 
@@ -164,16 +223,41 @@ def test_path_tricks_never_leave_base_url(latchkey, path_agent, upstream, sink, 
     table = "\n".join(f"{t!r:50} | {o:40} | upstream: {f:60} | {p}" for (t, o, f, p) in rows)
     assert not bad and not hits, (
         f"{len(bad)} path tricks misbehaved: {bad}\nsecond listener hits: {hits}\n"
-        f"trick | latchkey answer | upstream saw | verdict\n{table}")
+        f"trick | latchkey answer | upstream saw | verdict\n{table}"
+    )
     assert latchkey.healthz() == 200
 
 
 # The contract (docs/contract.md, "Paths") is stricter than "stay under the base URL":
 # these must all be refused with 400 bad_request, none forwarded.
 CONTRACT_400 = [
-    "../x", "./x", "a/./b", "a/../b", "..%2fx", "%2e%2e/x", "%2E%2E/x", ".%2e/x", "%2e./x", "%2e/x",
-    "%252e%252e/x", "%252e/x", "a%2f..%2fb", "a%2F%2E%2E%2Fb", "a%5c..%5cb", "..\\x", "a\\b",
-    "a//b", "a/%00", "a%0d%0ab", "a%0ab", "a%0db", "..", "x/..", "x/.", "%2e%2e", "a/%2e%2e",
+    "../x",
+    "./x",
+    "a/./b",
+    "a/../b",
+    "..%2fx",
+    "%2e%2e/x",
+    "%2E%2E/x",
+    ".%2e/x",
+    "%2e./x",
+    "%2e/x",
+    "%252e%252e/x",
+    "%252e/x",
+    "a%2f..%2fb",
+    "a%2F%2E%2E%2Fb",
+    "a%5c..%5cb",
+    "..\\x",
+    "a\\b",
+    "a//b",
+    "a/%00",
+    "a%0d%0ab",
+    "a%0ab",
+    "a%0db",
+    "..",
+    "x/..",
+    "x/.",
+    "%2e%2e",
+    "a/%2e%2e",
 ]
 
 
@@ -186,7 +270,8 @@ def test_dot_segments_empty_segments_backslashes_and_controls_answer_400(latchke
     err = error_of(resp)
     forwarded = [r.target for r in upstream.snapshot()]
     assert resp.status == 400 and err and err.get("code") == "bad_request", (
-        f"{path!r}: expected 400 bad_request, got {describe_response(resp)}; upstream saw {forwarded}")
+        f"{path!r}: expected 400 bad_request, got {describe_response(resp)}; upstream saw {forwarded}"
+    )
     assert not forwarded, f"{path!r} answered 400 but was forwarded: {forwarded}"
 
 
@@ -208,6 +293,7 @@ def test_ordinary_paths_are_forwarded_byte_for_byte(latchkey, path_agent, upstre
         got = [r.target for r in seen]
         status = res.response.status if res.response else None
         if status != 200 or got != [want]:
-            problems.append(f"{c!r}: HTTP {status}, upstream saw {got}, want [{want!r}]"
-                            f" ({describe_response(res.response)[:200]})")
+            problems.append(
+                f"{c!r}: HTTP {status}, upstream saw {got}, want [{want!r}] ({describe_response(res.response)[:200]})"
+            )
     assert not problems, "\n".join(problems)

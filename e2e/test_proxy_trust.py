@@ -32,12 +32,19 @@ def hostile():
 
 @pytest.fixture(scope="module")
 def world(module_env, hostile):
-    lk = module_env.start(extra_providers={
-        "hostile": provider_yaml("Hostile bearer", hostile.port, 'headers: {Authorization: "Bearer {{api_key}}"}'),
-        "hostile-query": provider_yaml("Hostile query", hostile.port, 'query: {api_key: "{{api_key}}"}'),
-        "hostile-header": provider_yaml("Hostile header", hostile.port, 'headers: {X-Api-Key: "{{api_key}}"}'),
-        "hostile-basic": provider_yaml("Hostile basic", hostile.port, 'basic: {username: "{{username}}", password: "{{password}}"}', mode="basic"),
-    })
+    lk = module_env.start(
+        extra_providers={
+            "hostile": provider_yaml("Hostile bearer", hostile.port, 'headers: {Authorization: "Bearer {{api_key}}"}'),
+            "hostile-query": provider_yaml("Hostile query", hostile.port, 'query: {api_key: "{{api_key}}"}'),
+            "hostile-header": provider_yaml("Hostile header", hostile.port, 'headers: {X-Api-Key: "{{api_key}}"}'),
+            "hostile-basic": provider_yaml(
+                "Hostile basic",
+                hostile.port,
+                'basic: {username: "{{username}}", password: "{{password}}"}',
+                mode="basic",
+            ),
+        }
+    )
     admin = lk.admin
     bindings = {
         "hostile": admin.create_credential("hostile", {"api_key": BEARER_SECRET}),
@@ -46,13 +53,18 @@ def world(module_env, hostile):
         "hostile-basic": admin.create_credential("hostile-basic", {"username": BASIC_USER, "password": BASIC_PASSWORD}),
     }
     agent_a = admin.agent_for(bindings, group_name="trust A")
-    agent_b = admin.agent_for({"hostile": admin.create_credential("hostile", {"api_key": "trust-other-group-key-987654"})},
-                              group_name="trust B")
+    agent_b = admin.agent_for(
+        {"hostile": admin.create_credential("hostile", {"api_key": "trust-other-group-key-987654"})},
+        group_name="trust B",
+    )
     return lk, agent_a, agent_b
 
 
 SECRETS = {
-    "bearer": BEARER_SECRET, "query": QUERY_SECRET, "basic user": BASIC_USER, "basic password": BASIC_PASSWORD,
+    "bearer": BEARER_SECRET,
+    "query": QUERY_SECRET,
+    "basic user": BASIC_USER,
+    "basic password": BASIC_PASSWORD,
     "basic pair": base64.b64encode(f"{BASIC_USER}:{BASIC_PASSWORD}".encode()).decode(),
 }
 
@@ -71,6 +83,7 @@ def framing(request):
 
 
 # -- methods ---------------------------------------------------------------------------------------------------------
+
 
 @pytest.mark.parametrize("method", ["TRACE", "TRACK", "CONNECT"])
 def test_tunnelling_and_echoing_methods_are_refused_and_never_forwarded(world, hostile, framing, method):
@@ -109,10 +122,17 @@ def test_the_mcp_request_tool_refuses_the_same_methods(world, hostile, method):
 
 # -- framing ---------------------------------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("trick,method,status", [
-    ("owe-204", "GET", 204), ("owe-304", "GET", 304), ("owe-head", "HEAD", 200), ("extra", "GET", 200),
-    ("switch-101", "GET", 502),
-])
+
+@pytest.mark.parametrize(
+    "trick,method,status",
+    [
+        ("owe-204", "GET", 204),
+        ("owe-304", "GET", 304),
+        ("owe-head", "HEAD", 200),
+        ("extra", "GET", 200),
+        ("switch-101", "GET", 502),
+    ],
+)
 def test_a_badly_framed_response_never_reaches_the_next_agents_call(world, framing, trick, method, status):
     """Agent A's call gets an ambiguously framed answer; agent B's next call to the same provider (on the same agent
     connection, so the same event loop and pool) must get its own response, never A's leftovers."""
@@ -135,6 +155,7 @@ def test_a_badly_framed_response_never_reaches_the_next_agents_call(world, frami
 
 
 # -- reflected secrets -----------------------------------------------------------------------------------------------
+
 
 def _leaks(resp) -> list[str]:
     return find_leaks({"headers": json.dumps(resp.headers).encode(), "body": resp.body}, SECRETS)
@@ -204,5 +225,7 @@ def test_a_stream_is_not_held_back_and_never_shows_the_credential(world, hostile
         f.close()
         sock.close()
     assert received.startswith(b"data: one\n\ndata: "), received
-    assert received.endswith(b"\n\n") and len(received) == len(b"data: one\n\ndata: \n\n") + len(BEARER_SECRET), received
+    assert received.endswith(b"\n\n") and len(received) == len(b"data: one\n\ndata: \n\n") + len(BEARER_SECRET), (
+        received
+    )
     assert find_leaks({"stream": received}, SECRETS) == [], received

@@ -170,12 +170,14 @@ def test_pass_through_streams_progress_and_never_forwards_the_key(remote, peer):
     async def work(session):
         async def on_progress(progress, total, message):
             arrivals.append(time.monotonic())
+
         started = time.monotonic()
         result = await session.call_tool("progress", {"steps": 3, "delay": 0.6}, progress_callback=on_progress)
         return started, time.monotonic(), result
 
-    started, ended, result = session_run(env.lk.url(f"/mcp/{PROVIDER}"), key, work,
-                                         headers={"X-Api-Key": key, "Cookie": f"k={key}"})
+    started, ended, result = session_run(
+        env.lk.url(f"/mcp/{PROVIDER}"), key, work, headers={"X-Api-Key": key, "Cookie": f"k={key}"}
+    )
     assert text_of(result) == "done"
     assert len(arrivals) == 3, arrivals
     # Incremental: the first notification arrives well before the result.
@@ -187,10 +189,21 @@ def test_pass_through_streams_progress_and_never_forwards_the_key(remote, peer):
 
 def rpc_call(lk, key: str, i: int, tool: str = "echo", arguments: dict | None = None) -> dict:
     """One raw JSON-RPC tools/call at Latchkey's /mcp (stateless: no initialize needed)."""
-    body = {"jsonrpc": "2.0", "id": i, "method": "tools/call",
-            "params": {"name": f"{PROVIDER}_{tool}", "arguments": arguments if arguments is not None else {"text": f"n{i}"}}}
-    r = requests.post(lk.url("/mcp"), json=body, timeout=60,
-                      headers={"Authorization": f"Bearer {key}", "Accept": "application/json, text/event-stream"})
+    body = {
+        "jsonrpc": "2.0",
+        "id": i,
+        "method": "tools/call",
+        "params": {
+            "name": f"{PROVIDER}_{tool}",
+            "arguments": arguments if arguments is not None else {"text": f"n{i}"},
+        },
+    }
+    r = requests.post(
+        lk.url("/mcp"),
+        json=body,
+        timeout=60,
+        headers={"Authorization": f"Bearer {key}", "Accept": "application/json, text/event-stream"},
+    )
     assert r.status_code == 200, describe_response(r)
     return r.json()
 
@@ -203,6 +216,7 @@ def concurrently(fns: list) -> list:
             results[i] = fn()
         except Exception as e:  # noqa: BLE001 - reported by the assertion below
             results[i] = e
+
     threads = [threading.Thread(target=run, args=(i, fn)) for i, fn in enumerate(fns)]
     for t in threads:
         t.start()
@@ -279,7 +293,9 @@ def test_the_group_budget_counts_remote_tool_calls(remote, peer):
     key = env.agent_key(cred)
     [group] = env.admin.groups()
     group_id = group["id"]
-    r = env.admin.put(f"/api/v1/groups/{group_id}/budget", json={"limits": [{"provider": PROVIDER, "per": "hour", "calls": 2}]})
+    r = env.admin.put(
+        f"/api/v1/groups/{group_id}/budget", json={"limits": [{"provider": PROVIDER, "per": "hour", "calls": 2}]}
+    )
     assert r.status_code == 200, describe_response(r)
     # Listing tools is Latchkey's own traffic: it costs the agent nothing.
     agent = MCPAgent(env.lk, key)

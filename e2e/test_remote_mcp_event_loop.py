@@ -39,8 +39,13 @@ def peer():
 def make_env(peer, tmp_path, request):
     peer.reset()
     # A long access cache: whether a call takes the event-loop path must not depend on how fast the machine is.
-    yield from env_factory(peer, tmp_path, request, providers={PROVIDER: provider_yaml(peer)},
-                           extra_env={"LATCHKEY_ACCESS_CACHE_MS": "60000"})
+    yield from env_factory(
+        peer,
+        tmp_path,
+        request,
+        providers={PROVIDER: provider_yaml(peer)},
+        extra_env={"LATCHKEY_ACCESS_CACHE_MS": "60000"},
+    )
 
 
 def agent_key(env, policy: dict | None = None) -> str:
@@ -48,11 +53,24 @@ def agent_key(env, policy: dict | None = None) -> str:
     return env.agent_key(cred, policy=policy)
 
 
-def rpc(env, key: str, i, tool: str = "echo", arguments: dict | None = None, headers: dict | None = None) -> requests.Response:
-    body = {"jsonrpc": "2.0", "id": i, "method": "tools/call",
-            "params": {"name": f"{PROVIDER}_{tool}", "arguments": arguments if arguments is not None else {"text": f"n{i}"}}}
-    return requests.post(env.lk.url("/mcp"), json=body, timeout=60,
-                         headers={"Authorization": f"Bearer {key}", "Accept": "application/json, text/event-stream", **(headers or {})})
+def rpc(
+    env, key: str, i, tool: str = "echo", arguments: dict | None = None, headers: dict | None = None
+) -> requests.Response:
+    body = {
+        "jsonrpc": "2.0",
+        "id": i,
+        "method": "tools/call",
+        "params": {
+            "name": f"{PROVIDER}_{tool}",
+            "arguments": arguments if arguments is not None else {"text": f"n{i}"},
+        },
+    }
+    return requests.post(
+        env.lk.url("/mcp"),
+        json=body,
+        timeout=60,
+        headers={"Authorization": f"Bearer {key}", "Accept": "application/json, text/event-stream", **(headers or {})},
+    )
 
 
 def result_of(r: requests.Response, i) -> dict:
@@ -107,7 +125,7 @@ def test_the_agent_key_never_reaches_the_server_and_the_token_never_reaches_the_
     for entry in calls:
         assert not entry["authorization_is_lka"], entry
         authorization = [v for k, v in entry["headers"] if k.lower() == "authorization"]
-        assert len(authorization) == 1 and authorization[0].endswith(token_hash[len("sha256:"):]), entry["headers"]
+        assert len(authorization) == 1 and authorization[0].endswith(token_hash[len("sha256:") :]), entry["headers"]
         assert not any(k.lower() == "cookie" for k, _ in entry["headers"]), entry["headers"]
 
 
@@ -127,7 +145,9 @@ def test_the_group_budget_counts_event_loop_calls(make_env, peer):
     env = make_env()
     key = agent_key(env)
     [group] = env.admin.groups()
-    r = env.admin.put(f"/api/v1/groups/{group['id']}/budget", json={"limits": [{"provider": PROVIDER, "per": "hour", "calls": 3}]})
+    r = env.admin.put(
+        f"/api/v1/groups/{group['id']}/budget", json={"limits": [{"provider": PROVIDER, "per": "hour", "calls": 3}]}
+    )
     assert r.status_code == 200, describe_response(r)
     warm(env, key)
     assert not result_of(rpc(env, key, 1), 1).get("isError")

@@ -18,7 +18,7 @@ def test_canary_secret_never_in_clear(latchkey, admin, upstream):
     secrets = {
         "api_key canary": _canary(),
         "basic password canary": _canary(),
-        "rejected pattern value": _canary(),        # fails echo-pattern's pattern: never stored
+        "rejected pattern value": _canary(),  # fails echo-pattern's pattern: never stored
         "rejected unknown field value": _canary(),  # an undeclared field: never stored
         "patched api_key canary": _canary(),
     }
@@ -27,18 +27,26 @@ def test_canary_secret_never_in_clear(latchkey, admin, upstream):
 
     bearer = admin.create_credential("echo", {"api_key": api_canary}, name="canary bearer")
     assert bearer["fields"]["api_key"] == "********", bearer
-    basic = admin.create_credential("echo-basic", {"username": "canary-user", "password": pw_canary},
-                                    name="canary basic")
+    basic = admin.create_credential(
+        "echo-basic", {"username": "canary-user", "password": pw_canary}, name="canary basic"
+    )
     assert basic["fields"]["password"] == "********", basic
     assert basic["fields"].get("username") == "canary-user", basic
 
     # Validation errors must not echo the offending value.
-    r = admin.post("/api/v1/credentials", json={"provider": "echo-pattern", "name": "bad",
-                                                "fields": {"api_key": secrets["rejected pattern value"]}})
+    r = admin.post(
+        "/api/v1/credentials",
+        json={"provider": "echo-pattern", "name": "bad", "fields": {"api_key": secrets["rejected pattern value"]}},
+    )
     expect_error(r, 400, "validation_failed", "fields.api_key")
-    r = admin.post("/api/v1/credentials", json={"provider": "echo", "name": "bad",
-                                                "fields": {"api_key": "x" * 8,
-                                                           "nope": secrets["rejected unknown field value"]}})
+    r = admin.post(
+        "/api/v1/credentials",
+        json={
+            "provider": "echo",
+            "name": "bad",
+            "fields": {"api_key": "x" * 8, "nope": secrets["rejected unknown field value"]},
+        },
+    )
     expect_error(r, 400, "validation_failed", "fields.nope")
 
     # Reads are masked.
@@ -54,8 +62,9 @@ def test_canary_secret_never_in_clear(latchkey, admin, upstream):
     r = admin.patch(f"/api/v1/credentials/{bearer['id']}", json={"name": "canary bearer renamed"})
     assert r.status_code == 200, describe_response(r)
     patched = admin.create_credential("echo-two", {"api_key": "placeholder-secret-value"})
-    r = admin.patch(f"/api/v1/credentials/{patched['id']}",
-                    json={"fields": {"api_key": secrets["patched api_key canary"]}})
+    r = admin.patch(
+        f"/api/v1/credentials/{patched['id']}", json={"fields": {"api_key": secrets["patched api_key canary"]}}
+    )
     assert r.status_code == 200, describe_response(r)
 
     agent = admin.agent_for({"echo": bearer, "echo-basic": basic, "echo-two": patched})
@@ -68,20 +77,33 @@ def test_canary_secret_never_in_clear(latchkey, admin, upstream):
 
     seen = upstream.wait_for(3)
     by_path = {rec.path: rec for rec in seen}
-    assert by_path["/base/v1/canary/check"].values("authorization") == [f"Bearer {api_canary}"], \
-        by_path["/base/v1/canary/check"].describe()
+    assert by_path["/base/v1/canary/check"].values("authorization") == [f"Bearer {api_canary}"], by_path[
+        "/base/v1/canary/check"
+    ].describe()
     expected_basic = "Basic " + base64.b64encode(f"canary-user:{pw_canary}".encode()).decode()
-    assert by_path["/base/v1/canary/basic"].values("authorization") == [expected_basic], \
-        by_path["/base/v1/canary/basic"].describe()
-    assert by_path["/base/v1/canary/patched"].values("authorization") == \
-        [f"Bearer {secrets['patched api_key canary']}"], by_path["/base/v1/canary/patched"].describe()
+    assert by_path["/base/v1/canary/basic"].values("authorization") == [expected_basic], by_path[
+        "/base/v1/canary/basic"
+    ].describe()
+    assert by_path["/base/v1/canary/patched"].values("authorization") == [
+        f"Bearer {secrets['patched api_key canary']}"
+    ], by_path["/base/v1/canary/patched"].describe()
 
     # Everything else a user or operator can read.
-    for path in ("/api/v1/credentials", f"/api/v1/credentials/{bearer['id']}",
-                 f"/api/v1/credentials/{basic['id']}", f"/api/v1/credentials/{patched['id']}",
-                 "/api/v1/audit", "/api/v1/warnings", "/api/v1/groups",
-                 f"/api/v1/groups/{agent.group_id}", f"/api/v1/groups/{agent.group_id}/bindings",
-                 "/api/v1/providers", "/metrics", "/readyz", "/healthz"):
+    for path in (
+        "/api/v1/credentials",
+        f"/api/v1/credentials/{bearer['id']}",
+        f"/api/v1/credentials/{basic['id']}",
+        f"/api/v1/credentials/{patched['id']}",
+        "/api/v1/audit",
+        "/api/v1/warnings",
+        "/api/v1/groups",
+        f"/api/v1/groups/{agent.group_id}",
+        f"/api/v1/groups/{agent.group_id}/bindings",
+        "/api/v1/providers",
+        "/metrics",
+        "/readyz",
+        "/healthz",
+    ):
         admin.get(path)
     agent.tools()
     latchkey.cli("keys", "status", "--json")
@@ -142,9 +164,14 @@ def _versions(status: dict) -> tuple[int, dict[int, int]]:
 
 
 def test_keys_rotate_reencrypts_everything_while_serving(latchkey, admin, upstream):
-    specs = [("echo", {"api_key": "rot-secret-a"}), ("echo", {"api_key": "rot-secret-b"}),
-             ("echo", {"api_key": "rot-secret-c"}), ("echo-basic", {"username": "u1", "password": "rot-pw-1"}),
-             ("echo-basic", {"username": "u2", "password": "rot-pw-2"}), ("echo-query", {"api_key": "rot-q-1"})]
+    specs = [
+        ("echo", {"api_key": "rot-secret-a"}),
+        ("echo", {"api_key": "rot-secret-b"}),
+        ("echo", {"api_key": "rot-secret-c"}),
+        ("echo-basic", {"username": "u1", "password": "rot-pw-1"}),
+        ("echo-basic", {"username": "u2", "password": "rot-pw-2"}),
+        ("echo-query", {"api_key": "rot-q-1"}),
+    ]
     agents = []
     for i, (provider, fields) in enumerate(specs):
         cred = admin.create_credential(provider, fields, name=f"rotate {i}")
@@ -197,10 +224,14 @@ def test_keys_rotate_reencrypts_everything_while_serving(latchkey, admin, upstre
     latchkey.restart()
     assert call_all("restarted") == []
 
-    wrong = [rec.describe() for rec in upstream.snapshot()
-             for (i, provider, fields, _) in agents
-             if rec.path.startswith("/base/v1/rot/") and rec.path.endswith(f"/{i}")
-             and not injected_ok(provider, fields, rec)]
+    wrong = [
+        rec.describe()
+        for rec in upstream.snapshot()
+        for (i, provider, fields, _) in agents
+        if rec.path.startswith("/base/v1/rot/")
+        and rec.path.endswith(f"/{i}")
+        and not injected_ok(provider, fields, rec)
+    ]
     assert not wrong, "upstream got a wrong credential:\n" + "\n".join(wrong[:10])
     tags = {rec.path.split("/")[4] for rec in upstream.snapshot() if rec.path.startswith("/base/v1/rot/")}
     assert {"before", "after", "restarted"} <= tags, tags

@@ -15,17 +15,19 @@ def test_5mib_request_body_reaches_upstream_intact(latchkey, admin, upstream):
     payload = big_body(SIZE)
     want = hashlib.sha256(payload).hexdigest()
 
-    r = agent.post("echo", "upload/length", data=payload,
-                   headers={"Content-Type": "application/octet-stream"}, timeout=120)
+    r = agent.post(
+        "echo", "upload/length", data=payload, headers={"Content-Type": "application/octet-stream"}, timeout=120
+    )
     assert r.status_code == 200, describe_response(r)
     assert r.json()["body_sha256"] == want and r.json()["body_len"] == SIZE, r.text
 
     def gen():
         for i in range(0, SIZE, 100_000):
-            yield payload[i:i + 100_000]
+            yield payload[i : i + 100_000]
 
-    r = agent.post("echo", "upload/chunked", data=gen(),
-                   headers={"Content-Type": "application/octet-stream"}, timeout=120)
+    r = agent.post(
+        "echo", "upload/chunked", data=gen(), headers={"Content-Type": "application/octet-stream"}, timeout=120
+    )
     assert r.status_code == 200, describe_response(r)
     assert r.json()["body_sha256"] == want and r.json()["body_len"] == SIZE, r.text
 

@@ -28,18 +28,36 @@ def _login_page(lk: Latchkey, next_value: str) -> tuple[requests.Session, str, s
     return s, csrf.group(1), hidden.group(1)
 
 
-@pytest.mark.parametrize("next_value", [
-    "/\t/evil.example", "/\n/evil.example", "/\r/evil.example", "//evil.example", "/\\evil.example",
-    "\\/evil.example", "https://evil.example/", " /evil.example", "/ /evil.example", "javascript:alert(1)",
-    "/\u3000/evil.example", "",
-])
+@pytest.mark.parametrize(
+    "next_value",
+    [
+        "/\t/evil.example",
+        "/\n/evil.example",
+        "/\r/evil.example",
+        "//evil.example",
+        "/\\evil.example",
+        "\\/evil.example",
+        "https://evil.example/",
+        " /evil.example",
+        "/ /evil.example",
+        "javascript:alert(1)",
+        "/\u3000/evil.example",
+        "",
+    ],
+)
 def test_next_after_sign_in_stays_on_this_site(latchkey, next_value):
     latchkey.admin  # creates the admin user
     s, csrf, hidden = _login_page(latchkey, next_value)
     assert "evil" not in hidden and "javascript" not in hidden, f"rendered next={hidden!r}"
-    r = s.post(latchkey.url("/login"), data={"csrf": csrf, "email": Latchkey.ADMIN_EMAIL, "password": Latchkey.ADMIN_PASSWORD,
-                                             "next": next_value}, allow_redirects=False, timeout=60)
-    assert r.status_code == 303 and r.headers["Location"] == "/credentials", f"next={next_value!r}: {describe_response(r)}"
+    r = s.post(
+        latchkey.url("/login"),
+        data={"csrf": csrf, "email": Latchkey.ADMIN_EMAIL, "password": Latchkey.ADMIN_PASSWORD, "next": next_value},
+        allow_redirects=False,
+        timeout=60,
+    )
+    assert r.status_code == 303 and r.headers["Location"] == "/credentials", (
+        f"next={next_value!r}: {describe_response(r)}"
+    )
     # Signed in already: the GET /login shortcut applies the same rule.
     r = s.get(latchkey.url("/login?next=" + quote(next_value, safe="")), allow_redirects=False, timeout=30)
     assert r.headers.get("Location") == "/credentials", f"next={next_value!r}: {describe_response(r)}"
@@ -49,16 +67,25 @@ def test_next_after_sign_in_keeps_a_local_path(latchkey):
     latchkey.admin
     s, csrf, hidden = _login_page(latchkey, "/groups?x=1")
     assert hidden == "/groups?x=1"
-    r = s.post(latchkey.url("/login"), data={"csrf": csrf, "email": Latchkey.ADMIN_EMAIL, "password": Latchkey.ADMIN_PASSWORD,
-                                             "next": "/groups?x=1"}, allow_redirects=False, timeout=60)
+    r = s.post(
+        latchkey.url("/login"),
+        data={"csrf": csrf, "email": Latchkey.ADMIN_EMAIL, "password": Latchkey.ADMIN_PASSWORD, "next": "/groups?x=1"},
+        allow_redirects=False,
+        timeout=60,
+    )
     assert r.status_code == 303 and r.headers["Location"] == "/groups?x=1", describe_response(r)
 
 
 def test_sign_out_without_the_csrf_token_changes_nothing(latchkey):
     latchkey.admin
     browser = signed_in_browser(latchkey, Latchkey.ADMIN_EMAIL, Latchkey.ADMIN_PASSWORD)
-    forged = browser.post(latchkey.url("/logout"), data={"from": "evil"}, allow_redirects=False, timeout=30,
-                          headers={"Origin": "https://evil.example"})
+    forged = browser.post(
+        latchkey.url("/logout"),
+        data={"from": "evil"},
+        allow_redirects=False,
+        timeout=30,
+        headers={"Origin": "https://evil.example"},
+    )
     assert forged.status_code == 403, describe_response(forged)
     assert "lk_session" not in forged.headers.get("Set-Cookie", ""), "the session cookie must not be cleared"
     still = browser.get(latchkey.url("/credentials"), allow_redirects=False, timeout=30)
@@ -67,19 +94,25 @@ def test_sign_out_without_the_csrf_token_changes_nothing(latchkey):
     page = browser.get(latchkey.url("/credentials"), timeout=30).text
     token = re.search(r'name="csrf" value="([^"]+)"', page).group(1)
     out = browser.post(latchkey.url("/logout"), data={"csrf": token}, allow_redirects=False, timeout=30)
-    assert out.status_code == 303 and browser.get(latchkey.url("/credentials"), allow_redirects=False, timeout=30).status_code in (302, 303)
+    assert out.status_code == 303 and browser.get(
+        latchkey.url("/credentials"), allow_redirects=False, timeout=30
+    ).status_code in (302, 303)
 
 
 def test_a_member_cannot_mint_client_credentials_tokens_with_the_deployments_app(oauth_env, oauth_peer):
     env = oauth_env(extra_providers={"testcc": oauth_peer.provider_cc_yaml()})
-    r = env.admin.put("/api/v1/oauth-apps/testcc", json={"client_id": env.client_id, "client_secret": env.client_secret})
+    r = env.admin.put(
+        "/api/v1/oauth-apps/testcc", json={"client_id": env.client_id, "client_secret": env.client_secret}
+    )
     assert r.status_code == 200, describe_response(r)
     before = env.peer.stats()["token_requests"].get("client_credentials", 0)
     member = env.lk.user_api("member@example.com", "member-password-0123456789")
     r = member.post("/api/v1/credentials", json={"provider": "testcc", "name": "mine now", "fields": {}})
     assert r.status_code == 403 and r.json()["error"]["code"] == "forbidden", describe_response(r)
     assert member.credentials() == []
-    assert env.peer.stats()["token_requests"].get("client_credentials", 0) == before, "no token may be minted for a member"
+    assert env.peer.stats()["token_requests"].get("client_credentials", 0) == before, (
+        "no token may be minted for a member"
+    )
 
 
 class _Always401(http.server.BaseHTTPRequestHandler):
@@ -139,11 +172,18 @@ def _fail_sign_in(lk: Latchkey, email: str, headers: dict) -> int:
     s = requests.Session()
     page = s.get(lk.url("/login"), timeout=30).text
     csrf = re.search(r'name="csrf" value="([^"]+)"', page).group(1)
-    return s.post(lk.url("/login"), data={"csrf": csrf, "email": email, "password": "not-the-password-x", "next": "/"},
-                  headers=headers, allow_redirects=False, timeout=60).status_code
+    return s.post(
+        lk.url("/login"),
+        data={"csrf": csrf, "email": email, "password": "not-the-password-x", "next": "/"},
+        headers=headers,
+        allow_redirects=False,
+        timeout=60,
+    ).status_code
 
 
-def test_a_flood_of_failed_sign_ins_with_spoofed_forwarded_for_neither_locks_out_the_user_nor_slows_the_proxy(latchkey_factory, upstream):
+def test_a_flood_of_failed_sign_ins_with_spoofed_forwarded_for_neither_locks_out_the_user_nor_slows_the_proxy(
+    latchkey_factory, upstream
+):
     lk = latchkey_factory()
     admin = lk.admin
     agent = admin.agent_for({"echo": admin.create_credential("echo", {"api_key": KEY})})
@@ -158,8 +198,12 @@ def test_a_flood_of_failed_sign_ins_with_spoofed_forwarded_for_neither_locks_out
     s.mount("http://", _SourceAddressAdapter("127.0.0.2"))
     page = s.get(lk.url("/login"), timeout=30).text
     csrf = re.search(r'name="csrf" value="([^"]+)"', page).group(1)
-    r = s.post(lk.url("/login"), data={"csrf": csrf, "email": Latchkey.ADMIN_EMAIL, "password": Latchkey.ADMIN_PASSWORD, "next": "/"},
-               allow_redirects=False, timeout=60)
+    r = s.post(
+        lk.url("/login"),
+        data={"csrf": csrf, "email": Latchkey.ADMIN_EMAIL, "password": Latchkey.ADMIN_PASSWORD, "next": "/"},
+        allow_redirects=False,
+        timeout=60,
+    )
     assert r.status_code == 303 and "lk_session" in s.cookies, describe_response(r)
     # The activity log holds a few rows for the flood, not one per try.
     events = [e for e in admin.get("/api/v1/audit").json()["events"] if e["action"] == "user.sign_in_failed"]
@@ -171,7 +215,9 @@ def test_forwarded_for_is_believed_from_a_trusted_proxy_only(latchkey_factory, u
     admin = lk.admin
     # Through the trusted proxy, each forwarded client is its own: five failures each, none locked.
     for client in ("203.0.113.7", "203.0.113.8"):
-        statuses = [_fail_sign_in(lk, Latchkey.ADMIN_EMAIL, {"X-Forwarded-For": f"6.6.6.6, {client}"}) for _ in range(5)]
+        statuses = [
+            _fail_sign_in(lk, Latchkey.ADMIN_EMAIL, {"X-Forwarded-For": f"6.6.6.6, {client}"}) for _ in range(5)
+        ]
         assert statuses == [401] * 5, (client, statuses)
     events = [e for e in admin.get("/api/v1/audit").json()["events"] if e["action"] == "user.sign_in_failed"]
     # The rightmost untrusted hop is the client; what the client wrote to its left is ignored.
@@ -185,7 +231,12 @@ def test_metrics_answer_loopback_by_default_and_want_the_token_when_one_is_set(l
     guarded = latchkey_factory(extra_env={"LATCHKEY_METRICS_TOKEN": token})
     r = requests.get(guarded.url("/metrics"), timeout=30)
     assert r.status_code == 401 and "latchkey" not in r.text.split("error")[0], describe_response(r)
-    assert requests.get(guarded.url("/metrics"), headers={"Authorization": "Bearer wrong-" + token}, timeout=30).status_code == 401
+    assert (
+        requests.get(
+            guarded.url("/metrics"), headers={"Authorization": "Bearer wrong-" + token}, timeout=30
+        ).status_code
+        == 401
+    )
     ok = requests.get(guarded.url("/metrics"), headers={"Authorization": f"Bearer {token}"}, timeout=30)
     assert ok.status_code == 200 and "# TYPE" in ok.text, describe_response(ok)
     assert token not in ok.text

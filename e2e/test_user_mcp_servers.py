@@ -98,7 +98,9 @@ def test_own_server_connects_and_serves_tools_only_for_its_owner(make_env, peer)
     assert "mine_echo" not in MCPAgent(env.lk, bob_key).tool_names()
     # And an outsider without a key gets 401 on every path.
     for path in ("/mcp/mine", "/v1/proxy/mine/", "/mcp"):
-        r = requests.post(env.lk.url(path), json=rpc, headers={"Accept": "application/json, text/event-stream"}, timeout=30)
+        r = requests.post(
+            env.lk.url(path), json=rpc, headers={"Accept": "application/json, text/event-stream"}, timeout=30
+        )
         assert r.status_code == 401, f"{path}: {describe_response(r)}"
     assert peer.stats()["tools_call"].get("echo", 0) == calls_before, "nothing of Bob's reached Alice's server"
 
@@ -116,7 +118,12 @@ def test_a_bearer_server_is_added_and_used_with_a_static_token(make_env, tmp_pat
         assert r.status_code == 201, describe_response(r)
         cred = env.admin.create_credential("tokened", {"api_key": "static-token-0123456789"})
         group = env.admin.create_group("g-bearer")
-        assert env.admin.put(f"/api/v1/groups/{group['id']}/bindings/tokened", json={"credential_id": cred["id"]}).status_code == 200
+        assert (
+            env.admin.put(
+                f"/api/v1/groups/{group['id']}/bindings/tokened", json={"credential_id": cred["id"]}
+            ).status_code
+            == 200
+        )
         agent = MCPAgent(env.lk, env.admin.create_key(group["id"])["key"])
         result = agent.call("tokened_echo", {"text": "static"})
         assert not result.is_error and text_of(result) == "static"

@@ -77,7 +77,9 @@ def test_deliveries_are_signed_and_carry_ids_never_secrets(env, receiver):
     assert "secret" not in lk.admin.get(f"/api/v1/webhooks/{hook['id']}").json()
     # The receiver has the deliveries before the sender has read its 200 and recorded it: wait for the record.
     expected = [("credential.deleted", "delivered", 1, 200), ("credential.connected", "delivered", 1, 200)]
-    shape = lambda: [(x["event"], x["status"], x["attempts"], x["last_status"]) for x in deliveries(lk.admin, hook["id"])]
+    shape = lambda: [
+        (x["event"], x["status"], x["attempts"], x["last_status"]) for x in deliveries(lk.admin, hook["id"])
+    ]
     assert wait_until(lambda: shape() == expected, timeout=10), shape()
 
 
@@ -91,10 +93,13 @@ def test_failed_deliveries_are_retried_and_later_events_wait_in_order(env, recei
     attempts = receiver.snapshot()
     assert all(d.verified for d in attempts)
     # The first event failed twice; nothing behind it in its group went out before it was delivered.
-    assert [d.answered for d in attempts[:3]] == [500, 500, 200], [(d.event["data"]["provider"], d.answered) for d in attempts]
+    assert [d.answered for d in attempts[:3]] == [500, 500, 200], [
+        (d.event["data"]["provider"], d.answered) for d in attempts
+    ]
     assert len({d.msg_id for d in attempts[:3]}) == 1, "a retry keeps its webhook-id"
     assert [d.event["data"]["provider"] for d in got] == MISSING
     assert all(d.event["data"]["group_id"] == agent.group_id for d in got)
+
     def first():
         x = {x["id"]: x for x in deliveries(lk.admin, hook["id"])}[attempts[0].msg_id]
         return (x["status"], x["attempts"], x["last_status"])
@@ -123,14 +128,34 @@ def test_a_server_killed_mid_delivery_delivers_after_restart(env, receiver):
 
 def test_endpoint_registration_is_checked(env, receiver):
     lk = env.start()  # private upstreams not allowed
-    r = lk.admin.post("/api/v1/webhooks", json={"url": f"https://127.0.0.1:{receiver.port}/hooks", "events": ["credential.deleted"]})
+    r = lk.admin.post(
+        "/api/v1/webhooks", json={"url": f"https://127.0.0.1:{receiver.port}/hooks", "events": ["credential.deleted"]}
+    )
     body = expect_error(r, 400, "validation_failed", "url")
     assert "public address" in body["message"]
-    expect_error(lk.admin.post("/api/v1/webhooks", json={"url": receiver.url, "events": ["credential.deleted"]}), 400, "validation_failed", "url")
-    expect_error(lk.admin.post("/api/v1/webhooks", json={"url": "https://hooks.example.com/x", "events": ["credential.exploded"]}),
-                 400, "validation_failed", "events")
-    expect_error(lk.admin.post("/api/v1/webhooks", json={"url": "https://hooks.example.com/x", "events": ["credential.deleted"], "secret": "x"}),
-                 400, "validation_failed", "secret")
+    expect_error(
+        lk.admin.post("/api/v1/webhooks", json={"url": receiver.url, "events": ["credential.deleted"]}),
+        400,
+        "validation_failed",
+        "url",
+    )
+    expect_error(
+        lk.admin.post(
+            "/api/v1/webhooks", json={"url": "https://hooks.example.com/x", "events": ["credential.exploded"]}
+        ),
+        400,
+        "validation_failed",
+        "events",
+    )
+    expect_error(
+        lk.admin.post(
+            "/api/v1/webhooks",
+            json={"url": "https://hooks.example.com/x", "events": ["credential.deleted"], "secret": "x"},
+        ),
+        400,
+        "validation_failed",
+        "secret",
+    )
     assert receiver.snapshot() == []
 
 
@@ -138,7 +163,10 @@ def test_users_see_only_their_endpoints_and_only_admins_register_for_all(env, re
     lk = env.start(extra_env=PRIVATE)
     alice = lk.user_api("alice@example.com", "alice-password-0123456789")
     bob = lk.user_api("bob@example.com", "bob-password-0123456789")
-    expect_error(alice.post("/api/v1/webhooks", json={"url": receiver.url, "events": ["credential.deleted"], "all_users": True}), 403)
+    expect_error(
+        alice.post("/api/v1/webhooks", json={"url": receiver.url, "events": ["credential.deleted"], "all_users": True}),
+        403,
+    )
     mine = register(alice, receiver, ["credential.connected"])
     everyone = register(lk.admin, receiver, ["credential.connected"], all_users=True)
     assert everyone["all_users"] is True
@@ -160,7 +188,9 @@ def test_users_see_only_their_endpoints_and_only_admins_register_for_all(env, re
 def test_three_servers_on_postgres_deliver_each_event_once_in_order(env, receiver, pg_url):
     extra = {**PRIVATE, "LATCHKEY_DATABASE_URL": pg_url}
     first = env.start(extra_env=extra)
-    servers = [first] + [env.start(extra_env={**extra, "LATCHKEY_MASTER_KEY_FILE": str(first.key_file)}) for _ in range(2)]
+    servers = [first] + [
+        env.start(extra_env={**extra, "LATCHKEY_MASTER_KEY_FILE": str(first.key_file)}) for _ in range(2)
+    ]
     register(first.admin, receiver, ["binding.missing", "credential.connected", "credential.deleted"])
     token = first.admin.token
     agents = []
@@ -200,10 +230,19 @@ def test_dashboard_adds_lists_logs_and_deletes_endpoints(env, receiver):
     assert page.status_code == 200 and "Add an endpoint" in page.text, describe_response(page)
     csrf = re.search(r'name="csrf" value="([^"]+)"', page.text).group(1)
     # Without the CSRF token nothing is added.
-    refused = browser.post(lk.url("/settings/webhooks"), data={"url": receiver.url, "event.credential.connected": "on"}, allow_redirects=False, timeout=30)
+    refused = browser.post(
+        lk.url("/settings/webhooks"),
+        data={"url": receiver.url, "event.credential.connected": "on"},
+        allow_redirects=False,
+        timeout=30,
+    )
     assert refused.status_code == 403 and lk.admin.get("/api/v1/webhooks").json()["webhooks"] == []
-    created = browser.post(lk.url("/settings/webhooks"), data={"csrf": csrf, "url": receiver.url, "event.credential.connected": "on"},
-                           allow_redirects=False, timeout=30)
+    created = browser.post(
+        lk.url("/settings/webhooks"),
+        data={"csrf": csrf, "url": receiver.url, "event.credential.connected": "on"},
+        allow_redirects=False,
+        timeout=30,
+    )
     assert created.status_code == 201, describe_response(created)
     secret = re.search(r'value="(whsec_[A-Za-z0-9+/=]+)"', created.text).group(1)
     receiver.secrets.append(secret)
@@ -212,10 +251,14 @@ def test_dashboard_adds_lists_logs_and_deletes_endpoints(env, receiver):
     assert secret not in browser.get(lk.url("/settings/webhooks"), timeout=30).text, "shown once"
     lk.admin.create_credential("echo", {"api_key": "k" * 24})
     assert receiver.wait_accepted(1)[0].verified
-    assert wait_until(lambda: "delivered" in browser.get(lk.url(f"/settings/webhooks/{hook['id']}"), timeout=30).text, timeout=10)
+    assert wait_until(
+        lambda: "delivered" in browser.get(lk.url(f"/settings/webhooks/{hook['id']}"), timeout=30).text, timeout=10
+    )
     log = browser.get(lk.url(f"/settings/webhooks/{hook['id']}"), timeout=30).text
     assert "credential.connected" in log and secret not in log
-    gone = browser.post(lk.url(f"/settings/webhooks/{hook['id']}/delete"), data={"csrf": csrf}, allow_redirects=False, timeout=30)
+    gone = browser.post(
+        lk.url(f"/settings/webhooks/{hook['id']}/delete"), data={"csrf": csrf}, allow_redirects=False, timeout=30
+    )
     assert gone.status_code == 303
     assert lk.admin.get("/api/v1/webhooks").json()["webhooks"] == []
 
@@ -255,8 +298,12 @@ def test_only_the_owner_changes_an_endpoint_and_the_dashboard_toggles_it(env, re
     bob = lk.user_api("bob@example.com", "bob-password-0123456789")
     for body in ({"enabled": False}, {"enabled": "nope", "extra": 1}):
         expect_error(bob.patch(f"/api/v1/webhooks/{hook['id']}", json=body), 404, "not_found")
-    expect_error(lk.admin.patch(f"/api/v1/webhooks/{hook['id']}", json={"enabled": "no"}), 400, "validation_failed", "enabled")
-    expect_error(lk.admin.patch(f"/api/v1/webhooks/{hook['id']}", json={"secret": "whsec_x"}), 400, "validation_failed", "secret")
+    expect_error(
+        lk.admin.patch(f"/api/v1/webhooks/{hook['id']}", json={"enabled": "no"}), 400, "validation_failed", "enabled"
+    )
+    expect_error(
+        lk.admin.patch(f"/api/v1/webhooks/{hook['id']}", json={"secret": "whsec_x"}), 400, "validation_failed", "secret"
+    )
     assert lk.admin.get(f"/api/v1/webhooks/{hook['id']}").json()["enabled"] is True
     browser = signed_in_browser(lk, Latchkey.ADMIN_EMAIL, Latchkey.ADMIN_PASSWORD)
     page = browser.get(lk.url("/settings/webhooks"), timeout=30)

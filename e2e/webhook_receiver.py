@@ -15,7 +15,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 def sign(secret: str, msg_id: str, timestamp: str, body: bytes) -> str:
     assert secret.startswith("whsec_"), secret
-    key = base64.b64decode(secret[len("whsec_"):])
+    key = base64.b64decode(secret[len("whsec_") :])
     mac = hmac.new(key, f"{msg_id}.{timestamp}.".encode() + body, hashlib.sha256).digest()
     return "v1," + base64.b64encode(mac).decode()
 
@@ -104,8 +104,10 @@ class Receiver:
             if len({d.msg_id for d in got}) >= n:
                 return got
             time.sleep(0.05)
-        raise AssertionError(f"expected {n} accepted webhook ids within {timeout}s, got "
-                             f"{[(d.msg_id, d.answered, d.event.get('type')) for d in self.snapshot()]}")
+        raise AssertionError(
+            f"expected {n} accepted webhook ids within {timeout}s, got "
+            f"{[(d.msg_id, d.answered, d.event.get('type')) for d in self.snapshot()]}"
+        )
 
     def close(self):
         self.release.set()

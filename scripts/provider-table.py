@@ -7,6 +7,7 @@
 Only the table of APIs and the count line above it are generated; the remote MCP servers'
 table below them is written by hand (its auth column says things no file states).
 """
+
 from __future__ import annotations
 
 import sys
@@ -74,8 +75,10 @@ def main() -> int:
     new = "\n".join(lines[:start] + table(load()) + lines[end:])
     if "--check" in sys.argv[1:]:
         if new != text:
-            print("providers/README.md: the table of providers is out of date; run scripts/provider-table.py",
-                  file=sys.stderr)
+            print(
+                "providers/README.md: the table of providers is out of date; run scripts/provider-table.py",
+                file=sys.stderr,
+            )
             return 1
         return 0
     README.write_text(new)

@@ -29,7 +29,7 @@ def expect_error(resp, status, code=None, field=None) -> dict:
     statuses = status if isinstance(status, (tuple, list, set)) else (status,)
     assert resp.status_code in statuses, f"expected HTTP {status}, got {describe_response(resp)}"
     err = error_of(resp)
-    assert err is not None, f"expected a JSON error body {{\"error\": {{...}}}}, got {describe_response(resp)}"
+    assert err is not None, f'expected a JSON error body {{"error": {{...}}}}, got {describe_response(resp)}'
     assert isinstance(err.get("code"), str) and err["code"], f"error.code missing: {describe_response(resp)}"
     assert isinstance(err.get("message"), str), f"error.message missing: {describe_response(resp)}"
     if code is not None:

@@ -27,8 +27,14 @@ class Captured:
 class Api:
     """Management API client (Bearer lku_…); records every response body."""
 
-    def __init__(self, lk: "Latchkey", token: Optional[str], label: str = "api",
-                 email: Optional[str] = None, password: Optional[str] = None):
+    def __init__(
+        self,
+        lk: "Latchkey",
+        token: Optional[str],
+        label: str = "api",
+        email: Optional[str] = None,
+        password: Optional[str] = None,
+    ):
         self.lk = lk
         self.token = token
         self.label = label
@@ -37,13 +43,13 @@ class Api:
         self.password = password
         self.session = requests.Session()
 
-    def request(self, method: str, path: str, *, headers: Optional[dict] = None,
-                auth: bool = True, timeout: float = 60, **kw) -> requests.Response:
+    def request(
+        self, method: str, path: str, *, headers: Optional[dict] = None, auth: bool = True, timeout: float = 60, **kw
+    ) -> requests.Response:
         h = dict(headers or {})
         if auth and self.token and "Authorization" not in h:
             h["Authorization"] = f"Bearer {self.token}"
-        resp = self.session.request(method, self.lk.url(path), headers=h, timeout=timeout,
-                                    allow_redirects=False, **kw)
+        resp = self.session.request(method, self.lk.url(path), headers=h, timeout=timeout, allow_redirects=False, **kw)
         self.lk.record(f"{self.label} {method} {path}", resp.status_code, resp.content)
         return resp
 
@@ -124,8 +130,9 @@ class Agent:
         self.key_id = key_id
         self.session = requests.Session()
 
-    def request(self, method: str, provider: str, path: str = "", *, headers: Optional[dict] = None,
-                timeout: float = 60, **kw) -> requests.Response:
+    def request(
+        self, method: str, provider: str, path: str = "", *, headers: Optional[dict] = None, timeout: float = 60, **kw
+    ) -> requests.Response:
         h = dict(headers or {})
         if self.key and "Authorization" not in h:
             h["Authorization"] = f"Bearer {self.key}"
@@ -160,7 +167,11 @@ def signed_in_browser(lk: "Latchkey", email: str, password: str) -> requests.Ses
     r = s.get(lk.url("/login"), timeout=30)
     m = re.search(r'name="csrf" value="([^"]+)"', r.text)
     assert r.status_code == 200 and m, f"GET /login: {describe_response(r)}"
-    r = s.post(lk.url("/login"), data={"csrf": m.group(1), "email": email, "password": password, "next": "/credentials"},
-               allow_redirects=False, timeout=60)
+    r = s.post(
+        lk.url("/login"),
+        data={"csrf": m.group(1), "email": email, "password": password, "next": "/credentials"},
+        allow_redirects=False,
+        timeout=60,
+    )
     assert r.status_code == 303 and "lk_session" in s.cookies, f"sign-in as {email}: {describe_response(r)}"
     return s

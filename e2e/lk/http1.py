@@ -65,8 +65,7 @@ def read_exact(f, n: int) -> bytes:
     return b"".join(chunks)
 
 
-def read_body(f, headers: list[tuple[str, str]], *, response: bool, status: int = 0,
-              method: str = "GET") -> bytes:
+def read_body(f, headers: list[tuple[str, str]], *, response: bool, status: int = 0, method: str = "GET") -> bytes:
     if response and (100 <= status < 200 or status in (204, 304) or method == "HEAD"):
         return b""
     te = ",".join(header_values(headers, "transfer-encoding")).lower()

@@ -39,6 +39,6 @@ def find_leaks(haystacks: dict[str, bytes], secrets: dict[str, str]) -> list[str
             for hname, hay in haystacks.items():
                 if needle in hay:
                     i = hay.find(needle)
-                    ctx = hay[max(0, i - 80): i + len(needle) + 80]
+                    ctx = hay[max(0, i - 80) : i + len(needle) + 80]
                     found.append(f"{sname} as {ename} in {hname}: ...{ctx!r}...")
     return found

@@ -47,8 +47,10 @@ class Recorded:
         return self.target.split("?", 1)[1] if "?" in self.target else ""
 
     def describe(self) -> str:
-        return (f"{self.method} {self.target} {self.version} headers={self.headers!r} "
-                f"body[{len(self.body)}] error={self.error}")
+        return (
+            f"{self.method} {self.target} {self.version} headers={self.headers!r} "
+            f"body[{len(self.body)}] error={self.error}"
+        )
 
 
 def big_body(n: int) -> bytes:
@@ -188,16 +190,20 @@ class RecordingUpstream(_Listener):
         if "redirect" in segs and segs.index("redirect") + 1 < len(segs):
             code = int(segs[segs.index("redirect") + 1] or "302")
             body = json.dumps({"redirect": True}).encode()
-            head = (f"HTTP/1.1 {code} Redirect\r\nLocation: {self.redirect_target}\r\n"
-                    f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n"
-                    f"Connection: {conn_hdr}\r\n\r\n")
+            head = (
+                f"HTTP/1.1 {code} Redirect\r\nLocation: {self.redirect_target}\r\n"
+                f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n"
+                f"Connection: {conn_hdr}\r\n\r\n"
+            )
             return head.encode() + body
         if "big" in segs and segs.index("big") + 1 < len(segs):
             n = int(segs[segs.index("big") + 1])
             body = big_body(n)
-            head = (f"HTTP/1.1 200 OK\r\nContent-Type: application/octet-stream\r\n"
-                    f"Content-Length: {n}\r\nX-Body-Sha256: {hashlib.sha256(body).hexdigest()}\r\n"
-                    f"Connection: {conn_hdr}\r\n\r\n")
+            head = (
+                f"HTTP/1.1 200 OK\r\nContent-Type: application/octet-stream\r\n"
+                f"Content-Length: {n}\r\nX-Body-Sha256: {hashlib.sha256(body).hexdigest()}\r\n"
+                f"Connection: {conn_hdr}\r\n\r\n"
+            )
             return head.encode() + body
         echo = {
             "method": rec.method,
@@ -207,10 +213,12 @@ class RecordingUpstream(_Listener):
             "body_sha256": hashlib.sha256(rec.body).hexdigest(),
         }
         body = json.dumps(echo).encode()
-        head = ("HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
-                "Set-Cookie: upstream_session=must-not-reach-agent; Path=/; HttpOnly\r\n"
-                "X-Upstream-Marker: echo\r\n"
-                f"Content-Length: {len(body)}\r\nConnection: {conn_hdr}\r\n\r\n")
+        head = (
+            "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
+            "Set-Cookie: upstream_session=must-not-reach-agent; Path=/; HttpOnly\r\n"
+            "X-Upstream-Marker: echo\r\n"
+            f"Content-Length: {len(body)}\r\nConnection: {conn_hdr}\r\n\r\n"
+        )
         return head.encode() + body
 
 

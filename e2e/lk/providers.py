@@ -30,9 +30,7 @@ def load_providers(directory: Path, **placeholders: object) -> dict[str, str]:
 def provider_files(upstream_port: int, closed_port: int, blackhole_port: int) -> dict[str, str]:
     """The test providers of e2e/fixtures/providers: `echo*` at the recording upstream (under /base/v1),
     `closed-port` where nothing listens, `black-hole` at a listener that never answers."""
-    return load_providers(
-        FIXTURES, upstream_port=upstream_port, closed_port=closed_port, blackhole_port=blackhole_port
-    )
+    return load_providers(FIXTURES, upstream_port=upstream_port, closed_port=closed_port, blackhole_port=blackhole_port)
 
 
 def injected_ok(provider: str, fields: dict, rec: "Recorded") -> bool:

@@ -53,8 +53,9 @@ class RawResult:
         return self.response is None
 
 
-def raw_exchange(port: int, head: bytes, body: Iterable[bytes] | bytes = b"",
-                 timeout: float = 30.0, method: str = "GET") -> RawResult:
+def raw_exchange(
+    port: int, head: bytes, body: Iterable[bytes] | bytes = b"", timeout: float = 30.0, method: str = "GET"
+) -> RawResult:
     """Send `head` (start line + headers + blank line) then the body chunks; read one response
     concurrently. Send errors (the server closed early) are recorded, not raised."""
     sock = socket.create_connection(("127.0.0.1", port), timeout=timeout)

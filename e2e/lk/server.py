@@ -56,11 +56,13 @@ class Latchkey:
         self.log_path = self.dir / "server.log"
         builtin = builtin_dir(self.dir)  # see lk/catalog.py: a subset unless the test needs the shipped catalog
         self.env = {k: v for k, v in os.environ.items() if not k.startswith("LATCHKEY_")}
-        self.env.update({
-            "LATCHKEY_DATABASE_URL": f"sqlite:{self.db_path}",
-            "LATCHKEY_MASTER_KEY_FILE": str(self.key_file),
-            "LATCHKEY_PROVIDERS_DIR": str(builtin),
-        })
+        self.env.update(
+            {
+                "LATCHKEY_DATABASE_URL": f"sqlite:{self.db_path}",
+                "LATCHKEY_MASTER_KEY_FILE": str(self.key_file),
+                "LATCHKEY_PROVIDERS_DIR": str(builtin),
+            }
+        )
         self.env.update(extra_env or {})
         self.port: Optional[int] = None
         self.proc: Optional[subprocess.Popen] = None
@@ -81,8 +83,8 @@ class Latchkey:
     def start(self, timeout: float = 60.0):
         if not self.bin.exists():
             raise AssertionError(
-                f"latchkey binary not found at {self.bin}: build it with `swift build` "
-                f"or set LATCHKEY_BIN")
+                f"latchkey binary not found at {self.bin}: build it with `swift build` or set LATCHKEY_BIN"
+            )
         if not self.key_file.exists():
             self.generate_key_file()
         # `fixed_port` keeps the address (and the OAuth redirect URI) across a restart.
@@ -90,17 +92,31 @@ class Latchkey:
         self._log_handle = open(self.log_path, "ab")
         RUNNING.add(self)
         self.proc = subprocess.Popen(
-            [str(self.bin), "serve", "--host", "127.0.0.1", "--port", str(self.port),
-             "--providers", str(self.providers_dir)],
-            cwd=self.dir, env=self.env, stdout=self._log_handle, stderr=subprocess.STDOUT,
-            stdin=subprocess.DEVNULL, start_new_session=True)
+            [
+                str(self.bin),
+                "serve",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(self.port),
+                "--providers",
+                str(self.providers_dir),
+            ],
+            cwd=self.dir,
+            env=self.env,
+            stdout=self._log_handle,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            start_new_session=True,
+        )
         deadline = time.time() + timeout
         last = ""
         while time.time() < deadline:
             if self.proc.poll() is not None:
                 raise AssertionError(
                     f"latchkey serve exited with {self.proc.returncode} before /healthz answered\n"
-                    f"--- {self.log_path} (tail) ---\n{self.log_tail()}")
+                    f"--- {self.log_path} (tail) ---\n{self.log_tail()}"
+                )
             try:
                 r = requests.get(self.url("/healthz"), timeout=2)
                 if r.status_code == 200:
@@ -110,8 +126,10 @@ class Latchkey:
                 last = str(e)
             time.sleep(0.2)
         self.stop()
-        raise AssertionError(f"/healthz did not answer 200 within {timeout}s (last: {last})\n"
-                             f"--- {self.log_path} (tail) ---\n{self.log_tail()}")
+        raise AssertionError(
+            f"/healthz did not answer 200 within {timeout}s (last: {last})\n"
+            f"--- {self.log_path} (tail) ---\n{self.log_tail()}"
+        )
 
     def stop(self):
         p = self.proc
@@ -164,17 +182,26 @@ class Latchkey:
 
     # -- CLI -----------------------------------------------------------------------------
 
-    def cli(self, *args: str, input: Optional[str] = None, check: bool = True,
-            timeout: float = 120) -> subprocess.CompletedProcess:
+    def cli(
+        self, *args: str, input: Optional[str] = None, check: bool = True, timeout: float = 120
+    ) -> subprocess.CompletedProcess:
         if not self.bin.exists():
             raise AssertionError(f"latchkey binary not found at {self.bin}")
-        cp = subprocess.run([str(self.bin), *args], cwd=self.dir, env=self.env, input=input,
-                            capture_output=True, text=True, timeout=timeout)
+        cp = subprocess.run(
+            [str(self.bin), *args],
+            cwd=self.dir,
+            env=self.env,
+            input=input,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+        )
         self.cli_outputs.append(Captured("cli " + " ".join(args) + " stdout", cp.returncode, cp.stdout.encode()))
         self.cli_outputs.append(Captured("cli " + " ".join(args) + " stderr", cp.returncode, cp.stderr.encode()))
         if check:
             assert cp.returncode == 0, (
-                f"`latchkey {' '.join(args)}` exited {cp.returncode}\nstdout: {cp.stdout}\nstderr: {cp.stderr}")
+                f"`latchkey {' '.join(args)}` exited {cp.returncode}\nstdout: {cp.stdout}\nstderr: {cp.stderr}"
+            )
         return cp
 
     def add_user(self, email: str, password: str, admin: bool = False):
@@ -185,7 +212,8 @@ class Latchkey:
         cp = self.cli("token", "create", "--user", email)
         token = cp.stdout.strip()
         assert token.startswith("lku_") and len(token.split()) == 1, (
-            f"`token create` must print only the lku_ token, printed: {cp.stdout!r}")
+            f"`token create` must print only the lku_ token, printed: {cp.stdout!r}"
+        )
         return token
 
     def user_api(self, email: str, password: str, admin: bool = False, label: str = "") -> Api:

@@ -75,8 +75,10 @@ def _h16(value: str) -> str:
 
 def _png_1x1() -> bytes:
     """A valid 1x1 red RGB PNG."""
+
     def chunk(kind: bytes, data: bytes) -> bytes:
         return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
+
     ihdr = struct.pack(">IIBBBBB", 1, 1, 8, 2, 0, 0, 0)
     raw = b"\x00\xff\x00\x00"
     return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + chunk(b"IDAT", zlib.compress(raw)) + chunk(b"IEND", b"")
@@ -89,6 +91,7 @@ PIXEL_PNG = _png_1x1()
 # Shared state (one process, one event loop; a lock only for the control API's readers)
 # ---------------------------------------------------------------------------------------------
 
+
 class State:
     def __init__(self):
         self.lock = threading.Lock()
@@ -99,9 +102,18 @@ class State:
 
     @staticmethod
     def _fresh_stats() -> dict:
-        return {"registrations": 0, "authorizations": 0, "consents": Counter(),
-                "token_requests": Counter(), "refreshes": 0, "invalid_grant": 0,
-                "tools_call": Counter(), "mcp_requests": 0, "mcp_401": 0, "mcp_403": 0}
+        return {
+            "registrations": 0,
+            "authorizations": 0,
+            "consents": Counter(),
+            "token_requests": Counter(),
+            "refreshes": 0,
+            "invalid_grant": 0,
+            "tools_call": Counter(),
+            "mcp_requests": 0,
+            "mcp_401": 0,
+            "mcp_403": 0,
+        }
 
     def reset(self):
         self.config = dict(DEFAULTS)
@@ -116,6 +128,7 @@ class State:
 # ---------------------------------------------------------------------------------------------
 # The authorization server provider (in memory)
 # ---------------------------------------------------------------------------------------------
+
 
 class PeerAccessToken(AccessToken):
     grant_id: str = ""
@@ -161,6 +174,7 @@ class Provider:
             opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
             with opener.open(urllib.request.Request(url, headers={"Accept": "application/json"}), timeout=10) as r:
                 return json.loads(r.read(256 * 1024))
+
         try:
             doc = await anyio.to_thread.run_sync(fetch)
         except Exception as e:  # noqa: BLE001 - unreachable/invalid document: unknown client
@@ -171,10 +185,14 @@ class Provider:
             return None
         try:
             return OAuthClientInformationFull(
-                client_id=url, redirect_uris=doc["redirect_uris"], token_endpoint_auth_method="none",
+                client_id=url,
+                redirect_uris=doc["redirect_uris"],
+                token_endpoint_auth_method="none",
                 grant_types=doc.get("grant_types") or ["authorization_code", "refresh_token"],
                 response_types=doc.get("response_types") or ["code"],
-                scope=doc.get("scope") or " ".join(SUPPORTED_SCOPES), client_name=doc.get("client_name"))
+                scope=doc.get("scope") or " ".join(SUPPORTED_SCOPES),
+                client_name=doc.get("client_name"),
+            )
         except Exception as e:  # noqa: BLE001
             log.warning("CIMD document at %s unusable: %s", url, e)
             return None
@@ -203,38 +221,59 @@ class Provider:
             return None
         self.state.stats["consents"]["approve" if approve else "deny"] += 1
         if not approve:
-            return construct_redirect_uri(str(p.params.redirect_uri), error="access_denied",
-                                          error_description="the user denied the request", state=p.params.state)
+            return construct_redirect_uri(
+                str(p.params.redirect_uri),
+                error="access_denied",
+                error_description="the user denied the request",
+                state=p.params.state,
+            )
         code = secrets.token_urlsafe(32)
         self.codes[code] = PeerAuthorizationCode(
-            code=code, scopes=p.params.scopes or list(DEFAULT_SCOPES), expires_at=time.time() + CODE_TTL,
-            client_id=p.client_id, code_challenge=p.params.code_challenge, redirect_uri=p.params.redirect_uri,
+            code=code,
+            scopes=p.params.scopes or list(DEFAULT_SCOPES),
+            expires_at=time.time() + CODE_TTL,
+            client_id=p.client_id,
+            code_challenge=p.params.code_challenge,
+            redirect_uri=p.params.redirect_uri,
             redirect_uri_provided_explicitly=p.params.redirect_uri_provided_explicitly,
-            resource=p.params.resource, subject="alice", grant_id=secrets.token_hex(8))
+            resource=p.params.resource,
+            subject="alice",
+            grant_id=secrets.token_hex(8),
+        )
         return construct_redirect_uri(str(p.params.redirect_uri), code=code, state=p.params.state)
 
     async def load_authorization_code(self, client, authorization_code: str):
         return self.codes.get(authorization_code)
 
-    def _issue(self, client_id: str, scopes: list[str], resource: str | None, grant_id: str,
-               refresh: str | None = None) -> OAuthToken:
+    def _issue(
+        self, client_id: str, scopes: list[str], resource: str | None, grant_id: str, refresh: str | None = None
+    ) -> OAuthToken:
         ttl = int(self.state.config["access_ttl"])
         at = secrets.token_urlsafe(32)
-        self.access[at] = PeerAccessToken(token=at, client_id=client_id, scopes=scopes,
-                                          expires_at=int(time.time()) + ttl, resource=resource,
-                                          subject="alice", grant_id=grant_id)
+        self.access[at] = PeerAccessToken(
+            token=at,
+            client_id=client_id,
+            scopes=scopes,
+            expires_at=int(time.time()) + ttl,
+            resource=resource,
+            subject="alice",
+            grant_id=grant_id,
+        )
         if refresh is None:
             refresh = secrets.token_urlsafe(32)
-            self.refresh[refresh] = PeerRefreshToken(token=refresh, client_id=client_id, scopes=scopes,
-                                                     resource=resource, subject="alice", grant_id=grant_id)
-        return OAuthToken(access_token=at, token_type="Bearer", expires_in=ttl, scope=" ".join(scopes),
-                          refresh_token=refresh)
+            self.refresh[refresh] = PeerRefreshToken(
+                token=refresh, client_id=client_id, scopes=scopes, resource=resource, subject="alice", grant_id=grant_id
+            )
+        return OAuthToken(
+            access_token=at, token_type="Bearer", expires_in=ttl, scope=" ".join(scopes), refresh_token=refresh
+        )
 
     async def exchange_authorization_code(self, client, authorization_code: PeerAuthorizationCode) -> OAuthToken:
         if self.codes.pop(authorization_code.code, None) is None:
             raise TokenError("invalid_grant", "authorization code already used")
-        return self._issue(client.client_id, authorization_code.scopes, authorization_code.resource,
-                           authorization_code.grant_id)
+        return self._issue(
+            client.client_id, authorization_code.scopes, authorization_code.resource, authorization_code.grant_id
+        )
 
     async def load_refresh_token(self, client, refresh_token: str):
         return self.refresh.get(refresh_token)
@@ -245,8 +284,9 @@ class Provider:
             if self.refresh.pop(refresh_token.token, None) is None:
                 raise TokenError("invalid_grant", "refresh token already used")
             return self._issue(client.client_id, scopes, refresh_token.resource, refresh_token.grant_id)
-        return self._issue(client.client_id, scopes, refresh_token.resource, refresh_token.grant_id,
-                           refresh=refresh_token.token)
+        return self._issue(
+            client.client_id, scopes, refresh_token.resource, refresh_token.grant_id, refresh=refresh_token.token
+        )
 
     async def load_access_token(self, token: str) -> PeerAccessToken | None:
         at = self.access.get(token)
@@ -335,6 +375,7 @@ def _replay(body: bytes, receive):
             sent = True
             return {"type": "http.request", "body": body, "more_body": False}
         return await receive()
+
     return again
 
 
@@ -356,8 +397,9 @@ class ASLogMiddleware:
             return await self.app(scope, receive, send)
         body = await _buffer_body(receive)
         hdrs = dict((k.lower(), v) for k, v in _headers(scope))
-        params: dict[str, Any] = dict(parse_qsl(scope.get("query_string", b"").decode("latin-1"),
-                                                keep_blank_values=True))
+        params: dict[str, Any] = dict(
+            parse_qsl(scope.get("query_string", b"").decode("latin-1"), keep_blank_values=True)
+        )
         ctype = hdrs.get("content-type", "")
         if body and "application/x-www-form-urlencoded" in ctype:
             params.update(parse_qsl(body.decode("utf-8", "replace"), keep_blank_values=True))
@@ -375,6 +417,7 @@ class ASLogMiddleware:
             client_auth = "client_secret_basic"
             try:
                 from urllib.parse import unquote
+
                 cid, _, _sec = base64.b64decode(auth[6:]).decode().partition(":")
                 client_id = client_id or unquote(cid)
             except Exception:  # noqa: BLE001
@@ -383,11 +426,19 @@ class ASLogMiddleware:
             client_auth = "client_secret_post"
         elif path == "/token":
             client_auth = "none"
-        entry = {"time": time.time(), "path": path, "method": scope["method"], "params": _sanitize(params),
-                 "grant_type": params.get("grant_type"), "resource": params.get("resource"),
-                 "client_id": client_id, "client_auth": client_auth,
-                 "pkce": "code_verifier" in params if path == "/token" else "code_challenge" in params,
-                 "status": None, "error": None}
+        entry = {
+            "time": time.time(),
+            "path": path,
+            "method": scope["method"],
+            "params": _sanitize(params),
+            "grant_type": params.get("grant_type"),
+            "resource": params.get("resource"),
+            "client_id": client_id,
+            "client_auth": client_auth,
+            "pkce": "code_verifier" in params if path == "/token" else "code_challenge" in params,
+            "status": None,
+            "error": None,
+        }
         self.state.as_log.append(entry)
         if path == "/token" and scope["method"] == "POST":
             self.state.stats["token_requests"][params.get("grant_type") or "?"] += 1
@@ -423,6 +474,7 @@ class ASLogMiddleware:
 # ---------------------------------------------------------------------------------------------
 # /mcp: logging, authentication, step-up
 # ---------------------------------------------------------------------------------------------
+
 
 def _jsonrpc_summary(body: bytes) -> tuple[list[str], list[str]]:
     """(methods, tool names of tools/call) of a JSON-RPC message or batch."""
@@ -478,11 +530,19 @@ class McpGate:
             body = await _buffer_body(receive)
             receive = _replay(body, receive)
         methods, tools = _jsonrpc_summary(body) if body else ([], [])
-        entry = {"time": time.time(), "method": scope["method"], "path": scope["path"], "headers": logged,
-                 "header_names": [k for k, _ in hdrs], "authorization_is_lka": bool(raw_auth and "lka_" in raw_auth),
-                 "session_id": next((v for k, v in hdrs if k.lower() == "mcp-session-id"), None),
-                 "jsonrpc_method": methods[0] if len(methods) == 1 else (methods or None),
-                 "tool": tools[0] if len(tools) == 1 else (tools or None), "token_client_id": None, "status": None}
+        entry = {
+            "time": time.time(),
+            "method": scope["method"],
+            "path": scope["path"],
+            "headers": logged,
+            "header_names": [k for k, _ in hdrs],
+            "authorization_is_lka": bool(raw_auth and "lka_" in raw_auth),
+            "session_id": next((v for k, v in hdrs if k.lower() == "mcp-session-id"), None),
+            "jsonrpc_method": methods[0] if len(methods) == 1 else (methods or None),
+            "tool": tools[0] if len(tools) == 1 else (tools or None),
+            "token_client_id": None,
+            "status": None,
+        }
         self.state.mcp_log.append(entry)
         self.state.stats["mcp_requests"] += 1
         for t in tools:
@@ -502,7 +562,7 @@ class McpGate:
             return await self.inner(scope, receive, capture)
         if mode.startswith("bearer:") or mode.startswith("header:"):
             if mode.startswith("bearer:"):
-                want_name, want_value = "authorization", "Bearer " + mode[len("bearer:"):]
+                want_name, want_value = "authorization", "Bearer " + mode[len("bearer:") :]
             else:
                 _, name, token = mode.split(":", 2)
                 want_name, want_value = name.lower(), token
@@ -514,8 +574,9 @@ class McpGate:
         # oauth
         www = f'Bearer resource_metadata="{self.prm_url}"'
         if not raw_auth or not raw_auth.lower().startswith("bearer "):
-            return await self._reply(capture, 401, {"error": "invalid_request",
-                                                    "error_description": "missing bearer token"}, www)
+            return await self._reply(
+                capture, 401, {"error": "invalid_request", "error_description": "missing bearer token"}, www
+            )
         token = raw_auth[7:].strip()
         at = await self.provider.load_access_token(token)
         why = None
@@ -525,14 +586,20 @@ class McpGate:
             why = f"the access token was issued for {at.resource}, not {self.mcp_url}"
         if why:
             return await self._reply(
-                capture, 401, {"error": "invalid_token", "error_description": why},
-                f'Bearer resource_metadata="{self.prm_url}", error="invalid_token", error_description="{why}"')
+                capture,
+                401,
+                {"error": "invalid_token", "error_description": why},
+                f'Bearer resource_metadata="{self.prm_url}", error="invalid_token", error_description="{why}"',
+            )
         entry["token_client_id"] = at.client_id
         if "admin_only" in tools and "admin" not in at.scopes:
             return await self._reply(
-                capture, 403, {"error": "insufficient_scope", "error_description": "admin_only needs scope admin"},
+                capture,
+                403,
+                {"error": "insufficient_scope", "error_description": "admin_only needs scope admin"},
                 f'Bearer error="insufficient_scope", scope="{ADMIN_CHALLENGE_SCOPE}", '
-                f'resource_metadata="{self.prm_url}", error_description="admin_only needs scope admin"')
+                f'resource_metadata="{self.prm_url}", error_description="admin_only needs scope admin"',
+            )
         scope = dict(scope)
         scope["user"] = AuthenticatedUser(at)
         scope["auth"] = AuthCredentials(at.scopes)
@@ -542,6 +609,7 @@ class McpGate:
 # ---------------------------------------------------------------------------------------------
 # The MCP server (tools)
 # ---------------------------------------------------------------------------------------------
+
 
 class AddResult(BaseModel):
     sum: int
@@ -560,6 +628,7 @@ def build_mcp(mode: str) -> MCPServer:
 
     def init_options(notification_options=None, *a, **kw):
         return orig(notification_options or NotificationOptions(tools_changed=True), *a, **kw)
+
     low.create_initialization_options = init_options  # advertise tools.listChanged
 
     @server.tool()
@@ -583,8 +652,16 @@ def build_mcp(mode: str) -> MCPServer:
         at = _token_of(ctx)
         if at is None:
             return json.dumps({"auth": mode, "client_id": None, "scopes": [], "resource": None})
-        return json.dumps({"auth": mode, "client_id": at.client_id, "scopes": at.scopes, "resource": at.resource,
-                           "subject": at.subject, "expires_at": at.expires_at})
+        return json.dumps(
+            {
+                "auth": mode,
+                "client_id": at.client_id,
+                "scopes": at.scopes,
+                "resource": at.resource,
+                "subject": at.subject,
+                "expires_at": at.expires_at,
+            }
+        )
 
     @server.tool(structured_output=False)
     async def progress(ctx: Context, steps: int = 3, delay: float = 0.5) -> str:
@@ -598,8 +675,10 @@ def build_mcp(mode: str) -> MCPServer:
     @server.tool(structured_output=False)
     async def grow(name: str, ctx: Context) -> str:
         """Add a tool called `name` (it answers "I am {name}") and send notifications/tools/list_changed."""
+
         def grown() -> str:
             return f"I am {name}"
+
         server.add_tool(grown, name=name, description=f"grown tool {name}", structured_output=False)
         await ctx.session.send_notification(types.ToolListChangedNotification(), related_request_id=ctx.request_id)
         try:
@@ -656,8 +735,9 @@ def build_app(base_url: str, mode: str = "oauth") -> Starlette:
     mcp_url = f"{base_url}/mcp"
     prm_url = f"{base_url}/.well-known/oauth-protected-resource/mcp"
     # AuthSettings preserves an empty path (no trailing slash): issuer == base_url exactly
-    settings = AuthSettings(issuer_url=base_url, resource_server_url=mcp_url, validate_token_resource=True,
-                            required_scopes=None)
+    settings = AuthSettings(
+        issuer_url=base_url, resource_server_url=mcp_url, validate_token_resource=True, required_scopes=None
+    )
     issuer = settings.issuer_url
     server = build_mcp(mode)
     sdk_app = server.streamable_http_app(streamable_http_path="/mcp")  # no auth: we gate it ourselves
@@ -667,10 +747,14 @@ def build_app(base_url: str, mode: str = "oauth") -> Starlette:
 
     def metadata() -> dict:
         cfg = state.config
-        md = build_metadata(issuer, None,
-                            ClientRegistrationOptions(enabled=bool(cfg["dcr"]), valid_scopes=SUPPORTED_SCOPES,
-                                                      default_scopes=SUPPORTED_SCOPES),
-                            RevocationOptions(enabled=True))
+        md = build_metadata(
+            issuer,
+            None,
+            ClientRegistrationOptions(
+                enabled=bool(cfg["dcr"]), valid_scopes=SUPPORTED_SCOPES, default_scopes=SUPPORTED_SCOPES
+            ),
+            RevocationOptions(enabled=True),
+        )
         if cfg["cimd"]:
             md.client_id_metadata_document_supported = True
         md.token_endpoint_auth_methods_supported = ["client_secret_post", "client_secret_basic", "none"]
@@ -681,10 +765,13 @@ def build_app(base_url: str, mode: str = "oauth") -> Starlette:
 
     if provider is not None:
         sdk_routes = create_auth_routes(
-            provider, issuer,
+            provider,
+            issuer,
             client_registration_options=ClientRegistrationOptions(
-                enabled=True, valid_scopes=SUPPORTED_SCOPES, default_scopes=SUPPORTED_SCOPES),
-            revocation_options=RevocationOptions(enabled=True))
+                enabled=True, valid_scopes=SUPPORTED_SCOPES, default_scopes=SUPPORTED_SCOPES
+            ),
+            revocation_options=RevocationOptions(enabled=True),
+        )
         by_path = {r.path: r for r in sdk_routes}
 
         async def as_metadata(request: Request) -> Response:
@@ -706,6 +793,7 @@ def build_app(base_url: str, mode: str = "oauth") -> Starlette:
                     for k, v in msg.get("headers", []):
                         if k.lower() == b"location":
                             captured["location"] = v.decode("latin-1")
+
             await sdk_authorize(scope, receive, grab)
             loc = captured.get("location", "")
             if loc.startswith(f"{base_url}/consent?tx="):
@@ -714,9 +802,12 @@ def build_app(base_url: str, mode: str = "oauth") -> Starlette:
                 client = provider.clients.get(p.client_id) if p else None
                 page = CONSENT_PAGE.format(
                     client_name=html.escape((client.client_name if client else None) or p.client_id),
-                    client_id=html.escape(p.client_id), scopes=html.escape(" ".join(p.params.scopes or [])),
+                    client_id=html.escape(p.client_id),
+                    scopes=html.escape(" ".join(p.params.scopes or [])),
                     resource=html.escape(p.params.resource or "(none)"),
-                    redirect_uri=html.escape(str(p.params.redirect_uri)), tx=html.escape(tx))
+                    redirect_uri=html.escape(str(p.params.redirect_uri)),
+                    tx=html.escape(tx),
+                )
                 resp = HTMLResponse(page, headers={"Cache-Control": "no-store"})
                 return await resp(scope, receive, send)
             for msg in parts:
@@ -728,10 +819,14 @@ def build_app(base_url: str, mode: str = "oauth") -> Starlette:
                 p = provider.pending.get(tx)
                 if p is None:
                     return HTMLResponse("<p id='consent-error'>unknown or expired request</p>", status_code=400)
-                page = CONSENT_PAGE.format(client_name=html.escape(p.client_id), client_id=html.escape(p.client_id),
-                                           scopes=html.escape(" ".join(p.params.scopes or [])),
-                                           resource=html.escape(p.params.resource or "(none)"),
-                                           redirect_uri=html.escape(str(p.params.redirect_uri)), tx=html.escape(tx))
+                page = CONSENT_PAGE.format(
+                    client_name=html.escape(p.client_id),
+                    client_id=html.escape(p.client_id),
+                    scopes=html.escape(" ".join(p.params.scopes or [])),
+                    resource=html.escape(p.params.resource or "(none)"),
+                    redirect_uri=html.escape(str(p.params.redirect_uri)),
+                    tx=html.escape(tx),
+                )
                 return HTMLResponse(page, headers={"Cache-Control": "no-store"})
             form = await request.form()
             decision = form.get("decision")
@@ -758,11 +853,17 @@ def build_app(base_url: str, mode: str = "oauth") -> Starlette:
             by_path["/token"],
             by_path["/revoke"],
         ]
-        prm = ProtectedResourceMetadata(resource=settings.resource_server_url, authorization_servers=[issuer],
-                                        scopes_supported=SUPPORTED_SCOPES, resource_name="Latchkey MCP test peer")
+        prm = ProtectedResourceMetadata(
+            resource=settings.resource_server_url,
+            authorization_servers=[issuer],
+            scopes_supported=SUPPORTED_SCOPES,
+            resource_name="Latchkey MCP test peer",
+        )
         prm_handler = ProtectedResourceMetadataHandler(prm)
-        routes += [Route("/.well-known/oauth-protected-resource/mcp", prm_handler.handle, methods=["GET"]),
-                   Route("/.well-known/oauth-protected-resource", prm_handler.handle, methods=["GET"])]
+        routes += [
+            Route("/.well-known/oauth-protected-resource/mcp", prm_handler.handle, methods=["GET"]),
+            Route("/.well-known/oauth-protected-resource", prm_handler.handle, methods=["GET"]),
+        ]
 
     gate = McpGate(StreamableHTTPASGIApp(session_manager), state, mode, provider, mcp_url, prm_url)
     routes.append(Route("/mcp", gate, methods=["GET", "POST", "DELETE"]))
@@ -776,8 +877,9 @@ def build_app(base_url: str, mode: str = "oauth") -> Starlette:
                 return JSONResponse({"error": "body must be JSON"}, status_code=400)
             unknown = sorted(set(body) - set(DEFAULTS))
             if unknown:
-                return JSONResponse({"error": f"unknown knob(s): {unknown}", "knobs": sorted(DEFAULTS)},
-                                    status_code=400)
+                return JSONResponse(
+                    {"error": f"unknown knob(s): {unknown}", "knobs": sorted(DEFAULTS)}, status_code=400
+                )
             state.config.update(body)
         return JSONResponse(state.config)
 
@@ -801,11 +903,18 @@ def build_app(base_url: str, mode: str = "oauth") -> Starlette:
         return JSONResponse(state.stats_json())
 
     async def control_info(request: Request) -> Response:
-        return JSONResponse({"url": base_url, "mcp_url": mcp_url, "issuer": str(issuer), "auth": mode,
-                             "prm_url": prm_url if provider else None,
-                             "clients": sorted(provider.clients) if provider else [],
-                             "access_tokens": len(provider.access) if provider else 0,
-                             "refresh_tokens": len(provider.refresh) if provider else 0})
+        return JSONResponse(
+            {
+                "url": base_url,
+                "mcp_url": mcp_url,
+                "issuer": str(issuer),
+                "auth": mode,
+                "prm_url": prm_url if provider else None,
+                "clients": sorted(provider.clients) if provider else [],
+                "access_tokens": len(provider.access) if provider else 0,
+                "refresh_tokens": len(provider.refresh) if provider else 0,
+            }
+        )
 
     routes += [
         Route("/_control/config", control_config, methods=["GET", "POST"]),

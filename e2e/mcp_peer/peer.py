@@ -53,9 +53,17 @@ class McpPeer(PeerProcess):
     keep_dir_variable = "MCP_PEER_KEEP_DIR"
     error_type = PeerError
 
-    def __init__(self, auth: str = "oauth", port: int | None = None, *, host: str = "127.0.0.1",
-                 ready_timeout: float = 30.0, python: str | None = None, env: dict | None = None,
-                 log_dir: str | os.PathLike | None = None):
+    def __init__(
+        self,
+        auth: str = "oauth",
+        port: int | None = None,
+        *,
+        host: str = "127.0.0.1",
+        ready_timeout: float = 30.0,
+        python: str | None = None,
+        env: dict | None = None,
+        log_dir: str | os.PathLike | None = None,
+    ):
         self.auth = auth
         self.port = port
         self.host = host
@@ -166,10 +174,9 @@ class McpPeer(PeerProcess):
         return consent(authorization_url, approve, timeout=timeout)
 
 
-
-
-def consent(authorization_url: str, approve: bool = True, *, session: requests.Session | None = None,
-            timeout: float = 30) -> str:
+def consent(
+    authorization_url: str, approve: bool = True, *, session: requests.Session | None = None, timeout: float = 30
+) -> str:
     s = session or requests.Session()
     s.trust_env = False
     url = authorization_url

@@ -43,8 +43,11 @@ def main(argv=None) -> int:
     args = ap.parse_args(argv)
 
     warnings.simplefilter("ignore")
-    logging.basicConfig(level=getattr(logging, args.log_level.upper(), logging.INFO), stream=sys.stderr,
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(
+        level=getattr(logging, args.log_level.upper(), logging.INFO),
+        stream=sys.stderr,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
     import uvicorn
 
     from mcp_peer.app import build_app
@@ -59,8 +62,7 @@ def main(argv=None) -> int:
     port = sock.getsockname()[1]
     url = f"http://{args.host}:{port}"
     app = build_app(url, args.auth)
-    config = uvicorn.Config(app, log_level=args.log_level, access_log=True, lifespan="on",
-                            timeout_graceful_shutdown=2)
+    config = uvicorn.Config(app, log_level=args.log_level, access_log=True, lifespan="on", timeout_graceful_shutdown=2)
     server = uvicorn.Server(config)
 
     async def serve():

@@ -44,6 +44,7 @@ def _fresh(mcp_peer):
 # helpers
 # ---------------------------------------------------------------------------------------------
 
+
 class MemoryStorage:
     """In-memory TokenStorage that also keeps every token set it was given."""
 
@@ -79,8 +80,13 @@ def oauth_provider(peer: McpPeer, storage: MemoryStorage, approve: bool = True) 
             raise RuntimeError(f"authorization failed: {q['error'][0]}")
         return AuthorizationCodeResult(code=q["code"][0], state=q["state"][0])
 
-    p = OAuthClientProvider(peer.mcp_url, OAuthClientMetadata(redirect_uris=[REDIRECT], client_name="sdk-test"),
-                            storage, redirect_handler, callback_handler)
+    p = OAuthClientProvider(
+        peer.mcp_url,
+        OAuthClientMetadata(redirect_uris=[REDIRECT], client_name="sdk-test"),
+        storage,
+        redirect_handler,
+        callback_handler,
+    )
     p.seen = seen
     return p
 
@@ -119,8 +125,14 @@ def raw_tokens(peer: McpPeer, client: dict, scope: str | None = "read", resource
     """Authorization code + PKCE by hand (requests): returns the token response."""
     resource = peer.mcp_url if resource == "default" else resource
     verifier, challenge = pkce()
-    q = {"response_type": "code", "client_id": client["client_id"], "redirect_uri": REDIRECT,
-         "state": "st-" + secrets.token_hex(4), "code_challenge": challenge, "code_challenge_method": "S256"}
+    q = {
+        "response_type": "code",
+        "client_id": client["client_id"],
+        "redirect_uri": REDIRECT,
+        "state": "st-" + secrets.token_hex(4),
+        "code_challenge": challenge,
+        "code_challenge_method": "S256",
+    }
     if scope:
         q["scope"] = scope
     if resource:
@@ -128,8 +140,13 @@ def raw_tokens(peer: McpPeer, client: dict, scope: str | None = "read", resource
     loc = peer.consent(f"{peer.authorization_url}?{urlencode(q)}")
     got = parse_qs(urlsplit(loc).query)
     assert got["state"] == [q["state"]], loc
-    data = {"grant_type": "authorization_code", "code": got["code"][0], "redirect_uri": REDIRECT,
-            "client_id": client["client_id"], "code_verifier": verifier}
+    data = {
+        "grant_type": "authorization_code",
+        "code": got["code"][0],
+        "redirect_uri": REDIRECT,
+        "client_id": client["client_id"],
+        "code_verifier": verifier,
+    }
     if client.get("client_secret"):
         data["client_secret"] = client["client_secret"]
     if resource:
@@ -140,8 +157,12 @@ def raw_tokens(peer: McpPeer, client: dict, scope: str | None = "read", resource
 
 
 def refresh_raw(peer: McpPeer, client: dict, refresh_token: str) -> requests.Response:
-    data = {"grant_type": "refresh_token", "refresh_token": refresh_token, "client_id": client["client_id"],
-            "resource": peer.mcp_url}
+    data = {
+        "grant_type": "refresh_token",
+        "refresh_token": refresh_token,
+        "client_id": client["client_id"],
+        "resource": peer.mcp_url,
+    }
     if client.get("client_secret"):
         data["client_secret"] = client["client_secret"]
     return requests.post(peer.token_url, data=data, timeout=10)
@@ -154,9 +175,12 @@ def sse_json(r: requests.Response) -> list[dict]:
 
 
 def mcp_init(url: str, headers: dict) -> requests.Response:
-    body = {"jsonrpc": "2.0", "id": 1, "method": "initialize",
-            "params": {"protocolVersion": "2025-06-18", "capabilities": {},
-                       "clientInfo": {"name": "raw", "version": "0"}}}
+    body = {
+        "jsonrpc": "2.0",
+        "id": 1,
+        "method": "initialize",
+        "params": {"protocolVersion": "2025-06-18", "capabilities": {}, "clientInfo": {"name": "raw", "version": "0"}},
+    }
     return requests.post(url, json=body, headers={"Accept": ACCEPT, **headers}, timeout=10)
 
 
@@ -170,6 +194,7 @@ def mcp_call(url: str, headers: dict, session_id: str, name: str, args: dict | N
 # ---------------------------------------------------------------------------------------------
 # discovery documents and challenges
 # ---------------------------------------------------------------------------------------------
+
 
 def test_metadata_documents(mcp_peer):
     p = mcp_peer
@@ -202,7 +227,8 @@ def test_401_challenges(mcp_peer):
     last = p.mcp_log()[-1]
     assert last["authorization_is_lka"] is True
     assert ["Authorization", "Bearer sha256:" + hashlib.sha256(b"lka_not-a-token").hexdigest()[:16]] in [
-        [k.title(), v] for k, v in last["headers"]]
+        [k.title(), v] for k, v in last["headers"]
+    ]
     assert "lka_" not in json.dumps(p.mcp_log())
     assert last["jsonrpc_method"] == "initialize" and last["status"] == 401
 
@@ -226,6 +252,7 @@ def test_issuer_override_dcr_off_and_reset(mcp_peer):
 # the SDK client end to end
 # ---------------------------------------------------------------------------------------------
 
+
 def test_sdk_client_full_flow_and_tools(mcp_peer):
     p = mcp_peer
     storage = MemoryStorage()
@@ -246,9 +273,9 @@ def test_sdk_client_full_flow_and_tools(mcp_peer):
 
         async def on_progress(progress, total, message):
             progress_at.append(time.monotonic())
+
         start = time.monotonic()
-        out["progress"] = await session.call_tool("progress", {"steps": 3, "delay": 0.4},
-                                                  progress_callback=on_progress)
+        out["progress"] = await session.call_tool("progress", {"steps": 3, "delay": 0.4}, progress_callback=on_progress)
         out["progress_start"], out["progress_end"] = start, time.monotonic()
         out["grow"] = await session.call_tool("grow", {"name": "sprout"})
         out["tools2"] = sorted(t.name for t in (await session.list_tools()).tools)
@@ -284,8 +311,14 @@ def test_sdk_client_full_flow_and_tools(mcp_peer):
     # the AS saw DCR, an authorization and a token request, each with resource and PKCE
     log = p.log()
     paths = [e["path"] for e in log]
-    for needed in ("/.well-known/oauth-protected-resource/mcp", "/.well-known/oauth-authorization-server",
-                   "/register", "/authorize", "/consent", "/token"):
+    for needed in (
+        "/.well-known/oauth-protected-resource/mcp",
+        "/.well-known/oauth-authorization-server",
+        "/register",
+        "/authorize",
+        "/consent",
+        "/token",
+    ):
         assert needed in paths, paths
     for e in log:
         if e["path"] in ("/authorize", "/token"):
@@ -307,8 +340,9 @@ def test_sdk_client_full_flow_and_tools(mcp_peer):
     calls = [e for e in mlog if e["jsonrpc_method"] == "tools/call"]
     assert [e["tool"] for e in calls][:2] == ["echo", "add"]
     assert all(e["session_id"] and e["status"] == 200 and not e["authorization_is_lka"] for e in calls)
-    assert all(dict((k.lower(), v) for k, v in e["headers"])["authorization"].startswith("Bearer sha256:")
-               for e in calls)
+    assert all(
+        dict((k.lower(), v) for k, v in e["headers"])["authorization"].startswith("Bearer sha256:") for e in calls
+    )
 
 
 def test_sdk_client_refreshes_and_refresh_tokens_rotate(mcp_peer):
@@ -386,13 +420,22 @@ def test_revoke_endpoint_and_session_owner(mcp_peer):
     h2 = {"Authorization": f"Bearer {ta2['access_token']}"}
     assert mcp_call(p.mcp_url, h2, sid, "echo", {"text": "x"}).status_code == 200
     # RFC 7009: revoking the refresh token revokes its whole grant (access token too)
-    r = requests.post(p.revocation_url, data={"token": ta2["refresh_token"], "token_type_hint": "refresh_token",
-                                              "client_id": a["client_id"], "client_secret": a["client_secret"]},
-                      timeout=10)
+    r = requests.post(
+        p.revocation_url,
+        data={
+            "token": ta2["refresh_token"],
+            "token_type_hint": "refresh_token",
+            "client_id": a["client_id"],
+            "client_secret": a["client_secret"],
+        },
+        timeout=10,
+    )
     assert r.status_code == 200
     assert mcp_call(p.mcp_url, h2, sid, "echo", {"text": "x"}).status_code == 401
-    assert mcp_call(p.mcp_url, {"Authorization": f"Bearer {ta['access_token']}"}, sid, "echo",
-                    {"text": "x"}).status_code == 200
+    assert (
+        mcp_call(p.mcp_url, {"Authorization": f"Bearer {ta['access_token']}"}, sid, "echo", {"text": "x"}).status_code
+        == 200
+    )
     assert refresh_raw(p, a, ta2["refresh_token"]).json()["error"] == "invalid_grant"
     (rev,) = p.log("/revoke")
     assert rev["params"]["token"] == hashlib.sha256(ta2["refresh_token"].encode()).hexdigest()[:16]
@@ -407,7 +450,8 @@ def test_step_up_for_admin_only(mcp_peer):
     r = mcp_call(p.mcp_url, h, sid, "admin_only")
     assert r.status_code == 403
     assert r.headers["WWW-Authenticate"].startswith(
-        f'Bearer error="insufficient_scope", scope="read admin", resource_metadata="{p.resource_metadata_url}"')
+        f'Bearer error="insufficient_scope", scope="read admin", resource_metadata="{p.resource_metadata_url}"'
+    )
     admin = raw_tokens(p, client, scope="read admin")
     h = {"Authorization": f"Bearer {admin['access_token']}"}
     sid = mcp_init(p.mcp_url, h).headers["mcp-session-id"]
@@ -420,13 +464,23 @@ def test_deny_pkce_and_wrong_resource(mcp_peer):
     p = mcp_peer
     client = register(p)
     verifier, challenge = pkce()
-    q = {"response_type": "code", "client_id": client["client_id"], "redirect_uri": REDIRECT, "state": "s1",
-         "code_challenge": challenge, "code_challenge_method": "S256", "resource": p.mcp_url}
+    q = {
+        "response_type": "code",
+        "client_id": client["client_id"],
+        "redirect_uri": REDIRECT,
+        "state": "s1",
+        "code_challenge": challenge,
+        "code_challenge_method": "S256",
+        "resource": p.mcp_url,
+    }
     page = requests.get(f"{p.authorization_url}?{urlencode(q)}", timeout=10)
     assert page.status_code == 200 and 'id="approve"' in page.text and 'id="deny"' in page.text
     loc = p.consent(f"{p.authorization_url}?{urlencode(q)}", approve=False)
-    assert parse_qs(urlsplit(loc).query) == {"error": ["access_denied"], "state": ["s1"],
-                                              "error_description": ["the user denied the request"]}
+    assert parse_qs(urlsplit(loc).query) == {
+        "error": ["access_denied"],
+        "state": ["s1"],
+        "error_description": ["the user denied the request"],
+    }
     # no PKCE: the SDK answers with an error redirect
     q2 = dict(q)
     del q2["code_challenge"], q2["code_challenge_method"]
@@ -434,9 +488,18 @@ def test_deny_pkce_and_wrong_resource(mcp_peer):
     assert r.status_code == 302 and "error=invalid_request" in r.headers["Location"]
     # wrong verifier
     code = parse_qs(urlsplit(p.consent(f"{p.authorization_url}?{urlencode(q)}")).query)["code"][0]
-    r = requests.post(p.token_url, data={"grant_type": "authorization_code", "code": code, "redirect_uri": REDIRECT,
-                                         "client_id": client["client_id"], "client_secret": client["client_secret"],
-                                         "code_verifier": "x" * 50}, timeout=10)
+    r = requests.post(
+        p.token_url,
+        data={
+            "grant_type": "authorization_code",
+            "code": code,
+            "redirect_uri": REDIRECT,
+            "client_id": client["client_id"],
+            "client_secret": client["client_secret"],
+            "code_verifier": "x" * 50,
+        },
+        timeout=10,
+    )
     assert r.status_code == 400 and r.json()["error"] == "invalid_grant"
     # a token bound to another resource is refused by /mcp
     other = raw_tokens(p, client, resource="http://127.0.0.1:1/elsewhere")
@@ -474,19 +537,41 @@ def test_cimd_client(mcp_peer):
     threading.Thread(target=srv.serve_forever, daemon=True).start()
     try:
         url = f"http://127.0.0.1:{srv.server_address[1]}/client.json"
-        doc.update({"client_id": url, "client_name": "cimd-test", "redirect_uris": [REDIRECT],
-                    "token_endpoint_auth_method": "none"})
+        doc.update(
+            {
+                "client_id": url,
+                "client_name": "cimd-test",
+                "redirect_uris": [REDIRECT],
+                "token_endpoint_auth_method": "none",
+            }
+        )
         verifier, challenge = pkce()
-        q = {"response_type": "code", "client_id": url, "redirect_uri": REDIRECT, "state": "c1",
-             "code_challenge": challenge, "code_challenge_method": "S256", "resource": p.mcp_url}
+        q = {
+            "response_type": "code",
+            "client_id": url,
+            "redirect_uri": REDIRECT,
+            "state": "c1",
+            "code_challenge": challenge,
+            "code_challenge_method": "S256",
+            "resource": p.mcp_url,
+        }
         r = requests.get(f"{p.authorization_url}?{urlencode(q)}", timeout=10)
         assert r.status_code == 400  # cimd off: unknown client
         p.config(cimd=True)
         assert requests.get(p.metadata_url, timeout=10).json()["client_id_metadata_document_supported"] is True
         code = parse_qs(urlsplit(p.consent(f"{p.authorization_url}?{urlencode(q)}")).query)["code"][0]
-        r = requests.post(p.token_url, data={"grant_type": "authorization_code", "code": code, "client_id": url,
-                                             "redirect_uri": REDIRECT, "code_verifier": verifier,
-                                             "resource": p.mcp_url}, timeout=10)
+        r = requests.post(
+            p.token_url,
+            data={
+                "grant_type": "authorization_code",
+                "code": code,
+                "client_id": url,
+                "redirect_uri": REDIRECT,
+                "code_verifier": verifier,
+                "resource": p.mcp_url,
+            },
+            timeout=10,
+        )
         assert r.status_code == 200, r.text
         # a redirect_uri the document does not list is refused
         q["redirect_uri"] = "http://127.0.0.1:9/other"
@@ -501,6 +586,7 @@ def test_cimd_client(mcp_peer):
 # the other auth modes
 # ---------------------------------------------------------------------------------------------
 
+
 def test_bearer_and_header_and_none_modes(tmp_path):
     with McpPeer(auth="bearer:s3cret", log_dir=tmp_path / "b") as p:
         r = mcp_init(p.mcp_url, {})
@@ -510,6 +596,7 @@ def test_bearer_and_header_and_none_modes(tmp_path):
 
         async def body(session):
             return text_of(await session.call_tool("echo", {"text": "bearer"}))
+
         assert run(with_session, p.mcp_url, body, headers={"Authorization": "Bearer s3cret"}) == "bearer"
         assert p.mcp_log()[-1]["headers"]
 
@@ -521,7 +608,11 @@ def test_bearer_and_header_and_none_modes(tmp_path):
         assert "x-api-key" in [n.lower() for n in p.mcp_log()[-1]["header_names"]]
 
     with McpPeer(auth="none", log_dir=tmp_path / "n") as p:
+
         async def body(session):
-            return (text_of(await session.call_tool("echo", {"text": "open"})),
-                    text_of(await session.call_tool("admin_only", {})))
+            return (
+                text_of(await session.call_tool("echo", {"text": "open"})),
+                text_of(await session.call_tool("admin_only", {})),
+            )
+
         assert run(with_session, p.mcp_url, body) == ("open", "admin ok")

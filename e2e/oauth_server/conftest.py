@@ -11,8 +11,7 @@ import pytest
 def pytest_configure(config):
     config.addinivalue_line(
         "markers",
-        "peer: tests of the django-oauth-toolkit test peer itself (no Latchkey needed); "
-        "deselect with -m 'not peer'",
+        "peer: tests of the django-oauth-toolkit test peer itself (no Latchkey needed); deselect with -m 'not peer'",
     )
 
 

@@ -72,9 +72,19 @@ class OAuthPeer(PeerProcess):
     keep_dir_variable = "OAUTH_PEER_KEEP_DIR"
     error_type = PeerError
 
-    def __init__(self, port: int | None = None, data_dir: str | os.PathLike | None = None, *,
-                 ready_timeout: float = 60.0, threads: int = 128, python: str | None = None,
-                 env: dict | None = None, debug: bool = False, host: str = "127.0.0.1", oidc: bool = False):
+    def __init__(
+        self,
+        port: int | None = None,
+        data_dir: str | os.PathLike | None = None,
+        *,
+        ready_timeout: float = 60.0,
+        threads: int = 128,
+        python: str | None = None,
+        env: dict | None = None,
+        debug: bool = False,
+        host: str = "127.0.0.1",
+        oidc: bool = False,
+    ):
         self.port = port
         self.oidc = oidc
         self.host = host
@@ -95,8 +105,18 @@ class OAuthPeer(PeerProcess):
         if self.data_dir is None:
             self.data_dir = tempfile.mkdtemp(prefix="oauth-peer-")
         port = self.port if self.port is not None else free_port()
-        cmd = [self.python, RUN_PY, "--port", str(port), "--host", self.host,
-               "--data-dir", self.data_dir, "--threads", str(self.threads)]
+        cmd = [
+            self.python,
+            RUN_PY,
+            "--port",
+            str(port),
+            "--host",
+            self.host,
+            "--data-dir",
+            self.data_dir,
+            "--threads",
+            str(self.threads),
+        ]
         if self.debug:
             cmd.append("--debug")
         if self.oidc:
@@ -111,7 +131,9 @@ class OAuthPeer(PeerProcess):
 
     @property
     def oidc_issuer(self) -> str:
-        """The OpenID Connect issuer (started with oidc=True): discovery at {oidc_issuer}/.well-known/openid-configuration."""
+        """The OpenID Connect issuer (started with oidc=True).
+
+        Discovery is at {oidc_issuer}/.well-known/openid-configuration."""
         return f"{self.url}/o"
 
     @property
@@ -146,12 +168,19 @@ class OAuthPeer(PeerProcess):
     def login_url(self) -> str:
         return f"{self.url}/accounts/login/"
 
-    def authorize_url(self, client_id: str, redirect_uri: str, *, state: str | None = None,
-                      code_challenge: str | None = None, scope: str = "read write",
-                      code_challenge_method: str = "S256", **extra) -> str:
+    def authorize_url(
+        self,
+        client_id: str,
+        redirect_uri: str,
+        *,
+        state: str | None = None,
+        code_challenge: str | None = None,
+        scope: str = "read write",
+        code_challenge_method: str = "S256",
+        **extra,
+    ) -> str:
         """An authorization request URL as a client would build it."""
-        q = {"response_type": "code", "client_id": client_id, "redirect_uri": redirect_uri,
-             "scope": scope}
+        q = {"response_type": "code", "client_id": client_id, "redirect_uri": redirect_uri, "scope": scope}
         if state is not None:
             q["state"] = state
         if code_challenge is not None:
@@ -162,9 +191,14 @@ class OAuthPeer(PeerProcess):
 
     # ---- /testing/ API ---------------------------------------------------------------
     def _call(self, method: str, path: str, body: dict | None = None, params: dict | None = None) -> dict:
-        r = self.http.request(method, f"{self.url}/testing/{path}", params=params,
-                              data=json.dumps(body) if body is not None else None,
-                              headers={"Content-Type": "application/json"}, timeout=30)
+        r = self.http.request(
+            method,
+            f"{self.url}/testing/{path}",
+            params=params,
+            data=json.dumps(body) if body is not None else None,
+            headers={"Content-Type": "application/json"},
+            timeout=30,
+        )
         if r.status_code != 200:
             raise PeerError(f"{method} /testing/{path} -> {r.status_code}: {r.text}")
         return r.json()
@@ -220,8 +254,15 @@ class OAuthPeer(PeerProcess):
         return provider_cc_yaml(self.url, **kw)
 
     # ---- direct token calls (for tests that talk to the peer without Latchkey) ---------------
-    def token(self, data: dict, *, client_id: str | None = None, client_secret: str | None = None,
-              auth: str = "client_secret_post", timeout: float = 30) -> requests.Response:
+    def token(
+        self,
+        data: dict,
+        *,
+        client_id: str | None = None,
+        client_secret: str | None = None,
+        auth: str = "client_secret_post",
+        timeout: float = 30,
+    ) -> requests.Response:
         data = dict(data)
         kwargs = {}
         if client_id is not None:
@@ -239,7 +280,6 @@ class OAuthPeer(PeerProcess):
 # ---------------------------------------------------------------------------------------
 
 
-
 def _form(html_text: str, form_id: str) -> dict | None:
     p = _Forms()
     p.feed(html_text)
@@ -251,8 +291,9 @@ def _same_origin(a: str, b: str) -> bool:
     return (x.scheme, x.netloc) == (y.scheme, y.netloc)
 
 
-def _walk(authorization_url: str, username: str, password: str, allow: bool,
-          session: requests.Session | None, timeout: float) -> str:
+def _walk(
+    authorization_url: str, username: str, password: str, allow: bool, session: requests.Session | None, timeout: float
+) -> str:
     s = session or requests.Session()
     s.trust_env = False
     url = authorization_url
@@ -273,12 +314,10 @@ def _walk(authorization_url: str, username: str, password: str, allow: bool,
         if login is not None:
             if logged_in:
                 raise ConsentError(f"login as {username!r} failed")
-            fields = {i["name"]: i["value"] for i in login["inputs"]
-                      if i["name"] and i["type"] == "hidden"}
+            fields = {i["name"]: i["value"] for i in login["inputs"] if i["name"] and i["type"] == "hidden"}
             fields.update(username=username, password=password)
             action = urljoin(r.url, login["action"] or r.url)
-            lr = s.post(action, data=fields, allow_redirects=False, timeout=timeout,
-                        headers={"Referer": r.url})
+            lr = s.post(action, data=fields, allow_redirects=False, timeout=timeout, headers={"Referer": r.url})
             logged_in = True
             if not lr.is_redirect:
                 raise ConsentError(f"login as {username!r} failed ({lr.status_code})")
@@ -289,21 +328,25 @@ def _walk(authorization_url: str, username: str, password: str, allow: bool,
         if consent_form is None:
             m = re.search(r'id="authorize-error-description">(.*?)<', r.text, re.S)
             raise ConsentError(f"no consent form at {url}: {m.group(1).strip() if m else r.text[:500]}")
-        fields = {i["name"]: i["value"] for i in consent_form["inputs"]
-                  if i["name"] and i["type"] == "hidden"}
+        fields = {i["name"]: i["value"] for i in consent_form["inputs"] if i["name"] and i["type"] == "hidden"}
         if allow:
             fields["allow"] = "Authorize"
         action = urljoin(r.url, consent_form["action"] or r.url)
-        cr = s.post(action, data=fields, allow_redirects=False, timeout=timeout,
-                    headers={"Referer": r.url})
+        cr = s.post(action, data=fields, allow_redirects=False, timeout=timeout, headers={"Referer": r.url})
         if not cr.is_redirect:
             raise ConsentError(f"consent POST -> {cr.status_code}: {cr.text[:500]}")
         return cr.headers["Location"]
     raise ConsentError("too many redirects")
 
 
-def consent(authorization_url: str, username: str, password: str, *,
-            session: requests.Session | None = None, timeout: float = 30) -> str:
+def consent(
+    authorization_url: str,
+    username: str,
+    password: str,
+    *,
+    session: requests.Session | None = None,
+    timeout: float = 30,
+) -> str:
     """Log in and approve; returns the redirect Location to the client (code & state),
     without following it. An authorization request that DOT rejects with a redirect
     (e.g. missing PKCE) returns that Location (error=...); one it cannot redirect for
@@ -311,8 +354,14 @@ def consent(authorization_url: str, username: str, password: str, *,
     return _walk(authorization_url, username, password, True, session, timeout)
 
 
-def deny(authorization_url: str, username: str, password: str, *,
-         session: requests.Session | None = None, timeout: float = 30) -> str:
+def deny(
+    authorization_url: str,
+    username: str,
+    password: str,
+    *,
+    session: requests.Session | None = None,
+    timeout: float = 30,
+) -> str:
     """Log in and deny; returns the Location (redirect_uri?error=access_denied&state=...)."""
     return _walk(authorization_url, username, password, False, session, timeout)
 
@@ -334,8 +383,12 @@ def _scalar(v) -> str:
     if isinstance(v, dict):
         return "{" + ", ".join(f"{k}: {_scalar(x)}" for k, x in v.items()) + "}"
     s = str(v)
-    if _PLAIN.match(s) and ": " not in s and not s.startswith(("-", ":", "@")) and s.lower() not in (
-            "true", "false", "null", "yes", "no", "on", "off", "~"):
+    if (
+        _PLAIN.match(s)
+        and ": " not in s
+        and not s.startswith(("-", ":", "@"))
+        and s.lower() not in ("true", "false", "null", "yes", "no", "on", "off", "~")
+    ):
         return s
     return json.dumps(s)
 
@@ -350,40 +403,59 @@ def _yaml(name: str, auth: dict, proxy: dict, extra: dict | None) -> str:
     return "\n".join(lines) + "\n"
 
 
-def provider_yaml(base_url: str, *, name: str = "Test OAuth server", scopes=("read", "write"),
-                  pkce: bool = True, token_endpoint_auth: str = "client_secret_post",
-                  revocation: bool = True, auth_extra: dict | None = None,
-                  proxy_extra: dict | None = None, extra: dict | None = None) -> str:
+def provider_yaml(
+    base_url: str,
+    *,
+    name: str = "Test OAuth server",
+    scopes=("read", "write"),
+    pkce: bool = True,
+    token_endpoint_auth: str = "client_secret_post",
+    revocation: bool = True,
+    auth_extra: dict | None = None,
+    proxy_extra: dict | None = None,
+    extra: dict | None = None,
+) -> str:
     """Latchkey provider file (mode: oauth2) for the peer at base_url.
     auth_extra adds keys under auth (e.g. {"refresh_window": 10}); proxy_extra under proxy;
     extra at the top level (e.g. {"docs": "..."})."""
     base = base_url.rstrip("/")
-    auth = {"mode": "oauth2",
-            "authorization_url": f"{base}/o/authorize/",
-            "token_url": f"{base}/o/token/",
-            "revocation_url": f"{base}/o/revoke_token/" if revocation else None,
-            "scopes": list(scopes),
-            "scope_separator": " ",
-            "pkce": pkce,
-            "token_endpoint_auth": token_endpoint_auth}
+    auth = {
+        "mode": "oauth2",
+        "authorization_url": f"{base}/o/authorize/",
+        "token_url": f"{base}/o/token/",
+        "revocation_url": f"{base}/o/revoke_token/" if revocation else None,
+        "scopes": list(scopes),
+        "scope_separator": " ",
+        "pkce": pkce,
+        "token_endpoint_auth": token_endpoint_auth,
+    }
     auth.update(auth_extra or {})
     proxy = {"base_url": f"{base}/api"}
     proxy.update(proxy_extra or {})
     return _yaml(name, auth, proxy, extra)
 
 
-def provider_cc_yaml(base_url: str, *, name: str = "Test OAuth server (client credentials)",
-                     scopes=("read", "write"), token_endpoint_auth: str = "client_secret_post",
-                     revocation: bool = False, auth_extra: dict | None = None,
-                     proxy_extra: dict | None = None, extra: dict | None = None) -> str:
+def provider_cc_yaml(
+    base_url: str,
+    *,
+    name: str = "Test OAuth server (client credentials)",
+    scopes=("read", "write"),
+    token_endpoint_auth: str = "client_secret_post",
+    revocation: bool = False,
+    auth_extra: dict | None = None,
+    proxy_extra: dict | None = None,
+    extra: dict | None = None,
+) -> str:
     """Latchkey provider file (mode: oauth2_client_credentials) for the peer at base_url."""
     base = base_url.rstrip("/")
-    auth = {"mode": "oauth2_client_credentials",
-            "token_url": f"{base}/o/token/",
-            "revocation_url": f"{base}/o/revoke_token/" if revocation else None,
-            "scopes": list(scopes),
-            "scope_separator": " ",
-            "token_endpoint_auth": token_endpoint_auth}
+    auth = {
+        "mode": "oauth2_client_credentials",
+        "token_url": f"{base}/o/token/",
+        "revocation_url": f"{base}/o/revoke_token/" if revocation else None,
+        "scopes": list(scopes),
+        "scope_separator": " ",
+        "token_endpoint_auth": token_endpoint_auth,
+    }
     auth.update(auth_extra or {})
     proxy = {"base_url": f"{base}/api"}
     proxy.update(proxy_extra or {})

@@ -27,7 +27,8 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 
 def _cache_dir() -> str:
     base = os.environ.get("LATCHKEY_OAUTH_PEER_CACHE") or os.path.join(
-        tempfile.gettempdir(), f"latchkey-oauth-peer-cache-{os.getuid()}")
+        tempfile.gettempdir(), f"latchkey-oauth-peer-cache-{os.getuid()}"
+    )
     os.makedirs(base, exist_ok=True)
     return base
 
@@ -107,8 +108,9 @@ def _oidc_key(data_dir: str) -> str:
         from cryptography.hazmat.primitives.asymmetric import rsa
 
         key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-        pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                                serialization.NoEncryption())
+        pem = key.private_bytes(
+            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+        )
         with open(path, "wb") as f:
             f.write(pem)
     return path
@@ -122,8 +124,11 @@ def main(argv=None):
     ap.add_argument("--threads", type=int, default=128, help="WSGI worker threads (default 128)")
     ap.add_argument("--no-cache", action="store_true", help="always run migrate, no template database")
     ap.add_argument("--debug", action="store_true", help="Django DEBUG=True")
-    ap.add_argument("--oidc", action="store_true",
-                    help="serve OpenID Connect (issuer http://HOST:PORT/o) with an RSA key made in the data dir")
+    ap.add_argument(
+        "--oidc",
+        action="store_true",
+        help="serve OpenID Connect (issuer http://HOST:PORT/o) with an RSA key made in the data dir",
+    )
     args = ap.parse_args(argv)
 
     data_dir = os.path.abspath(args.data_dir)
@@ -152,9 +157,15 @@ def main(argv=None):
     application = get_wsgi_application()
 
     server = create_server(
-        application, host=args.host, port=args.port,
-        threads=args.threads, connection_limit=max(1000, args.threads * 4), backlog=2048,
-        channel_timeout=300, asyncore_use_poll=True, ident="latchkey-oauth-peer",
+        application,
+        host=args.host,
+        port=args.port,
+        threads=args.threads,
+        connection_limit=max(1000, args.threads * 4),
+        backlog=2048,
+        channel_timeout=300,
+        asyncore_use_poll=True,
+        ident="latchkey-oauth-peer",
         clear_untrusted_proxy_headers=True,
     )
 

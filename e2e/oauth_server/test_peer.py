@@ -1,6 +1,6 @@
 """The OAuth test peer on its own (no Latchkey): DOT behaviour the Latchkey e2e tests rely on.
 
-    python3 -m pytest e2e/oauth_server -q          # deselect elsewhere with -m 'not peer'
+python3 -m pytest e2e/oauth_server -q          # deselect elsewhere with -m 'not peer'
 """
 
 from __future__ import annotations
@@ -13,8 +13,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 import requests
 
-from oauth_server.peer import (ConsentError, OAuthPeer, consent, deny, pkce_pair, provider_cc_yaml,
-                               provider_yaml)
+from oauth_server.peer import ConsentError, OAuthPeer, consent, deny, pkce_pair, provider_cc_yaml, provider_yaml
 
 pytestmark = pytest.mark.peer
 
@@ -34,8 +33,12 @@ def _fresh_config(oauth_peer):
 def app(oauth_peer):
     """A fresh confidential authorization-code client and user for each test."""
     n = next(_ids)
-    a = {"client_id": f"code-client-{n}", "client_secret": f"secret-{n}-{'x' * 20}",
-         "username": f"user{n}", "password": PASSWORD}
+    a = {
+        "client_id": f"code-client-{n}",
+        "client_secret": f"secret-{n}-{'x' * 20}",
+        "username": f"user{n}",
+        "password": PASSWORD,
+    }
     oauth_peer.setup(redirect_uri=REDIRECT, **a)
     return a
 
@@ -46,8 +49,7 @@ def _query(location: str) -> dict:
 
 def authorize(peer, app, *, state="st-1", pkce=True, session=None):
     verifier, challenge = pkce_pair()
-    url = peer.authorize_url(app["client_id"], REDIRECT, state=state,
-                             code_challenge=challenge if pkce else None)
+    url = peer.authorize_url(app["client_id"], REDIRECT, state=state, code_challenge=challenge if pkce else None)
     location = consent(url, app["username"], app["password"], session=session)
     assert location.startswith(REDIRECT + "?"), location
     q = _query(location)
@@ -69,9 +71,13 @@ def login_tokens(peer, app, session=None) -> dict:
 
 
 def refresh(peer, app, refresh_token, auth="client_secret_post", timeout=30):
-    return peer.token({"grant_type": "refresh_token", "refresh_token": refresh_token},
-                      client_id=app["client_id"], client_secret=app["client_secret"], auth=auth,
-                      timeout=timeout)
+    return peer.token(
+        {"grant_type": "refresh_token", "refresh_token": refresh_token},
+        client_id=app["client_id"],
+        client_secret=app["client_secret"],
+        auth=auth,
+        timeout=timeout,
+    )
 
 
 def me(peer, access_token):
@@ -111,8 +117,9 @@ def test_pkce_is_required_and_s256_only(oauth_peer, app):
     assert q["error"] == "invalid_request" and q["state"] == "s" and "code" not in q
 
     verifier = "v" * 50
-    url = oauth_peer.authorize_url(app["client_id"], REDIRECT, state="s", code_challenge=verifier,
-                                   code_challenge_method="plain")
+    url = oauth_peer.authorize_url(
+        app["client_id"], REDIRECT, state="s", code_challenge=verifier, code_challenge_method="plain"
+    )
     q = _query(consent(url, app["username"], app["password"]))
     assert q["error"] == "invalid_request" and "code" not in q
 
@@ -125,9 +132,12 @@ def test_pkce_is_required_and_s256_only(oauth_peer, app):
 
 def test_client_secret_basic_and_bad_secret(oauth_peer, app):
     q, verifier = authorize(oauth_peer, app)
-    bad = oauth_peer.token({"grant_type": "authorization_code", "code": q["code"],
-                            "redirect_uri": REDIRECT, "code_verifier": verifier},
-                           client_id=app["client_id"], client_secret="nope", auth="client_secret_basic")
+    bad = oauth_peer.token(
+        {"grant_type": "authorization_code", "code": q["code"], "redirect_uri": REDIRECT, "code_verifier": verifier},
+        client_id=app["client_id"],
+        client_secret="nope",
+        auth="client_secret_basic",
+    )
     assert bad.status_code == 401 and bad.json()["error"] == "invalid_client"
     ok = exchange(oauth_peer, app, q["code"], verifier, auth="client_secret_basic")
     assert ok.status_code == 200, ok.text
@@ -147,8 +157,7 @@ def test_bad_login_and_bad_redirect_uri(oauth_peer, app):
     url = oauth_peer.authorize_url(app["client_id"], REDIRECT, state="x", code_challenge=challenge)
     with pytest.raises(ConsentError, match="login"):
         consent(url, app["username"], "wrong password")
-    url = oauth_peer.authorize_url(app["client_id"], "http://evil.example/cb", state="x",
-                                   code_challenge=challenge)
+    url = oauth_peer.authorize_url(app["client_id"], "http://evil.example/cb", state="x", code_challenge=challenge)
     with pytest.raises(ConsentError):
         consent(url, app["username"], app["password"])
 
@@ -197,9 +206,16 @@ def test_revoke_grant(oauth_peer, app):
 def test_revocation_endpoint(oauth_peer, app):
     tok = login_tokens(oauth_peer, app)
     oauth_peer.reset_stats()
-    r = requests.post(oauth_peer.revocation_url, data={
-        "token": tok["refresh_token"], "token_type_hint": "refresh_token",
-        "client_id": app["client_id"], "client_secret": app["client_secret"]}, timeout=30)
+    r = requests.post(
+        oauth_peer.revocation_url,
+        data={
+            "token": tok["refresh_token"],
+            "token_type_hint": "refresh_token",
+            "client_id": app["client_id"],
+            "client_secret": app["client_secret"],
+        },
+        timeout=30,
+    )
     assert r.status_code == 200, r.text
     assert refresh(oauth_peer, app, tok["refresh_token"]).json()["error"] == "invalid_grant"
     assert me(oauth_peer, tok["access_token"]).status_code == 401
@@ -254,8 +270,9 @@ def test_token_delay_after_processing(oauth_peer, app):
     oauth_peer.config(token_delay_ms=0)
     assert refresh(oauth_peer, app, tok["refresh_token"]).json()["error"] == "invalid_grant"
     time.sleep(0.5)
-    entries = [e for e in oauth_peer.request_log("/o/token/")
-               if e["refresh_token_sha"] and e["grant_type"] == "refresh_token"][-2:]
+    entries = [
+        e for e in oauth_peer.request_log("/o/token/") if e["refresh_token_sha"] and e["grant_type"] == "refresh_token"
+    ][-2:]
     assert sorted(e["status"] for e in entries) == [200, 400]
     assert [e["duration_ms"] >= 600 for e in entries if e["status"] == 200] == [True]
 
@@ -290,15 +307,18 @@ def test_token_error_injection_then_recovery(oauth_peer, app):
 def test_client_credentials(oauth_peer):
     oauth_peer.setup(client_id="cc-client", client_secret="cc-secret", grant="client-credentials")
     for auth in ("client_secret_basic", "client_secret_post"):
-        r = oauth_peer.token({"grant_type": "client_credentials", "scope": "read"},
-                             client_id="cc-client", client_secret="cc-secret", auth=auth)
+        r = oauth_peer.token(
+            {"grant_type": "client_credentials", "scope": "read"},
+            client_id="cc-client",
+            client_secret="cc-secret",
+            auth=auth,
+        )
         assert r.status_code == 200, r.text
         tok = r.json()
         assert "refresh_token" not in tok and tok["expires_in"] == 30 and tok["scope"] == "read"
         body = me(oauth_peer, tok["access_token"]).json()
         assert body["user"] is None and body["client_id"] == "cc-client"
-    r = oauth_peer.token({"grant_type": "client_credentials"}, client_id="cc-client",
-                         client_secret="wrong")
+    r = oauth_peer.token({"grant_type": "client_credentials"}, client_id="cc-client", client_secret="wrong")
     assert r.status_code == 401 and r.json()["error"] == "invalid_client"
     # an authorization-code client may not use client_credentials
     oauth_peer.setup(client_id="code-only", client_secret="x" * 10, redirect_uri=REDIRECT)
@@ -311,13 +331,16 @@ def test_stats(oauth_peer, app):
     tok = login_tokens(oauth_peer, app)
     refresh(oauth_peer, app, tok["refresh_token"])
     refresh(oauth_peer, app, tok["refresh_token"])  # rotated: fails
-    oauth_peer.token({"grant_type": "password", "username": "u", "password": "p"},
-                     client_id=app["client_id"], client_secret=app["client_secret"], auth="client_secret_basic")
+    oauth_peer.token(
+        {"grant_type": "password", "username": "u", "password": "p"},
+        client_id=app["client_id"],
+        client_secret=app["client_secret"],
+        auth="client_secret_basic",
+    )
     me(oauth_peer, "garbage")
     requests.get(oauth_peer.me_url, timeout=30)
     s = oauth_peer.stats()
-    assert s["token_requests"] == {"authorization_code": 1, "refresh_token": 2, "client_credentials": 0,
-                                   "other": 1}
+    assert s["token_requests"] == {"authorization_code": 1, "refresh_token": 2, "client_credentials": 0, "other": 1}
     assert s["token_auth_methods"] == {"client_secret_basic": 1, "client_secret_post": 3, "none": 0}
     assert s["token_failures"] == 2
     assert s["me_requests"] == 2 and s["me_unauthorized"] == 2
@@ -329,8 +352,12 @@ def test_stats(oauth_peer, app):
 def test_echo(oauth_peer, app):
     tok = login_tokens(oauth_peer, app)
     body = b'{"hello": "world", "n": [1, 2, 3]}'
-    r = requests.post(oauth_peer.echo_url, data=body, timeout=30, headers={
-        "Authorization": f"Bearer {tok['access_token']}", "Content-Type": "application/json"})
+    r = requests.post(
+        oauth_peer.echo_url,
+        data=body,
+        timeout=30,
+        headers={"Authorization": f"Bearer {tok['access_token']}", "Content-Type": "application/json"},
+    )
     assert r.status_code == 200 and r.content == body
     assert r.headers["Content-Type"] == "application/json"
     assert r.headers["X-Echo-User"] == app["username"]
@@ -405,14 +432,23 @@ def test_metadata_and_provider_yaml(oauth_peer):
     doc = yaml.safe_load(oauth_peer.provider_yaml())
     assert doc == {
         "name": "Test OAuth server",
-        "auth": {"mode": "oauth2", "authorization_url": oauth_peer.authorization_url,
-                 "token_url": oauth_peer.token_url, "revocation_url": oauth_peer.revocation_url,
-                 "scopes": ["read", "write"], "scope_separator": " ", "pkce": True,
-                 "token_endpoint_auth": "client_secret_post"},
+        "auth": {
+            "mode": "oauth2",
+            "authorization_url": oauth_peer.authorization_url,
+            "token_url": oauth_peer.token_url,
+            "revocation_url": oauth_peer.revocation_url,
+            "scopes": ["read", "write"],
+            "scope_separator": " ",
+            "pkce": True,
+            "token_endpoint_auth": "client_secret_post",
+        },
         "proxy": {"base_url": oauth_peer.api_base_url},
     }
-    cc = yaml.safe_load(provider_cc_yaml(oauth_peer.url, token_endpoint_auth="client_secret_basic",
-                                         auth_extra={"default_token_ttl": 30}))
+    cc = yaml.safe_load(
+        provider_cc_yaml(
+            oauth_peer.url, token_endpoint_auth="client_secret_basic", auth_extra={"default_token_ttl": 30}
+        )
+    )
     assert cc["auth"]["mode"] == "oauth2_client_credentials" and "authorization_url" not in cc["auth"]
     assert cc["auth"]["token_endpoint_auth"] == "client_secret_basic"
     assert cc["auth"]["default_token_ttl"] == 30
@@ -421,8 +457,7 @@ def test_metadata_and_provider_yaml(oauth_peer):
 
 def test_restart_keeps_database_and_knobs(tmp_path):
     with OAuthPeer(data_dir=tmp_path / "p") as peer:
-        peer.setup(client_id="keep", client_secret="keep-secret", grant="client-credentials",
-                   access_ttl=77)
+        peer.setup(client_id="keep", client_secret="keep-secret", grant="client-credentials", access_ttl=77)
         port = peer.port
     t = time.monotonic()
     with OAuthPeer(port=port, data_dir=tmp_path / "p") as peer:

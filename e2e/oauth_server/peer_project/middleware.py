@@ -68,8 +68,7 @@ class PeerMiddleware:
         path = request.path_info
         if path.startswith("/testing/"):
             if request.META.get("REMOTE_ADDR") not in LOOPBACK:
-                return JsonResponse({"error": "forbidden", "error_description": "loopback only"},
-                                    status=403)
+                return JsonResponse({"error": "forbidden", "error_description": "loopback only"}, status=403)
             return self._locked(request)
         if path == "/o/token/":
             return self._token(request)
@@ -106,8 +105,7 @@ class PeerMiddleware:
         entry.update(status=response.status_code, duration_ms=round((time.time() - started) * 1000, 1))
         if path.startswith(("/o/", "/api/", "/accounts/")):
             STATE.log_request(entry)
-            log.info("%s %s -> %s (%.0f ms)", request.method, path, response.status_code,
-                     entry["duration_ms"])
+            log.info("%s %s -> %s (%.0f ms)", request.method, path, response.status_code, entry["duration_ms"])
         return response
 
     def _locked(self, request):
@@ -128,9 +126,14 @@ class PeerMiddleware:
         STATE.bump("token_requests", key)
         STATE.bump("token_auth_methods", auth_method)
         entry = {
-            "method": request.method, "path": "/o/token/", "started": started,
-            "grant_type": grant_type, "auth_method": auth_method, "client_id": client_id,
-            "refresh_token_sha": _sha(form.get("refresh_token")), "injected": False,
+            "method": request.method,
+            "path": "/o/token/",
+            "started": started,
+            "grant_type": grant_type,
+            "auth_method": auth_method,
+            "client_id": client_id,
+            "refresh_token_sha": _sha(form.get("refresh_token")),
+            "injected": False,
         }
         cfg = STATE.get_config()
         delay = max(0, float(cfg["token_delay_ms"] or 0)) / 1000.0
@@ -153,10 +156,18 @@ class PeerMiddleware:
             time.sleep(delay)
         if response.status_code >= 400:
             STATE.bump("token_failures")
-        entry.update(status=response.status_code, error=_oauth_error(response),
-                     duration_ms=round((time.time() - started) * 1000, 1))
+        entry.update(
+            status=response.status_code,
+            error=_oauth_error(response),
+            duration_ms=round((time.time() - started) * 1000, 1),
+        )
         STATE.log_request(entry)
-        log.info("POST /o/token/ grant_type=%s auth=%s -> %s%s (%.0f ms)", grant_type, auth_method,
-                 response.status_code, f" {entry['error']}" if entry["error"] else "",
-                 entry["duration_ms"])
+        log.info(
+            "POST /o/token/ grant_type=%s auth=%s -> %s%s (%.0f ms)",
+            grant_type,
+            auth_method,
+            response.status_code,
+            f" {entry['error']}" if entry["error"] else "",
+            entry["duration_ms"],
+        )
         return response

@@ -23,18 +23,18 @@ _ERROR_STATUS = {
 }
 
 DEFAULT_CONFIG = {
-    "token_delay_ms": 0,          # sleep on every /o/token/ request
+    "token_delay_ms": 0,  # sleep on every /o/token/ request
     "token_delay_phase": "before",  # "before": sleep, then process; "after": process, then sleep
-    "rotate": True,               # refresh-token rotation
-    "access_ttl": 30,             # expires_in of new access tokens (seconds)
-    "refresh_grace_seconds": 0,   # DOT REFRESH_TOKEN_GRACE_PERIOD_SECONDS
-    "reuse_protection": False,    # DOT REFRESH_TOKEN_REUSE_PROTECTION (replaying a rotated RT kills the family)
-    "token_error": None,          # OAuth error code to inject, or None
-    "token_error_count": 0,       # how many more token requests get the injected error
-    "token_error_status": None,   # override of the HTTP status of the injected error
-    "token_error_grant": None,    # inject only for this grant_type (e.g. "refresh_token"); None = any
+    "rotate": True,  # refresh-token rotation
+    "access_ttl": 30,  # expires_in of new access tokens (seconds)
+    "refresh_grace_seconds": 0,  # DOT REFRESH_TOKEN_GRACE_PERIOD_SECONDS
+    "reuse_protection": False,  # DOT REFRESH_TOKEN_REUSE_PROTECTION (replaying a rotated RT kills the family)
+    "token_error": None,  # OAuth error code to inject, or None
+    "token_error_count": 0,  # how many more token requests get the injected error
+    "token_error_status": None,  # override of the HTTP status of the injected error
+    "token_error_grant": None,  # inject only for this grant_type (e.g. "refresh_token"); None = any
     "token_error_description": "injected by the Latchkey test peer",
-    "id_token_forge": None,       # a bad id_token from the token endpoint (see ID_TOKEN_FORGERIES), or None
+    "id_token_forge": None,  # a bad id_token from the token endpoint (see ID_TOKEN_FORGERIES), or None
 }
 
 # What `id_token_forge` makes of the id_token the token endpoint answers (OpenID Connect runs only):
@@ -195,8 +195,7 @@ class PeerState:
 
     def get_log(self, path: str | None = None, since: int = 0) -> list:
         with self.lock:
-            return [dict(e) for e in self.log
-                    if e["seq"] > since and (path is None or e["path"] == path)]
+            return [dict(e) for e in self.log if e["seq"] > since and (path is None or e["path"] == path)]
 
 
 STATE = PeerState()

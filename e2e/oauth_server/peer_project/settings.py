@@ -115,15 +115,18 @@ _OIDC_KEY_FILE = os.environ.get("PEER_OIDC_KEY_FILE")
 if _OIDC_KEY_FILE:
     OAUTH2_PROVIDER["OIDC_ENABLED"] = True
     OAUTH2_PROVIDER["OIDC_RSA_PRIVATE_KEY"] = Path(_OIDC_KEY_FILE).read_text()
-    OAUTH2_PROVIDER["SCOPES"] = {**OAUTH2_PROVIDER["SCOPES"], "openid": "OpenID Connect", "email": "Your email address",
-                                 "profile": "Your profile"}
+    OAUTH2_PROVIDER["SCOPES"] = {
+        **OAUTH2_PROVIDER["SCOPES"],
+        "openid": "OpenID Connect",
+        "email": "Your email address",
+        "profile": "Your profile",
+    }
 
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
-    "handlers": {"stderr": {"class": "logging.StreamHandler", "stream": "ext://sys.stderr",
-                            "formatter": "plain"}},
+    "handlers": {"stderr": {"class": "logging.StreamHandler", "stream": "ext://sys.stderr", "formatter": "plain"}},
     "root": {"handlers": ["stderr"], "level": "WARNING"},
     "loggers": {
         "peer": {"level": "INFO"},

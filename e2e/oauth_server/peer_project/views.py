@@ -12,7 +12,12 @@ from django.db import transaction
 from django.http import HttpResponse, JsonResponse
 from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
-from oauth2_provider.models import get_access_token_model, get_application_model, get_grant_model, get_refresh_token_model
+from oauth2_provider.models import (
+    get_access_token_model,
+    get_application_model,
+    get_grant_model,
+    get_refresh_token_model,
+)
 from oauth2_provider.oauth2_backends import get_oauthlib_core
 from oauth2_provider.settings import oauth2_settings
 
@@ -36,6 +41,7 @@ def apply_settings():
 # Protected resource
 # ---------------------------------------------------------------------------------------
 
+
 def _bearer(request) -> str | None:
     header = request.META.get("HTTP_AUTHORIZATION", "")
     if header[:7].lower() == "bearer ":
@@ -50,8 +56,7 @@ def _unauthorized(request, oauthlib_request):
         challenge = f'Bearer realm="{REALM}"'
     else:
         error = "invalid_token"
-        row = get_access_token_model().objects.filter(
-            token_checksum=hashlib.sha256(token.encode()).hexdigest()).first()
+        row = get_access_token_model().objects.filter(token_checksum=hashlib.sha256(token.encode()).hexdigest()).first()
         if row is None:
             description = "the access token is unknown or revoked"
         elif row.is_expired():
@@ -76,12 +81,14 @@ def me(request):
     token, r = _verify(request)
     if token is None:
         return _unauthorized(request, r)
-    return JsonResponse({
-        "user": token.user.get_username() if token.user else None,
-        "scope": token.scope,
-        "client_id": token.application.client_id if token.application else None,
-        "expires": token.expires.isoformat(),
-    })
+    return JsonResponse(
+        {
+            "user": token.user.get_username() if token.user else None,
+            "scope": token.scope,
+            "client_id": token.application.client_id if token.application else None,
+            "expires": token.expires.isoformat(),
+        }
+    )
 
 
 @csrf_exempt
@@ -92,8 +99,7 @@ def echo(request):
     token, r = _verify(request)
     if token is None:
         return _unauthorized(request, r)
-    response = HttpResponse(request.body, content_type=request.content_type or "application/json",
-                            status=200)
+    response = HttpResponse(request.body, content_type=request.content_type or "application/json", status=200)
     response["X-Echo-User"] = token.user.get_username() if token.user else ""
     response["X-Echo-Scope"] = token.scope
     response["X-Echo-Method"] = request.method
@@ -104,6 +110,7 @@ def echo(request):
 # ---------------------------------------------------------------------------------------
 # /testing/ control endpoints (loopback only, enforced by the middleware)
 # ---------------------------------------------------------------------------------------
+
 
 class BadInput(Exception):
     pass
@@ -131,8 +138,10 @@ def _control(methods=("POST",)):
                 return JsonResponse(fn(request, _json_body(request), *args, **kwargs))
             except BadInput as e:
                 return JsonResponse({"error": "bad_request", "error_description": str(e)}, status=400)
+
         view.__name__ = fn.__name__
         return view
+
     return wrap
 
 
@@ -194,8 +203,12 @@ def _upsert_application(data: dict, user_result: dict | None) -> dict:
     if created:
         if "client_secret" not in data:
             raise BadInput("client_secret is required to create an application")
-        app = Application(client_id=data["client_id"], client_type=Application.CLIENT_CONFIDENTIAL,
-                          authorization_grant_type=Application.GRANT_AUTHORIZATION_CODE, algorithm="")
+        app = Application(
+            client_id=data["client_id"],
+            client_type=Application.CLIENT_CONFIDENTIAL,
+            authorization_grant_type=Application.GRANT_AUTHORIZATION_CODE,
+            algorithm="",
+        )
     if "grant" in data or created:
         grant = str(data.get("grant", "authorization-code")).replace("_", "-")
         if grant not in _GRANTS:
@@ -207,8 +220,9 @@ def _upsert_application(data: dict, user_result: dict | None) -> dict:
     if app.authorization_grant_type == Application.GRANT_AUTHORIZATION_CODE and not app.redirect_uris:
         raise BadInput("redirect_uri is required for the authorization-code grant")
     if "client_type" in data or created:
-        app.client_type = (Application.CLIENT_PUBLIC if data.get("client_type") == "public"
-                           else Application.CLIENT_CONFIDENTIAL)
+        app.client_type = (
+            Application.CLIENT_PUBLIC if data.get("client_type") == "public" else Application.CLIENT_CONFIDENTIAL
+        )
     if "name" in data or created:
         app.name = data.get("name") or f"Test app {app.client_id}"
     if "skip_authorization" in data:
@@ -228,12 +242,15 @@ def _upsert_application(data: dict, user_result: dict | None) -> dict:
     if "pkce_required" in data or created:
         STATE.set_app(app.client_id, pkce_required=bool(data.get("pkce_required", True)))
     return {
-        "client_id": app.client_id, "created": created,
+        "client_id": app.client_id,
+        "created": created,
         "grant": app.authorization_grant_type,
         "redirect_uris": app.redirect_uris.split(),
         "pkce_required": bool(STATE.app_option(app.client_id, "pkce_required", True)),
-        "client_type": app.client_type, "secret_hashed": app.hash_client_secret,
-        "skip_authorization": app.skip_authorization, "algorithm": app.algorithm,
+        "client_type": app.client_type,
+        "secret_hashed": app.hash_client_secret,
+        "skip_authorization": app.skip_authorization,
+        "algorithm": app.algorithm,
     }
 
 
@@ -241,9 +258,24 @@ def _upsert_application(data: dict, user_result: dict | None) -> dict:
 def setup(request, data):
     """Create or update the client application and/or the user (idempotent)."""
     result = {}
-    known = {"client_id", "client_secret", "redirect_uri", "redirect_uris", "pkce_required", "grant",
-             "username", "password", "name", "skip_authorization", "hash_secret", "rotate", "access_ttl",
-             "client_type", "algorithm", "claims"}
+    known = {
+        "client_id",
+        "client_secret",
+        "redirect_uri",
+        "redirect_uris",
+        "pkce_required",
+        "grant",
+        "username",
+        "password",
+        "name",
+        "skip_authorization",
+        "hash_secret",
+        "rotate",
+        "access_ttl",
+        "client_type",
+        "algorithm",
+        "claims",
+    }
     unknown = set(data) - known
     if unknown:
         raise BadInput(f"unknown keys {sorted(unknown)}; known: {sorted(known)}")
@@ -263,8 +295,7 @@ def setup(request, data):
                 if not isinstance(data["claims"], dict):
                     raise BadInput("claims must be an object (extra id_token claims of the user)")
                 STATE.set_user_claims(user.username, data["claims"])
-            result["user"] = {"username": user.username, "created": created,
-                              "password_set": "password" in data}
+            result["user"] = {"username": user.username, "created": created, "password_set": "password" in data}
 
         if data.get("client_id"):
             result["application"] = _upsert_application(data, result.get("user"))
@@ -321,8 +352,7 @@ def revoke_grant(request, data):
         AccessToken.objects.filter(**flt).delete()
         codes, _ = Grant.objects.filter(**flt).delete()
     log.info("revoke-grant %s: %d refresh, %d access tokens", flt, len(refresh), n_access)
-    return {"refresh_tokens_revoked": len(refresh), "access_tokens_revoked": n_access,
-            "codes_deleted": codes}
+    return {"refresh_tokens_revoked": len(refresh), "access_tokens_revoked": n_access, "codes_deleted": codes}
 
 
 @_control()
