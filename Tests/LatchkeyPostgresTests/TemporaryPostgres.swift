@@ -18,22 +18,30 @@ enum TemporaryPostgres {
 
     static let logger = Logger(label: "latchkey-test")
 
+    /// How many test databases may exist at once (see `DatabaseSlots`).
+    static let slots = DatabaseSlots(3)
+
+    /// Creating and dropping a database waits behind the others doing the same: longer than a statement's deadline.
+    static let adminDeadline: Duration = .seconds(120)
+
     /// Creates an empty database, runs `body` with its URL, and drops it afterwards.
     static func withDatabase<T>(_ body: (String) async throws -> T) async throws -> T {
         let admin = try #require(adminURL)
+        await slots.acquire()
+        defer { Task { await slots.release() } }
         let name = "lk_test_\(UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased())"
         let adminStore = try PostgresStore(url: admin, logger: logger)
         defer { Task { await adminStore.close() } }
-        try await adminStore.rows("database", "CREATE DATABASE \(unescaped: name)")
+        try await adminStore.rows("database", "CREATE DATABASE \(unescaped: name)", deadline: adminDeadline)
         var components = try #require(URLComponents(string: admin))
         components.path = "/\(name)"
         let url = try #require(components.string)
         do {
             let result = try await body(url)
-            try await adminStore.rows("database", "DROP DATABASE \(unescaped: name) WITH (FORCE)")
+            try await adminStore.rows("database", "DROP DATABASE \(unescaped: name) WITH (FORCE)", deadline: adminDeadline)
             return result
         } catch {
-            _ = try? await adminStore.rows("database", "DROP DATABASE \(unescaped: name) WITH (FORCE)")
+            _ = try? await adminStore.rows("database", "DROP DATABASE \(unescaped: name) WITH (FORCE)", deadline: adminDeadline)
             throw error
         }
     }
