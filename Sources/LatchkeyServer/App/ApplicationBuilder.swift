@@ -31,19 +31,22 @@ public enum ApplicationBuilder {
         router.add(middleware: MetricsMiddleware())
         OperationsController(store: runtime.store, catalog: runtime.catalog, metricsToken: runtime.configuration.metricsToken,
                              trustedProxies: runtime.configuration.trustedProxies).register(on: router)
-        AgentController(runtime: runtime, tools: mcp.tools).register(on: router)
+        AgentController(agents: runtime.agents, catalog: runtime.catalog, links: runtime.links, tools: mcp.tools).register(on: router)
         mcp.register(on: router)
         MCPPassThrough(forwarder: forwarder, runtime: runtime).register(on: router)
         OpenAPIController().register(on: router)
         let api = router.group("api/v1").add(middleware: UserAuthMiddleware(users: runtime.users, sessions: runtime.sessions))
-        ProvidersController(runtime: runtime).register(on: api)
-        CredentialsController(runtime: runtime).register(on: api)
-        GroupsController(runtime: runtime).register(on: api)
-        BudgetsController(runtime: runtime).register(on: api)
-        ApprovalsController(runtime: runtime).register(on: api)
-        AccountController(runtime: runtime).register(on: api)
-        WebhooksController(webhooks: runtime.webhooks, limit: runtime.configuration.apiBodyLimit).register(on: api)
-        OAuthController(runtime: runtime, renderer: renderer).register(api: api, router: router)
+        let limit = runtime.configuration.apiBodyLimit
+        ProvidersController(catalog: runtime.catalog, userProviders: runtime.userProviders, limit: limit).register(on: api)
+        CredentialsController(credentials: runtime.credentials, refresher: runtime.refresher, revocation: runtime.revocation, limit: limit).register(on: api)
+        GroupsController(groups: runtime.groups, limit: limit).register(on: api)
+        BudgetsController(budgets: runtime.budgets, limit: limit).register(on: api)
+        ApprovalsController(approvals: runtime.approvals, links: runtime.links, clock: runtime.clock, limit: limit).register(on: api)
+        AccountController(warnings: runtime.warnings, audit: runtime.store, oauthApps: runtime.oauthApps, publicURL: runtime.configuration.publicURL, limit: limit)
+            .register(on: api)
+        WebhooksController(webhooks: runtime.webhooks, limit: limit).register(on: api)
+        OAuthController(oauthFlow: runtime.oauthFlow, credentials: runtime.credentials, refresher: runtime.refresher, sessions: runtime.sessions,
+                        users: runtime.store, links: runtime.links, limit: limit, renderer: renderer).register(api: api, router: router)
         if let web, let renderer {
             Dashboard(runtime: runtime, assets: web, renderer: renderer).register(on: router)
         }
