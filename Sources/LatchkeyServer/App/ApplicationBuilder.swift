@@ -48,7 +48,7 @@ public enum ApplicationBuilder {
         OAuthController(oauthFlow: runtime.oauthFlow, credentials: runtime.credentials, refresher: runtime.refresher, sessions: runtime.sessions,
                         users: runtime.store, links: runtime.links, limit: limit, renderer: renderer).register(api: api, router: router)
         if let web, let renderer {
-            Dashboard(runtime: runtime, assets: web, renderer: renderer).register(on: router)
+            dashboard(runtime: runtime, assets: web, renderer: renderer).register(on: router)
         }
         return router
     }
