@@ -14,9 +14,14 @@ public enum ApplicationBuilder {
     /// `/mcp` and what it shares with the event loops' relay of remote tool calls: the remote servers' sessions, and
     /// the process's one `ProxyForwarder` (and its one set of proxy metrics), which every proxy path uses.
     static func mcpController(runtime: LatchkeyRuntime) -> MCPController {
-        let forwarder = ProxyForwarder(runtime: runtime, metrics: ProxyMetrics())
-        let remote = RemoteToolset(client: RemoteMCPClient(forwarder: forwarder, runtime: runtime), catalog: runtime.catalog)
-        return MCPController(runtime: runtime, forwarder: forwarder, tools: ToolCatalog(catalog: runtime.catalog), remote: remote)
+        let configuration = runtime.configuration
+        let forwarder = ProxyForwarder(agents: runtime.agents, callGate: runtime.callGate, refresher: runtime.refresher, connectValues: runtime.connectValues,
+                                       credentials: runtime.credentials, upstream: runtime.upstream, catalog: runtime.catalog, links: runtime.links,
+                                       clock: runtime.clock, bodyLimit: configuration.proxyBodyLimit, metrics: ProxyMetrics())
+        let remote = RemoteToolset(client: RemoteMCPClient(forwarder: forwarder, agents: runtime.agents, links: runtime.links), catalog: runtime.catalog)
+        return MCPController(agents: runtime.agents, bindings: runtime.store, forwarder: forwarder, tools: ToolCatalog(catalog: runtime.catalog), remote: remote,
+                             limit: configuration.proxyBodyLimit,
+                             origins: MCPController.originValidator(publicURL: configuration.publicURL, host: configuration.host, port: configuration.port))
     }
 
     static func router(runtime: LatchkeyRuntime, web: WebAssets?, mcp: MCPController) -> Router<AppRequestContext> {
@@ -33,7 +38,8 @@ public enum ApplicationBuilder {
                              trustedProxies: runtime.configuration.trustedProxies).register(on: router)
         AgentController(agents: runtime.agents, catalog: runtime.catalog, links: runtime.links, tools: mcp.tools).register(on: router)
         mcp.register(on: router)
-        MCPPassThrough(forwarder: forwarder, runtime: runtime).register(on: router)
+        MCPPassThrough(forwarder: forwarder, agents: runtime.agents, catalog: runtime.catalog, links: runtime.links, limit: runtime.configuration.proxyBodyLimit)
+            .register(on: router)
         OpenAPIController().register(on: router)
         let api = router.group("api/v1").add(middleware: UserAuthMiddleware(users: runtime.users, sessions: runtime.sessions))
         let limit = runtime.configuration.apiBodyLimit
@@ -72,7 +78,7 @@ public enum ApplicationBuilder {
         let mcp = mcpController(runtime: runtime)
         return Application(
             router: router(runtime: runtime, web: web, mcp: mcp),
-            server: ProxyingHTTP1Channel.builder(proxy: EventLoopProxy(forwarder: mcp.forwarder, logger: logger, mcp: mcp),
+            server: ProxyingHTTP1Channel.builder(proxy: EventLoopProxy(forwarder: mcp.forwarder, configuration: configuration, logger: logger, mcp: mcp),
                                                  timeouts: .init(idle: .seconds(Int64(configuration.agentIdleTimeout)), header: .seconds(Int64(configuration.headerTimeout)),
                                                                  body: .seconds(Int64(configuration.bodyTimeout)))),
             configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "Latchkey"),
