@@ -63,8 +63,9 @@ public enum ApplicationBuilder {
     public static func application(runtime: LatchkeyRuntime, logger: Logger, web: WebAssets? = nil,
                                    onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }) -> some ApplicationProtocol {
         let configuration = runtime.configuration
-        var services: [any Service] = [RuntimeLifecycle(runtime: runtime), KeyringRefresher(sealer: runtime.sealer, logger: logger),
-                                       UsageFlusher(runtime: runtime, logger: logger),
+        var services: [any Service] = [RuntimeLifecycle(shutdown: { await runtime.shutdown() }), KeyringRefresher(sealer: runtime.sealer, logger: logger),
+                                       UsageFlusher(usage: runtime.usage, userProviders: runtime.userProviders, budgetGate: runtime.budgetGate,
+                                                    quotas: runtime.store, clock: runtime.clock, logger: logger),
                                        WebhookSender(store: runtime.store, sealer: runtime.sealer, upstream: runtime.upstream, clock: runtime.clock,
                                                      policy: WebhookRetryPolicy(base: .milliseconds(configuration.webhookRetryBaseMilliseconds)),
                                                      timeout: configuration.webhookTimeout, logger: logger)]
