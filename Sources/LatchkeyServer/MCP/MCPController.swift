@@ -18,13 +18,12 @@ struct MCPController {
     let forwarder: ProxyForwarder
     let tools: ToolCatalog
     let remote: RemoteToolset
+    /// The largest request body read (`proxy_body_limit`).
+    let limit: Int
     let origins: OriginValidator
     let validation: StandardValidationPipeline
 
     static let serverVersion = "1.0.0"
-
-    /// The largest request body read (`proxy_body_limit`).
-    let limit: Int
 
     init(agents: AgentService, bindings: any GroupStore, forwarder: ProxyForwarder, tools: ToolCatalog, remote: RemoteToolset, limit: Int, origins: OriginValidator) {
         self.agents = agents
@@ -46,7 +45,6 @@ struct MCPController {
         let bearer = BearerToken.from(request)
         let agent: AgentContext
         agent = try await agents.authenticate(bearer: bearer)
-        let limit = limit
         let body: ByteBuffer
         do { body = try await request.body.collect(upTo: limit) } catch { throw LatchkeyError.payloadTooLarge(limit: limit) }
 
@@ -63,7 +61,7 @@ struct MCPController {
             let bindings = try await store.bindings(groupID: agent.group.id)
             return ListTools.Result(tools: tools.tools(for: bindings).map(\.mcp) + (await remote.tools(for: bindings, bearer: bearer, logger: logger)))
         }
-        await server.withMethodHandler(CallTool.self) { [forwarder, tools, remote] parameters in
+        await server.withMethodHandler(CallTool.self) { [forwarder, tools, remote, limit] parameters in
             if case .unknownTool = tools.lookup(parameters.name), let (provider, bare) = remote.provider(ofTool: parameters.name) {
                 let arguments = try parameters.arguments.map { try JSONEncoder().encode($0) }
                 let result = await remote.call(provider: provider, tool: bare, argumentsJSON: arguments, bearer: bearer, logger: logger)
