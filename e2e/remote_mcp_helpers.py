@@ -16,6 +16,28 @@ from oauth_helpers import page_result
 PROVIDER = "peermcp"
 
 
+def tools_call(
+    lk, key: str, i, tool: str = "echo", arguments: Optional[dict] = None, headers: Optional[dict] = None
+) -> requests.Response:
+    """One raw JSON-RPC `tools/call` of the remote server's `tool` at Latchkey's `/mcp` (stateless: no initialize
+    needed); `i` is the request id, and the default arguments echo it."""
+    body = {
+        "jsonrpc": "2.0",
+        "id": i,
+        "method": "tools/call",
+        "params": {
+            "name": f"{PROVIDER}_{tool}",
+            "arguments": arguments if arguments is not None else {"text": f"n{i}"},
+        },
+    }
+    return requests.post(
+        lk.url("/mcp"),
+        json=body,
+        timeout=60,
+        headers={"Authorization": f"Bearer {key}", "Accept": "application/json, text/event-stream", **(headers or {})},
+    )
+
+
 def provider_yaml(peer, auth: str = "oauth2", extra: str = "") -> str:
     return f"name: Peer MCP\nauth:\n  mode: {auth}\n{extra}mcp:\n  url: {peer.mcp_url}\n"
 

@@ -8,7 +8,6 @@ from __future__ import annotations
 import json
 import os
 import signal
-import subprocess
 import threading
 import time
 
@@ -91,35 +90,17 @@ def test_two_servers_on_one_database_and_cron_cause_exactly_one_refresh(oauth_en
     peer.config(token_delay_ms=delay_ms, access_ttl=300)
     peer.reset_stats()
 
-    cron: dict = {}
-
-    def run_cron():
-        cp = lk1._patiently(
-            lambda: subprocess.run(
-                [str(lk1.bin), "refresh", "--json", "--providers", str(lk1.providers_dir)],
-                cwd=lk1.dir,
-                env=lk1.env,
-                capture_output=True,
-                text=True,
-                timeout=120,
-            )
-        )
-        cron["cp"] = cp
-        return cp
-
     fns = [(lambda lk=(lk1 if i % 2 == 0 else lk2): bare_get(lk, agent.key, "me")) for i in range(30)]
-    fns.append(run_cron)
-    results = run_together(fns)
-    calls = results[:30]
-    cp = cron.get("cp")
+    results = run_together([*fns, lambda: env.refresh_cli(lk=lk1)])
+    calls, cron = results[:30], results[30]
 
     stats = peer.stats()
     bad = failures(calls)
-    assert stats["token_requests"]["refresh_token"] == 1, (stats, summary(calls), cp and cp.stdout)
+    assert stats["token_requests"]["refresh_token"] == 1, (stats, summary(calls), cron)
     assert not bad, f"{len(bad)} of 30 calls failed: {summary(calls)}; first: {bad[0]}"
-    assert cp is not None, f"cron did not finish: {results[30]!r}"
-    assert cp.returncode == 0, f"cron exit {cp.returncode}: {cp.stdout} {cp.stderr[-1000:]}"
-    report = json.loads(cp.stdout)
+    assert isinstance(cron, tuple), f"cron did not finish: {cron!r}"
+    code, report, cp = cron
+    assert code == 0 and report is not None, f"cron exit {code}: {cp.stdout} {cp.stderr[-1000:]}"
     print(f"cron report: {report}; calls: {summary(calls)}")
     assert report["failed"] == 0 and report["needs_reauth"] == 0, report
     assert report["due"] == 1 and report["refreshed"] + report["skipped"] == 1, (

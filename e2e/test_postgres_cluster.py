@@ -9,7 +9,6 @@ import json
 import os
 import re
 import signal
-import subprocess
 import threading
 import time
 
@@ -71,34 +70,17 @@ def test_three_servers_and_cron_on_postgres_cause_exactly_one_refresh(oauth_env,
     peer.config(token_delay_ms=delay_ms, access_ttl=300)
     peer.reset_stats()
 
-    cron: dict = {}
-    lk1 = servers[0]
-
-    def run_cron():
-        cron["cp"] = lk1._patiently(
-            lambda: subprocess.run(
-                [str(lk1.bin), "refresh", "--json", "--providers", str(lk1.providers_dir)],
-                cwd=lk1.dir,
-                env=lk1.env,
-                capture_output=True,
-                text=True,
-                timeout=120,
-            )
-        )
-
     fns = [(lambda lk=servers[i % 3]: bare_get(lk, agent.key, "me")) for i in range(60)]
-    results = run_together(fns + [run_cron])
-    calls = results[:60]
+    results = run_together([*fns, lambda: env.refresh_cli(lk=servers[0])])
+    calls, cron = results[:60], results[60]
     stats = peer.stats()
-    cp = cron.get("cp")
-    assert stats["token_requests"]["refresh_token"] == 1, (stats, summary(calls), cp and cp.stdout)
+    assert stats["token_requests"]["refresh_token"] == 1, (stats, summary(calls), cron)
     bad = failures(calls)
     assert not bad, f"{len(bad)} of 60 calls failed: {summary(calls)}; first: {bad[0]}"
     assert all(r.json()["user"] == PEER_USER for r in calls)
-    assert cp is not None and cp.returncode == 0, (
-        f"cron: {results[60]!r} {cp and (cp.returncode, cp.stdout, cp.stderr[-800:])}"
-    )
-    report = json.loads(cp.stdout)
+    assert isinstance(cron, tuple), f"cron did not finish: {cron!r}"
+    code, report, cp = cron
+    assert code == 0 and report is not None, f"cron: {code} {cp.stdout} {cp.stderr[-800:]}"
     assert report["failed"] == 0 and report["needs_reauth"] == 0 and report["due"] == 1, report
     assert stats["me_unauthorized"] == 0 and stats["token_failures"] == 0, stats
     for lk in servers:

@@ -15,7 +15,7 @@ import requests
 from harness import describe_response, expect_error
 from mcp_client import MCPAgent, session_run, text_of
 from mcp_peer.peer import McpPeer
-from remote_mcp_helpers import PROVIDER, env_factory
+from remote_mcp_helpers import PROVIDER, env_factory, tools_call
 
 
 @pytest.fixture(scope="module")
@@ -188,22 +188,8 @@ def test_pass_through_streams_progress_and_never_forwards_the_key(remote, peer):
 
 
 def rpc_call(lk, key: str, i: int, tool: str = "echo", arguments: dict | None = None) -> dict:
-    """One raw JSON-RPC tools/call at Latchkey's /mcp (stateless: no initialize needed)."""
-    body = {
-        "jsonrpc": "2.0",
-        "id": i,
-        "method": "tools/call",
-        "params": {
-            "name": f"{PROVIDER}_{tool}",
-            "arguments": arguments if arguments is not None else {"text": f"n{i}"},
-        },
-    }
-    r = requests.post(
-        lk.url("/mcp"),
-        json=body,
-        timeout=60,
-        headers={"Authorization": f"Bearer {key}", "Accept": "application/json, text/event-stream"},
-    )
+    """One raw JSON-RPC tools/call at Latchkey's /mcp, answered 200: the JSON-RPC answer."""
+    r = tools_call(lk, key, i, tool, arguments)
     assert r.status_code == 200, describe_response(r)
     return r.json()
 

@@ -15,7 +15,7 @@ import requests
 
 from harness import describe_response
 from mcp_peer.peer import McpPeer
-from remote_mcp_helpers import PROVIDER, env_factory
+from remote_mcp_helpers import PROVIDER, env_factory, tools_call
 
 TOKEN = "evl-mcp-token-0123456789abcdef"
 
@@ -53,26 +53,6 @@ def agent_key(env, policy: dict | None = None) -> str:
     return env.agent_key(cred, policy=policy)
 
 
-def rpc(
-    env, key: str, i, tool: str = "echo", arguments: dict | None = None, headers: dict | None = None
-) -> requests.Response:
-    body = {
-        "jsonrpc": "2.0",
-        "id": i,
-        "method": "tools/call",
-        "params": {
-            "name": f"{PROVIDER}_{tool}",
-            "arguments": arguments if arguments is not None else {"text": f"n{i}"},
-        },
-    }
-    return requests.post(
-        env.lk.url("/mcp"),
-        json=body,
-        timeout=60,
-        headers={"Authorization": f"Bearer {key}", "Accept": "application/json, text/event-stream", **(headers or {})},
-    )
-
-
 def result_of(r: requests.Response, i) -> dict:
     assert r.status_code == 200, describe_response(r)
     message = r.json()
@@ -87,7 +67,7 @@ def on_event_loop(r: requests.Response) -> bool:
 
 def warm(env, key: str) -> None:
     """The first call opens Latchkey's session with the server and fills the access cache (framework path)."""
-    first = rpc(env, key, "warm-up")
+    first = tools_call(env.lk, key, "warm-up")
     assert result_of(first, "warm-up")["content"][0]["text"] == "nwarm-up"
 
 
@@ -96,17 +76,17 @@ def test_warm_calls_are_relayed_on_the_event_loop_with_the_same_answers(make_env
     key = agent_key(env)
     warm(env, key)
     for i in range(1, 6):
-        r = rpc(env, key, i)
+        r = tools_call(env.lk, key, i)
         assert on_event_loop(r), f"call {i} went through the framework: {dict(r.headers)}"
         result = result_of(r, i)
         assert result["content"] == [{"type": "text", "text": f"n{i}"}] and not result.get("isError"), result
         assert r.headers["Cache-Control"] == "no-store" and r.headers["Content-Type"] == "application/json"
     # String ids and structured results come back as written.
-    r = rpc(env, key, "abc-7", tool="add", arguments={"a": 2, "b": 3})
+    r = tools_call(env.lk, key, "abc-7", tool="add", arguments={"a": 2, "b": 3})
     assert on_event_loop(r)
     assert "5" in str(result_of(r, "abc-7")), r.text
     # The server's own JSON-RPC error (an unknown tool) as a tool result, as on the framework path.
-    r = rpc(env, key, 99, tool="no_such_tool", arguments={})
+    r = tools_call(env.lk, key, 99, tool="no_such_tool", arguments={})
     assert on_event_loop(r)
     refused = result_of(r, 99)
     assert refused["isError"] is True, refused
@@ -116,7 +96,7 @@ def test_the_agent_key_never_reaches_the_server_and_the_token_never_reaches_the_
     env = make_env()
     key = agent_key(env)
     warm(env, key)
-    r = rpc(env, key, 1, tool="whoami", arguments={})
+    r = tools_call(env.lk, key, 1, tool="whoami", arguments={})
     assert on_event_loop(r)
     assert TOKEN not in r.text and key not in r.text, r.text
     calls = [e for e in peer.mcp_log() if e["jsonrpc_method"] == "tools/call"]
@@ -134,7 +114,7 @@ def test_a_tool_outside_the_policy_is_refused_before_the_server(make_env, peer):
     key = agent_key(env, policy={"tools": ["echo"]})
     warm(env, key)
     before = peer.stats()["tools_call"].get("add", 0)
-    r = rpc(env, key, 5, tool="add", arguments={"a": 1, "b": 2})
+    r = tools_call(env.lk, key, 5, tool="add", arguments={"a": 1, "b": 2})
     result = result_of(r, 5)
     assert result["isError"] and result["structuredContent"]["error"]["code"] == "policy_denied", result
     assert peer.stats()["tools_call"].get("add", 0) == before, "a refused call never reaches the server"
@@ -150,10 +130,10 @@ def test_the_group_budget_counts_event_loop_calls(make_env, peer):
     )
     assert r.status_code == 200, describe_response(r)
     warm(env, key)
-    assert not result_of(rpc(env, key, 1), 1).get("isError")
-    assert not result_of(rpc(env, key, 2), 2).get("isError")
+    assert not result_of(tools_call(env.lk, key, 1), 1).get("isError")
+    assert not result_of(tools_call(env.lk, key, 2), 2).get("isError")
     before = peer.stats()["tools_call"].get("echo", 0)
-    refused = result_of(rpc(env, key, 3), 3)
+    refused = result_of(tools_call(env.lk, key, 3), 3)
     assert refused["isError"] and refused["structuredContent"]["error"]["code"] == "budget_exceeded", refused
     assert peer.stats()["tools_call"].get("echo", 0) == before
 
@@ -164,11 +144,11 @@ def test_the_transport_checks_still_refuse_a_foreign_host_or_origin(make_env, pe
     key = agent_key(env)
     warm(env, key)
     before = peer.stats()["tools_call"].get("echo", 0)
-    r = rpc(env, key, 1, headers={"Host": "attacker.example"})
+    r = tools_call(env.lk, key, 1, headers={"Host": "attacker.example"})
     assert r.status_code == 421, describe_response(r)
-    r = rpc(env, key, 2, headers={"Origin": "https://attacker.example"})
+    r = tools_call(env.lk, key, 2, headers={"Origin": "https://attacker.example"})
     assert r.status_code == 403, describe_response(r)
-    r = rpc(env, key, 3, headers={"Accept": "text/html"})
+    r = tools_call(env.lk, key, 3, headers={"Accept": "text/html"})
     assert r.status_code == 406, describe_response(r)
     assert peer.stats()["tools_call"].get("echo", 0) == before
 
@@ -179,13 +159,13 @@ def test_a_session_the_server_forgot_is_opened_anew(make_env, tmp_path):
         env = make_env(providers={PROVIDER: provider_yaml(first)})
         key = agent_key(env)
         warm(env, key)
-        assert on_event_loop(rpc(env, key, 1))
+        assert on_event_loop(tools_call(env.lk, key, 1))
     # The server restarts on the same address and has forgotten every session: it answers 404, and the call goes
     # to the framework path, which opens a new session and calls again.
     with McpPeer(auth=f"bearer:{TOKEN}", port=port) as second:
-        result = result_of(rpc(env, key, 2), 2)
+        result = result_of(tools_call(env.lk, key, 2), 2)
         assert result["content"] == [{"type": "text", "text": "n2"}] and not result.get("isError"), result
         calls = [e for e in second.mcp_log() if e["jsonrpc_method"] == "tools/call"]
         assert [e["status"] for e in calls] == [404, 200], calls  # the old session refused, then the new one
         assert calls[0]["session_id"] != calls[1]["session_id"] and calls[1]["session_id"], calls
-        assert on_event_loop(rpc(env, key, 3)), "the new session is used on the event loop again"
+        assert on_event_loop(tools_call(env.lk, key, 3)), "the new session is used on the event loop again"

@@ -6,7 +6,9 @@ import MCP
 /// `GET /v1/tools`: the picture `POST /mcp` gives, as JSON: the providers bound in the key's group, each with its
 /// binding's status (and the link that fixes it) and the MCP tools it contributes.
 struct AgentController {
-    let runtime: LatchkeyRuntime
+    let agents: AgentService
+    let catalog: Catalog
+    let links: SetupLinks
     let tools: ToolCatalog
 
     struct OperationDTO: Encodable {
@@ -34,14 +36,15 @@ struct AgentController {
     }
 
     func register(on router: Router<AppRequestContext>) {
+        let agents = agents, catalog = catalog, links = links, tools = tools
         router.get("v1/tools") { request, _ in
-            let agent = try await runtime.agents.authenticate(bearer: BearerToken.from(request))
+            let agent = try await agents.authenticate(bearer: BearerToken.from(request))
             var listed: [ToolDTO] = []
-            for (binding, credential) in try await runtime.agents.boundProviders(agent: agent) {
-                let provider = runtime.catalog.provider(binding.provider)
+            for (binding, credential) in try await agents.boundProviders(agent: agent) {
+                let provider = catalog.provider(binding.provider)
                 let operations = tools.tools(for: [binding]).map(Self.operation)
                 let status = credential?.status.rawValue ?? "missing"
-                let setupURL = runtime.links.fix(for: credential, groupID: agent.group.id, provider: binding.provider)
+                let setupURL = links.fix(for: credential, groupID: agent.group.id, provider: binding.provider)
                 listed.append(ToolDTO(provider: binding.provider, name: provider?.name, credentialID: binding.credentialID, status: status,
                                      authMode: credential?.authMode.rawValue, setupURL: setupURL, operations: operations))
             }

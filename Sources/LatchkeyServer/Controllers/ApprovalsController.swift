@@ -3,13 +3,14 @@ import LatchkeyCore
 
 /// `/api/v1/approvals`: requests that approval rules raised, for the groups' owners (admins: all) to decide.
 struct ApprovalsController {
-    let runtime: LatchkeyRuntime
+    let approvals: ApprovalService
+    let links: SetupLinks
+    let clock: any WallClock
+    /// The largest request body read.
+    let limit: Int
 
     func register(on group: RouterGroup<AppRequestContext>) {
-        let limit = runtime.configuration.apiBodyLimit
-        let approvals = runtime.approvals
-        let links = runtime.links
-        let clock = runtime.clock
+        let approvals = approvals, links = links, clock = clock, limit = limit
         group.get("approvals") { request, context in
             let user = try context.requireUser()
             let statusText = request.uri.queryParameters.get("status") ?? "pending"

@@ -4,11 +4,12 @@ import LatchkeyCore
 /// `/api/v1/groups/{id}/budget` and `/usage`: a group's limits and what it used of them. Owners for their groups,
 /// admins for every group.
 struct BudgetsController {
-    let runtime: LatchkeyRuntime
+    let budgets: BudgetService
+    /// The largest request body read.
+    let limit: Int
 
     func register(on group: RouterGroup<AppRequestContext>) {
-        let limit = runtime.configuration.apiBodyLimit
-        let budgets = runtime.budgets
+        let budgets = budgets, limit = limit
         group.get("groups/:id/budget") { _, context in
             let user = try context.requireUser()
             return JSONOutput.response(BudgetDTO(budget: try await budgets.budget(user: user, groupID: try context.parameters.require("id"))))

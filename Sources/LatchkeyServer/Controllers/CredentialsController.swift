@@ -3,19 +3,23 @@ import LatchkeyCore
 
 /// `/api/v1/credentials`: static credentials and imported OAuth tokens, always masked on the way out.
 struct CredentialsController {
-    let runtime: LatchkeyRuntime
+    let credentials: CredentialService
+    /// Fetches a client-credentials credential's first token as it is created.
+    let refresher: Refresher
+    /// Deletes a credential, revoking its tokens at the provider first.
+    let revocation: RevocationService
+    /// The largest request body read.
+    let limit: Int
 
     func register(on group: RouterGroup<AppRequestContext>) {
-        let limit = runtime.configuration.apiBodyLimit
-        let credentials = runtime.credentials
-        let runtime = runtime
+        let credentials = credentials, refresher = refresher, revocation = revocation, limit = limit
         group.post("credentials") { request, context in
             let user = try context.requireUser()
             let input = try await JSONBody.decode(CredentialCreateInput.self, from: request, limit: limit)
             var view = try await credentials.create(owner: user, provider: input.provider, name: input.name, fields: try input.fieldValues())
             if view.authMode == .oauth2ClientCredentials {
                 // Fetch the first token now, so a misconfigured app shows at once rather than on the first agent call.
-                try await runtime.refresher.refreshNow(credentialID: view.id)
+                try await refresher.refreshNow(credentialID: view.id)
                 view = try await credentials.get(owner: user, id: view.id)
             }
             return JSONOutput.response(CredentialDTO(view), status: .created)
@@ -40,7 +44,7 @@ struct CredentialsController {
         }
         group.delete("credentials/:id") { _, context in
             let user = try context.requireUser()
-            try await runtime.revocation.delete(owner: user, id: try context.parameters.require("id"))
+            try await revocation.delete(owner: user, id: try context.parameters.require("id"))
             return Response(status: .noContent)
         }
         group.allowOnly("credentials", [.get, .post])

@@ -3,11 +3,12 @@ import LatchkeyCore
 
 /// `/api/v1/groups`: agent groups, their keys and bindings.
 struct GroupsController {
-    let runtime: LatchkeyRuntime
+    let groups: GroupService
+    /// The largest request body read.
+    let limit: Int
 
     func register(on group: RouterGroup<AppRequestContext>) {
-        let limit = runtime.configuration.apiBodyLimit
-        let groups = runtime.groups
+        let groups = groups, limit = limit
         group.post("groups") { request, context in
             let user = try context.requireUser()
             let input = try await JSONBody.decode(GroupInput.self, from: request, limit: limit)

@@ -4,7 +4,16 @@ import LatchkeyCore
 
 /// The OAuth flow: `POST /api/v1/oauth/{provider}/authorize`, `GET /oauth/callback`, and "refresh now".
 struct OAuthController {
-    let runtime: LatchkeyRuntime
+    let oauthFlow: OAuthFlowService
+    let credentials: CredentialService
+    /// "Refresh now".
+    let refresher: Refresher
+    let sessions: SessionService
+    /// Who opened a start link, when there is no dashboard.
+    let users: any UserStore
+    let links: SetupLinks
+    /// The largest request body read.
+    let limit: Int
 
     struct AuthorizeDTO: Encodable {
         let authorizationURL: String, expiresAt: Date, redirectURI: String
@@ -26,28 +35,27 @@ struct OAuthController {
     }
 
     func register(api: RouterGroup<AppRequestContext>, router: Router<AppRequestContext>) {
-        let runtime = runtime
+        let oauthFlow = oauthFlow, credentials = credentials, refresher = refresher, sessions = sessions, links = links, limit = limit
         api.post("oauth/:provider/authorize") { request, context in
             let user = try context.requireUser()
-            let input = try await JSONBody.decode(AuthorizeInput.self, from: request, limit: runtime.configuration.apiBodyLimit)
+            let input = try await JSONBody.decode(AuthorizeInput.self, from: request, limit: limit)
             let consent = ConsentRequest(provider: try context.parameters.require("provider"), name: input.name, scopes: input.scopes,
                                          credentialID: input.credentialID, fields: try input.fields?.values() ?? [:])
             // A Latchkey link, not the provider's: the consent URL is made only in the browser that opens it.
-            let prepared = try await runtime.oauthFlow.prepare(user: user, consent)
-            return JSONOutput.response(AuthorizeDTO(authorizationURL: runtime.links.startLink(ticket: prepared.ticket), expiresAt: prepared.expiresAt,
-                                                    redirectURI: runtime.oauthFlow.redirectURI))
+            let prepared = try await oauthFlow.prepare(user: user, consent)
+            return JSONOutput.response(AuthorizeDTO(authorizationURL: links.startLink(ticket: prepared.ticket), expiresAt: prepared.expiresAt,
+                                                    redirectURI: oauthFlow.redirectURI))
         }
         api.post("credentials/:id/refresh") { _, context in
             let user = try context.requireUser()
-            let credential = try await runtime.credentials.owned(owner: user, id: try context.parameters.require("id"))
+            let credential = try await credentials.owned(owner: user, id: try context.parameters.require("id"))
             guard credential.authMode.isOAuth else { throw LatchkeyError.validationFailed(field: "id", message: "only OAuth credentials are refreshed") }
-            let outcome = try await runtime.refresher.refreshNow(credentialID: credential.id)
-            let view = try await runtime.credentials.get(owner: user, id: credential.id)
+            let outcome = try await refresher.refreshNow(credentialID: credential.id)
+            let view = try await credentials.get(owner: user, id: credential.id)
             return JSONOutput.response(RefreshDTO(outcome: outcome.rawValue, credential: CredentialDTO(view)))
         }
         // The client ID metadata document: authorization servers that support them take this URL as Latchkey's
         // client id and read the redirect URI from here, so nothing needs registering.
-        let links = runtime.links
         router.get("oauth/client-metadata.json") { _, _ in
             let document: [String: Any] = [
                 "client_id": links.clientMetadataDocument, "client_name": "Latchkey", "client_uri": links.publicURL,
@@ -63,9 +71,9 @@ struct OAuthController {
         router.get("oauth/callback") { request, context in
             let query = request.uri.queryParameters
             let binding = (request.cookies[BrowserCookies.oauthBinding]?.value).map { ConsentRedirect.digest($0) }
-            let signedIn = try await runtime.sessions.authenticate(cookie: request.cookies[BrowserCookies.session]?.value)
+            let signedIn = try await sessions.authenticate(cookie: request.cookies[BrowserCookies.session]?.value)
             do {
-                let result = try await runtime.oauthFlow.complete(
+                let result = try await oauthFlow.complete(
                     state: query["state"].map(String.init), code: query["code"].map(String.init), error: query["error"].map(String.init),
                     browserBinding: binding, signedInUserID: signedIn?.0.id,
                     callbackQuery: Dictionary(query.map { (String($0.key), String($0.value)) }) { first, _ in first }
@@ -89,14 +97,14 @@ struct OAuthController {
     /// Without the dashboard there is no sign-in to require, so a start link only binds the browser that opens it
     /// (single use, ten minutes). With the dashboard, `OAuthPages` serves the link and requires the starter's session.
     private func registerStartLinkWithoutDashboard(on router: Router<AppRequestContext>) {
-        let runtime = runtime
+        let oauthFlow = oauthFlow, users = users, secure = links.publicURL.hasPrefix("https://")
         router.get("oauth/start/:ticket") { _, context in
-            guard let prepared = try await runtime.oauthFlow.redeem(ticket: try context.parameters.require("ticket")),
-                  let user = try await runtime.store.user(id: prepared.userID) else {
+            guard let prepared = try await oauthFlow.redeem(ticket: try context.parameters.require("ticket")),
+                  let user = try await users.user(id: prepared.userID) else {
                 return CallbackPage.response(.gone, title: "This connection link has expired or was already used",
                                              message: "Each link works once, for ten minutes. Nothing was saved.")
             }
-            return try await ConsentRedirect.start(runtime.oauthFlow, user: user, prepared.request, secure: runtime.configuration.publicURL.hasPrefix("https://"))
+            return try await ConsentRedirect.start(oauthFlow, user: user, prepared.request, secure: secure)
         }
     }
 }

@@ -4,10 +4,14 @@ import LatchkeyCore
 /// `/api/v1/providers`: the catalog with each provider's credential schema, and the caller's own remote MCP servers
 /// (added with `POST`, removed with `DELETE`; nobody else sees them).
 struct ProvidersController {
-    let runtime: LatchkeyRuntime
+    let catalog: Catalog
+    /// The users' own remote MCP servers.
+    let userProviders: UserProviderService
+    /// The largest request body read.
+    let limit: Int
 
     func register(on group: RouterGroup<AppRequestContext>) {
-        let catalog = runtime.catalog, service = runtime.userProviders, limit = runtime.configuration.apiBodyLimit
+        let catalog = catalog, service = userProviders, limit = limit
         group.get("providers") { _, context in
             let user = try context.requireUser()
             return JSONOutput.response(["providers": catalog.all(visibleTo: user.id).map(ProviderDTO.init)])

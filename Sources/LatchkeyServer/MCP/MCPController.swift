@@ -12,21 +12,27 @@ import NIOCore
 /// process's memory, so any server behind a load balancer takes any request, and the tool list is read from the
 /// group's bindings on every `tools/list`. Tool calls go through `ProxyForwarder`, the HTTP proxy's own path.
 struct MCPController {
-    let runtime: LatchkeyRuntime
+    let agents: AgentService
+    /// A group's bindings, read for `tools/list`.
+    let bindings: any GroupStore
     let forwarder: ProxyForwarder
     let tools: ToolCatalog
     let remote: RemoteToolset
+    /// The largest request body read (`proxy_body_limit`).
+    let limit: Int
     let origins: OriginValidator
     let validation: StandardValidationPipeline
 
     static let serverVersion = "1.0.0"
 
-    init(runtime: LatchkeyRuntime, forwarder: ProxyForwarder, tools: ToolCatalog, remote: RemoteToolset) {
-        self.runtime = runtime
+    init(agents: AgentService, bindings: any GroupStore, forwarder: ProxyForwarder, tools: ToolCatalog, remote: RemoteToolset, limit: Int, origins: OriginValidator) {
+        self.agents = agents
+        self.bindings = bindings
         self.forwarder = forwarder
         self.tools = tools
         self.remote = remote
-        origins = Self.originValidator(publicURL: runtime.configuration.publicURL, host: runtime.configuration.host, port: runtime.configuration.port)
+        self.limit = limit
+        self.origins = origins
         validation = StandardValidationPipeline(validators: [origins, AcceptHeaderValidator(mode: .jsonOnly), ContentTypeValidator(), ProtocolVersionValidator()])
     }
 
@@ -38,8 +44,7 @@ struct MCPController {
     func handle(_ request: Request, context: AppRequestContext) async throws -> Response {
         let bearer = BearerToken.from(request)
         let agent: AgentContext
-        agent = try await runtime.agents.authenticate(bearer: bearer)
-        let limit = runtime.configuration.proxyBodyLimit
+        agent = try await agents.authenticate(bearer: bearer)
         let body: ByteBuffer
         do { body = try await request.body.collect(upTo: limit) } catch { throw LatchkeyError.payloadTooLarge(limit: limit) }
 
@@ -51,12 +56,12 @@ struct MCPController {
                                 instructions: "Tools call the APIs bound to your agent group; Latchkey adds the credentials.",
                                 capabilities: .init(tools: .init(listChanged: false)))
         let logger = context.logger
-        await server.withMethodHandler(ListTools.self) { [tools, remote, store = runtime.store] _ in
+        await server.withMethodHandler(ListTools.self) { [tools, remote, store = bindings] _ in
             // Read here, not for every request: initialize and tools/call do not need the bindings.
             let bindings = try await store.bindings(groupID: agent.group.id)
             return ListTools.Result(tools: tools.tools(for: bindings).map(\.mcp) + (await remote.tools(for: bindings, bearer: bearer, logger: logger)))
         }
-        await server.withMethodHandler(CallTool.self) { [forwarder, tools, remote] parameters in
+        await server.withMethodHandler(CallTool.self) { [forwarder, tools, remote, limit] parameters in
             if case .unknownTool = tools.lookup(parameters.name), let (provider, bare) = remote.provider(ofTool: parameters.name) {
                 let arguments = try parameters.arguments.map { try JSONEncoder().encode($0) }
                 let result = await remote.call(provider: provider, tool: bare, argumentsJSON: arguments, bearer: bearer, logger: logger)

@@ -10,11 +10,35 @@ import NIOHTTP1
 /// authenticate the key, resolve the binding, build the target URL through the base-URL guard, inject the
 /// credential, refresh OAuth tokens when due, retry once after a 401 with a renewed token, record metrics.
 final class ProxyForwarder: Sendable {
-    let runtime: LatchkeyRuntime
+    /// Agent keys and their bindings, resolved (and cached) per call.
+    let agents: AgentService
+    /// Policy, approvals and budget, in front of every call.
+    let callGate: CallGate
+    /// Renews due OAuth tokens, and after a provider's 401.
+    let refresher: Refresher
+    let connectValues: ConnectValueBackfill
+    /// Opens a credential's sealed values.
+    let credentials: CredentialService
+    let upstream: UpstreamClient
+    let catalog: Catalog
+    let links: SetupLinks
+    let clock: any WallClock
+    /// The largest agent request body forwarded (`proxy_body_limit`).
+    let bodyLimit: Int
     let metrics: ProxyMetrics
 
-    init(runtime: LatchkeyRuntime, metrics: ProxyMetrics) {
-        self.runtime = runtime
+    init(agents: AgentService, callGate: CallGate, refresher: Refresher, connectValues: ConnectValueBackfill, credentials: CredentialService,
+         upstream: UpstreamClient, catalog: Catalog, links: SetupLinks, clock: any WallClock, bodyLimit: Int, metrics: ProxyMetrics) {
+        self.agents = agents
+        self.callGate = callGate
+        self.refresher = refresher
+        self.connectValues = connectValues
+        self.credentials = credentials
+        self.upstream = upstream
+        self.catalog = catalog
+        self.links = links
+        self.clock = clock
+        self.bodyLimit = bodyLimit
         self.metrics = metrics
     }
 
@@ -57,10 +81,10 @@ final class ProxyForwarder: Sendable {
         let started = ContinuousClock.now
         do {
             let answer = try await forwardUnmetered(bearer: bearer, providerID: providerID, call: call)
-            metrics.record(provider: providerID, outcome: ProxyRules.outcome(status: Int(answer.response.status.code)), since: started, catalog: runtime.catalog)
+            metrics.record(provider: providerID, outcome: ProxyRules.outcome(status: Int(answer.response.status.code)), since: started, catalog: catalog)
             return answer
         } catch {
-            metrics.record(provider: providerID, outcome: APIError.from(error).code, since: started, catalog: runtime.catalog)
+            metrics.record(provider: providerID, outcome: APIError.from(error).code, since: started, catalog: catalog)
             throw error
         }
     }
@@ -75,7 +99,7 @@ final class ProxyForwarder: Sendable {
 
     private func forwardUnmetered(bearer: String?, providerID: String, call: Call) async throws -> Forwarded {
         let prepared = try await prepare(bearer: bearer, providerID: providerID, call: call)
-        let limit = runtime.configuration.proxyBodyLimit
+        let limit = bodyLimit
         guard prepared.renewable else {
             return Forwarded(response: try await send(call, prepared, provider: providerID, body: upstreamBody(call.body, limit: limit), limit: limit),
                              scrubber: prepared.scrubber, admission: prepared.admission)
@@ -94,11 +118,11 @@ final class ProxyForwarder: Sendable {
     func prepare(bearer: String?, providerID: String, call: Call) async throws -> PreparedCall {
         try ProxyRules.checkMethod(call.method.rawValue)
         guard Self.isProviderID(providerID) else {
-            _ = try await runtime.agents.authenticate(bearer: bearer)
+            _ = try await agents.authenticate(bearer: bearer)
             throw LatchkeyError.unknownProvider(String(providerID.prefix(64)))
         }
         // `access` answers from the access cache when it can.
-        var resolved = try await runtime.agents.access(bearer: bearer, providerID: providerID)
+        var resolved = try await agents.access(bearer: bearer, providerID: providerID)
         if call.toMCPServer {
             guard let endpoint = resolved.provider.mcpEndpoint else { throw LatchkeyError.badRequest("\(providerID) is not a remote MCP server") }
             resolved = resolved.with(provider: endpoint)
@@ -109,21 +133,21 @@ final class ProxyForwarder: Sendable {
         let checked: PreparedCall?, admission: Admission?
         if lacking {
             checked = nil
-            admission = call.gated ? try await runtime.callGate.admit(resolved, Self.gateCall(call)) : nil
+            admission = call.gated ? try await callGate.admit(resolved, Self.gateCall(call)) : nil
         } else {
             // Checked (path guard, body limit) before the policy, and both before any refresh or upstream traffic.
-            let built = try prepared(resolved, call: call, admission: nil).admitted(call.gated ? try await runtime.callGate.admit(resolved, Self.gateCall(call)) : nil)
+            let built = try prepared(resolved, call: call, admission: nil).admitted(call.gated ? try await callGate.admit(resolved, Self.gateCall(call)) : nil)
             guard built.renewable else { return built }
             checked = built
             admission = built.admission
         }
         // OAuth: a fresh token first.
         var current = resolved
-        let fresh = try await runtime.refresher.usable(resolved.credential, links: runtime.links)
+        let fresh = try await refresher.usable(resolved.credential, links: links)
         if fresh.version != current.credential.version { current = try await reopened(current, with: fresh) }
         if lacking {
             // Learnt with the fresh token, once per credential, and stored with it.
-            let completed = try await runtime.connectValues.completed(current.credential, provider: current.provider, values: current.values)
+            let completed = try await connectValues.completed(current.credential, provider: current.provider, values: current.values)
             if completed.version != current.credential.version { current = try await reopened(current, with: completed) }
         }
         if let checked, current.credential.version == resolved.credential.version { return checked }
@@ -134,7 +158,7 @@ final class ProxyForwarder: Sendable {
     /// lease: no suspension, no database read.
     func preparedFromCache(bearer: String?, providerID: String, call: Call) throws -> PreparedCall? {
         try ProxyRules.checkMethod(call.method.rawValue)
-        guard var resolved = runtime.agents.cachedAccess(bearer: bearer, providerID: providerID) else { return nil }
+        guard var resolved = agents.cachedAccess(bearer: bearer, providerID: providerID) else { return nil }
         if call.toMCPServer {
             guard let endpoint = resolved.provider.mcpEndpoint else { throw LatchkeyError.badRequest("\(providerID) is not a remote MCP server") }
             resolved = resolved.with(provider: endpoint)
@@ -142,7 +166,7 @@ final class ProxyForwarder: Sendable {
         // A credential lacking a connect value takes `prepare`, which learns it.
         guard ConnectValueBackfill.missing(resolved.provider, values: resolved.values).isEmpty else { return nil }
         let checked = try prepared(resolved, call: call, admission: nil)
-        guard let admission = try runtime.callGate.admitNow(resolved, Self.gateCall(call)) else { return nil }
+        guard let admission = try callGate.admitNow(resolved, Self.gateCall(call)) else { return nil }
         return checked.admitted(admission)
     }
 
@@ -189,8 +213,8 @@ final class ProxyForwarder: Sendable {
     func renewed(after401 prepared: PreparedCall, call: Call) async throws -> PreparedCall? {
         guard prepared.renewable else { return nil }
         let current = prepared.resolved.credential
-        let renewed = try await runtime.refresher.usable(current, links: runtime.links, after401Version: current.version)
-        guard renewed.version != current.version, runtime.refresher.policy.isUsable(renewed, now: runtime.clock.now) else { return nil }
+        let renewed = try await refresher.usable(current, links: links, after401Version: current.version)
+        guard renewed.version != current.version, refresher.policy.isUsable(renewed, now: clock.now) else { return nil }
         return try self.prepared(try await reopened(prepared.resolved, with: renewed), call: call, admission: prepared.admission, renewable: false,
                                  alsoScrubbing: prepared.outbound.injectedValues)
     }
@@ -199,7 +223,7 @@ final class ProxyForwarder: Sendable {
     /// Renewable after a 401 when the credential is OAuth (unless told otherwise: a renewed call is not renewed again).
     private func prepared(_ resolved: ResolvedCredential, call: Call, admission: Admission?, renewable: Bool? = nil, alsoScrubbing: [String] = []) throws -> PreparedCall {
         let outbound = try RequestInjector.build(provider: resolved.provider, values: resolved.values, rawPath: call.path, rawQuery: call.query)
-        let limit = runtime.configuration.proxyBodyLimit
+        let limit = bodyLimit
         switch call.body {
         case .stream(_, let length?) where length > limit: throw LatchkeyError.payloadTooLarge(limit: limit)
         case .bytes(let bytes) where bytes.readableBytes > limit: throw LatchkeyError.payloadTooLarge(limit: limit)
@@ -210,7 +234,7 @@ final class ProxyForwarder: Sendable {
     }
 
     private func reopened(_ resolved: ResolvedCredential, with credential: Credential) async throws -> ResolvedCredential {
-        resolved.with(credential: credential, values: try await runtime.credentials.values(of: credential))
+        resolved.with(credential: credential, values: try await credentials.values(of: credential))
     }
 
     private func upstreamBody(_ body: Body, limit: Int) -> HTTPClientRequest.Body? {
@@ -248,8 +272,8 @@ final class ProxyForwarder: Sendable {
         upstreamRequest.body = body
         let started = ContinuousClock.now
         do {
-            let response = try await runtime.upstream.execute(upstreamRequest, publicAddressOnly: prepared.outbound.requiresPublicAddress)
-            metrics.recordUpstream(provider: provider, since: started, catalog: runtime.catalog)
+            let response = try await upstream.execute(upstreamRequest, publicAddressOnly: prepared.outbound.requiresPublicAddress)
+            metrics.recordUpstream(provider: provider, since: started, catalog: catalog)
             guard ProxyRules.isFinalAnswer(status: Int(response.status.code)) else { throw LatchkeyError.upstreamUnreachable(provider) }
             return response
         } catch {

@@ -3,8 +3,8 @@ import Hummingbird
 import LatchkeyCore
 
 /// `/activity`: the user's audit log, 50 events a page, newest first.
-struct ActivityPages {
-    let store: any Store
+struct ActivityPages: DashboardPages {
+    let audit: any AuditStore
     let renderer: PageRenderer
 
     static let pageSize = 50
@@ -12,7 +12,7 @@ struct ActivityPages {
     func register(on group: RouterGroup<AppRequestContext>) {
         group.get("activity") { request, context in
             let user = try context.requireUser()
-            let events = try await store.auditEvents(ownerID: user.id, limit: Self.pageSize + 1, before: request.uri.queryParameters["before"].map(String.init))
+            let events = try await audit.auditEvents(ownerID: user.id, limit: Self.pageSize + 1, before: request.uri.queryParameters["before"].map(String.init))
             let shown = events.prefix(Self.pageSize)
             let rows = shown.map { event in
                 ActivityView.Event(createdAt: PageRenderer.date(event.createdAt), actor: event.actor, action: event.action,

@@ -5,8 +5,11 @@ import LatchkeyCore
 
 /// `/approvals` and `/approvals/{id}`: the calls that wait for a person's yes (the agent's `approval_url` leads
 /// here), decided once, for a while, or denied. A decided request shows its status and no buttons.
-struct ApprovalPages {
-    let runtime: LatchkeyRuntime
+struct ApprovalPages: DashboardPages {
+    let approvals: ApprovalService
+    let budgets: BudgetService
+    let catalog: Catalog
+    let clock: any WallClock
     let renderer: PageRenderer
 
     /// The durations offered beside "Approve once", in seconds.
@@ -15,11 +18,11 @@ struct ApprovalPages {
     func register(on group: RouterGroup<AppRequestContext>) {
         group.get("approvals") { request, context in
             let user = try context.requireUser()
-            let now = runtime.clock.now
-            let all = try await runtime.approvals.list(user: user, status: nil)
+            let now = clock.now
+            let all = try await approvals.list(user: user, status: nil)
             var names: [String: String] = [:]
             for approval in all where names[approval.groupID] == nil {
-                names[approval.groupID] = (try? await runtime.budgets.accessible(user: user, groupID: approval.groupID))?.name ?? approval.groupID
+                names[approval.groupID] = (try? await budgets.accessible(user: user, groupID: approval.groupID))?.name ?? approval.groupID
             }
             let rows = all.map { ApprovalRow($0, now: now, groupName: names[$0.groupID], providerName: name($0.provider)) }
             return renderer.page(ApprovalsView(rows), context: context, tab: .approvals,
@@ -43,7 +46,7 @@ struct ApprovalPages {
         let user = try context.requireUser()
         let id = try context.parameters.require("id")
         do {
-            _ = try await runtime.approvals.decide(user: user, id: id, approve: approve, forSeconds: forSeconds)
+            _ = try await approvals.decide(user: user, id: id, approve: approve, forSeconds: forSeconds)
         } catch LatchkeyError.conflict {
             return try await page(context: context, notice: nil, error: "This request was already decided (or it lapsed), so it cannot be decided again.", status: .conflict)
         }
@@ -52,14 +55,14 @@ struct ApprovalPages {
 
     func page(context: AppRequestContext, notice: String?, error: String?, status: HTTPResponse.Status = .ok) async throws -> Response {
         let user = try context.requireUser()
-        let approval = try await runtime.approvals.get(user: user, id: try context.parameters.require("id"))
-        let group = try? await runtime.budgets.accessible(user: user, groupID: approval.groupID)
-        let view = ApprovalView(approval: ApprovalRow(approval, now: runtime.clock.now, groupName: group?.name, providerName: name(approval.provider)),
+        let approval = try await approvals.get(user: user, id: try context.parameters.require("id"))
+        let group = try? await budgets.accessible(user: user, groupID: approval.groupID)
+        let view = ApprovalView(approval: ApprovalRow(approval, now: clock.now, groupName: group?.name, providerName: name(approval.provider)),
                                 approveAction: "/approvals/\(approval.id)/approve", denyAction: "/approvals/\(approval.id)/deny",
                                 durations: Self.durations.map { .init(seconds: $0.seconds, label: $0.label) })
         return renderer.page(view, context: context, tab: .approvals, title: "Approval request",
                              notice: notice, error: error, status: status)
     }
 
-    func name(_ provider: String) -> String { runtime.catalog.provider(provider)?.name ?? provider }
+    func name(_ provider: String) -> String { catalog.provider(provider)?.name ?? provider }
 }

@@ -5,7 +5,13 @@ import LatchkeyCore
 
 /// `/login`, `/logout` and the first-run `/setup`.
 struct AuthPages {
-    let runtime: LatchkeyRuntime
+    let sessions: SessionService
+    let setup: SetupService
+    /// The deployment's OpenID Connect provider, offered beside (or instead of) passwords.
+    let oidc: OIDCSettings?
+    let passwordSignIn: Bool
+    /// Whose forwarded address is believed, for the sign-in limits.
+    let trustedProxies: TrustedProxies
     let renderer: PageRenderer
 
     var secure: Bool { renderer.secureCookies }
@@ -15,11 +21,11 @@ struct AuthPages {
             PageRenderer.redirect(request.cookies[BrowserCookies.session] == nil ? "/login" : "/credentials")
         }
         router.get("login") { request, context in
-            if try await runtime.sessions.authenticate(cookie: request.cookies[BrowserCookies.session]?.value) != nil {
+            if try await sessions.authenticate(cookie: request.cookies[BrowserCookies.session]?.value) != nil {
                 return PageRenderer.redirect(LocalRedirect.target(request.uri.queryParameters["next"].map(String.init)))
             }
             // With an identity provider the first people can sign in through it; without one, setup comes first.
-            if runtime.configuration.oidc == nil, try await runtime.setup.isOpen() {
+            if oidc == nil, try await setup.isOpen() {
                 return renderer.message(heading: "Latchkey is not set up yet", message: "Open the one-time setup link that `latchkey serve` printed in its log to create the first admin.",
                                         success: false, status: .ok, context: context, link: nil)
             }
@@ -29,15 +35,15 @@ struct AuthPages {
             let form = try await anonymousForm(request)
             let email = form["email"] ?? ""
             let next = LocalRedirect.target(form["next"])
-            guard runtime.configuration.passwordSignIn else {
+            guard passwordSignIn else {
                 // Turned off at the route, not only hidden: a hand-made POST must not sign anyone in with a password.
-                let via = runtime.configuration.oidc.map { " Sign in with \($0.displayName) instead." } ?? ""
+                let via = oidc.map { " Sign in with \($0.displayName) instead." } ?? ""
                 return anonymousPage(loginView(next: next), request: request, context: context, title: "Sign in",
                                      error: "Password sign-in is turned off on this Latchkey." + via, status: .forbidden)
             }
             do {
-                let client = runtime.configuration.trustedProxies.client(of: request, context: context)
-                let (cookie, _, _) = try await runtime.sessions.signIn(email: email, password: form["password"] ?? "", client: client)
+                let client = trustedProxies.client(of: request, context: context)
+                let (cookie, _, _) = try await sessions.signIn(email: email, password: form["password"] ?? "", client: client)
                 var response = PageRenderer.redirect(next)
                 response.setCookie(BrowserCookies.cookie(BrowserCookies.session, cookie, maxAge: Int(SessionService.lifetime), secure: secure))
                 return response
@@ -56,13 +62,13 @@ struct AuthPages {
         router.post("logout") { request, context in
             let form = try await FormInput.read(request)
             let cookie = request.cookies[BrowserCookies.session]?.value
-            if let (_, session) = try await runtime.sessions.authenticate(cookie: cookie) {
+            if let (_, session) = try await sessions.authenticate(cookie: cookie) {
                 // Signing out needs the session's CSRF token: a foreign page must not be able to sign people out, not
                 // even by clearing the cookie in their browser.
                 guard SessionService.csrfMatches(form["csrf"], session.csrf) else {
                     throw APIError(.forbidden, "csrf_failed", "this form has expired or did not come from Latchkey; reload the page and try again")
                 }
-                try await runtime.sessions.signOut(cookie: cookie)
+                try await sessions.signOut(cookie: cookie)
             }
             var response = PageRenderer.redirect("/login")
             response.setCookie(BrowserCookies.cleared(BrowserCookies.session, secure: secure))
@@ -70,7 +76,7 @@ struct AuthPages {
             return response
         }
         router.get("setup") { request, context in
-            guard try await runtime.setup.isOpen() else { return PageRenderer.redirect("/login") }
+            guard try await setup.isOpen() else { return PageRenderer.redirect("/login") }
             return anonymousPage(SetupView(token: request.uri.queryParameters["token"].map(String.init) ?? ""), request: request, context: context, title: "Set up Latchkey")
         }
         router.post("setup") { request, context in
@@ -82,8 +88,8 @@ struct AuthPages {
                 return anonymousPage(view, request: request, context: context, title: "Set up Latchkey", status: .badRequest)
             }
             do {
-                let user = try await runtime.setup.complete(token: form["token"] ?? "", email: email, password: password)
-                let (cookie, _) = try await runtime.sessions.open(for: user)
+                let user = try await setup.complete(token: form["token"] ?? "", email: email, password: password)
+                let (cookie, _) = try await sessions.open(for: user)
                 var response = PageRenderer.redirect("/credentials?notice=welcome")
                 response.setCookie(BrowserCookies.cookie(BrowserCookies.session, cookie, maxAge: Int(SessionService.lifetime), secure: secure))
                 return response
@@ -98,8 +104,8 @@ struct AuthPages {
 
     /// The sign-in page: where to go afterwards, the password form when it is on, the provider's button.
     func loginView(next: String, email: String? = nil) -> LoginView {
-        LoginView(next: next, email: email, passwordSignin: runtime.configuration.passwordSignIn,
-                  sso: runtime.configuration.oidc.map { .init(name: $0.displayName, url: "/oidc/start?next=" + TokenRequester.formEncode(next)) })
+        LoginView(next: next, email: email, passwordSignin: passwordSignIn,
+                  sso: oidc.map { .init(name: $0.displayName, url: "/oidc/start?next=" + TokenRequester.formEncode(next)) })
     }
 
     /// Pages shown before sign-in carry a CSRF token from a cookie (double submit), so forged sign-ins fail too.

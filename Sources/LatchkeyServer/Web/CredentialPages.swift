@@ -3,14 +3,17 @@ import Hummingbird
 import LatchkeyCore
 
 /// The Credentials tab: list, create from the provider's schema, edit, delete, connect and reconnect OAuth.
-struct CredentialPages {
-    let runtime: LatchkeyRuntime
+struct CredentialPages: DashboardPages {
+    let credentials: CredentialService
+    let catalog: Catalog
+    /// Deletes a credential, revoking its tokens at the provider first.
+    let revocation: RevocationService
     let renderer: PageRenderer
 
     func register(on group: RouterGroup<AppRequestContext>) {
         group.get("credentials") { request, context in
             let user = try context.requireUser()
-            let page = try await runtime.credentials.list(owner: user, cursor: FormInput.query(request)["cursor"], limit: nil)
+            let page = try await credentials.list(owner: user, cursor: FormInput.query(request)["cursor"], limit: nil)
             let view = CredentialsView(credentials: page.items.map { row($0) },
                                        nextURL: page.nextCursor.map { "/credentials?cursor=" + TokenRequester.formEncode($0) })
             return renderer.page(view, context: context,
@@ -18,9 +21,9 @@ struct CredentialPages {
         }
         group.get("credentials/new") { request, context in
             let query = FormInput.query(request)
-            guard let providerID = query["provider"], let provider = runtime.catalog.provider(providerID) else {
+            guard let providerID = query["provider"], let provider = catalog.provider(providerID) else {
                 let q = query["q"] ?? ""
-                let choices = ProviderPages.matching(runtime.catalog, q).map { p in
+                let choices = ProviderPages.matching(catalog, q).map { p in
                     CredentialChooseView.Choice(id: p.id, name: p.name, authMode: p.authMode.rawValue, authLabel: ProviderPages.authLabel(p.authMode),
                                                 url: "/credentials/new?provider=\(p.id)")
                 }
@@ -33,9 +36,9 @@ struct CredentialPages {
             let form = try await context.form(request)
             // The provider travels in the form's action URL (`/credentials?provider=ID`), chosen by the server.
             let providerID = FormInput.query(request)["provider"] ?? form["provider"] ?? ""
-            guard let provider = runtime.catalog.provider(providerID) else { throw LatchkeyError.notFound("provider '\(providerID)'") }
+            guard let provider = catalog.provider(providerID) else { throw LatchkeyError.notFound("provider '\(providerID)'") }
             do {
-                _ = try await runtime.credentials.create(owner: user, provider: provider.id, name: form["name"] ?? "", fields: form.fields(dropEmpty: true))
+                _ = try await credentials.create(owner: user, provider: provider.id, name: form["name"] ?? "", fields: form.fields(dropEmpty: true))
                 return PageRenderer.redirect("/credentials?notice=created")
             } catch let error as LatchkeyError {
                 return self.form(for: provider, credential: nil, context: context, submitted: form, error: error)
@@ -43,18 +46,18 @@ struct CredentialPages {
         }
         group.get("credentials/:id/edit") { _, context in
             let user = try context.requireUser()
-            let credential = try await runtime.credentials.owned(owner: user, id: try context.parameters.require("id"))
-            guard let provider = runtime.catalog.provider(credential.provider) else { throw LatchkeyError.unknownProvider(credential.provider) }
+            let credential = try await credentials.owned(owner: user, id: try context.parameters.require("id"))
+            guard let provider = catalog.provider(credential.provider) else { throw LatchkeyError.unknownProvider(credential.provider) }
             return form(for: provider, credential: credential, context: context)
         }
         group.post("credentials/:id") { request, context in
             let user = try context.requireUser()
-            let credential = try await runtime.credentials.owned(owner: user, id: try context.parameters.require("id"))
+            let credential = try await credentials.owned(owner: user, id: try context.parameters.require("id"))
             let form = try await context.form(request)
-            guard let provider = runtime.catalog.provider(credential.provider) else { throw LatchkeyError.unknownProvider(credential.provider) }
+            guard let provider = catalog.provider(credential.provider) else { throw LatchkeyError.unknownProvider(credential.provider) }
             do {
                 // A secret left blank keeps its value; a cleared non-secret optional field is simply left as it was.
-                _ = try await runtime.credentials.update(owner: user, id: credential.id, name: form["name"], fields: form.fields(dropEmpty: true))
+                _ = try await credentials.update(owner: user, id: credential.id, name: form["name"], fields: form.fields(dropEmpty: true))
                 return PageRenderer.redirect("/credentials?notice=updated")
             } catch let error as LatchkeyError {
                 return self.form(for: provider, credential: credential, context: context, submitted: form, error: error)
@@ -62,8 +65,8 @@ struct CredentialPages {
         }
         group.get("credentials/:id/delete") { _, context in
             let user = try context.requireUser()
-            let credential = try await runtime.credentials.owned(owner: user, id: try context.parameters.require("id"))
-            let name = runtime.catalog.provider(credential.provider)?.name ?? credential.provider
+            let credential = try await credentials.owned(owner: user, id: try context.parameters.require("id"))
+            let name = catalog.provider(credential.provider)?.name ?? credential.provider
             let view = CredentialDeleteView(credential: .init(id: credential.id, name: credential.name, providerName: name),
                                             action: "/credentials/\(credential.id)/delete")
             return renderer.page(view, context: context, tab: .credentials, title: "Delete credential")
@@ -71,7 +74,7 @@ struct CredentialPages {
         group.post("credentials/:id/delete") { request, context in
             let user = try context.requireUser()
             _ = try await context.form(request)
-            try await runtime.revocation.delete(owner: user, id: try context.parameters.require("id"))
+            try await revocation.delete(owner: user, id: try context.parameters.require("id"))
             return PageRenderer.redirect("/credentials?notice=deleted")
         }
     }
@@ -79,7 +82,7 @@ struct CredentialPages {
     func row(_ view: CredentialView) -> CredentialsView.Row {
         let badge = CredentialStatusBadge(view.status)
         return CredentialsView.Row(
-            id: view.id, name: view.name, provider: view.provider, providerName: runtime.catalog.provider(view.provider)?.name ?? view.provider,
+            id: view.id, name: view.name, provider: view.provider, providerName: catalog.provider(view.provider)?.name ?? view.provider,
             authMode: view.authMode.rawValue, status: view.status.rawValue, statusLabel: badge.label, statusClass: badge.cssClass,
             updatedAt: PageRenderer.date(view.updatedAt), isOauth: view.authMode.isOAuth,
             needsReconnect: view.authMode == .oauth2 && (view.status == .needsReauth || view.status == .revoked || view.status == .refreshFailing),

@@ -1,11 +1,17 @@
 import Hummingbird
 import LatchkeyCore
 
-/// Every dashboard route: static files, sign-in and setup, and the signed-in pages.
+/// Every dashboard route: static files, sign-in and setup, and the signed-in pages (built by `ApplicationBuilder`).
 struct Dashboard {
-    let runtime: LatchkeyRuntime
     let assets: WebAssets
     let renderer: PageRenderer
+    /// Sign-in, sign-out and setup: the pages anyone may open.
+    let auth: AuthPages
+    /// Sign-in through the deployment's OpenID Connect provider, when one is configured.
+    let sso: SSOPages?
+    /// Who is signed in, for every other page.
+    let sessions: SessionService
+    let pages: [any DashboardPages]
 
     func register(on router: Router<AppRequestContext>) {
         let assets = assets
@@ -13,18 +19,9 @@ struct Dashboard {
             guard let (buffer, type) = assets.statics[try context.parameters.require("file")] else { throw LatchkeyError.notFound("file") }
             return Response(status: .ok, headers: [.contentType: type, .cacheControl: "public, max-age=300"], body: .init(byteBuffer: buffer))
         }
-        AuthPages(runtime: runtime, renderer: renderer).register(on: router)
-        if let sso = runtime.sso { SSOPages(sso: sso, runtime: runtime, renderer: renderer).register(on: router) }
-        let pages = router.group().add(middleware: DashboardAuthMiddleware(sessions: runtime.sessions)).add(middleware: ErrorMiddleware(renderer: renderer))
-        CredentialPages(runtime: runtime, renderer: renderer).register(on: pages)
-        let groupPages = GroupPages(runtime: runtime, renderer: renderer)
-        groupPages.register(on: pages)
-        GroupRulePages(runtime: runtime, pages: groupPages).register(on: pages)
-        ApprovalPages(runtime: runtime, renderer: renderer).register(on: pages)
-        ProviderPages(runtime: runtime, renderer: renderer).register(on: pages)
-        ActivityPages(store: runtime.store, renderer: renderer).register(on: pages)
-        SettingsPages(runtime: runtime, renderer: renderer).register(on: pages)
-        WebhookPages(webhooks: runtime.webhooks, renderer: renderer).register(on: pages)
-        OAuthPages(runtime: runtime, renderer: renderer).register(on: pages)
+        auth.register(on: router)
+        sso?.register(on: router)
+        let signedIn = router.group().add(middleware: DashboardAuthMiddleware(sessions: sessions)).add(middleware: ErrorMiddleware(renderer: renderer))
+        for page in pages { page.register(on: signedIn) }
     }
 }

@@ -4,7 +4,12 @@ import LatchkeyCore
 /// The control sections of the group page: each binding's rules (and their form), the budget (and its form),
 /// usage against each limit, calls per day, pending approvals and recent refusals.
 struct GroupControls {
-    let runtime: LatchkeyRuntime
+    let budgets: BudgetService
+    let approvals: ApprovalService
+    /// The group's recent refusals.
+    let audit: any AuditStore
+    let catalog: Catalog
+    let clock: any WallClock
 
     /// What the page shows instead of the saved state after a form was sent back: the entered rules of one binding
     /// (with an error or a "Check a call" verdict), or the entered budget (with an error).
@@ -22,12 +27,12 @@ struct GroupControls {
     static let refusalLimit = 20
 
     func view(user: User, groupID: String, bindings: [Binding], entered: Entered) async throws -> GroupControlsView {
-        let budget = try await runtime.budgets.budget(user: user, groupID: groupID)
+        let budget = try await budgets.budget(user: user, groupID: groupID)
         let form = entered.budget ?? BudgetForm(budget: budget)
-        let usage = try await runtime.budgets.usage(user: user, groupID: groupID)
-        let daily = try await runtime.budgets.daily(user: user, groupID: groupID, days: UsageChart.days)
-        let now = runtime.clock.now
-        let pending = try await runtime.approvals.list(user: user, status: .pending, groupID: groupID).filter { $0.effectiveStatus(at: now) == "pending" }
+        let usage = try await budgets.usage(user: user, groupID: groupID)
+        let daily = try await budgets.daily(user: user, groupID: groupID, days: UsageChart.days)
+        let now = clock.now
+        let pending = try await approvals.list(user: user, status: .pending, groupID: groupID).filter { $0.effectiveStatus(at: now) == "pending" }
         return GroupControlsView(
             rules: bindings.map { rules(groupID: groupID, binding: $0, entered: entered) },
             budgetForm: form.view(providers: bindings.map { ($0.provider, name($0.provider)) }),
@@ -63,13 +68,13 @@ struct GroupControls {
 
     /// The bare tool names of a provider, `request` last.
     func toolNames(_ provider: String) -> [String] {
-        (runtime.catalog.provider(provider)?.tools.map(\.name) ?? []).filter { $0 != "request" } + ["request"]
+        (catalog.provider(provider)?.tools.map(\.name) ?? []).filter { $0 != "request" } + ["request"]
     }
 
     /// The group's refused calls from the audit log, newest first.
     func refusals(user: User, groupID: String) async throws -> [GroupControlsView.Refusal] {
-        let group = try await runtime.budgets.accessible(user: user, groupID: groupID)
-        let events = try await runtime.store.groupAuditEvents(groupID: group.id, actions: Self.refusals.keys.sorted(), limit: Self.refusalLimit)
+        let group = try await budgets.accessible(user: user, groupID: groupID)
+        let events = try await audit.groupAuditEvents(groupID: group.id, actions: Self.refusals.keys.sorted(), limit: Self.refusalLimit)
         return events.map { event in
             let provider: String, reason: String
             var approvalURL: String?
@@ -91,5 +96,5 @@ struct GroupControls {
         }
     }
 
-    func name(_ provider: String) -> String { runtime.catalog.provider(provider)?.name ?? provider }
+    func name(_ provider: String) -> String { catalog.provider(provider)?.name ?? provider }
 }

@@ -5,8 +5,15 @@ import LatchkeyCore
 
 /// `/groups`: agent groups, their keys (shown once), bindings, and what their agents asked for in vain; the page
 /// of a group also shows its rules, budget, usage, pending approvals and refusals (`GroupControls`).
-struct GroupPages {
-    let runtime: LatchkeyRuntime
+struct GroupPages: DashboardPages {
+    let groups: GroupService
+    let credentials: CredentialService
+    let warnings: WarningService
+    let catalog: Catalog
+    /// The group's policy, budget and approvals, shown on its page.
+    let controls: GroupControls
+    /// Where agents are told to call: the proxy and `/mcp` under it.
+    let publicURL: String
     let renderer: PageRenderer
 
     func register(on group: RouterGroup<AppRequestContext>) {
@@ -17,7 +24,7 @@ struct GroupPages {
             let user = try context.requireUser()
             let form = try await context.form(request)
             do {
-                let created = try await runtime.groups.create(owner: user, name: form["name"] ?? "")
+                let created = try await groups.create(owner: user, name: form["name"] ?? "")
                 return PageRenderer.redirect("/groups/\(created.id)?notice=group_created")
             } catch let error as LatchkeyError {
                 return try await list(request: request, context: context, error: APIError.from(domain: error).message)
@@ -30,13 +37,13 @@ struct GroupPages {
         group.post("groups/:id/delete") { request, context in
             let user = try context.requireUser()
             _ = try await context.form(request)
-            try await runtime.groups.delete(owner: user, id: try context.parameters.require("id"))
+            try await groups.delete(owner: user, id: try context.parameters.require("id"))
             return PageRenderer.redirect("/groups?notice=group_deleted")
         }
         group.post("groups/:id/keys") { request, context in
             let user = try context.requireUser()
             _ = try await context.form(request)
-            let created = try await runtime.groups.createKey(owner: user, groupID: try context.parameters.require("id"))
+            let created = try await groups.createKey(owner: user, groupID: try context.parameters.require("id"))
             // The one time the key exists outside the agent: rendered directly, never put in a URL or a redirect.
             return try await page(request: request, context: context, newKey: created.key)
         }
@@ -44,32 +51,32 @@ struct GroupPages {
             let user = try context.requireUser()
             _ = try await context.form(request)
             let id = try context.parameters.require("id")
-            try await runtime.groups.deleteKey(owner: user, groupID: id, keyID: try context.parameters.require("keyId"))
+            try await groups.deleteKey(owner: user, groupID: id, keyID: try context.parameters.require("keyId"))
             return PageRenderer.redirect("/groups/\(id)?notice=key_revoked")
         }
         group.post("groups/:id/bindings/:provider") { request, context in
             let user = try context.requireUser()
             let form = try await context.form(request)
             let id = try context.parameters.require("id")
-            _ = try await runtime.groups.bind(owner: user, groupID: id, provider: try context.parameters.require("provider"), credentialID: form["credential_id"] ?? "")
+            _ = try await groups.bind(owner: user, groupID: id, provider: try context.parameters.require("provider"), credentialID: form["credential_id"] ?? "")
             return PageRenderer.redirect("/groups/\(id)?notice=bound")
         }
         group.post("groups/:id/bindings/:provider/delete") { request, context in
             let user = try context.requireUser()
             _ = try await context.form(request)
             let id = try context.parameters.require("id")
-            try await runtime.groups.unbind(owner: user, groupID: id, provider: try context.parameters.require("provider"))
+            try await groups.unbind(owner: user, groupID: id, provider: try context.parameters.require("provider"))
             return PageRenderer.redirect("/groups/\(id)?notice=unbound")
         }
     }
 
     func list(request: Request, context: AppRequestContext, error: String?) async throws -> Response {
         let user = try context.requireUser()
-        let warnings = try await runtime.warnings.warnings(owner: user)
+        let warnings = try await self.warnings.warnings(owner: user)
         var rows: [GroupsView.Row] = []
-        let page = try await runtime.groups.list(owner: user, cursor: FormInput.query(request)["cursor"], limit: nil)
+        let page = try await groups.list(owner: user, cursor: FormInput.query(request)["cursor"], limit: nil)
         for g in page.items {
-            let view = try await runtime.groups.get(owner: user, id: g.id)
+            let view = try await groups.get(owner: user, id: g.id)
             rows.append(.init(id: g.id, name: g.name, url: "/groups/\(g.id)", createdAt: PageRenderer.date(g.createdAt),
                               keyCount: view.keys.count, bindingCount: view.bindings.count,
                               warningCount: warnings.filter { $0.groupID == g.id }.count))
@@ -82,11 +89,11 @@ struct GroupPages {
     func page(request: Request, context: AppRequestContext, newKey: String?, entered: GroupControls.Entered = .init(),
               status: HTTPResponse.Status = .ok) async throws -> Response {
         let user = try context.requireUser()
-        let view = try await runtime.groups.get(owner: user, id: try context.parameters.require("id"))
+        let view = try await groups.get(owner: user, id: try context.parameters.require("id"))
         let id = view.group.id
-        let credentials = try await runtime.credentials.list(owner: user)
+        let credentials = try await self.credentials.list(owner: user)
         let byID = Dictionary(uniqueKeysWithValues: credentials.map { ($0.id, $0) })
-        let warnings = try await runtime.warnings.warnings(owner: user)
+        let warnings = try await self.warnings.warnings(owner: user)
         let highlighted = FormInput.query(request)["bind"]
         let bound = Set(view.bindings.map(\.provider))
 
@@ -102,7 +109,7 @@ struct GroupPages {
         for warning in warnings where warning.groupID == id && warning.kind == "credential_missing" && !bound.contains(warning.provider) {
             providers.insert(warning.provider)
         }
-        if let highlighted, runtime.catalog.provider(highlighted) != nil, !bound.contains(highlighted) { providers.insert(highlighted) }
+        if let highlighted, catalog.provider(highlighted) != nil, !bound.contains(highlighted) { providers.insert(highlighted) }
         let bindable = providers.sorted().map { provider in
             let options = credentials.filter { $0.provider == provider }.map { GroupView.Bindable.Option(id: $0.id, name: $0.name) }
             return GroupView.Bindable(provider: provider, providerName: name(provider), highlighted: provider == highlighted, credentials: options,
@@ -122,12 +129,12 @@ struct GroupPages {
             group: .init(id: id, name: view.group.name),
             keys: view.keys.map { .init(id: $0.id, prefix: "lka_" + $0.prefix + "…", createdAt: PageRenderer.date($0.createdAt), revokeAction: "/groups/\(id)/keys/\($0.id)/delete") },
             keyAction: "/groups/\(id)/keys", bindings: bindings, bindable: bindable, warnings: groupWarnings, deleteAction: "/groups/\(id)/delete",
-            controls: try await GroupControls(runtime: runtime).view(user: user, groupID: id, bindings: view.bindings, entered: entered)
+            controls: try await controls.view(user: user, groupID: id, bindings: view.bindings, entered: entered)
         )
         if let newKey {
             page.newKey = newKey
-            page.proxyURL = runtime.configuration.publicURL + "/v1/proxy/"
-            page.mcpURL = runtime.configuration.publicURL + "/mcp"
+            page.proxyURL = publicURL + "/v1/proxy/"
+            page.mcpURL = publicURL + "/mcp"
         }
         return renderer.page(page, context: context, tab: .groups, title: view.group.name,
                              notice: newKey == nil ? Notices.text(for: request.uri.queryParameters["notice"]) : "Agent key created.",
@@ -143,5 +150,5 @@ struct GroupPages {
         }
     }
 
-    func name(_ provider: String) -> String { runtime.catalog.provider(provider)?.name ?? provider }
+    func name(_ provider: String) -> String { catalog.provider(provider)?.name ?? provider }
 }

@@ -5,8 +5,12 @@ import LatchkeyCore
 /// Browser entry points of the consent flow: Connect (`/oauth/{provider}/start`), Reconnect, and the start links
 /// the API hands out (`/oauth/start/{ticket}`). All of them need a browser signed in as the user the flow is for,
 /// and bind the flow to that browser by a cookie, so a callback opened anywhere else is refused.
-struct OAuthPages {
-    let runtime: LatchkeyRuntime
+struct OAuthPages: DashboardPages {
+    let oauthFlow: OAuthFlowService
+    let credentials: CredentialService
+    let catalog: Catalog
+    /// The form a failed connection falls back to.
+    let credentialPages: CredentialPages
     let renderer: PageRenderer
 
     func register(on group: RouterGroup<AppRequestContext>) {
@@ -20,7 +24,7 @@ struct OAuthPages {
         }
         group.get("credentials/:id/reconnect") { request, context in
             let user = try context.requireUser()
-            let credential = try await runtime.credentials.owned(owner: user, id: try context.parameters.require("id"))
+            let credential = try await credentials.owned(owner: user, id: try context.parameters.require("id"))
             // `?scopes=a+b`: a remote server's step-up asked for more than was granted (the provider shows them all).
             let scopes = FormInput.query(request)["scopes"].map { $0.split(separator: " ").map(String.init) }.flatMap { $0.isEmpty ? nil : Array($0.prefix(50)) }
             return try await start(user: user, ConsentRequest(provider: credential.provider, scopes: scopes, credentialID: credential.id), context: context)
@@ -30,7 +34,7 @@ struct OAuthPages {
         // whoever else it is forwarded to cannot connect their own account into the starter's.
         group.get("oauth/start/:ticket") { _, context in
             let user = try context.requireUser()
-            guard let prepared = try await runtime.oauthFlow.redeem(ticket: try context.parameters.require("ticket")) else {
+            guard let prepared = try await oauthFlow.redeem(ticket: try context.parameters.require("ticket")) else {
                 return renderer.message(heading: "This connection link has expired or was already used",
                                         message: "Each link works once, for ten minutes. Nothing was saved. Ask for a new link, or connect from Credentials.",
                                         success: false, status: .gone, context: context)
@@ -50,18 +54,18 @@ struct OAuthPages {
     /// in the pages' `form-action`, which then stays `'self'` and nothing else.
     func start(user: User, _ consent: ConsentRequest, context: AppRequestContext, fromForm: Bool = false) async throws -> Response {
         do {
-            guard fromForm else { return try await ConsentRedirect.start(runtime.oauthFlow, user: user, consent, secure: renderer.secureCookies) }
-            let (url, cookie) = try await ConsentRedirect.begin(runtime.oauthFlow, user: user, consent, secure: renderer.secureCookies)
-            let name = runtime.catalog.provider(consent.provider)?.name ?? consent.provider
+            guard fromForm else { return try await ConsentRedirect.start(oauthFlow, user: user, consent, secure: renderer.secureCookies) }
+            let (url, cookie) = try await ConsentRedirect.begin(oauthFlow, user: user, consent, secure: renderer.secureCookies)
+            let name = catalog.provider(consent.provider)?.name ?? consent.provider
             let view = MessageView(heading: "Continuing to \(name)…", message: "Sign in there and allow access; you will come back here.",
                                    success: true, linkURL: url, linkLabel: "Continue to \(name)", refreshURL: url)
             var response = renderer.page(view, context: context, tab: .none, title: "Continuing to \(name)")
             response.setCookie(cookie)
             return response
         } catch let error as LatchkeyError {
-            guard let target = runtime.catalog.provider(consent.provider) else { throw error }
+            guard let target = catalog.provider(consent.provider) else { throw error }
             if case .validationFailed(let field, _) = error, field == "name" || field.hasPrefix("fields.") {
-                return CredentialPages(runtime: runtime, renderer: renderer).form(for: target, credential: nil, context: context, error: error)
+                return credentialPages.form(for: target, credential: nil, context: context, error: error)
             }
             return renderer.message(heading: "Cannot connect \(target.name)", message: APIError.from(domain: error).message, success: false,
                                     status: .badRequest, context: context)

@@ -3,8 +3,10 @@ import Hummingbird
 import LatchkeyCore
 
 /// `/providers`: the catalog (searchable) and the user's own remote MCP servers, added and removed here.
-struct ProviderPages {
-    let runtime: LatchkeyRuntime
+struct ProviderPages: DashboardPages {
+    let catalog: Catalog
+    /// The users' own remote MCP servers.
+    let userProviders: UserProviderService
     let renderer: PageRenderer
 
     func register(on group: RouterGroup<AppRequestContext>) {
@@ -18,7 +20,7 @@ struct ProviderPages {
             do {
                 let mode = form["auth_mode"] ?? "oauth2"
                 let auth = try ProviderAuthInput(mode: mode, header: mode == "header" ? form["auth_header"] ?? "" : nil).auth()
-                _ = try await runtime.userProviders.add(user: user, .init(id: form["id"] ?? "", name: form["name"] ?? "", url: form["url"] ?? "", auth: auth))
+                _ = try await userProviders.add(user: user, .init(id: form["id"] ?? "", name: form["name"] ?? "", url: form["url"] ?? "", auth: auth))
                 return PageRenderer.redirect("/providers?notice=server_added#own-servers")
             } catch let error as LatchkeyError {
                 return try await providers(request: request, context: context, error: APIError.from(domain: error).message, input: form.values)
@@ -28,7 +30,7 @@ struct ProviderPages {
             let user = try context.requireUser()
             _ = try await context.form(request)
             do {
-                try await runtime.userProviders.delete(user: user, id: try context.parameters.require("id"))
+                try await userProviders.delete(user: user, id: try context.parameters.require("id"))
                 return PageRenderer.redirect("/providers?notice=server_deleted#own-servers")
             } catch let error as LatchkeyError {
                 return try await providers(request: request, context: context, error: APIError.from(domain: error).message, input: [:])
@@ -40,12 +42,12 @@ struct ProviderPages {
     func providers(request: Request, context: AppRequestContext, error: String?, input: [String: String]) async throws -> Response {
         let user = try context.requireUser()
         let q = FormInput.query(request)["q"] ?? ""
-        let rows = Self.matching(runtime.catalog, q).map { p in
+        let rows = Self.matching(catalog, q).map { p in
             ProvidersView.Row(id: p.id, name: p.name, authMode: p.authMode.rawValue, authLabel: Self.authLabel(p.authMode) + (p.mcp == nil ? "" : " · MCP server"),
                               docs: p.docs, description: p.description, baseURL: p.baseURL.source,
                               fields: p.fields.map { .init(name: $0.name, label: $0.label, secret: $0.secret) })
         }
-        let own = runtime.catalog.overlay.owned(by: user.id).sorted { $0.id < $1.id }.map { p in
+        let own = catalog.overlay.owned(by: user.id).sorted { $0.id < $1.id }.map { p in
             ProvidersView.OwnServer(id: p.id, name: p.name, url: p.mcp?.url ?? "", authLabel: Self.authLabel(p.authMode))
         }
         let view = ProvidersView(q: q, providers: rows, ownServers: own, inputID: input["id"], inputName: input["name"],

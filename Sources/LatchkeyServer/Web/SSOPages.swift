@@ -5,7 +5,8 @@ import LatchkeyCore
 /// `/oidc/start` and `/oidc/callback`: signing in to the dashboard through the OpenID Connect provider.
 struct SSOPages {
     let sso: OIDCSignIn
-    let runtime: LatchkeyRuntime
+    /// Whose forwarded address is believed, for the sign-in limits.
+    let trustedProxies: TrustedProxies
     let renderer: PageRenderer
 
     /// Where the provider sends the browser back; `{public_url}` + this is the redirect URI to register.
@@ -30,7 +31,7 @@ struct SSOPages {
             var query: [String: String] = [:]
             for (key, value) in request.uri.queryParameters where query[String(key)] == nil { query[String(key)] = String(value) }
             let binding = SSOBrowserBinding.read(request.cookies[SSOBrowserBinding.cookieName(secure: secure)]?.value)
-            let client = runtime.configuration.trustedProxies.client(of: request, context: context)
+            let client = trustedProxies.client(of: request, context: context)
             var response: Response
             do {
                 let (cookie, _, next) = try await sso.finish(query: query, binding: binding, client: client)

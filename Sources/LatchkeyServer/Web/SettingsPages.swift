@@ -3,8 +3,12 @@ import Hummingbird
 import LatchkeyCore
 
 /// `/settings` (admins): the OAuth apps, with the redirect URI to register.
-struct SettingsPages {
-    let runtime: LatchkeyRuntime
+struct SettingsPages: DashboardPages {
+    let oauthFlow: OAuthFlowService
+    let oauthApps: OAuthAppService
+    /// Which OAuth apps are set, read without opening their secrets.
+    let appStore: any OAuthAppStore
+    let catalog: Catalog
     let renderer: PageRenderer
 
     func register(on group: RouterGroup<AppRequestContext>) {
@@ -19,9 +23,9 @@ struct SettingsPages {
             do {
                 // A blank secret keeps the stored one, sealed as it is: it is not decrypted to be kept.
                 if secret.isEmpty {
-                    _ = try await runtime.oauthApps.putKeepingSecret(by: user, provider: provider, clientID: clientID)
+                    _ = try await oauthApps.putKeepingSecret(by: user, provider: provider, clientID: clientID)
                 } else {
-                    _ = try await runtime.oauthApps.put(by: user, provider: provider, clientID: clientID, clientSecret: secret)
+                    _ = try await oauthApps.put(by: user, provider: provider, clientID: clientID, clientSecret: secret)
                 }
                 return PageRenderer.redirect("/settings?notice=app_saved")
             } catch let error as LatchkeyError {
@@ -34,12 +38,12 @@ struct SettingsPages {
         let user = try context.requireUser()
         guard user.role == .admin else { throw LatchkeyError.forbidden("only admins manage settings") }
         var apps: [SettingsView.App] = []
-        for provider in runtime.catalog.all where provider.authMode.isOAuth {
-            let app = try await runtime.store.oauthApp(provider: provider.id)
+        for provider in catalog.all where provider.authMode.isOAuth {
+            let app = try await appStore.oauthApp(provider: provider.id)
             apps.append(.init(provider: provider.id, providerName: provider.name, configured: app != nil, clientID: app?.clientID,
                               action: "/settings/oauth-apps/\(provider.id)"))
         }
-        return renderer.page(SettingsView(redirectURI: runtime.oauthFlow.redirectURI, apps: apps), context: context, tab: .settings, title: "Settings",
+        return renderer.page(SettingsView(redirectURI: oauthFlow.redirectURI, apps: apps), context: context, tab: .settings, title: "Settings",
                              notice: Notices.text(for: request.uri.queryParameters["notice"]), error: error, status: error == nil ? .ok : .badRequest)
     }
 }

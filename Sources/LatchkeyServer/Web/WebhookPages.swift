@@ -4,7 +4,7 @@ import LatchkeyCore
 
 /// `/settings/webhooks`: the user's webhook endpoints (admins: also those for all users), a form to add one (its
 /// secret shown once, on the page that answers the form), deletion, and each endpoint's delivery log.
-struct WebhookPages {
+struct WebhookPages: DashboardPages {
     let webhooks: WebhookService
     let renderer: PageRenderer
 

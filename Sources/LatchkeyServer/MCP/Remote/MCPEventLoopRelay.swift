@@ -37,7 +37,7 @@ final class MCPEventLoopRelay: Sendable {
         guard let call = controller.remoteToolCall(request.body) else { return nil }
         let checked = MCPController.checkedRequest(authority: nil) { request.head.headers[$0] }
         guard controller.validation.validate(checked, context: HTTPValidationContext(httpMethod: "POST")) == nil,
-              let resolved = forwarder.runtime.agents.cachedAccess(bearer: request.bearer, providerID: call.provider.id) else { return nil }
+              let resolved = forwarder.agents.cachedAccess(bearer: request.bearer, providerID: call.provider.id) else { return nil }
         let binding = RemoteMCPClient.binding(provider: call.provider, credential: resolved.credential)
         guard let session = client.openSession(binding) else { return nil }
         let id = client.nextRequestID()

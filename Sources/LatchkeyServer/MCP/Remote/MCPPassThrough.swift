@@ -16,7 +16,11 @@ import NIOHTTP1
 /// binding, only the transport's basics, tool listing and tool calls pass (no resources or prompts past the rules).
 struct MCPPassThrough {
     let forwarder: ProxyForwarder
-    let runtime: LatchkeyRuntime
+    let agents: AgentService
+    let catalog: Catalog
+    let links: SetupLinks
+    /// The largest request body read (`proxy_body_limit`).
+    let limit: Int
 
     /// The agent headers that go to the remote server.
     static let forwardedHeaders: Set<String> = ["content-type", "accept", "mcp-session-id", "mcp-protocol-version", "last-event-id"]
@@ -33,13 +37,12 @@ struct MCPPassThrough {
     func relay(_ request: Request, context: AppRequestContext) async throws -> Response {
         let providerID = try context.parameters.require("provider")
         let bearer = BearerToken.from(request)
-        guard ProxyForwarder.isProviderID(providerID), let provider = runtime.catalog.provider(providerID), let mcp = provider.mcp else {
-            _ = try await runtime.agents.authenticate(bearer: bearer)
+        guard ProxyForwarder.isProviderID(providerID), let provider = catalog.provider(providerID), let mcp = provider.mcp else {
+            _ = try await agents.authenticate(bearer: bearer)
             throw LatchkeyError.unknownProvider(String(providerID.prefix(64)))
         }
         var headers = HTTPHeaders()
         for field in request.headers where Self.forwardedHeaders.contains(field.name.canonicalName) { headers.add(name: field.name.canonicalName, value: field.value) }
-        let limit = runtime.configuration.proxyBodyLimit
         var body: ProxyForwarder.Body = .none
         var rpc: (method: String, id: Data?, tool: String?)?
         if request.method == .post {
@@ -48,7 +51,7 @@ struct MCPPassThrough {
             body = .bytes(bytes)
             rpc = Self.message(bytes)
         }
-        let resolved = try await runtime.agents.access(bearer: bearer, providerID: providerID)
+        let resolved = try await agents.access(bearer: bearer, providerID: providerID)
         if resolved.policy != nil, let rpc, !rpc.method.hasPrefix("notifications/"), !Self.methodsUnderPolicy.contains(rpc.method) {
             return try Self.rpcRefusal(LatchkeyError.policyDenied(provider: providerID, reason: "this binding's rules allow only tools through /mcp/\(providerID), not \(rpc.method.prefix(64))"), id: rpc.id)
         }
@@ -69,9 +72,9 @@ struct MCPPassThrough {
                 forwarded.admission?.finish()
                 let scopes = Array(Set(resolved.credential.scopes + (challenge?.scopes ?? []))).sorted()
                 throw status == 401
-                    ? LatchkeyError.credentialNeedsReauth(provider: providerID, setupURL: runtime.links.reconnect(credentialID: resolved.credential.id))
+                    ? LatchkeyError.credentialNeedsReauth(provider: providerID, setupURL: links.reconnect(credentialID: resolved.credential.id))
                     : LatchkeyError.insufficientScope(provider: providerID, scopes: challenge?.scopes ?? [],
-                                                      setupURL: runtime.links.reconnect(credentialID: resolved.credential.id, addingScopes: scopes))
+                                                      setupURL: links.reconnect(credentialID: resolved.credential.id, addingScopes: scopes))
             }
         }
         return ProxyMiddleware.relay(forwarded.response, method: request.method, scrubber: forwarded.scrubber, admission: forwarded.admission)

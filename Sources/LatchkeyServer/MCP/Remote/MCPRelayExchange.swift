@@ -77,7 +77,7 @@ final class MCPRelayExchange: UpstreamResponseDelegate, AgentExchange {
                 pool.watch(connection)
             case .failure(let error):
                 reading = nil
-                answer(failure: ProxyForwarder.classify(error, provider: provider, limit: relay.forwarder.runtime.configuration.proxyBodyLimit))
+                answer(failure: ProxyForwarder.classify(error, provider: provider, limit: relay.forwarder.bodyLimit))
             }
         }
     }
@@ -92,7 +92,7 @@ final class MCPRelayExchange: UpstreamResponseDelegate, AgentExchange {
             answer(failure: LatchkeyError.upstreamUnreachable(provider))
             return
         }
-        relay.forwarder.metrics.recordUpstream(provider: provider, since: started, catalog: relay.forwarder.runtime.catalog)
+        relay.forwarder.metrics.recordUpstream(provider: provider, since: started, catalog: relay.forwarder.catalog)
         if let refusal = relay.client.refusal(status: status, headers: head.headers, provider: call.provider, binding: prepared.binding, session: prepared.session) {
             drop()
             if refusal is RemoteMCPClient.SessionGone { relay.client.forgetSession(prepared.binding) }
@@ -155,7 +155,7 @@ final class MCPRelayExchange: UpstreamResponseDelegate, AgentExchange {
         connection = nil
         reading = nil
         guard !answered else { return }
-        answer(failure: error.map { ProxyForwarder.classify($0, provider: provider, limit: relay.forwarder.runtime.configuration.proxyBodyLimit) }
+        answer(failure: error.map { ProxyForwarder.classify($0, provider: provider, limit: relay.forwarder.bodyLimit) }
                ?? LatchkeyError.upstreamUnreachable(provider))
     }
 
@@ -217,7 +217,7 @@ final class MCPRelayExchange: UpstreamResponseDelegate, AgentExchange {
 
     private func finishCall(outcome: String) {
         if case .success(let prepared) = decision { prepared.call.admission?.finish() }
-        relay.forwarder.metrics.record(provider: provider, outcome: outcome, since: started, catalog: relay.forwarder.runtime.catalog)
+        relay.forwarder.metrics.record(provider: provider, outcome: outcome, since: started, catalog: relay.forwarder.catalog)
     }
 
     // MARK: AgentExchange

@@ -14,7 +14,10 @@ import NIOHTTP1
 /// injected fresh, refreshed on a 401 and scrubbed from whatever comes back.
 final class RemoteMCPClient: Sendable {
     let forwarder: ProxyForwarder
-    let runtime: LatchkeyRuntime
+    /// Resolves the agent's binding of a remote server.
+    let agents: AgentService
+    /// The reconnect links a refusal carries.
+    let links: SetupLinks
     private let sessions = NIOLockedValueBox<[String: RemoteSession]>([:])
     private let lists = NIOLockedValueBox<[String: (tools: [Tool], at: ContinuousClock.Instant)]>([:])
     private let opening = SingleFlight<RemoteSession>()
@@ -28,9 +31,10 @@ final class RemoteMCPClient: Sendable {
     /// The largest single message read from a remote server.
     static let messageLimit = 10 * 1024 * 1024
 
-    init(forwarder: ProxyForwarder, runtime: LatchkeyRuntime) {
+    init(forwarder: ProxyForwarder, agents: AgentService, links: SetupLinks) {
         self.forwarder = forwarder
-        self.runtime = runtime
+        self.agents = agents
+        self.links = links
     }
 
     /// The remote server's tools (their own names) for the agent's binding of `provider`.
@@ -90,7 +94,7 @@ final class RemoteMCPClient: Sendable {
     }
 
     private func bound(bearer: String?, provider: Provider) async throws -> Binding {
-        Self.binding(provider: provider, credential: try await runtime.agents.access(bearer: bearer, providerID: provider.id).credential)
+        Self.binding(provider: provider, credential: try await agents.access(bearer: bearer, providerID: provider.id).credential)
     }
 
     static func binding(provider: Provider, credential: Credential) -> Binding {
@@ -229,12 +233,12 @@ final class RemoteMCPClient: Sendable {
         switch status {
         case 200..<300: return nil
         case 404 where session.id != nil: return SessionGone.gone
-        case 401: return LatchkeyError.credentialNeedsReauth(provider: provider.id, setupURL: runtime.links.reconnect(credentialID: binding.credentialID))
+        case 401: return LatchkeyError.credentialNeedsReauth(provider: provider.id, setupURL: links.reconnect(credentialID: binding.credentialID))
         case 403:
             if let challenge = BearerChallenge.parse(headers.first(name: "www-authenticate")), challenge.error == "insufficient_scope" {
                 let wanted = Array(Set(binding.scopes + challenge.scopes)).sorted()
                 return LatchkeyError.insufficientScope(provider: provider.id, scopes: challenge.scopes,
-                                                       setupURL: runtime.links.reconnect(credentialID: binding.credentialID, addingScopes: wanted))
+                                                       setupURL: links.reconnect(credentialID: binding.credentialID, addingScopes: wanted))
             }
             return LatchkeyError.remoteServerRefused(provider: provider.id, reason: "the MCP server answered HTTP 403")
         default: return LatchkeyError.remoteServerRefused(provider: provider.id, reason: "the MCP server answered HTTP \(status)")

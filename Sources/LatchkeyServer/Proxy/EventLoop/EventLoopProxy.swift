@@ -20,8 +20,7 @@ final class EventLoopProxy: Sendable {
     /// `POST /mcp` tool calls of remote MCP servers' tools, when given.
     let mcp: MCPEventLoopRelay?
 
-    init(forwarder: ProxyForwarder, logger: Logger, mcp: MCPController? = nil) {
-        let configuration = forwarder.runtime.configuration
+    init(forwarder: ProxyForwarder, configuration: ServerConfiguration, logger: Logger, mcp: MCPController? = nil) {
         self.forwarder = forwarder
         self.logger = logger
         self.mcp = mcp.map { MCPEventLoopRelay(controller: $0, forwarder: forwarder, logger: logger) }
@@ -59,14 +58,14 @@ final class EventLoopProxy: Sendable {
         if isMCP {
             // Which tool (so which provider) only the body tells: it is gathered for a key that resolved lately here,
             // and decided on when complete (`MCPEventLoopRelay`); a request taken here may still go to the framework.
-            guard let declared, declared > 0, forwarder.runtime.agents.isRecentlyResolved(bearer: request.bearer) else { return nil }
+            guard let declared, declared > 0, forwarder.agents.isRecentlyResolved(bearer: request.bearer) else { return nil }
             return request
         }
         // This path gathers a body in memory before the call is decided, so it takes a body only with a key this
         // process has just resolved (the access cache). A missing, unknown or not yet cached key goes to the framework
         // path, which decides on the head alone: 401 before a byte of the body is read (and the connection is then
         // closed rather than drained, see `RequestPhaseObserver`).
-        if let declared, declared > 0, forwarder.runtime.agents.cachedAccess(bearer: request.bearer, providerID: request.target.provider) == nil {
+        if let declared, declared > 0, forwarder.agents.cachedAccess(bearer: request.bearer, providerID: request.target.provider) == nil {
             return nil
         }
         return request

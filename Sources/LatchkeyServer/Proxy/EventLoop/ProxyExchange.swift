@@ -48,7 +48,7 @@ final class ProxyExchange: UpstreamResponseDelegate, AgentExchange {
         self.keepAlive = request.head.isKeepAlive && request.head.method != .CONNECT
         let target = request.target
         self.provider = target.provider
-        self.metrics = service.forwarder.metrics.provider(target.provider, catalog: service.forwarder.runtime.catalog)
+        self.metrics = service.forwarder.metrics.provider(target.provider, catalog: service.forwarder.catalog)
         self.call = request.call(path: target.path, query: target.query)
     }
 
@@ -103,7 +103,7 @@ final class ProxyExchange: UpstreamResponseDelegate, AgentExchange {
                 connection.send(upstreamHead(prepared, origin: origin), body: call.bodyBytes, to: self, flusher: pool.flusher)
                 pool.watch(connection)
             case .failure(let error):
-                fail(ProxyForwarder.classify(error, provider: provider, limit: service.forwarder.runtime.configuration.proxyBodyLimit))
+                fail(ProxyForwarder.classify(error, provider: provider, limit: service.forwarder.bodyLimit))
             }
         }
     }
@@ -200,7 +200,7 @@ final class ProxyExchange: UpstreamResponseDelegate, AgentExchange {
             abort(outcome: "upstream_reset")
             return
         }
-        fail(error.map { ProxyForwarder.classify($0, provider: provider, limit: service.forwarder.runtime.configuration.proxyBodyLimit) }
+        fail(error.map { ProxyForwarder.classify($0, provider: provider, limit: service.forwarder.bodyLimit) }
              ?? LatchkeyError.upstreamUnreachable(provider))
     }
 
