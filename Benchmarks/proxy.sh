@@ -20,6 +20,8 @@
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+# shellcheck source=lib.sh
+source "$ROOT/Benchmarks/lib.sh"
 RESULTS_DIR="$ROOT/Benchmarks/results"
 DURATION="${DURATION:-15s}"
 WARMUP="${WARMUP:-3s}"
@@ -28,9 +30,6 @@ NGINX_WORKERS="${NGINX_WORKERS:-auto}"
 STATIC_KEY="static-benchmark-key"
 ADMIN_EMAIL="bench@example.com"
 ADMIN_PASSWORD="bench-password-0123456789"
-
-log() { printf '==> %s\n' "$*" >&2; }
-die() { printf 'error: %s\n' "$*" >&2; exit 1; }
 
 # --------------------------------------------------------------------------- tools
 need_install=()
@@ -68,22 +67,6 @@ TMP="$(mktemp -d "${TMPDIR:-/tmp}/latchkey-bench.XXXXXX")"
 NGINX_PID=""
 LK_PID=""
 
-stop_pid() { # pid name
-    local pid="$1" i
-    [[ -n "$pid" ]] || return 0
-    kill -0 "$pid" 2>/dev/null || return 0
-    kill -TERM "$pid" 2>/dev/null || true
-    for ((i = 0; i < 50; i++)); do
-        kill -0 "$pid" 2>/dev/null || break
-        sleep 0.1
-    done
-    if kill -0 "$pid" 2>/dev/null; then
-        log "$2 (pid $pid) did not stop on TERM, killing it"
-        kill -KILL "$pid" 2>/dev/null || true
-    fi
-    wait "$pid" 2>/dev/null || true
-}
-
 cleanup() {
     local status=$?
     set +e
@@ -100,33 +83,6 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
-
-free_port() {
-    if command -v python3 >/dev/null 2>&1; then
-        python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'
-    else
-        local p
-        while :; do
-            p=$((20000 + RANDOM % 40000))
-            (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null || { echo "$p"; return; }
-        done
-    fi
-}
-
-wait_http() { # url what pid log
-    local i code
-    for ((i = 0; i < 300; i++)); do
-        if ! kill -0 "$3" 2>/dev/null; then
-            tail -n 40 "$4" >&2 || true
-            die "$2 exited before answering $1"
-        fi
-        code="$(curl -s -o /dev/null -w '%{http_code}' --max-time 2 "$1" || true)"
-        [[ "$code" = 200 ]] && return 0
-        sleep 0.2
-    done
-    tail -n 40 "$4" >&2 || true
-    die "$2 did not answer 200 at $1 within 60s (last status: ${code:-none})"
-}
 
 LOADAVG_BEFORE="$(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null || echo unknown)"
 UP_PORT="$(free_port)"

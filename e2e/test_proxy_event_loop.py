@@ -20,6 +20,7 @@ import time
 
 
 from harness import build_head, describe_response, expect_error, parse_head, read_body, read_head
+from lk.providers import api_key_provider
 
 SECRET = "evl-secret-" + "0123456789abcdef"
 
@@ -110,19 +111,11 @@ class _ForgetfulUpstream:
         self.sock.close()
 
 
-def _api_key_provider(name: str, base: str) -> str:
-    return (
-        f"name: {name}\nauth:\n  mode: api_key\n  fields:\n"
-        "    - {name: api_key, label: API key, secret: true, required: true}\n"
-        f'proxy:\n  base_url: {base}\n  inject:\n    headers: {{Authorization: "Bearer {{{{api_key}}}}"}}\n'
-    )
-
-
 def test_a_pooled_connection_the_provider_dropped_is_retried_for_idempotent_calls_only(env):
     forgetful = _ForgetfulUpstream()
     try:
         lk = env.start(
-            extra_providers={"forgetful": _api_key_provider("Forgetful", f"http://127.0.0.1:{forgetful.port}")}
+            extra_providers={"forgetful": api_key_provider("Forgetful", f"http://127.0.0.1:{forgetful.port}")}
         )
         cred = lk.admin.create_credential("forgetful", {"api_key": SECRET})
         agent = lk.admin.agent_for({"forgetful": cred})
@@ -185,7 +178,7 @@ def test_https_providers_must_present_a_certificate_the_system_trusts(env, tmp_p
 
     threading.Thread(target=serve, daemon=True).start()
     try:
-        lk = env.start(extra_providers={"selfsigned": _api_key_provider("Self-signed", f"https://localhost:{port}")})
+        lk = env.start(extra_providers={"selfsigned": api_key_provider("Self-signed", f"https://localhost:{port}")})
         cred = lk.admin.create_credential("selfsigned", {"api_key": SECRET})
         agent = lk.admin.agent_for({"selfsigned": cred})
         r = agent.get("selfsigned", "anything")
@@ -266,7 +259,7 @@ def test_a_graceful_shutdown_lets_a_call_under_way_finish(env):
 
     threading.Thread(target=serve, daemon=True).start()
     try:
-        lk = env.start(extra_providers={"slow": _api_key_provider("Slow", f"http://127.0.0.1:{port}")})
+        lk = env.start(extra_providers={"slow": api_key_provider("Slow", f"http://127.0.0.1:{port}")})
         cred = lk.admin.create_credential("slow", {"api_key": SECRET})
         agent = lk.admin.agent_for({"slow": cred})
         outcome: dict = {}

@@ -33,6 +33,15 @@ def provider_files(upstream_port: int, closed_port: int, blackhole_port: int) ->
     return load_providers(FIXTURES, upstream_port=upstream_port, closed_port=closed_port, blackhole_port=blackhole_port)
 
 
+def api_key_provider(name: str, base: str) -> str:
+    """A provider file for an API-key provider at `base` that injects the key as a bearer header."""
+    return (
+        f"name: {name}\nauth:\n  mode: api_key\n  fields:\n"
+        "    - {name: api_key, label: API key, secret: true, required: true}\n"
+        f'proxy:\n  base_url: {base}\n  inject:\n    headers: {{Authorization: "Bearer {{{{api_key}}}}"}}\n'
+    )
+
+
 def injected_ok(provider: str, fields: dict, rec: "Recorded") -> bool:
     """Whether `rec` carries the credential `fields` the way the test providers inject it: `echo` as a bearer
     header, `echo-basic` as HTTP basic, `echo-query` as the `appid` query parameter."""

@@ -97,7 +97,7 @@ public struct LatchkeyRuntime: Sendable {
         oauthApps = OAuthAppService(store: store, catalog: catalog, sealer: sealer, clock: clock)
         keyRotation = KeyRotation(store: store, sealer: sealer)
         upstream = UpstreamClient(connectTimeout: configuration.upstreamConnectTimeout, readTimeout: configuration.upstreamTimeout,
-                                  allowPrivateUpstreams: configuration.allowPrivateUpstreams)
+                                  allowPrivateUpstreams: configuration.allowPrivateUpstreams, trustRoots: configuration.upstreamTrustRoots)
         let requester = TokenRequester(http: tokenHTTP ?? upstream)
         // One opened-app cache for every token request of this process.
         let outbound = tokenHTTP ?? upstream

@@ -122,6 +122,12 @@ public struct ConfigurationLoader: Sendable {
             default: problems.append("LATCHKEY_ALLOW_PRIVATE_UPSTREAMS must be on or off (1/0, true/false)")
             }
         }
+        if let path = environment["LATCHKEY_CA_FILE"] {
+            switch UpstreamTLS.loadTrustRoots(path: path) {
+            case .success(let roots): configuration.upstreamTrustRoots = roots
+            case .failure(let problem): problems.append(problem.message)
+            }
+        }
         let signIn = OIDCSettingsLoader(environment: environment).load()
         configuration.oidc = signIn.settings
         configuration.passwordSignIn = signIn.passwordSignIn

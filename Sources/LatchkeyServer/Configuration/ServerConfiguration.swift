@@ -1,4 +1,5 @@
 import LatchkeyCore
+import NIOSSL
 
 /// Everything a Latchkey process is configured with, read once at start-up.
 public struct ServerConfiguration: Sendable {
@@ -45,6 +46,9 @@ public struct ServerConfiguration: Sendable {
     /// networks, link-local, …). Off by default: such a credential could otherwise aim injected secrets at the
     /// deployment's own network. Hosts written by the operator in provider files are never restricted.
     public var allowPrivateUpstreams = false
+    /// Trust roots for providers' and token endpoints' TLS certificates, beyond the system's (`LATCHKEY_CA_FILE`, a
+    /// PEM file read and checked at start): for providers behind a private CA. Verification itself is never off.
+    public var upstreamTrustRoots: [NIOSSLCertificate] = []
     /// Seconds a client connection may sit with no request under way before it is closed; also how long a response
     /// may wait for a client that stopped reading it.
     public var agentIdleTimeout = 60

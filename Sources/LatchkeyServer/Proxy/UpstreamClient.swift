@@ -4,6 +4,7 @@ import LatchkeyCore
 import NIOCore
 import NIOHTTP1
 import NIOPosix
+import NIOSSL
 import Synchronization
 
 /// The pooled HTTP client for provider APIs and token endpoints. Redirects are never followed: a 3xx goes back to
@@ -21,13 +22,14 @@ public final class UpstreamClient: Sendable {
     /// `ServerConfiguration.allowPrivateUpstreams`.
     private let allowPrivateUpstreams: Bool
 
-    /// Creates the client with connect and read timeouts in seconds.
-    public init(connectTimeout: Int, readTimeout: Int, allowPrivateUpstreams: Bool = false) {
+    /// Creates the client with connect and read timeouts in seconds; TLS trusts the system's roots and `trustRoots`.
+    public init(connectTimeout: Int, readTimeout: Int, allowPrivateUpstreams: Bool = false, trustRoots: [NIOSSLCertificate] = []) {
         var configuration = HTTPClient.Configuration()
         configuration.redirectConfiguration = .disallow
         configuration.timeout = .init(connect: .seconds(Int64(connectTimeout)), read: .seconds(Int64(readTimeout)))
         configuration.connectionPool = .init(idleTimeout: .seconds(60), concurrentHTTP1ConnectionsPerHostSoftLimit: 128)
         configuration.decompression = .disabled
+        configuration.tlsConfiguration = UpstreamTLS.configuration(extraRoots: trustRoots)
         self.configuration = configuration
         self.allowPrivateUpstreams = allowPrivateUpstreams
         pinned = PinnedUpstreamClients(configuration: configuration)

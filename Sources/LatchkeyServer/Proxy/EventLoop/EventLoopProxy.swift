@@ -26,7 +26,8 @@ final class EventLoopProxy: Sendable {
         self.mcp = mcp.map { MCPEventLoopRelay(controller: $0, forwarder: forwarder, logger: logger) }
         self.pools = UpstreamPools(settings: .init(connectTimeout: .seconds(Int64(configuration.upstreamConnectTimeout)),
                                                    readTimeout: .seconds(Int64(configuration.upstreamTimeout)),
-                                                   allowPrivateUpstreams: configuration.allowPrivateUpstreams))
+                                                   allowPrivateUpstreams: configuration.allowPrivateUpstreams,
+                                                   tls: UpstreamTLS.configuration(extraRoots: configuration.upstreamTrustRoots)))
         self.inlineBodyLimit = min(configuration.proxyBodyLimit, 1024 * 1024)
         self.headerLimit = configuration.headerLimit
     }

@@ -12,6 +12,8 @@ final class UpstreamPools: Sendable {
         var maxIdlePerOrigin = 128
         /// `ServerConfiguration.allowPrivateUpstreams`.
         var allowPrivateUpstreams = false
+        /// `UpstreamTLS`: the system's trust roots and the operator's (`ServerConfiguration.upstreamTrustRoots`).
+        var tls = UpstreamTLS.configuration(extraRoots: [])
     }
 
     let settings: Settings
@@ -30,11 +32,11 @@ final class UpstreamPools: Sendable {
         }
     }
 
-    /// The client TLS configuration AsyncHTTPClient uses too: the system's trust roots, full verification.
+    /// The client TLS configuration AsyncHTTPClient uses too (`UpstreamTLS`): full verification, SNI.
     private func tlsContext() throws -> NIOSSLContext {
         try tls.withLockedValue { context in
             if let context { return context }
-            let created = try NIOSSLContext(configuration: .makeClientConfiguration())
+            let created = try NIOSSLContext(configuration: settings.tls)
             context = created
             return created
         }
