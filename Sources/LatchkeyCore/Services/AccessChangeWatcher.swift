@@ -18,7 +18,8 @@
 public actor AccessChangeWatcher {
     let store: any AccessChangeStore
     let cache: AccessCache
-    /// How often `run` polls; entries are confirmed for two of these after a successful poll.
+    /// How often the server polls; entries are confirmed for three of these from the start of a successful poll, so
+    /// that a poll started late on a busy machine does not turn the cache off, while polls that fail or hang do.
     public nonisolated let interval: Duration
     let gapWindow: Duration
     let maxLag: Duration
@@ -111,7 +112,7 @@ public actor AccessChangeWatcher {
 
     private func confirm(at started: ContinuousClock.Instant) {
         lastSuccess = started
-        cache.confirm(until: started + interval * 2)
+        cache.confirm(until: started + interval * 3)
     }
 
     /// Every tenth of the retention, notes the log's end; prunes through the newest note older than the retention.
