@@ -13,6 +13,8 @@
 #   DATABASE=postgres  without DATABASE_URL: a throwaway PostgreSQL server (scripts/postgres.sh), removed afterwards
 #   ACCESS_CACHE_MS  Latchkey's LATCHKEY_ACCESS_CACHE_MS (default: Latchkey's own, 1000; 0 measures every call
 #                  reading and decrypting its binding)
+#   ACCESS_CACHE_LIFETIME_MS  Latchkey's LATCHKEY_ACCESS_CACHE_LIFETIME_MS (default: Latchkey's own, 60000: entries
+#                  live that long, the change log is read every ACCESS_CACHE_MS)
 #   SPREAD_KEYS    how many agent keys the spread run uses (default 10000; 0 skips that run)
 #   KEEP_TMP=1     keep the temp directory (configs, logs, raw wrk output) after the run
 #   HOLD=1         set everything up, print the URLs and the agent key, and keep the servers running until
@@ -187,6 +189,7 @@ export LATCHKEY_DATABASE_URL="${DATABASE_URL:-sqlite:$WORK/lk.db}"
 export LATCHKEY_PROVIDERS_DIR="$ROOT/providers"
 export LATCHKEY_LOG_LEVEL=warning
 if [[ -n "${ACCESS_CACHE_MS:-}" ]]; then export LATCHKEY_ACCESS_CACHE_MS="$ACCESS_CACHE_MS"; fi
+if [[ -n "${ACCESS_CACHE_LIFETIME_MS:-}" ]]; then export LATCHKEY_ACCESS_CACHE_LIFETIME_MS="$ACCESS_CACHE_LIFETIME_MS"; fi
 DB_KIND="${LATCHKEY_DATABASE_URL%%:*}"
 
 lk() { (cd "$WORK" && "$LK" "$@"); }
@@ -326,7 +329,7 @@ if [[ "${HOLD:-}" = 1 ]]; then
 fi
 
 # --------------------------------------------------------------------------- wrk
-declare -A RPS P50 P99 NON2XX SOCKERR
+declare -A RPS P50 P99 NON2XX SOCKERR CPU_US
 
 to_ms() { # 283.00us | 1.20ms | 2.00s | 1.00m -> milliseconds
     awk -v v="$1" 'BEGIN {
@@ -339,6 +342,8 @@ to_ms() { # 283.00us | 1.20ms | 2.00s | 1.00m -> milliseconds
 run_wrk() { # id threads connections duration url [header] [wrk script] [its argument]
     local id="$1" t="$2" c="$3" d="$4" url="$5" hdr="${6:-}" script="${7:-}" arg="${8:-}" out="$TMP/wrk-$1.txt"
     log "wrk $id: -t$t -c$c -d$d $url"
+    local lk_before lk_after
+    lk_before="$(lk_ticks)"
     "$WRK" --latency -t"$t" -c"$c" -d"$d" ${hdr:+-H "$hdr"} ${script:+-s "$script"} "$url" ${arg:+-- "$arg"} >"$out" 2>&1 || {
         cat "$out" >&2; die "wrk failed for $id"; }
     RPS[$id]="$(awk '/^Requests\/sec:/ { printf "%.0f", $2 }' "$out")"
@@ -348,6 +353,14 @@ run_wrk() { # id threads connections duration url [header] [wrk script] [its arg
     NON2XX[$id]="${NON2XX[$id]:-0}"
     SOCKERR[$id]="$(sed -n 's/^ *Socket errors: *//p' "$out")"
     [[ -n "${RPS[$id]}" ]] || { cat "$out" >&2; die "could not parse wrk output for $id"; }
+    # Latchkey's CPU (user + system) per request of the run, in microseconds: less sensitive to a busy machine
+    # than req/s (for the nginx and upstream runs it is Latchkey idling).
+    lk_after="$(lk_ticks)"
+    CPU_US[$id]="$(awk -v t="$((lk_after - lk_before))" -v tck="$CLK_TCK" -v n="$(awk '/requests in/ { print $1 }' "$out")" \
+        'BEGIN { printf "%.1f", (n > 0) ? 1e6 * t / tck / n : 0 }')"
+}
+lk_ticks() { # user + system ticks of latchkey serve so far
+    if [[ -r /proc/$LK_PID/stat ]]; then sed 's/^.*) //' "/proc/$LK_PID/stat" | awk '{ print $12 + $13 }'; else echo 0; fi
 }
 
 warm() { # url [header]
@@ -433,7 +446,7 @@ CPU="$(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo 2>/dev/null |
 NGINX_VERSION="$("$NGINX" -v 2>&1 | sed 's/^nginx version: //')"
 
 row() { # label id
-    printf '| %s | %s | %s | %s |\n' "$1" "${RPS[$2]}" "${P50[$2]}" "${P99[$2]}"
+    printf '| %s | %s | %s | %s | %s |\n' "$1" "${RPS[$2]}" "${P50[$2]}" "${P99[$2]}" "${CPU_US[$2]}"
 }
 errors_line() { # label id
     printf -- '- %s: non-2xx %s; socket errors: %s\n' "$1" "${NON2XX[$2]}" "${SOCKERR[$2]:-none}"
@@ -446,10 +459,10 @@ REPORT="$TMP/report.md"
     printf -- '- commit: %s; latchkey binary: %s (modified %s)\n' "$COMMIT" "$LK" "$(date -u -r "$LK" +%Y-%m-%dT%H:%M:%SZ 2>/dev/null || echo unknown)"
     printf -- '- nproc: %s%s; load average before the run: %s\n' "$(nproc)" "${CPU:+ ($CPU)}" "$LOADAVG_BEFORE"
     printf -- '- CPU used by other processes during the measured runs: %s%% of the machine (should be near 0; when it is not, rerun on an idle machine)\n' "$FOREIGN_CPU"
-    printf -- '- duration per run: %s (after a %s warm-up per target); database: %s; access cache: %s ms\n' "$DURATION" "$WARMUP" "$DB_KIND" "${LATCHKEY_ACCESS_CACHE_MS:-1000}"
+    printf -- '- duration per run: %s (after a %s warm-up per target); database: %s; access cache: %s ms (lifetime %s ms)\n' "$DURATION" "$WARMUP" "$DB_KIND" "${LATCHKEY_ACCESS_CACHE_MS:-1000}" "${LATCHKEY_ACCESS_CACHE_LIFETIME_MS:-60000}"
     printf -- '- nginx %s, worker_processes %s; %s\n\n' "$NGINX_VERSION" "$NGINX_WORKERS" "$("$WRK" -v 2>&1 | head -n 1 | awk '{ print $1, $2 }')"
-    printf '| run | req/s | p50 ms | p99 ms |\n'
-    printf '|---|---:|---:|---:|\n'
+    printf '| run | req/s | p50 ms | p99 ms | Latchkey CPU µs/call |\n'
+    printf '|---|---:|---:|---:|---:|\n'
     row "nginx (static header) $CONNECTIONS conn" nginx_c
     row "Latchkey $CONNECTIONS conn" lk_c
     row "Latchkey with a path rule and a budget $CONNECTIONS conn" lk_rules_c
@@ -467,7 +480,8 @@ REPORT="$TMP/report.md"
         "$RULES_PCT" "$RULES_OK" "$RULES_NGINX_PCT" "$RULES_NGINX_OK" "${CALLS_TODAY:-?}" "${RULES_SENT:-?}"
     printf -- '- OAuth credential: **%s%%** of the static credential'"'"'s req/s (target >= 90%%): **%s**\n' "$OAUTH_PCT" "$OAUTH_OK"
     if [[ "$SPREAD_KEYS" -gt 0 ]]; then
-        printf -- '- Calls spread over %s agent keys: **%s%%** of the single-key req/s (target >= 90%%): **%s**\n' "$SPREAD_KEYS" "$SPREAD_PCT" "$SPREAD_OK"
+        printf -- '- Calls spread over %s agent keys: **%s%%** of the single-key req/s (target >= 90%%): **%s**; Latchkey CPU per call %s µs against %s µs with one key\n' \
+            "$SPREAD_KEYS" "$SPREAD_PCT" "$SPREAD_OK" "${CPU_US[lk_spread_c]}" "${CPU_US[lk_c]}"
     fi
     printf '\n'
     printf 'Errors reported by wrk (non-2xx responses, socket errors):\n\n'

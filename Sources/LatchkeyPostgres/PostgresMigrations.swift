@@ -163,6 +163,33 @@ enum PostgresMigrations {
             "CREATE INDEX webhook_deliveries_due ON webhook_deliveries(status, next_attempt_at)",
             "CREATE INDEX webhook_deliveries_order ON webhook_deliveries(endpoint_id, ordering_key, seq)",
         ]),
+        // The access change log (`AccessChangeStore`), written by triggers in the transaction of every change that can
+        // alter what a server's access cache answers, whoever makes it (a service, the refresher, a CLI command, a
+        // cascade). One function serves every trigger: its arguments name the kind and the column that names the
+        // target (of the new row for an insert, else of the old one; none for "everything"). A credential's
+        // lease-only writes change no answer and are not logged.
+        ("v8-access-changes", [
+            "CREATE TABLE access_changes (id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, kind text NOT NULL, target text NOT NULL)",
+            """
+            CREATE FUNCTION latchkey_access_change() RETURNS trigger LANGUAGE plpgsql AS $$
+            BEGIN
+                INSERT INTO access_changes (kind, target)
+                VALUES (TG_ARGV[0], COALESCE(to_jsonb(CASE WHEN TG_OP = 'INSERT' THEN NEW ELSE OLD END) ->> TG_ARGV[1], ''));
+                RETURN NULL;
+            END $$
+            """,
+            "CREATE TRIGGER access_changes_credential_update AFTER UPDATE ON credentials FOR EACH ROW WHEN (OLD.version IS DISTINCT FROM NEW.version OR OLD.status IS DISTINCT FROM NEW.status) EXECUTE FUNCTION latchkey_access_change('credential', 'id')",
+            "CREATE TRIGGER access_changes_credential_delete AFTER DELETE ON credentials FOR EACH ROW EXECUTE FUNCTION latchkey_access_change('credential', 'id')",
+            "CREATE TRIGGER access_changes_key_update AFTER UPDATE ON agent_keys FOR EACH ROW EXECUTE FUNCTION latchkey_access_change('agent_key', 'prefix')",
+            "CREATE TRIGGER access_changes_key_delete AFTER DELETE ON agent_keys FOR EACH ROW EXECUTE FUNCTION latchkey_access_change('agent_key', 'prefix')",
+            "CREATE TRIGGER access_changes_group_update AFTER UPDATE ON agent_groups FOR EACH ROW EXECUTE FUNCTION latchkey_access_change('group', 'id')",
+            "CREATE TRIGGER access_changes_group_delete AFTER DELETE ON agent_groups FOR EACH ROW EXECUTE FUNCTION latchkey_access_change('group', 'id')",
+            "CREATE TRIGGER access_changes_binding_insert AFTER INSERT ON bindings FOR EACH ROW EXECUTE FUNCTION latchkey_access_change('group', 'group_id')",
+            "CREATE TRIGGER access_changes_binding_update AFTER UPDATE ON bindings FOR EACH ROW EXECUTE FUNCTION latchkey_access_change('group', 'group_id')",
+            "CREATE TRIGGER access_changes_binding_delete AFTER DELETE ON bindings FOR EACH ROW EXECUTE FUNCTION latchkey_access_change('group', 'group_id')",
+            "CREATE TRIGGER access_changes_data_key_update AFTER UPDATE ON data_keys FOR EACH ROW EXECUTE FUNCTION latchkey_access_change('everything', '')",
+            "CREATE TRIGGER access_changes_data_key_delete AFTER DELETE ON data_keys FOR EACH ROW EXECUTE FUNCTION latchkey_access_change('everything', '')",
+        ]),
     ]
 
     static func apply(on store: PostgresStore) async throws {

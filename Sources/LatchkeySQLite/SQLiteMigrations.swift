@@ -143,6 +143,38 @@ enum SQLiteMigrations {
                 CREATE INDEX webhook_deliveries_order ON webhook_deliveries(endpoint_id, ordering_key, seq);
                 """)
         }
+        migrator.registerMigration("v8-access-changes") { db in
+            // The access change log (`AccessChangeStore`), written by triggers in the transaction of every change that
+            // can alter what a server's access cache answers, whoever makes it (a service, the refresher, a CLI
+            // command, a cascade). A credential's lease-only writes change no answer and are not logged.
+            try db.execute(sql: """
+                CREATE TABLE access_changes (
+                    id INTEGER PRIMARY KEY AUTOINCREMENT, kind TEXT NOT NULL, target TEXT NOT NULL);
+                CREATE TRIGGER access_changes_credential_update AFTER UPDATE ON credentials
+                    WHEN OLD.version IS NOT NEW.version OR OLD.status IS NOT NEW.status
+                    BEGIN INSERT INTO access_changes (kind, target) VALUES ('credential', OLD.id); END;
+                CREATE TRIGGER access_changes_credential_delete AFTER DELETE ON credentials
+                    BEGIN INSERT INTO access_changes (kind, target) VALUES ('credential', OLD.id); END;
+                CREATE TRIGGER access_changes_key_update AFTER UPDATE ON agent_keys
+                    BEGIN INSERT INTO access_changes (kind, target) VALUES ('agent_key', OLD.prefix); END;
+                CREATE TRIGGER access_changes_key_delete AFTER DELETE ON agent_keys
+                    BEGIN INSERT INTO access_changes (kind, target) VALUES ('agent_key', OLD.prefix); END;
+                CREATE TRIGGER access_changes_group_update AFTER UPDATE ON agent_groups
+                    BEGIN INSERT INTO access_changes (kind, target) VALUES ('group', OLD.id); END;
+                CREATE TRIGGER access_changes_group_delete AFTER DELETE ON agent_groups
+                    BEGIN INSERT INTO access_changes (kind, target) VALUES ('group', OLD.id); END;
+                CREATE TRIGGER access_changes_binding_insert AFTER INSERT ON bindings
+                    BEGIN INSERT INTO access_changes (kind, target) VALUES ('group', NEW.group_id); END;
+                CREATE TRIGGER access_changes_binding_update AFTER UPDATE ON bindings
+                    BEGIN INSERT INTO access_changes (kind, target) VALUES ('group', OLD.group_id); END;
+                CREATE TRIGGER access_changes_binding_delete AFTER DELETE ON bindings
+                    BEGIN INSERT INTO access_changes (kind, target) VALUES ('group', OLD.group_id); END;
+                CREATE TRIGGER access_changes_data_key_update AFTER UPDATE ON data_keys
+                    BEGIN INSERT INTO access_changes (kind, target) VALUES ('everything', ''); END;
+                CREATE TRIGGER access_changes_data_key_delete AFTER DELETE ON data_keys
+                    BEGIN INSERT INTO access_changes (kind, target) VALUES ('everything', ''); END;
+                """)
+        }
         return migrator
     }
 }

@@ -57,6 +57,14 @@ extension DatabaseSchema {
             let targetColumn: String = try row.get("target_column"), code: String = try row.get("on_delete")
             schema.foreignKeys.insert("\(table)(\(column)) -> \(target)(\(targetColumn)) ON DELETE \(actions[code] ?? code)")
         }
+        for row in try await store.rows("schema", """
+            SELECT c.relname::text AS t, tg.tgname::text AS name FROM pg_trigger tg
+            JOIN pg_class c ON c.oid = tg.tgrelid JOIN pg_namespace ns ON ns.oid = c.relnamespace
+            WHERE NOT tg.tgisinternal AND ns.nspname = 'public'
+            """) {
+            let table: String = try row.get("t"), name: String = try row.get("name")
+            schema.triggers.insert("\(table): \(name)")
+        }
         return schema
     }
 }

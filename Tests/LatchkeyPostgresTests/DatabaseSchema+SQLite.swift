@@ -41,6 +41,10 @@ extension DatabaseSchema {
                     schema.foreignKeys.insert("\(table)(\(from)) -> \(target)(\(to)) ON DELETE \(onDelete)")
                 }
             }
+            for row in try Row.fetchAll(db, sql: "SELECT tbl_name, name FROM sqlite_master WHERE type = 'trigger'") {
+                let table: String = row["tbl_name"], name: String = row["name"]
+                schema.triggers.insert("\(table): \(name)")
+            }
             return schema
         }
     }

@@ -29,6 +29,8 @@ struct DatabaseSchema: Sendable {
     var foreignKeys: Set<String> = []
     /// Indexes created by name (not those behind a key), by name.
     var indexes: [String: Index] = [:]
+    /// Triggers, as `table: name` (those that write the access change log).
+    var triggers: Set<String> = []
 
     /// A partial index's condition without casts, parentheses, quotes' spacing or case differences.
     static func normalize(predicate: String) -> String {

@@ -58,6 +58,8 @@ struct SchemaComparisonTests {
             guard let other = postgres.indexes[name] else { continue }
             #expect(index == other, "index \(name): SQLite \(index), PostgreSQL \(other)")
         }
+        #expect(sqlite.triggers.sorted() == postgres.triggers.sorted(), "triggers")
+        #expect(sqlite.triggers.contains("credentials: access_changes_credential_update"), "the change log's triggers are there")
     }
 
     @Test func migrationsAfterTheHistoricalOnesHaveTheSameIds() async throws {

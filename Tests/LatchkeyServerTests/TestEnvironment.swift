@@ -10,6 +10,8 @@ import Logging
 struct TestEnvironment {
     let directory: URL
     let runtime: LatchkeyRuntime
+    /// The master key, so a second runtime can share the database (`sharing:`).
+    let masterKey: String
 
     /// Test providers: header, query and basic injection at `upstreamPort`, and one at a closed port.
     static func providerFiles(upstreamPort: Int) -> [String: String] {
@@ -104,21 +106,24 @@ struct TestEnvironment {
     }
 
     init(upstreamPort: Int = 9, proxyBodyLimit: Int = 10 * 1024 * 1024, tokenHTTP: (any TokenHTTPClient)? = nil, clock: any WallClock = SystemClock(),
-         accessCacheMilliseconds: Int = 1000, allowPrivate: Bool = false) async throws {
-        directory = FileManager.default.temporaryDirectory.appendingPathComponent("latchkey-server-test-\(UUID().uuidString)")
+         accessCacheMilliseconds: Int = 1000, accessCacheLifetimeMilliseconds: Int = 0, allowPrivate: Bool = false,
+         sharing other: TestEnvironment? = nil) async throws {
+        directory = other?.directory ?? FileManager.default.temporaryDirectory.appendingPathComponent("latchkey-server-test-\(UUID().uuidString)")
+        masterKey = other?.masterKey ?? MasterKey.generateBase64()
         let providers = directory.appendingPathComponent("providers")
         try FileManager.default.createDirectory(at: providers, withIntermediateDirectories: true)
-        for (id, text) in Self.providerFiles(upstreamPort: upstreamPort) {
+        for (id, text) in Self.providerFiles(upstreamPort: upstreamPort) where other == nil {
             try text.write(to: providers.appendingPathComponent("\(id).yaml"), atomically: true, encoding: .utf8)
         }
         var configuration = ServerConfiguration(
             host: "127.0.0.1", port: 0, database: .sqlite(path: directory.appendingPathComponent("latchkey.db").path),
             publicURL: "http://latchkey.test", providerSources: [CatalogSource(directory: providers.path, strict: false)],
-            masterKey: .inline(MasterKey.generateBase64()), proxyBodyLimit: proxyBodyLimit, apiBodyLimit: 1024 * 1024,
+            masterKey: .inline(masterKey), proxyBodyLimit: proxyBodyLimit, apiBodyLimit: 1024 * 1024,
             upstreamConnectTimeout: 2, upstreamTimeout: 5, headerLimit: 32 * 1024
         )
         configuration.refreshInterval = 0
         configuration.accessCacheMilliseconds = accessCacheMilliseconds
+        configuration.accessCacheLifetimeMilliseconds = accessCacheLifetimeMilliseconds
         configuration.allowPrivateUpstreams = allowPrivate
         runtime = try await LatchkeyRuntime.open(configuration, createKey: false, logger: Logger(label: "test"), clock: clock, hasher: BcryptHasher(cost: 4), tokenHTTP: tokenHTTP)
     }

@@ -64,7 +64,7 @@ public enum StoreConformance {
         ("approvals are decided once and once-grants are used once", approvals),
         ("a group's audit events come by action, newest first", groupAudit),
         ("OAuth registrations are made once per issuer and redirect URI, found by client, sealed", oauthRegistrations),
-    ] + webhookChecks + webhookSwitchChecks
+    ] + webhookChecks + webhookSwitchChecks + accessChangeChecks
 
     static let t0 = Date(timeIntervalSince1970: 1_800_000_000)
 

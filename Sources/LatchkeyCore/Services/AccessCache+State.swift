@@ -7,25 +7,53 @@ extension AccessCache {
         var entries: [Key: Entry] = [:]
         /// The keys holding each credential, so that one credential's refresh forgets it without a walk over all.
         var byCredential: [String: Set<Key>] = [:]
+        /// The same by agent key (its prefix) and by group, for the changes another server logs (`AccessChange`).
+        var byPrefix: [String: Set<Key>] = [:]
+        var byGroup: [String: Set<Key>] = [:]
         var generation: UInt64 = 0
         var lastPurge: ContinuousClock.Instant = .now
+        /// Until when a watched cache may answer (`AccessCache.confirm(until:)`); nil before the first poll.
+        var confirmedUntil: ContinuousClock.Instant?
 
         mutating func insert(_ entry: Entry, at key: Key) {
             remove(key)
             entries[key] = entry
             byCredential[entry.resolved.credential.id, default: []].insert(key)
+            byPrefix[key.prefix, default: []].insert(key)
+            byGroup[entry.resolved.group.id, default: []].insert(key)
         }
 
         mutating func remove(_ key: Key) {
             guard let old = entries.removeValue(forKey: key) else { return }
-            let credentialID = old.resolved.credential.id
-            byCredential[credentialID]?.remove(key)
-            if byCredential[credentialID]?.isEmpty == true { byCredential[credentialID] = nil }
+            Self.unindex(key, under: old.resolved.credential.id, in: &byCredential)
+            Self.unindex(key, under: key.prefix, in: &byPrefix)
+            Self.unindex(key, under: old.resolved.group.id, in: &byGroup)
         }
 
-        mutating func remove(credentialID: String) {
-            guard let keys = byCredential.removeValue(forKey: credentialID) else { return }
-            for key in keys { entries[key] = nil }
+        private static func unindex(_ key: Key, under name: String, in index: inout [String: Set<Key>]) {
+            index[name]?.remove(key)
+            if index[name]?.isEmpty == true { index[name] = nil }
+        }
+
+        /// Removes the entries of a credential; returns the agent keys (prefixes) that lost one.
+        @discardableResult
+        mutating func remove(credentialID: String) -> [String] {
+            guard let keys = byCredential[credentialID] else { return [] }
+            for key in keys { remove(key) }
+            return keys.map(\.prefix)
+        }
+
+        /// Removes the entries of an agent key (by prefix).
+        mutating func remove(prefix: String) {
+            guard let keys = byPrefix[prefix] else { return }
+            for key in keys { remove(key) }
+        }
+
+        /// Removes the entries answered through a group; returns the agent keys (prefixes) that lost one.
+        mutating func remove(groupID: String) -> [String] {
+            guard let keys = byGroup[groupID] else { return [] }
+            for key in keys { remove(key) }
+            return keys.map(\.prefix)
         }
 
         mutating func purge(expiredAt now: ContinuousClock.Instant) {
@@ -36,6 +64,8 @@ extension AccessCache {
         mutating func removeAll() {
             entries.removeAll(keepingCapacity: true)
             byCredential.removeAll(keepingCapacity: true)
+            byPrefix.removeAll(keepingCapacity: true)
+            byGroup.removeAll(keepingCapacity: true)
         }
     }
 }

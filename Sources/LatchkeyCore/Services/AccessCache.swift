@@ -8,9 +8,14 @@ import Synchronization
 /// opened access token): `AgentService` answers from it only while that token is neither due for refresh nor
 /// expired, and the refresher, a reconnect and every other write of this process drop it (`invalidate(credentialID:)`
 /// or `invalidateAll`) the moment a newer version exists, so this server never serves a token it has replaced.
-/// Entries live `ttl` at most, so a change made by another process (another server on the same PostgreSQL database,
-/// a CLI command) is seen within `ttl`; a token replaced there that the provider already refuses is renewed by the
-/// proxy's one retry after a 401. A `ttl` of zero turns the cache off.
+/// Entries live `ttl` at most. A change made by another process (another server on the same database, a CLI command)
+/// reaches this one in one of two ways. Unwatched (the default), only through that lifetime: it is seen within `ttl`.
+/// Watched (`confirmedByPolls`), through the database's access change log: an `AccessChangeWatcher` reads the log
+/// every poll interval and forgets what each change names, and entries answer only while its last successful poll is
+/// recent (`confirm(until:)`), so entries may live long (the lifetime) while a change is still seen within a poll
+/// interval, and a watcher that cannot reach the database turns the cache off rather than let it go stale. Either
+/// way, a token replaced elsewhere that the provider already refuses is renewed by the proxy's one retry after a 401.
+/// A `ttl` of zero turns the cache off.
 ///
 /// Bounded: at most `maxEntries` entries (an agent key and a provider each); when full, expired entries go first and,
 /// if none has expired, everything. Expired entries are dropped at the next lookup of their key or at a miss of any
@@ -36,6 +41,8 @@ public final class AccessCache: Sendable {
 
     public let ttl: Duration
     private let maxEntries: Int
+    /// Whether entries answer only while a watcher's polls confirm them (see the type's documentation).
+    public let confirmedByPolls: Bool
     /// The entries, and a generation that every invalidation advances: a resolution read before an invalidation
     /// (possibly before the change it stands for committed) is never remembered after it.
     private let state = Mutex(CacheState())
@@ -47,9 +54,10 @@ public final class AccessCache: Sendable {
     /// The default bound: 10,000 agent keys calling 5 providers each.
     public static let defaultMaxEntries = 50_000
 
-    public init(ttl: Duration, maxEntries: Int = AccessCache.defaultMaxEntries) {
+    public init(ttl: Duration, maxEntries: Int = AccessCache.defaultMaxEntries, confirmedByPolls: Bool = false) {
         self.ttl = ttl
         self.maxEntries = maxEntries
+        self.confirmedByPolls = confirmedByPolls
     }
 
     var isEnabled: Bool { ttl > .zero }
@@ -62,6 +70,8 @@ public final class AccessCache: Sendable {
         let key = Key(prefix: prefix, provider: provider)
         let found: Entry? = state.withLock { state in
             guard let entry = state.entries[key] else { return nil }
+            // Watched: nothing answers unless the change log was read lately (up to what it names).
+            if confirmedByPolls, !(state.confirmedUntil.map { now < $0 } ?? false) { return nil }
             guard entry.expires > now else {
                 state.remove(key)  // opened secrets do not outlive their time in memory
                 return nil
@@ -116,6 +126,36 @@ public final class AccessCache: Sendable {
     func holdsKey(prefix: String, hash: Data) -> Bool {
         guard isEnabled, let known = keys.withLock({ $0[prefix] }), known.until > ContinuousClock.now else { return false }
         return SecretToken.constantTimeEquals(known.hash, hash)
+    }
+
+    /// Forgets what a batch of logged changes names (another server's writes, or this one's own, read back from the
+    /// change log), in one step.
+    public func invalidate(_ changes: [AccessChange]) {
+        guard isEnabled, !changes.isEmpty else { return }
+        state.withLock { state in
+            var prefixes: [String] = []
+            var everything = false
+            for change in changes {
+                switch change.kind {
+                case .credential: prefixes += state.remove(credentialID: change.target)
+                case .agentKey:
+                    state.remove(prefix: change.target)
+                    prefixes.append(change.target)
+                case .group: prefixes += state.remove(groupID: change.target)
+                case .everything: everything = true
+                }
+            }
+            if everything { state.removeAll() }
+            state.generation &+= 1
+            keys.withLock { keys in
+                if everything { keys.removeAll(keepingCapacity: true) } else { for prefix in prefixes { keys[prefix] = nil } }
+            }
+        }
+    }
+
+    /// Lets entries answer until `until`: called by the watcher after each poll that read the change log through.
+    public func confirm(until: ContinuousClock.Instant) {
+        state.withLock { $0.confirmedUntil = until }
     }
 
     /// Forgets everything: called after any change this process makes to keys, groups, bindings or credentials.

@@ -1,5 +1,5 @@
 /// Everything Latchkey persists. Each backend (SQLite, PostgreSQL) implements it and passes one conformance suite.
-public protocol Store: UserStore, CredentialStore, GroupStore, AuditStore, OAuthAppStore, OAuthRegistrationStore, UserProviderStore, DataKeyStore, RefreshStore, OAuthStateStore, SessionStore, BudgetStore, WebhookStore {
+public protocol Store: UserStore, CredentialStore, GroupStore, AuditStore, OAuthAppStore, OAuthRegistrationStore, UserProviderStore, DataKeyStore, RefreshStore, OAuthStateStore, SessionStore, BudgetStore, WebhookStore, AccessChangeStore {
     /// Applies pending migrations.
     func migrate() async throws
     /// Whether the database answers.

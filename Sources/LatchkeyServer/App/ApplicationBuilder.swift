@@ -72,6 +72,9 @@ public enum ApplicationBuilder {
         if configuration.auditRetentionDays > 0 {
             services.append(AuditRetention(store: runtime.store, clock: runtime.clock, days: configuration.auditRetentionDays, logger: logger))
         }
+        if let watcher = runtime.accessChanges {
+            services.append(AccessChangePoller(watcher: watcher, logger: logger))
+        }
         if configuration.refreshInterval > 0 {
             services.append(BackgroundRefresher(pass: runtime.refreshPass, interval: configuration.refreshInterval, concurrency: configuration.refreshConcurrency, logger: logger))
         }

@@ -27,6 +27,8 @@ public struct LatchkeyRuntime: Sendable {
     /// Learns the connect values a credential connected before they were declared lacks, on its first call.
     public let connectValues: ConnectValueBackfill
     public let refreshPass: RefreshPass
+    /// Reads the access change log for the access cache, when it is watched (`ServerConfiguration.watchesAccessChanges`).
+    public let accessChanges: AccessChangeWatcher?
     public let oauthFlow: OAuthFlowService
     public let revocation: RevocationService
     public let sessions: SessionService
@@ -86,7 +88,12 @@ public struct LatchkeyRuntime: Sendable {
         links = SetupLinks(publicURL: configuration.publicURL)
         // One access cache, emptied by the services' successful writes only: a read or a stranger's request never
         // costs the proxy its cache.
-        let cache = AccessCache(ttl: .milliseconds(configuration.accessCacheMilliseconds))
+        // Watched (entries live the long lifetime, the change log is read every access cache time) or not (entries
+        // live the access cache time).
+        let watched = configuration.watchesAccessChanges
+        let cache = AccessCache(ttl: .milliseconds(watched ? configuration.accessCacheLifetimeMilliseconds : configuration.accessCacheMilliseconds),
+                                confirmedByPolls: watched)
+        accessChanges = watched ? AccessChangeWatcher(store: store, cache: cache, interval: .milliseconds(configuration.accessCacheMilliseconds)) : nil
         credentials = CredentialService(store: store, catalog: catalog, sealer: sealer, clock: clock, cache: cache, quotas: configuration.quotas)
         groups = GroupService(store: store, catalog: catalog, clock: clock, cache: cache, quotas: configuration.quotas)
         // The refresher and the agents' cache judge due tokens by one policy.

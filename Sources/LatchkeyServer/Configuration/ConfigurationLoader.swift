@@ -89,6 +89,11 @@ public struct ConfigurationLoader: Sendable {
                 problems.append("LATCHKEY_ACCESS_CACHE_MS must be a number of milliseconds from 0 (off) to 60000")
             }
         }
+        if let text = environment["LATCHKEY_ACCESS_CACHE_LIFETIME_MS"] {
+            if let value = Int(text), (0...3_600_000).contains(value) { configuration.accessCacheLifetimeMilliseconds = value } else {
+                problems.append("LATCHKEY_ACCESS_CACHE_LIFETIME_MS must be a number of milliseconds from 0 to 3600000 (one hour)")
+            }
+        }
         if let text = environment["LATCHKEY_TRUSTED_PROXIES"] {
             switch TrustedProxies.parse(text) {
             case .success(let proxies): configuration.trustedProxies = proxies

@@ -29,9 +29,15 @@ public struct ServerConfiguration: Sendable {
     public var refreshInterval: Int = 30
     /// Credentials refreshed at once by a background pass.
     public var refreshConcurrency: Int = 8
-    /// How long the proxy may reuse what an agent key resolved to for a static credential (0 turns that off);
-    /// changes made by another process are seen within this time (see `AccessCache`).
+    /// The access cache time (0 turns the cache off): changes made by another process (another server, a CLI command)
+    /// are seen within this time. With a longer `accessCacheLifetimeMilliseconds`, it is how often each server reads
+    /// the database's access change log (see `AccessCache`, `AccessChangeWatcher`); otherwise it is the entries' lifetime.
     public var accessCacheMilliseconds: Int = 1000
+    /// How long the proxy may reuse what an agent key resolved to while the change log says nothing changed.
+    public var accessCacheLifetimeMilliseconds: Int = 60_000
+
+    /// Whether the access cache is watched through the change log: on, and living longer than its poll interval.
+    public var watchesAccessChanges: Bool { accessCacheMilliseconds > 0 && accessCacheLifetimeMilliseconds > accessCacheMilliseconds }
     /// Proxies whose `X-Forwarded-For` is believed (`LATCHKEY_TRUSTED_PROXIES`); none by default.
     public var trustedProxies: TrustedProxies = .none
     /// The bearer token `/metrics` asks for (`LATCHKEY_METRICS_TOKEN`); without one, `/metrics` answers loopback only.

@@ -17,12 +17,15 @@ extension MemoryStore {
     }
 
     public func setBudget(groupID: String, budget: Budget?) async throws {
+        guard tables.groups[groupID] != nil else { return }
+        logAccessChange(.group, groupID)
         tables.groups[groupID]?.budget = budget
     }
 
     public func setBindingPolicy(groupID: String, provider: String, policy: BindingPolicy?) async throws -> Bool {
         let key = GroupProvider(groupID: groupID, provider: provider)
         guard tables.bindings[key] != nil else { return false }
+        logAccessChange(.group, groupID)
         tables.bindings[key]?.policy = policy
         return true
     }

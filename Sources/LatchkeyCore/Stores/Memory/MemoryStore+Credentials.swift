@@ -40,6 +40,7 @@ extension MemoryStore {
 
     public func updateCredential(_ credential: Credential) async throws -> Bool {
         guard var row = tables.credentials[credential.id], row.credential.version == credential.version - 1 else { return false }
+        logAccessChange(.credential, credential.id)
         // The columns the SQL's UPDATE sets; owner, provider, auth mode, creation time and the lease stay.
         row.credential.name = credential.name
         row.credential.status = credential.status
@@ -60,7 +61,9 @@ extension MemoryStore {
 
     public func deleteCredential(id: String) async throws -> Bool {
         let deleted = tables.credentials.removeValue(forKey: id) != nil
+        if deleted { logAccessChange(.credential, id) }
         // ON DELETE CASCADE from tables.bindings.credential_id.
+        for binding in tables.bindings.values where binding.credentialID == id { logAccessChange(.group, binding.groupID) }
         tables.bindings = tables.bindings.filter { $0.value.credentialID != id }
         deleteSealedValues(of: id)
         return deleted

@@ -35,6 +35,8 @@ extension MemoryStore {
 
     public func deleteGroup(id: String) async throws -> Bool {
         guard tables.groups.removeValue(forKey: id) != nil else { return false }
+        logAccessChange(.group, id)
+        for key in tables.agentKeys.values where key.groupID == id { logAccessChange(.agentKey, key.prefix) }
         // ON DELETE CASCADE from every table that names the group.
         tables.agentKeys = tables.agentKeys.filter { $0.value.groupID != id }
         tables.bindings = tables.bindings.filter { $0.key.groupID != id }
@@ -76,7 +78,8 @@ extension MemoryStore {
     }
 
     public func deleteAgentKey(id: String, groupID: String) async throws -> Bool {
-        guard tables.agentKeys[id]?.groupID == groupID else { return false }
+        guard let key = tables.agentKeys[id], key.groupID == groupID else { return false }
+        logAccessChange(.agentKey, key.prefix)
         tables.agentKeys[id] = nil
         return true
     }
@@ -85,6 +88,7 @@ extension MemoryStore {
         guard tables.groups[binding.groupID] != nil else { throw Self.missing("group") }
         guard tables.credentials[binding.credentialID] != nil else { throw Self.missing("credential") }
         let key = GroupProvider(groupID: binding.groupID, provider: binding.provider)
+        logAccessChange(.group, binding.groupID)
         tables.bindings[key] = binding
         tables.missingBindings[key] = nil
     }
@@ -98,7 +102,9 @@ extension MemoryStore {
     }
 
     public func deleteBinding(groupID: String, provider: String) async throws -> Bool {
-        tables.bindings.removeValue(forKey: GroupProvider(groupID: groupID, provider: provider)) != nil
+        guard tables.bindings.removeValue(forKey: GroupProvider(groupID: groupID, provider: provider)) != nil else { return false }
+        logAccessChange(.group, groupID)
+        return true
     }
 
     public func recordMissingBinding(groupID: String, provider: String, at date: Date) async throws {

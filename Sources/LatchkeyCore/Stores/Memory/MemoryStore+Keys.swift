@@ -22,6 +22,7 @@ extension MemoryStore {
         // The wrapper may throw: nothing is written before it has answered.
         let bytes = try wrapped(version, latest)
         if activate {
+            if !tables.dataKeys.isEmpty { logAccessChange(.everything, "") }
             for key in tables.dataKeys.keys { tables.dataKeys[key]?.active = false }
         }
         tables.dataKeys[version] = WrappedDataKey(version: version, wrapped: bytes, active: activate, createdAt: clock.now)
@@ -33,6 +34,7 @@ extension MemoryStore {
         let keys = tables.dataKeys.values.sorted { $0.version < $1.version }
         let rewrapped = try keys.map { (version: $0.version, wrapped: try rewrap($0)) }
         for key in rewrapped { tables.dataKeys[key.version]?.wrapped = key.wrapped }
+        if !keys.isEmpty { logAccessChange(.everything, "") }
         return keys.count
     }
 
@@ -40,6 +42,7 @@ extension MemoryStore {
         let used = Set(tables.sealedValues.values.flatMap { $0.values.map(\.keyVersion) })
         let unused = tables.dataKeys.values.filter { !$0.active && !used.contains($0.version) }.map(\.version).sorted()
         for version in unused { tables.dataKeys[version] = nil }
+        if !unused.isEmpty { logAccessChange(.everything, "") }
         return unused
     }
 

@@ -56,6 +56,7 @@ extension MemoryStore {
 
     public func failRefresh(credentialID: String, owner: String, status: CredentialStatus, reason: String, failures: Int, nextAttempt: Date?) async throws -> Bool {
         guard var row = tables.credentials[credentialID], row.leaseOwner == owner else { return false }
+        logAccessChange(.credential, credentialID)
         row.credential.status = status
         row.credential.statusReason = reason
         row.credential.refreshFailures = failures
@@ -77,6 +78,7 @@ extension MemoryStore {
     /// One step: the access token, the refresh token (when rotated) and the expiry change together; the lease goes.
     private func applyTokens(_ update: TokenUpdate, publicFields: [String: String], scopes: [String]) {
         guard var row = tables.credentials[update.credentialID] else { return }
+        logAccessChange(.credential, update.credentialID)
         row.credential.status = .active
         row.credential.statusReason = nil
         row.credential.publicFields = publicFields

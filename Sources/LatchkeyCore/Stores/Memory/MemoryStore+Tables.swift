@@ -28,5 +28,8 @@ extension MemoryStore {
         var webhookEndpoints: [String: WebhookEndpointRow] = [:]
         /// In `seq` order: appended as enqueued.
         var webhookDeliveries: [WebhookDeliveryRow] = []
+        /// The access change log, in id order; `accessChangeID` is the last id given (ids are never reused).
+        var accessChanges: [AccessChange] = []
+        var accessChangeID: Int64 = 0
     }
 }
