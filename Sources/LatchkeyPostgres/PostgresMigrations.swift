@@ -163,6 +163,12 @@ enum PostgresMigrations {
             "CREATE INDEX webhook_deliveries_due ON webhook_deliveries(status, next_attempt_at)",
             "CREATE INDEX webhook_deliveries_order ON webhook_deliveries(endpoint_id, ordering_key, seq)",
         ]),
+        // A user's credentials newest first, ties by id, a page at a time: the order of this index, which a cursor
+        // seeks into; it leads with the owner, so it serves what `credentials_owner` did.
+        ("v8-credential-pages", [
+            "CREATE INDEX credentials_owner_created ON credentials(owner_id, created_at DESC, id)",
+            "DROP INDEX credentials_owner",
+        ]),
     ]
 
     static func apply(on store: PostgresStore) async throws {
