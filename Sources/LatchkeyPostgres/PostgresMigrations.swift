@@ -190,6 +190,12 @@ enum PostgresMigrations {
             "CREATE TRIGGER access_changes_data_key_update AFTER UPDATE ON data_keys FOR EACH ROW EXECUTE FUNCTION latchkey_access_change('everything', '')",
             "CREATE TRIGGER access_changes_data_key_delete AFTER DELETE ON data_keys FOR EACH ROW EXECUTE FUNCTION latchkey_access_change('everything', '')",
         ]),
+        // A user's credentials newest first, ties by id, a page at a time: the order of this index, which a cursor
+        // seeks into; it leads with the owner, so it serves what `credentials_owner` did.
+        ("v9-credential-pages", [
+            "CREATE INDEX credentials_owner_created ON credentials(owner_id, created_at DESC, id)",
+            "DROP INDEX credentials_owner",
+        ]),
     ]
 
     static func apply(on store: PostgresStore) async throws {

@@ -27,7 +27,7 @@ extension PostgresStore {
         let page: PostgresQuery = if let after {
             """
             SELECT x.* FROM credentials x, (SELECT created_at AS k_at, id AS k_id FROM credentials WHERE id = \(after)) k
-            WHERE x.owner_id = \(ownerID) AND (x.created_at < k.k_at OR (x.created_at = k.k_at AND x.id > k.k_id))
+            WHERE x.owner_id = \(ownerID) AND x.created_at <= k.k_at AND (x.created_at < k.k_at OR x.id > k.k_id)
             ORDER BY x.created_at DESC, x.id LIMIT \(limit)
             """
         } else {
@@ -38,6 +38,14 @@ extension PostgresStore {
         query.binds = page.binds
         query.sql += ") c LEFT JOIN sealed_values s ON s.record_id = c.id ORDER BY c.created_at DESC, c.id"
         return try await Self.credentials(rows("credential", query))
+    }
+
+    public func credentials(ownerID: String, statuses: Set<CredentialStatus>) async throws -> [Credential] {
+        guard !statuses.isEmpty else { return [] }
+        return try await Self.credentials(rows("credential", """
+            \(unescaped: Self.credentialSelect) WHERE c.owner_id = \(ownerID) AND c.status = ANY(\(statuses.map(\.rawValue).sorted()))
+            ORDER BY c.created_at DESC, c.id
+            """))
     }
 
     public func credentialCount(ownerID: String) async throws -> Int {

@@ -18,13 +18,16 @@ import PostgresNIO
 /// - the lease expiry is compared with the caller's clock: servers must keep their clocks in step (NTP). The lease
 ///   (60 s) is three times the token request timeout (20 s), which leaves that much room for skew.
 extension PostgresStore {
-    public func refreshCandidates() async throws -> [RefreshCandidate] {
+    public func refreshCandidates(after: String?, limit: Int) async throws -> [RefreshCandidate] {
+        // Keyset pages: the order and the comparison use one collation, so pages neither overlap nor skip; every id
+        // sorts after the empty string.
         try await rows("refresh", """
             SELECT c.id, c.provider, c.status, c.expires_at, c.token_issued_at, c.next_refresh_at, c.created_at,
                    EXISTS (SELECT 1 FROM sealed_values s WHERE s.record_id = c.id AND s.field = 'access_token') AS has_access,
                    EXISTS (SELECT 1 FROM sealed_values s WHERE s.record_id = c.id AND s.field = 'refresh_token') AS has_refresh
             FROM credentials c
-            WHERE c.auth_mode IN ('oauth2', 'oauth2_client_credentials') AND c.status IN ('active', 'refresh_failing')
+            WHERE c.id > \(after ?? "") AND c.auth_mode IN ('oauth2', 'oauth2_client_credentials') AND c.status IN ('active', 'refresh_failing')
+            ORDER BY c.id LIMIT \(limit)
             """).map { row in
             RefreshCandidate(
                 id: try row.get("id"), provider: try row.get("provider"), status: CredentialStatus(rawValue: try row.get("status")) ?? .active,

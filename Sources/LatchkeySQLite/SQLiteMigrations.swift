@@ -175,6 +175,15 @@ enum SQLiteMigrations {
                     BEGIN INSERT INTO access_changes (kind, target) VALUES ('everything', ''); END;
                 """)
         }
+        migrator.registerMigration("v9-credential-pages") { db in
+            // A user's credentials are listed newest first, ties by id, a page at a time: this index gives that
+            // order and lets a cursor seek into it, so a page deep in 100,000 credentials reads one page of rows
+            // instead of sorting them all. It leads with the owner, so it serves what `credentials_owner` did.
+            try db.execute(sql: """
+                CREATE INDEX credentials_owner_created ON credentials(owner_id, created_at DESC, id);
+                DROP INDEX credentials_owner;
+                """)
+        }
         return migrator
     }
 }

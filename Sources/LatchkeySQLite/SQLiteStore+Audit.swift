@@ -14,10 +14,13 @@ extension SQLiteStore {
         }
     }
 
+    /// A page of a user's audit events, newest first, before a sequence number: `audit_events_owner` in reverse.
+    static let auditPageSQL = "SELECT * FROM audit_events WHERE owner_id = ? AND seq < ? ORDER BY seq DESC LIMIT ?"
+
     public func auditEvents(ownerID: String, limit: Int, before: String?) async throws -> [AuditEvent] {
         try await read { db in
             let beforeSeq = try before.flatMap { try Int64.fetchOne(db, sql: "SELECT seq FROM audit_events WHERE id = ?", arguments: [$0]) } ?? Int64.max
-            return try Row.fetchAll(db, sql: "SELECT * FROM audit_events WHERE owner_id = ? AND seq < ? ORDER BY seq DESC LIMIT ?",
+            return try Row.fetchAll(db, sql: Self.auditPageSQL,
                                     arguments: [ownerID, beforeSeq, limit]).map { row in
                 AuditEvent(id: row["id"], ownerID: row["owner_id"], actor: row["actor"], action: row["action"], targetType: row["target_type"],
                            targetID: row["target_id"], detail: try Self.decode(row["detail"]), createdAt: Date(seconds: row["created_at"]))

@@ -18,18 +18,36 @@ extension SQLiteStore {
         try await read { db in try Self.fetchCredential(db, id: id) }
     }
 
+    /// A user's first page of credentials: newest first, ties by id, the order of `credentials_owner_created`.
+    static let credentialsFirstPageSQL = "SELECT * FROM credentials WHERE owner_id = ? ORDER BY created_at DESC, id LIMIT ?"
+    /// A later page: it starts right after the cursor's credential in that order. `created_at <= k` lets the index
+    /// seek to the cursor instead of walking every newer credential.
+    static let credentialsPageAfterSQL = """
+        SELECT c.* FROM credentials c, (SELECT created_at, id FROM credentials WHERE id = ?) k
+        WHERE c.owner_id = ? AND c.created_at <= k.created_at AND (c.created_at < k.created_at OR c.id > k.id)
+        ORDER BY c.created_at DESC, c.id LIMIT ?
+        """
+
     public func credentials(ownerID: String, after: String?, limit: Int) async throws -> [Credential] {
         try await read { db in
-            // Newest first, ties by id; a page starts right after the cursor's credential in that order.
             let rows = if let after {
-                try Row.fetchAll(db, sql: """
-                    SELECT c.* FROM credentials c, (SELECT created_at, id FROM credentials WHERE id = ?) k
-                    WHERE c.owner_id = ? AND (c.created_at < k.created_at OR (c.created_at = k.created_at AND c.id > k.id))
-                    ORDER BY c.created_at DESC, c.id LIMIT ?
-                    """, arguments: [after, ownerID, limit])
+                try Row.fetchAll(db, sql: Self.credentialsPageAfterSQL, arguments: [after, ownerID, limit])
             } else {
-                try Row.fetchAll(db, sql: "SELECT * FROM credentials WHERE owner_id = ? ORDER BY created_at DESC, id LIMIT ?", arguments: [ownerID, limit])
+                try Row.fetchAll(db, sql: Self.credentialsFirstPageSQL, arguments: [ownerID, limit])
             }
+            return try rows.map { try Self.credential($0, secrets: Self.secrets(db, recordID: $0["id"])) }
+        }
+    }
+
+    public func credentials(ownerID: String, statuses: Set<CredentialStatus>) async throws -> [Credential] {
+        guard !statuses.isEmpty else { return [] }
+        return try await read { db in
+            let marks = Array(repeating: "?", count: statuses.count).joined(separator: ", ")
+            var arguments: StatementArguments = [ownerID]
+            arguments += StatementArguments(statuses.map(\.rawValue).sorted())
+            let rows = try Row.fetchAll(db, sql: """
+                SELECT * FROM credentials WHERE owner_id = ? AND status IN (\(marks)) ORDER BY created_at DESC, id
+                """, arguments: arguments)
             return try rows.map { try Self.credential($0, secrets: Self.secrets(db, recordID: $0["id"])) }
         }
     }

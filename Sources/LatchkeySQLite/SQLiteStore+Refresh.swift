@@ -3,15 +3,22 @@ import GRDB
 import LatchkeyCore
 
 extension SQLiteStore {
-    public func refreshCandidates() async throws -> [RefreshCandidate] {
+    /// A page of candidates in id order. The unary `+` keeps SQLite from choosing `credentials_refresh` (auth mode,
+    /// status) and sorting every remaining candidate for each page: the primary key's order is walked from the cursor
+    /// instead, so a whole pass reads each row once.
+    static let refreshCandidatesSQL = """
+        SELECT c.id, c.provider, c.status, c.expires_at, c.token_issued_at, c.next_refresh_at, c.created_at,
+               EXISTS (SELECT 1 FROM sealed_values s WHERE s.record_id = c.id AND s.field = 'access_token') AS has_access,
+               EXISTS (SELECT 1 FROM sealed_values s WHERE s.record_id = c.id AND s.field = 'refresh_token') AS has_refresh
+        FROM credentials c
+        WHERE c.id > ? AND +c.auth_mode IN ('oauth2', 'oauth2_client_credentials') AND +c.status IN ('active', 'refresh_failing')
+        ORDER BY c.id LIMIT ?
+        """
+
+    public func refreshCandidates(after: String?, limit: Int) async throws -> [RefreshCandidate] {
         try await read { db in
-            try Row.fetchAll(db, sql: """
-                SELECT c.id, c.provider, c.status, c.expires_at, c.token_issued_at, c.next_refresh_at, c.created_at,
-                       EXISTS (SELECT 1 FROM sealed_values s WHERE s.record_id = c.id AND s.field = 'access_token') AS has_access,
-                       EXISTS (SELECT 1 FROM sealed_values s WHERE s.record_id = c.id AND s.field = 'refresh_token') AS has_refresh
-                FROM credentials c
-                WHERE c.auth_mode IN ('oauth2', 'oauth2_client_credentials') AND c.status IN ('active', 'refresh_failing')
-                """).map { row in
+            // Every id sorts after the empty string.
+            try Row.fetchAll(db.cachedStatement(sql: Self.refreshCandidatesSQL), arguments: [after ?? "", limit]).map { row in
                 let expires: Double? = row["expires_at"]
                 let issued: Double? = row["token_issued_at"]
                 let next: Double? = row["next_refresh_at"]

@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import LatchkeyCore
 import LatchkeyTestSupport
 import Testing
@@ -33,6 +34,26 @@ import Testing
         #expect(try await s.accessToken(used) == "a0")
         #expect(report.due == 1)
         #expect(try await s.credential().status == .active)
+    }
+
+    @Test func aPassReadsTheCandidatesInPagesAndRefreshesEachDueOneOnce() async throws {
+        let s = try await RefresherFixture()
+        // More due credentials than two pages hold, and one that is not due, which no page may count.
+        let extra = RefreshPass.pageSize * 2 + 7
+        for i in 0..<extra {
+            _ = try await s.credentials.create(owner: s.owner, provider: "fakeoauth", name: "c\(i)",
+                                               fields: ["access_token": "a-\(i)", "refresh_token": "r-\(i)", "expires_in": "60"])
+        }
+        let seen = Mutex<[WorkProgress]>([])
+        let report = try await s.refreshPass.run(within: 120, concurrency: 8) { progress in seen.withLock { $0.append(progress) } }
+        let counts: [Int] = [report.due, report.refreshed, report.needsReauth, report.failed, report.skipped]
+        #expect(counts == [extra, extra, 0, 0, 0])
+        #expect(s.endpoint.count == extra)
+        #expect(Set(s.endpoint.calls.map { $0.form["refresh_token"] ?? "" }).count == extra, "one request per refresh token")
+        let progress = seen.withLock { $0 }
+        #expect(progress.first == WorkProgress(what: "credentials", done: 0, total: extra), "the count comes before the work")
+        #expect(progress.last == WorkProgress(what: "credentials", done: extra, total: extra))
+        #expect(try await s.credential().version == 1, "the credential that was not due is untouched")
     }
 
     @Test func twoProcessesOnOneDatabaseRefreshOnceThroughTheLease() async throws {

@@ -77,6 +77,9 @@ final class FailingStore: Store, Sendable {
     func credentials(ownerID: String, after: String?, limit: Int) async throws -> [Credential] {
         try await base.credentials(ownerID: ownerID, after: after, limit: limit)
     }
+    func credentials(ownerID: String, statuses: Set<CredentialStatus>) async throws -> [Credential] {
+        try await base.credentials(ownerID: ownerID, statuses: statuses)
+    }
     func credentialCount(ownerID: String) async throws -> Int { try await base.credentialCount(ownerID: ownerID) }
     func updateCredential(_ credential: Credential) async throws -> Bool { try await base.updateCredential(credential) }
     func deleteCredential(id: String) async throws -> Bool { try await base.deleteCredential(id: id) }
@@ -136,7 +139,7 @@ final class FailingStore: Store, Sendable {
     }
     func createOAuthState(_ state: OAuthState, verifier: SealedValue?) async throws { try await base.createOAuthState(state, verifier: verifier) }
     func consumeOAuthState(id: String, now: Date) async throws -> (OAuthState, SealedValue?)? { try await base.consumeOAuthState(id: id, now: now) }
-    func refreshCandidates() async throws -> [RefreshCandidate] { try await base.refreshCandidates() }
+    func refreshCandidates(after: String?, limit: Int) async throws -> [RefreshCandidate] { try await base.refreshCandidates(after: after, limit: limit) }
     func acquireRefreshLease(credentialID: String, owner: String, until: Date, now: Date) async throws -> Credential? {
         try await base.acquireRefreshLease(credentialID: credentialID, owner: owner, until: until, now: now)
     }

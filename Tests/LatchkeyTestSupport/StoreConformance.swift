@@ -52,6 +52,7 @@ public enum StoreConformance {
         ("a lease whose holder is gone is taken over by exactly one process that names it", leaseTakeOver),
         ("an OAuth state works once and never after it expires", oauthStates),
         ("refresh candidates are the OAuth credentials that can still refresh", refreshCandidates),
+        ("credentials by status are the owner's in those statuses, newest first", credentialsByStatus),
         ("sessions round-trip and expired ones are pruned", sessions),
         ("login failures count per key within the window", loginFailures),
         ("a setup link creates one first admin, once, never after it expires or is replaced", setupTokens),
@@ -442,10 +443,35 @@ public enum StoreConformance {
         let active = try await oauthCredential(store, owner: alice)
         _ = try await oauthCredential(store, owner: alice, status: .needsReauth)
         _ = try await credential(store, owner: alice)
-        let candidates = try await store.refreshCandidates()
+        let candidates = try await store.refreshCandidates(after: nil, limit: 100)
         #expect(candidates.map(\.id) == [active.id])
         #expect(candidates.first?.hasRefreshToken == true)
         #expect(candidates.first?.expiresAt == active.expiresAt)
+        // Pages in id order: each starts after the cursor, none overlaps or skips one, the last is short.
+        var ids = [active.id]
+        for _ in 0..<4 { ids.append(try await oauthCredential(store, owner: alice).id) }
+        ids.sort { $0.utf8.lexicographicallyPrecedes($1.utf8) }
+        let first = try await store.refreshCandidates(after: nil, limit: 2)
+        let second = try await store.refreshCandidates(after: first.last?.id, limit: 2)
+        let third = try await store.refreshCandidates(after: second.last?.id, limit: 2)
+        #expect(first.map(\.id) == Array(ids[0..<2]))
+        #expect(second.map(\.id) == Array(ids[2..<4]))
+        #expect(third.map(\.id) == [ids[4]])
+        #expect(try await store.refreshCandidates(after: ids[4], limit: 2).isEmpty)
+    }
+
+    static func credentialsByStatus(_ store: any Store) async throws {
+        let alice = try await user(store, "alice@example.com")
+        let bob = try await user(store, "bob@example.com")
+        _ = try await oauthCredential(store, owner: alice)
+        let failing = try await oauthCredential(store, owner: alice, status: .refreshFailing)
+        let reauth = try await oauthCredential(store, owner: alice, status: .needsReauth)
+        _ = try await oauthCredential(store, owner: bob, status: .needsReauth)
+        let found = try await store.credentials(ownerID: alice.id, statuses: [.needsReauth, .refreshFailing, .revoked])
+        let newestFirst = [failing, reauth].sorted { $0.id.utf8.lexicographicallyPrecedes($1.id.utf8) }.map(\.id)  // created together: ties by id
+        #expect(found.map(\.id) == newestFirst)
+        #expect(found.first?.secrets["refresh_token"] != nil, "with their sealed values")
+        #expect(try await store.credentials(ownerID: alice.id, statuses: []).isEmpty)
     }
 
     static func sessions(_ store: any Store) async throws {

@@ -42,45 +42,77 @@ public struct RefreshPass: Sendable {
         }
     }
 
+    /// Candidates read from the store at a time: a pass's memory stays flat however many credentials there are.
+    public static let pageSize = 500
+
     /// Refreshes every credential due within `within` (nil: each provider's own window), `concurrency` at a time;
     /// `progress` hears how many of the due credentials are done after each one.
+    ///
+    /// The candidates are read a page at a time, twice: first only to count the due ones (so progress can say of how
+    /// many), then to refresh them, the next page read while the last refreshes of the one before are under way.
     public func run(within: TimeInterval?, concurrency: Int, progress: ProgressReport? = nil) async throws -> Report {
         let now = clock.now
-        var unknown: [String: Int] = [:]
-        let due: [(String, Provider)] = try await store.refreshCandidates().compactMap { candidate in
-            guard let provider = catalog.provider(candidate.provider), let settings = provider.oauth else {
-                // A credential whose provider this process does not know cannot be refreshed here: say so, loudly.
-                unknown[candidate.provider, default: 0] += 1
-                return nil
+        var expected = 0
+        if progress != nil {
+            var page = try await duePage(after: nil, now: now, within: within)
+            while true {
+                expected += page.due.count
+                guard let next = page.next else { break }
+                page = try await duePage(after: next, now: now, within: within)
             }
-            guard refresher.policy.isDue(candidate, settings: settings, now: now, within: within) else { return nil }
-            return (candidate.id, provider)
         }
+        progress?(WorkProgress(what: "credentials", done: 0, total: expected))
         var report = Report()
-        report.due = due.count
+        var unknown: [String: Int] = [:]
+        try await withThrowingTaskGroup(of: RefreshOutcome.self) { group in
+            var running = 0
+            var finished = 0
+            var page = try await duePage(after: nil, now: now, within: within)
+            while true {
+                report.due += page.due.count
+                unknown.merge(page.unknown, uniquingKeysWith: +)
+                for (id, provider) in page.due {
+                    if running >= max(1, concurrency), let outcome = try await group.next() {
+                        running -= 1
+                        finished += 1
+                        report.add(outcome)
+                        progress?(WorkProgress(what: "credentials", done: finished, total: max(expected, report.due)))
+                    }
+                    group.addTask { try await refresher.refreshIfDue(credentialID: id, provider: provider, within: within, maxWait: Self.waitForOthers) }
+                    running += 1
+                }
+                guard let next = page.next else { break }
+                page = try await duePage(after: next, now: now, within: within)
+            }
+            while let outcome = try await group.next() {
+                finished += 1
+                report.add(outcome)
+                progress?(WorkProgress(what: "credentials", done: finished, total: max(expected, report.due)))
+            }
+        }
         for (provider, count) in unknown.sorted(by: { $0.key < $1.key }) {
+            // A credential whose provider this process does not know cannot be refreshed here: say so, loudly.
             refresher.logger.error("Credentials of a provider missing from this catalog were not refreshed; give this command the same --providers as serve",
                                    metadata: ["provider": "\(provider)", "credentials": "\(count)"])
             report.due += count
             report.failed += count
         }
-        progress?(WorkProgress(what: "credentials", done: 0, total: due.count))
-        try await withThrowingTaskGroup(of: RefreshOutcome.self) { group in
-            var next = due.makeIterator()
-            var finished = 0
-            for _ in 0..<max(1, concurrency) {
-                guard let (id, provider) = next.next() else { break }
-                group.addTask { try await refresher.refreshIfDue(credentialID: id, provider: provider, within: within, maxWait: Self.waitForOthers) }
-            }
-            while let outcome = try await group.next() {
-                report.add(outcome)
-                finished += 1
-                progress?(WorkProgress(what: "credentials", done: finished, total: due.count))
-                if let (id, provider) = next.next() {
-                    group.addTask { try await refresher.refreshIfDue(credentialID: id, provider: provider, within: within, maxWait: Self.waitForOthers) }
-                }
-            }
-        }
         return report
+    }
+
+    /// One page of candidates: the due ones with their providers, how many have a provider this catalog lacks, and
+    /// the cursor of the next page (nil after the last).
+    private func duePage(after: String?, now: Date, within: TimeInterval?) async throws -> (due: [(String, Provider)], unknown: [String: Int], next: String?) {
+        let candidates = try await store.refreshCandidates(after: after, limit: Self.pageSize)
+        var due: [(String, Provider)] = []
+        var unknown: [String: Int] = [:]
+        for candidate in candidates {
+            guard let provider = catalog.provider(candidate.provider), let settings = provider.oauth else {
+                unknown[candidate.provider, default: 0] += 1
+                continue
+            }
+            if refresher.policy.isDue(candidate, settings: settings, now: now, within: within) { due.append((candidate.id, provider)) }
+        }
+        return (due, unknown, candidates.count == Self.pageSize ? candidates.last?.id : nil)
     }
 }

@@ -23,7 +23,7 @@ public struct WarningService: Sendable {
                 setupURL: links.bind(groupID: missing.groupID, provider: missing.provider), lastSeen: missing.lastSeen
             ))
         }
-        for credential in try await store.credentials(ownerID: owner.id) {
+        for credential in try await store.credentials(ownerID: owner.id, statuses: [.needsReauth, .revoked, .refreshFailing]) {
             switch credential.status {
             case .needsReauth, .revoked:
                 warnings.append(Warning(

@@ -6,6 +6,9 @@ public protocol CredentialStore: Sendable {
     func credential(id: String) async throws -> Credential?
     /// The user's credentials, newest first: at most `limit`, those after the credential `after` when given.
     func credentials(ownerID: String, after: String?, limit: Int) async throws -> [Credential]
+    /// The user's credentials in one of `statuses`, newest first: the few that need the user, read without loading
+    /// every credential the user has (the warnings on the dashboard's home).
+    func credentials(ownerID: String, statuses: Set<CredentialStatus>) async throws -> [Credential]
     /// How many credentials the user has.
     func credentialCount(ownerID: String) async throws -> Int
     /// Replaces the credential (row and sealed values) if its stored version is still `credential.version - 1`;

@@ -9,8 +9,10 @@ import Foundation
 /// exception is a holder known to be gone (a crashed process on the same host, see `LeaseLiveness`): its lease may be
 /// taken over at once, by a write that names it.
 public protocol RefreshStore: Sendable {
-    /// OAuth credentials that may need a refresh, without their secrets.
-    func refreshCandidates() async throws -> [RefreshCandidate]
+    /// OAuth credentials that may need a refresh, without their secrets: at most `limit` of them in id order, those
+    /// after the id `after` (nil: from the first). A pass reads them a page at a time, so its memory does not grow
+    /// with their number.
+    func refreshCandidates(after: String?, limit: Int) async throws -> [RefreshCandidate]
     /// Claims the credential for `owner` until `until` if nobody (`owner` included) holds an unexpired lease at
     /// `now`; returns the credential as read inside the same transaction, or nil if the lease is held.
     func acquireRefreshLease(credentialID: String, owner: String, until: Date, now: Date) async throws -> Credential?

@@ -2,8 +2,11 @@ import Foundation
 
 /// How stores keep string maps, lists and audit details in one text column: JSON with sorted keys.
 public enum StoredJSON {
-    /// The JSON text of `value`.
+    /// The JSON text of `value`. The empty string map and list (nearly every row's fields and scopes, written on
+    /// every refresh) skip the JSON encoder.
     public static func encode<T: Encodable>(_ value: T) -> String {
+        if let map = value as? [String: String], map.isEmpty { return "{}" }
+        if let list = value as? [String], list.isEmpty { return "[]" }
         let encoder = JSONEncoder()
         encoder.outputFormatting = .sortedKeys
         return (try? encoder.encode(value)).flatMap { String(data: $0, encoding: .utf8) } ?? "null"

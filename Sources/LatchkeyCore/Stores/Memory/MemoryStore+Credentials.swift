@@ -20,6 +20,10 @@ extension MemoryStore {
 
     public func credential(id: String) async throws -> Credential? { fetchCredential(id: id) }
 
+    public func credentials(ownerID: String, statuses: Set<CredentialStatus>) async throws -> [Credential] {
+        try await credentials(ownerID: ownerID).filter { statuses.contains($0.status) }
+    }
+
     public func credentials(ownerID: String, after: String?, limit: Int) async throws -> [Credential] {
         // Newest first, ties by id; a page starts right after the cursor's credential in that order (and a cursor
         // naming no credential gives an empty page, as the SQL's join with it does).

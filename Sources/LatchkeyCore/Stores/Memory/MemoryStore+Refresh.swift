@@ -1,10 +1,12 @@
 import Foundation
 
 extension MemoryStore {
-    public func refreshCandidates() async throws -> [RefreshCandidate] {
+    public func refreshCandidates(after: String?, limit: Int) async throws -> [RefreshCandidate] {
         tables.credentials.values
             .filter { [AuthMode.oauth2, .oauth2ClientCredentials].contains($0.credential.authMode) && [CredentialStatus.active, .refreshFailing].contains($0.credential.status) }
-            .sorted { $0.sequence < $1.sequence }
+            .filter { row in after.map { $0.utf8.lexicographicallyPrecedes(row.credential.id.utf8) } ?? true }
+            .sorted { $0.credential.id.utf8.lexicographicallyPrecedes($1.credential.id.utf8) }
+            .prefix(limit)
             .map { row in
                 let c = row.credential
                 let sealed = tables.sealedValues[c.id] ?? [:]
