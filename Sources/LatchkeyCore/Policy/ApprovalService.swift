@@ -107,6 +107,15 @@ public struct ApprovalService: Sendable {
                                targetType: "approval", targetID: id,
                                detail: ["group_id": approval.groupID, "provider": approval.provider, "method": approval.method,
                                         "for_seconds": forSeconds.map(String.init) ?? (approve ? "once" : "")].filter { !$0.value.isEmpty })
-        return try await get(user: user, id: id)
+        // The decision as made, not the row read back: a call waiting on the request (`Prefer: wait`) may use a
+        // once-grant in between, and the owner who approved would then be told "expired".
+        var decided = approval
+        decided.status = approve ? .approved : .denied
+        decided.once = approve && forSeconds == nil
+        decided.used = false
+        decided.expiresAt = expiresAt
+        decided.decidedAt = now
+        decided.decidedBy = "user:\(user.id)"
+        return decided
     }
 }
