@@ -64,7 +64,10 @@ def main() -> None:
         (f"audit log, page at {depth:,} (100)", "/api/v1/audit", {"limit": 100, "before": before}),
         ("warnings (the dashboard's home)", "/api/v1/warnings", {}),
     ]
-    print(f"Lists with {args.rows:,} credentials and audit events of one user ({args.repeat} sequential requests each, keep-alive)")
+    print(
+        f"Lists with {args.rows:,} credentials and audit events of one user "
+        f"({args.repeat} sequential requests each, keep-alive)"
+    )
     print()
     print("| request | median | worst |")
     print("|---|---:|---:|")
