@@ -103,3 +103,27 @@ latchkey_binary() { # root
     [[ -x "$LK" ]] || die "latchkey binary not found or not executable: $LK"
     LK="$(cd "$(dirname "$LK")" && pwd)/$(basename "$LK")"
 }
+
+# Stopping the script's processes on exit: `stop_on_exit VARIABLE name` registers a variable that holds (or will
+# hold) a pid; on exit each is stopped, last registered first, and TMP is removed unless the script failed or
+# KEEP_TMP=1 (then it is kept for a look).
+STOP_ON_EXIT=()
+stop_on_exit() { # variable name
+    STOP_ON_EXIT=("$1 $2" "${STOP_ON_EXIT[@]}")
+    trap stop_all_and_clean EXIT
+    trap 'exit 130' INT
+    trap 'exit 143' TERM
+}
+
+stop_all_and_clean() {
+    local status=$? entry var
+    set +e
+    for entry in "${STOP_ON_EXIT[@]}"; do
+        var="${entry%% *}"
+        stop_pid "${!var:-}" "${entry#* }"
+    done
+    if [[ -n "${TMP:-}" ]]; then
+        if [[ "${KEEP_TMP:-0}" = 1 || $status -ne 0 ]]; then log "temp files kept in $TMP"; else rm -rf "$TMP"; fi
+    fi
+    exit $status
+}

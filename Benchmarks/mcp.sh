@@ -28,8 +28,8 @@ PEER_TOKEN="mcp-benchmark-token-0123456789"
 ADMIN_EMAIL="admin@example.com"
 ADMIN_PASSWORD="bench-password-0123456789"
 
-log() { printf '==> %s\n' "$*" >&2; }
-die() { printf 'error: %s\n' "$*" >&2; exit 1; }
+# shellcheck source=lib.sh
+source "$ROOT/Benchmarks/lib.sh"
 
 [[ -n "${LATCHKEY_BIN:-}" ]] || die "set LATCHKEY_BIN to a release build of latchkey (swift build -c release)"
 [[ -x "$LATCHKEY_BIN" ]] || die "latchkey binary not found or not executable: $LATCHKEY_BIN"
@@ -41,38 +41,9 @@ TMP="$(mktemp -d "${TMPDIR:-/tmp}/latchkey-mcp-bench.XXXXXX")"
 PEER_PID=""
 LK_PID=""
 
-stop_pid() { # pid name
-    local pid="$1" i
-    [[ -n "$pid" ]] || return 0
-    kill -0 "$pid" 2>/dev/null || return 0
-    kill -TERM "$pid" 2>/dev/null || true
-    for ((i = 0; i < 50; i++)); do
-        kill -0 "$pid" 2>/dev/null || break
-        sleep 0.1
-    done
-    if kill -0 "$pid" 2>/dev/null; then
-        log "$2 (pid $pid) did not stop on TERM, killing it"
-        kill -KILL "$pid" 2>/dev/null || true
-    fi
-    wait "$pid" 2>/dev/null || true
-}
-cleanup() {
-    local status=$?
-    set +e
-    stop_pid "$LK_PID" "latchkey serve"
-    stop_pid "$PEER_PID" "MCP peer"
-    if [[ "${KEEP_TMP:-0}" = 1 || $status -ne 0 ]]; then
-        log "temp files kept in $TMP"
-    else
-        rm -rf "$TMP"
-    fi
-    exit $status
-}
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
+stop_on_exit PEER_PID "MCP peer"
+stop_on_exit LK_PID "latchkey serve"
 
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'; }
 
 LOADAVG_BEFORE="$(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null || echo unknown)"
 

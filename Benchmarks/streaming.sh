@@ -25,17 +25,8 @@ latchkey_binary "$ROOT"
 TMP="$(mktemp -d "${TMPDIR:-/tmp}/latchkey-streaming.XXXXXX")"
 PEER_PID=""
 LK_PID=""
-cleanup() {
-    local status=$?
-    set +e
-    stop_pid "$LK_PID" "latchkey serve"
-    stop_pid "$PEER_PID" "streaming peer"
-    if [[ "${KEEP_TMP:-0}" = 1 || $status -ne 0 ]]; then log "temp files kept in $TMP"; else rm -rf "$TMP"; fi
-    exit $status
-}
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
+stop_on_exit PEER_PID "streaming peer"
+stop_on_exit LK_PID "latchkey serve"
 
 LOADAVG_BEFORE="$(cut -d' ' -f1-3 /proc/loadavg)"
 PEER_PORT="$(free_port)"

@@ -29,17 +29,8 @@ latchkey_binary "$ROOT"
 TMP="$(mktemp -d "${TMPDIR:-/tmp}/latchkey-tls.XXXXXX")"
 NGINX_PID=""
 LK_PID=""
-cleanup() {
-    local status=$?
-    set +e
-    stop_pid "$LK_PID" "latchkey serve"
-    stop_pid "$NGINX_PID" "nginx"
-    if [[ "${KEEP_TMP:-0}" = 1 || $status -ne 0 ]]; then log "temp files kept in $TMP"; else rm -rf "$TMP"; fi
-    exit $status
-}
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
+stop_on_exit NGINX_PID "nginx"
+stop_on_exit LK_PID "latchkey serve"
 
 LOADAVG_BEFORE="$(cut -d' ' -f1-3 /proc/loadavg)"
 UP_PORT="$(free_port)"
