@@ -20,8 +20,7 @@ extension SQLiteStore {
     public func auditEvents(ownerID: String, limit: Int, before: String?) async throws -> [AuditEvent] {
         try await read { db in
             let beforeSeq = try before.flatMap { try Int64.fetchOne(db, sql: "SELECT seq FROM audit_events WHERE id = ?", arguments: [$0]) } ?? Int64.max
-            return try Row.fetchAll(db, sql: Self.auditPageSQL,
-                                    arguments: [ownerID, beforeSeq, limit]).map { row in
+            return try Self.decodeAll(db.cachedStatement(sql: Self.auditPageSQL), arguments: [ownerID, beforeSeq, limit]) { row in
                 AuditEvent(id: row["id"], ownerID: row["owner_id"], actor: row["actor"], action: row["action"], targetType: row["target_type"],
                            targetID: row["target_id"], detail: try Self.decode(row["detail"]), createdAt: Date(seconds: row["created_at"]))
             }

@@ -30,12 +30,12 @@ extension SQLiteStore {
 
     public func credentials(ownerID: String, after: String?, limit: Int) async throws -> [Credential] {
         try await read { db in
-            let rows = if let after {
-                try Row.fetchAll(db, sql: Self.credentialsPageAfterSQL, arguments: [after, ownerID, limit])
+            let (sql, arguments): (String, StatementArguments) = if let after {
+                (Self.credentialsPageAfterSQL, [after, ownerID, limit])
             } else {
-                try Row.fetchAll(db, sql: Self.credentialsFirstPageSQL, arguments: [ownerID, limit])
+                (Self.credentialsFirstPageSQL, [ownerID, limit])
             }
-            return try rows.map { try Self.credential($0, secrets: Self.secrets(db, recordID: $0["id"])) }
+            return try Self.decodeAll(db.cachedStatement(sql: sql), arguments: arguments) { try Self.credential($0, secrets: Self.secrets(db, recordID: $0["id"])) }
         }
     }
 
@@ -45,10 +45,9 @@ extension SQLiteStore {
             let marks = Array(repeating: "?", count: statuses.count).joined(separator: ", ")
             var arguments: StatementArguments = [ownerID]
             arguments += StatementArguments(statuses.map(\.rawValue).sorted())
-            let rows = try Row.fetchAll(db, sql: """
+            return try Self.decodeAll(db.makeStatement(sql: """
                 SELECT * FROM credentials WHERE owner_id = ? AND status IN (\(marks)) ORDER BY created_at DESC, id
-                """, arguments: arguments)
-            return try rows.map { try Self.credential($0, secrets: Self.secrets(db, recordID: $0["id"])) }
+                """), arguments: arguments) { try Self.credential($0, secrets: Self.secrets(db, recordID: $0["id"])) }
         }
     }
 
@@ -83,15 +82,13 @@ extension SQLiteStore {
     }
 
     static func fetchCredential(_ db: Database, id: String) throws -> Credential? {
-        guard let row = try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM credentials WHERE id = ?"), arguments: [id]) else { return nil }
-        return try credential(row, secrets: secrets(db, recordID: id))
+        try decodeFirst(db.cachedStatement(sql: "SELECT * FROM credentials WHERE id = ?"), arguments: [id]) { try credential($0, secrets: secrets(db, recordID: id)) }
     }
 
     static func secrets(_ db: Database, recordID: String) throws -> [String: SealedValue] {
         var secrets: [String: SealedValue] = [:]
-        for row in try Row.fetchAll(db.cachedStatement(sql: "SELECT field, value FROM sealed_values WHERE record_id = ?"), arguments: [recordID]) {
-            secrets[row["field"]] = SealedValue(bytes: row["value"])
-        }
+        let rows = try Row.fetchCursor(db.cachedStatement(sql: "SELECT field, value FROM sealed_values WHERE record_id = ?"), arguments: [recordID])
+        while let row = try rows.next() { secrets[row[0]] = SealedValue(bytes: row[1]) }
         return secrets
     }
 

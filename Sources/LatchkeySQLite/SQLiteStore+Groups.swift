@@ -60,7 +60,7 @@ extension SQLiteStore {
         try await readOneStatement { db in
             // One statement, one implicit read transaction: key, group, bound credential and its sealed values
             // (one row per sealed value). Runs on every proxied call.
-            let rows = try Row.fetchAll(db.cachedStatement(sql: """
+            let rows = try Row.fetchCursor(db.cachedStatement(sql: """
                 SELECT k.id AS key_id, k.group_id, k.prefix, k.hash, k.created_at AS key_created_at,
                        g.id AS g_id, g.owner_id AS g_owner_id, g.name AS g_name, g.created_at AS g_created_at, g.budget AS g_budget,
                        b.policy AS b_policy, c.*, s.field AS s_field, s.value AS s_value
@@ -71,16 +71,21 @@ extension SQLiteStore {
                 LEFT JOIN sealed_values s ON s.record_id = c.id
                 WHERE k.prefix = ?
                 """), arguments: [provider, prefix])
-            guard let first = rows.first else { return nil }
+            // Decoded while stepping (see `decodeAll`): the first row gives the key, group, binding and credential, every
+            // row one sealed value.
+            guard let first = try rows.next() else { return nil }
             let key = AgentKey(id: first["key_id"], groupID: first["group_id"], prefix: first["prefix"], hash: first["hash"], createdAt: Date(seconds: first["key_created_at"]))
             let group = AgentGroup(id: first["g_id"], ownerID: first["g_owner_id"], name: first["g_name"], createdAt: Date(seconds: first["g_created_at"]),
                                    budget: try StoredJSON.decodeIfPresent(first["g_budget"]))
             guard (first["id"] as String?) != nil else { return AgentAccess(key: key, group: group, credential: nil, policy: nil) }
-            var secrets: [String: SealedValue] = [:]
-            for row in rows {
-                if let field: String = row["s_field"], let value: Data = row["s_value"] { secrets[field] = SealedValue(bytes: value) }
+            var credential = try Self.credential(first, secrets: [:])
+            let policy: BindingPolicy? = try StoredJSON.decodeIfPresent(first["b_policy"])
+            var row: Row? = first
+            while let current = row {
+                if let field: String = current["s_field"], let value: Data = current["s_value"] { credential.secrets[field] = SealedValue(bytes: value) }
+                row = try rows.next()
             }
-            return AgentAccess(key: key, group: group, credential: try Self.credential(first, secrets: secrets), policy: try StoredJSON.decodeIfPresent(first["b_policy"]))
+            return AgentAccess(key: key, group: group, credential: credential, policy: policy)
         }
     }
 
@@ -120,10 +125,9 @@ extension SQLiteStore {
 
     public func boundCredential(groupID: String, provider: String) async throws -> Credential? {
         try await read { db in
-            guard let row = try Row.fetchOne(db.cachedStatement(sql: """
+            try Self.decodeFirst(db.cachedStatement(sql: """
                 SELECT c.* FROM bindings b JOIN credentials c ON c.id = b.credential_id WHERE b.group_id = ? AND b.provider = ?
-                """), arguments: [groupID, provider]) else { return nil }
-            return try Self.credential(row, secrets: Self.secrets(db, recordID: row["id"]))
+                """), arguments: [groupID, provider]) { try Self.credential($0, secrets: Self.secrets(db, recordID: $0["id"])) }
         }
     }
 

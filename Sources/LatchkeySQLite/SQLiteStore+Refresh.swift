@@ -18,7 +18,7 @@ extension SQLiteStore {
     public func refreshCandidates(after: String?, limit: Int) async throws -> [RefreshCandidate] {
         try await read { db in
             // Every id sorts after the empty string.
-            try Row.fetchAll(db.cachedStatement(sql: Self.refreshCandidatesSQL), arguments: [after ?? "", limit]).map { row in
+            try Self.decodeAll(db.cachedStatement(sql: Self.refreshCandidatesSQL), arguments: [after ?? "", limit]) { row in
                 let expires: Double? = row["expires_at"]
                 let issued: Double? = row["token_issued_at"]
                 let next: Double? = row["next_refresh_at"]
@@ -32,7 +32,7 @@ extension SQLiteStore {
     }
 
     public func acquireRefreshLease(credentialID: String, owner: String, until: Date, now: Date) async throws -> Credential? {
-        try await write("lease") { db in
+        try await combinedWrite("lease") { db in
             try db.cachedStatement(sql: """
                 UPDATE credentials SET lease_owner = ?, lease_expires_at = ?
                 WHERE id = ? AND (lease_owner IS NULL OR lease_expires_at < ?)
@@ -49,7 +49,7 @@ extension SQLiteStore {
     }
 
     public func takeOverRefreshLease(credentialID: String, deadOwner: String, owner: String, until: Date, now: Date) async throws -> Credential? {
-        try await write("lease") { db in
+        try await combinedWrite("lease") { db in
             try db.cachedStatement(sql: """
                 UPDATE credentials SET lease_owner = ?, lease_expires_at = ?
                 WHERE id = ? AND (lease_owner IS NULL OR lease_expires_at < ? OR lease_owner = ?)
@@ -60,7 +60,7 @@ extension SQLiteStore {
     }
 
     public func releaseRefreshLease(credentialID: String, owner: String) async throws {
-        try await write("lease") { db in
+        try await combinedWrite("lease") { db in
             try db.cachedStatement(sql: "UPDATE credentials SET lease_owner = NULL, lease_expires_at = NULL WHERE id = ? AND lease_owner = ?")
                 .execute(arguments: [credentialID, owner])
         }
@@ -68,7 +68,7 @@ extension SQLiteStore {
 
     public func finishRefresh(_ update: TokenUpdate, owner: String) async throws -> Credential? {
         let now = clock.now
-        return try await write("refresh") { db in
+        return try await combinedWrite("refresh") { db in
             guard let row = try Row.fetchOne(db.cachedStatement(sql: "SELECT lease_owner, public_fields, scopes FROM credentials WHERE id = ?"), arguments: [update.credentialID]),
                   (row["lease_owner"] as String?) == owner
             else { return nil }
@@ -81,7 +81,7 @@ extension SQLiteStore {
 
     public func failRefresh(credentialID: String, owner: String, status: CredentialStatus, reason: String, failures: Int, nextAttempt: Date?) async throws -> Bool {
         let now = clock.now
-        return try await write("refresh") { db in
+        return try await combinedWrite("refresh") { db in
             try db.cachedStatement(sql: """
                 UPDATE credentials SET status = ?, status_reason = ?, refresh_failures = ?, next_refresh_at = ?,
                     version = version + 1, updated_at = ?, lease_owner = NULL, lease_expires_at = NULL

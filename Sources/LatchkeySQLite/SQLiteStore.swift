@@ -8,6 +8,8 @@ public final class SQLiteStore: Store {
     let pool: DatabasePool
     /// Where the store takes the time for the timestamps it writes itself (`updated_at`, a data key's `created_at`).
     let clock: any WallClock
+    /// Shares one transaction among the refresh engine's concurrent small writes (leases, token writes).
+    let combiner: WriteCombiner
 
     /// Opens (creating if needed) the database at `path`, stamping its own writes with `clock`'s time. Call
     /// `migrate()` before use.
@@ -26,6 +28,7 @@ public final class SQLiteStore: Store {
             try db.execute(sql: "PRAGMA synchronous = NORMAL")
         }
         pool = try DatabasePool(path: path, configuration: configuration)
+        combiner = WriteCombiner(pool: pool)
         // The database holds only sealed secrets, but its metadata is still the user's business.
         chmod(path, 0o600)
     }
@@ -42,9 +45,41 @@ public final class SQLiteStore: Store {
     func write<T: Sendable>(_ what: String, _ body: @escaping @Sendable (Database) throws -> T) async throws -> T {
         do {
             return try await pool.write(body)
-        } catch let error as DatabaseError where error.extendedResultCode == .SQLITE_CONSTRAINT_UNIQUE || error.extendedResultCode == .SQLITE_CONSTRAINT_PRIMARYKEY {
-            throw StoreError.conflict(what)
+        } catch {
+            throw Self.storeError(error, what)
         }
+    }
+
+    /// Runs a small write that may share its transaction with others made at the same moment (`WriteCombiner`): for
+    /// the refresh engine's writes, many at once during a pass. The write is still atomic and committed when this
+    /// returns.
+    func combinedWrite<T: Sendable>(_ what: String, _ body: @escaping @Sendable (Database) throws -> T) async throws -> T {
+        try await combiner.write(body, mapError: { Self.storeError($0, what) })
+    }
+
+    /// The rows of `statement` decoded as they are stepped through. A row GRDB copies (`fetchAll`, `fetchOne`) finds a
+    /// column by lowercasing every column name on every access; a stepped row finds it in a table made once per
+    /// statement, which matters for wide rows read often (credentials in a refresh pass, agent access, long lists).
+    static func decodeAll<T>(_ statement: Statement, arguments: StatementArguments, _ decode: (Row) throws -> T) throws -> [T] {
+        let rows = try Row.fetchCursor(statement, arguments: arguments)
+        var values: [T] = []
+        while let row = try rows.next() { values.append(try decode(row)) }
+        return values
+    }
+
+    /// The first row of `statement` decoded (see `decodeAll`), or nil when there is none.
+    static func decodeFirst<T>(_ statement: Statement, arguments: StatementArguments, _ decode: (Row) throws -> T) throws -> T? {
+        let rows = try Row.fetchCursor(statement, arguments: arguments)
+        return try rows.next().map(decode)
+    }
+
+    /// A unique-constraint failure as `StoreError.conflict`; any other error as it is.
+    static func storeError(_ error: any Error, _ what: String) -> any Error {
+        if let error = error as? DatabaseError,
+           error.extendedResultCode == .SQLITE_CONSTRAINT_UNIQUE || error.extendedResultCode == .SQLITE_CONSTRAINT_PRIMARYKEY {
+            return StoreError.conflict(what)
+        }
+        return error
     }
 
     /// Reads on the calling thread. In WAL mode a reader never waits for a writer, so a read takes microseconds;
