@@ -289,6 +289,8 @@ if [[ "$SPREAD_KEYS" -gt 0 ]]; then
     log "creating $SPREAD_KEYS agent keys"
     python3 "$ROOT/Benchmarks/agent_keys.py" "$API" "$USER_TOKEN" bench "$CRED_ID" "$SPREAD_KEYS" "bench-spread$SUFFIX" >"$TMP/keys.txt" \
         || die "creating the agent keys failed"
+    # Its baseline: the same Lua script (a request() per call, which costs wrk CPU) with one key.
+    printf '%s\n' "$AGENT_KEY" >"$TMP/one-key.txt"
 fi
 
 # --------------------------------------------------------------------------- sanity checks
@@ -401,6 +403,7 @@ run_wrk lk_c 2 "$CONNECTIONS" "$DURATION" "$LK_URL" "$LK_AUTH"
 run_wrk lk_rules_c 2 "$CONNECTIONS" "$DURATION" "$LK_URL" "$LK_RULES_AUTH"
 run_wrk lk_oauth_c 2 "$CONNECTIONS" "$DURATION" "$LK_OAUTH_URL" "$LK_OAUTH_AUTH"
 if [[ "$SPREAD_KEYS" -gt 0 ]]; then
+    run_wrk lk_one_key_c 2 "$CONNECTIONS" "$DURATION" "$LK_URL" "" "$ROOT/Benchmarks/spread_keys.lua" "$TMP/one-key.txt"
     run_wrk lk_spread_c 2 "$CONNECTIONS" "$DURATION" "$LK_URL" "" "$ROOT/Benchmarks/spread_keys.lua" "$TMP/keys.txt"
 fi
 # What the governed group's usage says of the run just made (its day figures: the minute may have rolled over).
@@ -424,17 +427,17 @@ check_200 "Latchkey proxy (after the load)" "$LK_URL" "$LK_AUTH"
 
 # --------------------------------------------------------------------------- report
 THROUGHPUT_PCT="$(awk -v a="${RPS[lk_c]}" -v b="${RPS[nginx_c]}" 'BEGIN { printf "%.1f", (b > 0) ? 100 * a / b : 0 }')"
-THROUGHPUT_OK="$(awk -v p="$THROUGHPUT_PCT" 'BEGIN { print (p >= 50) ? "PASS" : "MISS" }')"
+THROUGHPUT_OK="$(awk -v p="$THROUGHPUT_PCT" 'BEGIN { print (p >= 55) ? "PASS" : "MISS" }')"
 ADDED_P50="$(awk -v a="${P50[lk_1]}" -v b="${P50[nginx_1]}" 'BEGIN { printf "%.3f", a - b }')"
 LATENCY_OK="$(awk -v d="$ADDED_P50" 'BEGIN { print (d <= 0.3) ? "PASS" : "MISS" }')"
 RULES_PCT="$(awk -v a="${RPS[lk_rules_c]}" -v b="${RPS[lk_c]}" 'BEGIN { printf "%.1f", (b > 0) ? 100 * a / b : 0 }')"
 RULES_OK="$(awk -v p="$RULES_PCT" 'BEGIN { print (p >= 90) ? "PASS" : "MISS" }')"
 RULES_NGINX_PCT="$(awk -v a="${RPS[lk_rules_c]}" -v b="${RPS[nginx_c]}" 'BEGIN { printf "%.1f", (b > 0) ? 100 * a / b : 0 }')"
-RULES_NGINX_OK="$(awk -v p="$RULES_NGINX_PCT" 'BEGIN { print (p >= 50) ? "PASS" : "MISS" }')"
+RULES_NGINX_OK="$(awk -v p="$RULES_NGINX_PCT" 'BEGIN { print (p >= 55) ? "PASS" : "MISS" }')"
 OAUTH_PCT="$(awk -v a="${RPS[lk_oauth_c]}" -v b="${RPS[lk_c]}" 'BEGIN { printf "%.1f", (b > 0) ? 100 * a / b : 0 }')"
 OAUTH_OK="$(awk -v p="$OAUTH_PCT" 'BEGIN { print (p >= 90) ? "PASS" : "MISS" }')"
 if [[ "$SPREAD_KEYS" -gt 0 ]]; then
-    SPREAD_PCT="$(awk -v a="${RPS[lk_spread_c]}" -v b="${RPS[lk_c]}" 'BEGIN { printf "%.1f", (b > 0) ? 100 * a / b : 0 }')"
+    SPREAD_PCT="$(awk -v a="${RPS[lk_spread_c]}" -v b="${RPS[lk_one_key_c]}" 'BEGIN { printf "%.1f", (b > 0) ? 100 * a / b : 0 }')"
     SPREAD_OK="$(awk -v p="$SPREAD_PCT" 'BEGIN { print (p >= 90) ? "PASS" : "MISS" }')"
 fi
 
@@ -467,21 +470,24 @@ REPORT="$TMP/report.md"
     row "Latchkey $CONNECTIONS conn" lk_c
     row "Latchkey with a path rule and a budget $CONNECTIONS conn" lk_rules_c
     row "Latchkey, OAuth credential $CONNECTIONS conn" lk_oauth_c
-    if [[ "$SPREAD_KEYS" -gt 0 ]]; then row "Latchkey, calls spread over $SPREAD_KEYS agent keys $CONNECTIONS conn" lk_spread_c; fi
+    if [[ "$SPREAD_KEYS" -gt 0 ]]; then
+        row "Latchkey, one agent key through spread_keys.lua $CONNECTIONS conn" lk_one_key_c
+        row "Latchkey, calls spread over $SPREAD_KEYS agent keys $CONNECTIONS conn" lk_spread_c
+    fi
     row "nginx 1 conn" nginx_1
     row "Latchkey 1 conn" lk_1
     row "upstream direct 1 conn (reference)" up_1
     printf '\n'
-    printf -- '- Throughput: Latchkey req/s at %s conn = **%s%%** of nginx (target >= 50%%): **%s**\n' \
+    printf -- '- Throughput: Latchkey req/s at %s conn = **%s%%** of nginx (target >= 55%%): **%s**\n' \
         "$CONNECTIONS" "$THROUGHPUT_PCT" "$THROUGHPUT_OK"
     printf -- '- Added median latency at 1 conn: Latchkey p50 - nginx p50 = **%s ms** (target <= 0.3 ms): **%s**\n' \
         "$ADDED_P50" "$LATENCY_OK"
-    printf -- '- With a path rule and a per-minute budget: **%s%%** of the same run without them (target >= 90%%): **%s**; **%s%%** of nginx (target >= 50%%): **%s**; the usage API counts %s calls today for that group (wrk completed %s in the measured run, plus warm-up and checks)\n\n' \
+    printf -- '- With a path rule and a per-minute budget: **%s%%** of the same run without them (target >= 90%%): **%s**; **%s%%** of nginx (target >= 55%%): **%s**; the usage API counts %s calls today for that group (wrk completed %s in the measured run, plus warm-up and checks)\n\n' \
         "$RULES_PCT" "$RULES_OK" "$RULES_NGINX_PCT" "$RULES_NGINX_OK" "${CALLS_TODAY:-?}" "${RULES_SENT:-?}"
     printf -- '- OAuth credential: **%s%%** of the static credential'"'"'s req/s (target >= 90%%): **%s**\n' "$OAUTH_PCT" "$OAUTH_OK"
     if [[ "$SPREAD_KEYS" -gt 0 ]]; then
-        printf -- '- Calls spread over %s agent keys: **%s%%** of the single-key req/s (target >= 90%%): **%s**; Latchkey CPU per call %s µs against %s µs with one key\n' \
-            "$SPREAD_KEYS" "$SPREAD_PCT" "$SPREAD_OK" "${CPU_US[lk_spread_c]}" "${CPU_US[lk_c]}"
+        printf -- '- Calls spread over %s agent keys: **%s%%** of the single-key req/s through the same wrk script (target >= 90%%): **%s**; Latchkey CPU per call %s µs against %s µs with one key\n' \
+            "$SPREAD_KEYS" "$SPREAD_PCT" "$SPREAD_OK" "${CPU_US[lk_spread_c]}" "${CPU_US[lk_one_key_c]}"
     fi
     printf '\n'
     printf 'Errors reported by wrk (non-2xx responses, socket errors):\n\n'
@@ -489,7 +495,10 @@ REPORT="$TMP/report.md"
     errors_line "Latchkey $CONNECTIONS conn" lk_c
     errors_line "Latchkey with rules $CONNECTIONS conn" lk_rules_c
     errors_line "Latchkey OAuth $CONNECTIONS conn" lk_oauth_c
-    if [[ "$SPREAD_KEYS" -gt 0 ]]; then errors_line "Latchkey spread $CONNECTIONS conn" lk_spread_c; fi
+    if [[ "$SPREAD_KEYS" -gt 0 ]]; then
+        errors_line "Latchkey one key via the script $CONNECTIONS conn" lk_one_key_c
+        errors_line "Latchkey spread $CONNECTIONS conn" lk_spread_c
+    fi
     errors_line "nginx 1 conn" nginx_1
     errors_line "Latchkey 1 conn" lk_1
     errors_line "upstream 1 conn" up_1
@@ -499,7 +508,7 @@ mkdir -p "$RESULTS_DIR"
 {
     cat "$REPORT"
     printf '\n## Raw wrk output\n'
-    for id in nginx_c lk_c lk_rules_c lk_oauth_c lk_spread_c nginx_1 lk_1 up_1; do
+    for id in nginx_c lk_c lk_rules_c lk_oauth_c lk_one_key_c lk_spread_c nginx_1 lk_1 up_1; do
         [[ -f "$TMP/wrk-$id.txt" ]] || continue
         printf '\n### %s\n\n```\n' "$id"
         cat "$TMP/wrk-$id.txt"
