@@ -36,35 +36,45 @@ final class WriteCombiner: Sendable {
 
     /// Runs `body` in a savepoint of the next shared write transaction; returns its result after the commit.
     /// `mapError` turns a database error of this write into the store's own (a conflict, say).
+    ///
+    /// The caller that finds no transaction under way writes the queue itself, in its own task, so a write with
+    /// nothing to share costs no more hops than a plain one.
     func write<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T, mapError: @escaping @Sendable (any Error) -> any Error) async throws -> T {
-        try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<T, any Error>) in
-            let job = Job(perform: { db in
-                let result: Result<T, any Error>
-                do {
-                    var value: Result<T, any Error>?
-                    try db.inSavepoint {
-                        value = .success(try body(db))
-                        return .commit
-                    }
-                    result = value ?? .failure(StoreError.conflict("write"))
-                } catch {
-                    result = .failure(mapError(error))
+        let reply = Reply<T>()
+        let job = Job(perform: { db in
+            let result: Result<T, any Error>
+            do {
+                var value: Result<T, any Error>?
+                try db.inSavepoint {
+                    value = .success(try body(db))
+                    return .commit
                 }
-                return { continuation.resume(with: result) }
-            }, fail: { continuation.resume(throwing: mapError($0)) })
-            let lead = state.withLock { state -> Bool in
-                state.pending.append(job)
-                guard !state.draining else { return false }
-                state.draining = true
-                return true
+                result = value ?? .failure(StoreError.conflict("write"))
+            } catch {
+                result = .failure(mapError(error))
             }
-            if lead { Task { await self.drain() } }
+            return { reply.resolve(result) }
+        }, fail: { reply.resolve(.failure(mapError($0))) })
+        let lead = state.withLock { state -> Bool in
+            state.pending.append(job)
+            guard !state.draining else { return false }
+            state.draining = true
+            return true
         }
+        if lead { await drain() }
+        return try await reply.value()
     }
 
-    /// Writes queued jobs, a batch per transaction, until none are left.
-    private func drain() async {
+    /// Writes queued jobs, a batch per transaction, until none are left; after `leaderBatches` batches the rest goes
+    /// to a task of its own, so the caller that led is not held up by others' writes for long.
+    private func drain(leaderBatches: Int = 4) async {
+        var batches = 0
         while true {
+            if batches == leaderBatches {
+                Task { await self.drain(leaderBatches: .max) }
+                return
+            }
+            batches += 1
             let jobs = state.withLock { state -> [Job] in
                 let batch = Array(state.pending.prefix(Self.maxBatch))
                 state.pending.removeFirst(batch.count)
