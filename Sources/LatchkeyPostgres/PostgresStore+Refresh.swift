@@ -38,16 +38,22 @@ extension PostgresStore {
     }
 
     public func acquireRefreshLease(credentialID: String, owner: String, until: Date, now: Date) async throws -> Credential? {
-        try await transaction("lease") { tx in
-            let taken = try await tx.rows("""
-                UPDATE credentials SET lease_owner = \(owner), lease_expires_at = \(until)
-                WHERE id = \(credentialID) AND (lease_owner IS NULL OR lease_expires_at < \(now))
-                RETURNING id
-                """)
-            guard taken.count == 1 else { return nil }
-            // The row stays locked until commit, so this read sees exactly the credential the lease was taken on.
-            return try Self.credentials(await tx.rows("\(unescaped: Self.credentialSelect) WHERE c.id = \(credentialID)")).first
-        }
+        let taken = try await rows("lease", """
+            UPDATE credentials SET lease_owner = \(owner), lease_expires_at = \(until)
+            WHERE id = \(credentialID) AND (lease_owner IS NULL OR lease_expires_at < \(now))
+            RETURNING id
+            """)
+        guard taken.count == 1 else { return nil }
+        return try await leased(credentialID, owner: owner)
+    }
+
+    /// The credential and its sealed values as one statement sees them, if `owner` still holds its lease: read after
+    /// the lease is committed (two round trips instead of a four-statement transaction). Whatever changed between the
+    /// two is in this read; a reconnect in between broke the lease, and then nil says the lease is gone.
+    private func leased(_ credentialID: String, owner: String) async throws -> Credential? {
+        try Self.credentials(await rows("lease", """
+            \(unescaped: Self.credentialSelect) WHERE c.id = \(credentialID) AND c.lease_owner = \(owner)
+            """)).first
     }
 
     public func refreshLeaseOwner(credentialID: String) async throws -> String? {
@@ -58,15 +64,13 @@ extension PostgresStore {
     public func takeOverRefreshLease(credentialID: String, deadOwner: String, owner: String, until: Date, now: Date) async throws -> Credential? {
         // Like acquiring, one conditional UPDATE: a second taker blocks on the first's row lock, then re-reads the row,
         // finds the lease held by the first, and updates nothing.
-        try await transaction("lease") { tx in
-            let taken = try await tx.rows("""
-                UPDATE credentials SET lease_owner = \(owner), lease_expires_at = \(until)
-                WHERE id = \(credentialID) AND (lease_owner IS NULL OR lease_expires_at < \(now) OR lease_owner = \(deadOwner))
-                RETURNING id
-                """)
-            guard taken.count == 1 else { return nil }
-            return try Self.credentials(await tx.rows("\(unescaped: Self.credentialSelect) WHERE c.id = \(credentialID)")).first
-        }
+        let taken = try await rows("lease", """
+            UPDATE credentials SET lease_owner = \(owner), lease_expires_at = \(until)
+            WHERE id = \(credentialID) AND (lease_owner IS NULL OR lease_expires_at < \(now) OR lease_owner = \(deadOwner))
+            RETURNING id
+            """)
+        guard taken.count == 1 else { return nil }
+        return try await leased(credentialID, owner: owner)
     }
 
     public func releaseRefreshLease(credentialID: String, owner: String) async throws {
@@ -77,7 +81,35 @@ extension PostgresStore {
 
     public func finishRefresh(_ update: TokenUpdate, owner: String) async throws -> Credential? {
         let now = clock.now
-        return try await transaction("refresh") { tx in
+        guard update.tokenFields.isEmpty else { return try await finishRefreshMerging(update, owner: owner, now: now) }
+        // The usual refresh learns no fields: one statement writes the row (only while `owner` holds the lease: the
+        // fence) and both tokens, then one read gives the credential as written.
+        let refresh = update.refreshToken
+        let written = try await rows("refresh", """
+            WITH c AS (
+                UPDATE credentials SET status = 'active', status_reason = NULL, expires_at = \(update.expiresAt),
+                    scopes = COALESCE(\(update.scopes.map { StoredJSON.encode($0) }), scopes), token_issued_at = \(update.issuedAt),
+                    refresh_failures = 0, next_refresh_at = NULL, version = version + 1, updated_at = \(now),
+                    lease_owner = NULL, lease_expires_at = NULL
+                WHERE id = \(update.credentialID) AND lease_owner = \(owner)
+                RETURNING id),
+            s AS (
+                INSERT INTO sealed_values (record_id, field, key_version, value)
+                SELECT c.id, v.field, v.key_version, v.value FROM c,
+                    (VALUES ('access_token', \(update.accessToken.keyVersion ?? 0), \(update.accessToken.bytes)),
+                            ('refresh_token', \(refresh?.keyVersion ?? 0), \(refresh?.bytes ?? Data()))) AS v(field, key_version, value)
+                WHERE v.field = 'access_token' OR \(refresh != nil)
+                ON CONFLICT (record_id, field) DO UPDATE SET key_version = excluded.key_version, value = excluded.value
+                RETURNING 1)
+            SELECT (SELECT count(*) FROM c)::int AS n, (SELECT count(*) FROM s)::int AS sealed
+            """)
+        guard let row = written.first, try row.get("n", as: Int.self) == 1 else { return nil }
+        return try await credential(id: update.credentialID)
+    }
+
+    /// A refresh that learnt fields from the token response: they are merged into the stored ones under the row lock.
+    private func finishRefreshMerging(_ update: TokenUpdate, owner: String, now: Date) async throws -> Credential? {
+        try await transaction("refresh") { tx in
             guard let row = try await tx.rows("""
                 SELECT lease_owner, public_fields, scopes FROM credentials WHERE id = \(update.credentialID) FOR UPDATE
                 """).first, try row.get("lease_owner", as: String?.self) == owner

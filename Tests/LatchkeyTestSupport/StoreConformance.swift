@@ -47,6 +47,7 @@ public enum StoreConformance {
         ("OAuth apps are replaced per provider", oauthApps),
         ("a refresh lease excludes other owners until it expires", leaseExcludes),
         ("token writes need the lease and keep the refresh token unless rotated", fencedTokenWrite),
+        ("a token write that learnt nothing keeps the fields and scopes it had", plainTokenWrite),
         ("failure writes need the lease", fencedFailureWrite),
         ("reconnecting replaces tokens and breaks any lease", reconnectBreaksLease),
         ("a lease whose holder is gone is taken over by exactly one process that names it", leaseTakeOver),
@@ -392,6 +393,39 @@ public enum StoreConformance {
         _ = try await store.acquireRefreshLease(credentialID: credential.id, owner: "A", until: t0.addingTimeInterval(60), now: t0)
         #expect(try await store.finishRefresh(update(credential.id, access: 7, refresh: 8), owner: "A") != nil)
         #expect(try await store.credential(id: credential.id)?.secrets["refresh_token"] == sealed(1, 8), "a rotated refresh token is stored with its access token")
+    }
+
+    /// The usual refresh: no fields learnt, no scopes in the response, the refresh token not rotated.
+    static func plainTokenWrite(_ store: any Store) async throws {
+        let alice = try await user(store, "alice@example.com")
+        let credential = Credential(id: Identifier.make("crd"), ownerID: alice.id, provider: "github", name: "gh", authMode: .oauth2, status: .refreshFailing,
+                                    publicFields: ["shop": "acme"], secrets: ["access_token": sealed(1, 1), "refresh_token": sealed(1, 2)],
+                                    expiresAt: t0.addingTimeInterval(60), scopes: ["repo"], tokenIssuedAt: t0, refreshFailures: 3, createdAt: t0, updatedAt: t0)
+        try await store.createCredential(credential)
+        let plain = TokenUpdate(credentialID: credential.id, accessToken: sealed(1, 5), refreshToken: nil, expiresAt: t0.addingTimeInterval(3600),
+                                issuedAt: t0.addingTimeInterval(10), scopes: nil, tokenFields: [:])
+        #expect(try await store.finishRefresh(plain, owner: "A") == nil, "A holds no lease yet")
+        _ = try await store.acquireRefreshLease(credentialID: credential.id, owner: "A", until: t0.addingTimeInterval(60), now: t0)
+        #expect(try await store.finishRefresh(plain, owner: "B") == nil, "B holds no lease")
+        let returned = try await store.finishRefresh(plain, owner: "A")
+        let stored = try #require(try await store.credential(id: credential.id))
+        #expect(returned == stored, "the write returns the credential as written")
+        #expect(stored.secrets == ["access_token": sealed(1, 5), "refresh_token": sealed(1, 2)])
+        #expect(stored.publicFields == credential.publicFields)
+        #expect(stored.scopes == credential.scopes)
+        #expect(stored.status == .active && stored.refreshFailures == 0)
+        #expect(stored.version == credential.version + 1)
+        #expect(stored.expiresAt == t0.addingTimeInterval(3600))
+        #expect(try await store.acquireRefreshLease(credentialID: credential.id, owner: "B", until: t0.addingTimeInterval(60), now: t0) != nil,
+                "the write released the lease")
+        var rotated = plain
+        rotated.accessToken = sealed(1, 6)
+        rotated.refreshToken = sealed(1, 7)
+        rotated.scopes = ["repo", "gist"]
+        #expect(try await store.finishRefresh(rotated, owner: "B") != nil)
+        let again = try #require(try await store.credential(id: credential.id))
+        #expect(again.secrets == ["access_token": sealed(1, 6), "refresh_token": sealed(1, 7)])
+        #expect(again.scopes == ["repo", "gist"])
     }
 
     static func fencedFailureWrite(_ store: any Store) async throws {
