@@ -86,7 +86,7 @@ public final class PostgresStore: Store {
             return try await withThrowingTaskGroup(of: T.self) { group in
                 group.addTask { try await body() }
                 group.addTask {
-                    try await Task.sleep(for: deadline)
+                    try await Deadline.wait(deadline)
                     throw StoreError.unavailable("PostgreSQL did not answer within \(deadline)")
                 }
                 defer { group.cancelAll() }
