@@ -83,7 +83,8 @@ extension PostgresStore {
         let now = clock.now
         guard update.tokenFields.isEmpty else { return try await finishRefreshMerging(update, owner: owner, now: now) }
         // The usual refresh learns no fields: one statement writes the row (only while `owner` holds the lease: the
-        // fence) and both tokens, then one read gives the credential as written.
+        // fence) and both tokens (PostgreSQL runs a data-modifying WITH to completion whether or not it is read), then
+        // one read gives the credential as written.
         let refresh = update.refreshToken
         let written = try await rows("refresh", """
             WITH c AS (
@@ -99,9 +100,8 @@ extension PostgresStore {
                     (VALUES ('access_token', \(update.accessToken.keyVersion ?? 0), \(update.accessToken.bytes)),
                             ('refresh_token', \(refresh?.keyVersion ?? 0), \(refresh?.bytes ?? Data()))) AS v(field, key_version, value)
                 WHERE v.field = 'access_token' OR \(refresh != nil)
-                ON CONFLICT (record_id, field) DO UPDATE SET key_version = excluded.key_version, value = excluded.value
-                RETURNING 1)
-            SELECT (SELECT count(*) FROM c)::int AS n, (SELECT count(*) FROM s)::int AS sealed
+                ON CONFLICT (record_id, field) DO UPDATE SET key_version = excluded.key_version, value = excluded.value)
+            SELECT count(*)::int AS n FROM c
             """)
         guard let row = written.first, try row.get("n", as: Int.self) == 1 else { return nil }
         return try await credential(id: update.credentialID)
