@@ -1,6 +1,7 @@
 import AsyncHTTPClient
 import HummingbirdTesting
 import LatchkeyCore
+import NIOPosix
 import Testing
 @testable import LatchkeyServer
 
@@ -21,15 +22,14 @@ import Testing
     }
 
     @Test func aTokenRequestToACredentialHostOnThisMachineIsRefusedBeforeConnecting() async throws {
-        let client = UpstreamClient(connectTimeout: 2, readTimeout: 2)
+        let client = Self.tokenClient(allowPrivate: false)
         await #expect(throws: LatchkeyError.upstreamForbidden("the token endpoint")) {
             _ = try await client.postForm(url: "http://localhost:9/token", form: [("grant_type", "refresh_token")], headers: [], publicAddressOnly: true)
         }
-        await client.shutdown()
     }
 
     @Test func privateUpstreamsAllowedSkipsTheCheck() async throws {
-        let client = UpstreamClient(connectTimeout: 2, readTimeout: 2, allowPrivateUpstreams: true)
+        let client = Self.tokenClient(allowPrivate: true)
         // Nothing listens on port 9 here: the request is attempted and fails as a transport error, not a refusal.
         do {
             _ = try await client.postForm(url: "http://127.0.0.1:9/token", form: [], headers: [], publicAddressOnly: true)
@@ -38,7 +38,6 @@ import Testing
             #expect(error as? LatchkeyError != .upstreamForbidden("the token endpoint"))
             #expect(!(error is UpstreamAddressGuard.Refusal))
         }
-        await client.shutdown()
     }
 
     /// The pinned client must connect to the vetted address, not resolve the name again: here the name cannot resolve
@@ -61,5 +60,10 @@ import Testing
             }
             await pinned.shutdown()
         }
+    }
+
+    static func tokenClient(allowPrivate: Bool) -> PooledTokenClient {
+        PooledTokenClient(pools: UpstreamPools(settings: .init(connectTimeout: .seconds(2), readTimeout: .seconds(2), allowPrivateUpstreams: allowPrivate)),
+                          group: MultiThreadedEventLoopGroup.singleton)
     }
 }

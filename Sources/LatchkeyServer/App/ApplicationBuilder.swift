@@ -82,7 +82,7 @@ public enum ApplicationBuilder {
         let mcp = mcpController(runtime: runtime)
         return Application(
             router: router(runtime: runtime, web: web, mcp: mcp),
-            server: ProxyingHTTP1Channel.builder(proxy: EventLoopProxy(forwarder: mcp.forwarder, configuration: configuration, logger: logger, mcp: mcp),
+            server: ProxyingHTTP1Channel.builder(proxy: EventLoopProxy(forwarder: mcp.forwarder, pools: runtime.pools, configuration: configuration, logger: logger, mcp: mcp),
                                                  timeouts: .init(idle: .seconds(Int64(configuration.agentIdleTimeout)), header: .seconds(Int64(configuration.headerTimeout)),
                                                                  body: .seconds(Int64(configuration.bodyTimeout)))),
             configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "Latchkey"),

@@ -21,8 +21,10 @@ public struct LatchkeyRuntime: Sendable {
     public let warnings: WarningService
     public let oauthApps: OAuthAppService
     public let keyRotation: KeyRotation
-    /// The pooled HTTP client for provider APIs and token endpoints.
+    /// The pooled HTTP client for proxied calls that stream and for webhooks.
     public let upstream: UpstreamClient
+    /// Keep-alive connections to providers per event loop: the proxy's fast path and every OAuth client request.
+    let pools: UpstreamPools
     public let refresher: Refresher
     /// Learns the connect values a credential connected before they were declared lacks, on its first call.
     public let connectValues: ConnectValueBackfill
@@ -105,9 +107,10 @@ public struct LatchkeyRuntime: Sendable {
         keyRotation = KeyRotation(store: store, sealer: sealer)
         upstream = UpstreamClient(connectTimeout: configuration.upstreamConnectTimeout, readTimeout: configuration.upstreamTimeout,
                                   allowPrivateUpstreams: configuration.allowPrivateUpstreams, trustRoots: configuration.upstreamTrustRoots)
-        let requester = TokenRequester(http: tokenHTTP ?? upstream)
+        pools = UpstreamPools(settings: .init(configuration))
+        let outbound = tokenHTTP ?? PooledTokenClient(pools: pools, group: MultiThreadedEventLoopGroup.singleton)
+        let requester = TokenRequester(http: outbound)
         // One opened-app cache for every token request of this process.
-        let outbound = tokenHTTP ?? upstream
         let registrar = ClientRegistrar(http: outbound, store: store, sealer: sealer, clock: clock, redirectURI: links.callback,
                                         metadataDocumentURL: configuration.publicURL.hasPrefix("https://") || configuration.allowPrivateUpstreams ? links.clientMetadataDocument : nil)
         let clients = OAuthClientSource(store: store, sealer: sealer, clock: clock,
@@ -154,6 +157,7 @@ public struct LatchkeyRuntime: Sendable {
     public func shutdown() async {
         try? await usage.flush()
         await upstream.shutdown()
+        await pools.closeIdle()
         try? await passwordChecks.shutdown()
         await store.close()
     }

@@ -7,15 +7,12 @@ import NIOPosix
 import NIOSSL
 import Synchronization
 
-/// The pooled HTTP client for provider APIs and token endpoints. Redirects are never followed: a 3xx goes back to
-/// the agent, and a token endpoint that redirects fails, so no credential is ever replayed to another host.
+/// The pooled HTTP client for proxied calls whose bodies stream, and for webhooks. Redirects are never followed: a 3xx
+/// goes back to the agent, so no credential is ever replayed to another host. (Token requests go on `PooledTokenClient`.)
 public final class UpstreamClient: Sendable {
     private let configuration: HTTPClient.Configuration
     /// Created on first use, so processes that never call out (most commands) own no connection pool to close.
     private let client = Mutex<HTTPClient?>(nil)
-    /// The longest a token request may take: far below the refresh lease, so a lease holder's request is over
-    /// before anyone else may take the lease (see `Refresher.leaseDuration`).
-    static let tokenRequestTimeout: TimeAmount = .seconds(20)
 
     /// Clients pinned to vetted addresses, for hosts that came from credentials.
     private let pinned: PinnedUpstreamClients
@@ -67,42 +64,5 @@ public final class UpstreamClient: Sendable {
         await pinned.shutdown()
         guard let created = client.withLock({ $0 }) else { return }
         try? await created.shutdown()
-    }
-}
-
-extension UpstreamClient: TokenHTTPClient {
-    public func postForm(url: String, form: [(String, String)], headers: [(String, String)]) async throws -> TokenHTTPResponse {
-        try await postForm(url: url, form: form, headers: headers, publicAddressOnly: false)
-    }
-
-    public func postForm(url: String, form: [(String, String)], headers: [(String, String)], publicAddressOnly: Bool) async throws -> TokenHTTPResponse {
-        let http: HTTPClient
-        do { http = try await client(for: url, publicAddressOnly: publicAddressOnly) } catch UpstreamAddressGuard.Refusal.notPublic {
-            throw LatchkeyError.upstreamForbidden("the token endpoint")
-        }
-        var request = HTTPClientRequest(url: url)
-        request.method = .POST
-        for (name, value) in headers { request.headers.add(name: name, value: value) }
-        request.headers.replaceOrAdd(name: "Content-Type", value: "application/x-www-form-urlencoded")
-        let body = form.map { TokenRequester.formEncode($0.0) + "=" + TokenRequester.formEncode($0.1) }.joined(separator: "&")
-        request.body = .bytes(ByteBuffer(string: body))
-        let response = try await http.execute(request, timeout: Self.tokenRequestTimeout)
-        let bytes = try await response.body.collect(upTo: 1024 * 1024)
-        return TokenHTTPResponse(status: Int(response.status.code), contentType: response.headers.first(name: "content-type"), body: Data(buffer: bytes))
-    }
-
-    public func send(method: String, url: String, body: Data?, headers: [(String, String)], publicAddressOnly: Bool) async throws -> TokenHTTPResponse {
-        let http: HTTPClient
-        do { http = try await client(for: url, publicAddressOnly: publicAddressOnly) } catch UpstreamAddressGuard.Refusal.notPublic {
-            throw LatchkeyError.upstreamForbidden("the server")
-        }
-        var request = HTTPClientRequest(url: url)
-        request.method = HTTPMethod(rawValue: method)
-        for (name, value) in headers { request.headers.add(name: name, value: value) }
-        if let body { request.body = .bytes(ByteBuffer(data: body)) }
-        let response = try await http.execute(request, timeout: Self.tokenRequestTimeout)
-        let bytes = try await response.body.collect(upTo: 1024 * 1024)
-        return TokenHTTPResponse(status: Int(response.status.code), contentType: response.headers.first(name: "content-type"), body: Data(buffer: bytes),
-                                 wwwAuthenticate: response.headers.first(name: "www-authenticate"))
     }
 }

@@ -20,14 +20,11 @@ final class EventLoopProxy: Sendable {
     /// `POST /mcp` tool calls of remote MCP servers' tools, when given.
     let mcp: MCPEventLoopRelay?
 
-    init(forwarder: ProxyForwarder, configuration: ServerConfiguration, logger: Logger, mcp: MCPController? = nil) {
+    init(forwarder: ProxyForwarder, pools: UpstreamPools, configuration: ServerConfiguration, logger: Logger, mcp: MCPController? = nil) {
         self.forwarder = forwarder
         self.logger = logger
         self.mcp = mcp.map { MCPEventLoopRelay(controller: $0, forwarder: forwarder, logger: logger) }
-        self.pools = UpstreamPools(settings: .init(connectTimeout: .seconds(Int64(configuration.upstreamConnectTimeout)),
-                                                   readTimeout: .seconds(Int64(configuration.upstreamTimeout)),
-                                                   allowPrivateUpstreams: configuration.allowPrivateUpstreams,
-                                                   tls: UpstreamTLS.configuration(extraRoots: configuration.upstreamTrustRoots)))
+        self.pools = pools
         self.inlineBodyLimit = min(configuration.proxyBodyLimit, 1024 * 1024)
         self.headerLimit = configuration.headerLimit
     }

@@ -74,6 +74,12 @@ final class UpstreamPool {
         startSweeping()
     }
 
+    /// Closes the idle connections (at shutdown).
+    func closeIdle() {
+        for connections in idle.values { connections.forEach { $0.abandon() } }
+        idle.removeAll()
+    }
+
     /// A new connection, bound to this loop; TLS (with the system's trust roots and SNI) for https origins. To
     /// `address` when given (a vetted one; SNI and `Host` still name the origin's host), else to the origin's host.
     private func connect(_ origin: UpstreamOrigin, to address: SocketAddress?, _ done: @escaping (Result<UpstreamConnection, any Error>) -> Void) {

@@ -32,6 +32,12 @@ final class UpstreamPools: Sendable {
         }
     }
 
+    /// Closes every idle connection (at shutdown); calls in flight finish on theirs.
+    func closeIdle() async {
+        let all = pools.withLockedValue { Array($0.values) }
+        for bound in all { try? await bound.eventLoop.submit { bound.value.closeIdle() }.get() }
+    }
+
     /// The client TLS configuration AsyncHTTPClient uses too (`UpstreamTLS`): full verification, SNI.
     private func tlsContext() throws -> NIOSSLContext {
         try tls.withLockedValue { context in
@@ -40,5 +46,13 @@ final class UpstreamPools: Sendable {
             context = created
             return created
         }
+    }
+}
+
+extension UpstreamPools.Settings {
+    /// The deployment's timeouts, private-upstream switch and trust roots.
+    init(_ configuration: ServerConfiguration) {
+        self.init(connectTimeout: .seconds(Int64(configuration.upstreamConnectTimeout)), readTimeout: .seconds(Int64(configuration.upstreamTimeout)),
+                  allowPrivateUpstreams: configuration.allowPrivateUpstreams, tls: UpstreamTLS.configuration(extraRoots: configuration.upstreamTrustRoots))
     }
 }
