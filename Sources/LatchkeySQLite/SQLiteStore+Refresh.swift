@@ -69,12 +69,7 @@ extension SQLiteStore {
     public func finishRefresh(_ update: TokenUpdate, owner: String) async throws -> Credential? {
         let now = clock.now
         return try await combinedWrite("refresh") { db in
-            guard let row = try Row.fetchOne(db.cachedStatement(sql: "SELECT lease_owner, public_fields, scopes FROM credentials WHERE id = ?"), arguments: [update.credentialID]),
-                  (row["lease_owner"] as String?) == owner
-            else { return nil }
-            let publicFields: [String: String] = try Self.decode(row["public_fields"])
-            let scopes: [String] = try Self.decode(row["scopes"])
-            try Self.applyTokens(update, publicFields: publicFields.merging(update.tokenFields) { $1 }, scopes: update.scopes ?? scopes, at: now, db)
+            guard try Self.applyTokens(update, replacingFields: nil, leaseOwner: owner, at: now, db) else { return nil }
             return try Self.fetchCredential(db, id: update.credentialID)
         }
     }
@@ -94,21 +89,24 @@ extension SQLiteStore {
     public func replaceTokens(_ update: TokenUpdate, publicFields: [String: String]) async throws -> Bool {
         let now = clock.now
         return try await write("tokens") { db in
-            guard let current = try Self.fetchCredential(db, id: update.credentialID) else { return false }
-            try Self.applyTokens(update, publicFields: publicFields.merging(update.tokenFields) { $1 }, scopes: update.scopes ?? current.scopes, at: now, db)
-            return true
+            try Self.applyTokens(update, replacingFields: publicFields, leaseOwner: nil, at: now, db)
         }
     }
 
-    /// One transaction: the access token, the refresh token (when rotated) and the expiry change together; `now` is
-    /// the update time.
-    static func applyTokens(_ update: TokenUpdate, publicFields: [String: String], scopes: [String], at now: Date, _ db: Database) throws {
+    /// One statement for the credential's row, in the caller's transaction: the access token, the refresh token (when
+    /// rotated) and the expiry change together, the lease is let go, and the row is written only while `leaseOwner`
+    /// (when given) still holds the lease. The public fields become `replacingFields` (nil: the stored ones) with the
+    /// token response's own fields over them, and the scopes the response's (nil: the stored ones); both are merged in
+    /// SQL, so nothing is read and decoded first. `now` is the update time. False when no row was written.
+    static func applyTokens(_ update: TokenUpdate, replacingFields: [String: String]?, leaseOwner: String?, at now: Date, _ db: Database) throws -> Bool {
         try db.cachedStatement(sql: """
-            UPDATE credentials SET status = 'active', status_reason = NULL, public_fields = ?, expires_at = ?, scopes = ?,
-                token_issued_at = ?, refresh_failures = 0, next_refresh_at = NULL, version = version + 1, updated_at = ?,
-                lease_owner = NULL, lease_expires_at = NULL
-            WHERE id = ?
-            """).execute(arguments: [json(publicFields), update.expiresAt?.seconds, json(scopes), update.issuedAt.seconds, now.seconds, update.credentialID])
+            UPDATE credentials SET status = 'active', status_reason = NULL, public_fields = json_patch(COALESCE(?, public_fields), ?),
+                expires_at = ?, scopes = COALESCE(?, scopes), token_issued_at = ?, refresh_failures = 0, next_refresh_at = NULL,
+                version = version + 1, updated_at = ?, lease_owner = NULL, lease_expires_at = NULL
+            WHERE id = ? AND (? IS NULL OR lease_owner = ?)
+            """).execute(arguments: [replacingFields.map(json), update.tokenFields.isEmpty ? "{}" : json(update.tokenFields), update.expiresAt?.seconds,
+                                     update.scopes.map(json), update.issuedAt.seconds, now.seconds, update.credentialID, leaseOwner, leaseOwner])
+        guard db.changesCount == 1 else { return false }
         var secrets = [("access_token", update.accessToken)]
         if let refresh = update.refreshToken { secrets.append(("refresh_token", refresh)) }
         for (field, value) in secrets {
@@ -117,5 +115,6 @@ extension SQLiteStore {
                 ON CONFLICT (record_id, field) DO UPDATE SET key_version = excluded.key_version, value = excluded.value
                 """).execute(arguments: [update.credentialID, field, value.keyVersion ?? 0, value.bytes])
         }
+        return true
     }
 }

@@ -422,10 +422,12 @@ public enum StoreConformance {
         rotated.accessToken = sealed(1, 6)
         rotated.refreshToken = sealed(1, 7)
         rotated.scopes = ["repo", "gist"]
+        rotated.tokenFields = ["instance_url": "https://eu.example \"1\" é", "shop": "acme-2"]
         #expect(try await store.finishRefresh(rotated, owner: "B") != nil)
         let again = try #require(try await store.credential(id: credential.id))
         #expect(again.secrets == ["access_token": sealed(1, 6), "refresh_token": sealed(1, 7)])
         #expect(again.scopes == ["repo", "gist"])
+        #expect(again.publicFields == ["shop": "acme-2", "instance_url": "https://eu.example \"1\" é"], "the response's fields go over the stored ones")
     }
 
     static func fencedFailureWrite(_ store: any Store) async throws {
