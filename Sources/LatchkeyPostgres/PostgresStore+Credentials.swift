@@ -23,11 +23,14 @@ extension PostgresStore {
 
     public func credentials(ownerID: String, after: String?, limit: Int) async throws -> [Credential] {
         // Newest first, ties by id; a page starts right after the cursor's credential in that order. The page is
-        // chosen among credentials first, then joined with their sealed values (one row per value).
+        // chosen among credentials first, then joined with their sealed values (one row per value). The cursor's time
+        // is a scalar subquery, computed once before the scan, so the index seeks to it; as a joined row it was only a
+        // filter, and a page 50,000 deep read 50,000 rows.
         let page: PostgresQuery = if let after {
             """
-            SELECT x.* FROM credentials x, (SELECT created_at AS k_at, id AS k_id FROM credentials WHERE id = \(after)) k
-            WHERE x.owner_id = \(ownerID) AND x.created_at <= k.k_at AND (x.created_at < k.k_at OR x.id > k.k_id)
+            SELECT x.* FROM credentials x
+            WHERE x.owner_id = \(ownerID) AND x.created_at <= (SELECT created_at FROM credentials WHERE id = \(after))
+              AND (x.created_at < (SELECT created_at FROM credentials WHERE id = \(after)) OR x.id > \(after))
             ORDER BY x.created_at DESC, x.id LIMIT \(limit)
             """
         } else {
