@@ -27,6 +27,22 @@ import Testing
         #expect(PooledTokenClient.split(url) == nil)
     }
 
+    /// NIO writes header fields as given: a value that reached a token or discovery request with a line break in it
+    /// would add a header, or a whole request, of its own.
+    @Test(arguments: [("Authorization", "Basic a\r\nX-Injected: 1"), ("X-A\r\nX-Injected", "1"), ("Accept", "a\nb"), ("Accept", "a\u{0}")])
+    func aHeaderWithALineBreakOrControlCharacterIsRefusedBeforeAnyConnection(_ header: (String, String)) async throws {
+        let server = try await CountingHTTPServer.start()
+        let client = UpstreamAddressGuardTests.tokenClient(allowPrivate: true)
+        await #expect(throws: LatchkeyError.self) {
+            _ = try await client.postForm(url: "http://127.0.0.1:\(server.port)/token", form: [], headers: [header])
+        }
+        await #expect(throws: LatchkeyError.self) {
+            _ = try await client.send(method: "GET", url: "http://127.0.0.1:\(server.port)/meta", body: nil, headers: [header], publicAddressOnly: false)
+        }
+        #expect(server.connections == 0)
+        await server.stop()
+    }
+
     @Test func aURLWithUserInfoIsRefusedBeforeAnyConnection() async throws {
         let server = try await CountingHTTPServer.start()
         let client = UpstreamAddressGuardTests.tokenClient(allowPrivate: true)

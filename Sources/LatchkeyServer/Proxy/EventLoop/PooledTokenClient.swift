@@ -44,6 +44,10 @@ final class PooledTokenClient: TokenHTTPClient, Sendable {
 
     private func exchange(method: HTTPMethod, url: String, body: ByteBuffer?, headers: [(String, String)], publicAddressOnly: Bool) async throws -> TokenHTTPResponse {
         guard let (originText, target) = Self.split(url) else { throw LatchkeyError.upstreamUnreachable("a URL that is not http(s)") }
+        // NIO writes header fields as given: a line break in one would add headers (or a request) of its own.
+        guard headers.allSatisfy({ Self.isFieldText($0.0) && Self.isFieldText($0.1) }) else {
+            throw LatchkeyError.upstreamUnreachable("a header with a control character")
+        }
         let loop = group.next()
         let promise = loop.makePromise(of: TokenHTTPResponse.self)
         let pools = pools
@@ -63,6 +67,11 @@ final class PooledTokenClient: TokenHTTPClient, Sendable {
             TokenExchange(pool: pool, promise: promise).start(origin, head: head, body: body, publicAddressOnly: publicAddressOnly, timeout: Self.timeout)
         }
         return try await promise.futureResult.get()
+    }
+
+    /// Whether `text` may stand in a header line: no control characters but tab.
+    static func isFieldText(_ text: String) -> Bool {
+        text.utf8.allSatisfy { $0 == 0x09 || ($0 >= 0x20 && $0 != 0x7f) }
     }
 
     /// `url` as its origin (`scheme://authority`) and its request target (path and query, "/" when it has neither;
