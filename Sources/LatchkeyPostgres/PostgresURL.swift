@@ -52,6 +52,13 @@ public struct PostgresURL: Sendable {
         } else {
             configuration.options.maximumConnections = 10
         }
+        // Each time a connection goes back to the pool PostgresNIO starts its timers (the idle timeout, the keep-alive),
+        // and a cancelled timer, a Task.sleep, keeps its task's memory until it would have fired: at a thousand
+        // statements a second its 60 s idle timeout and 30 s keep-alive held about 50 MB (a refresh pass of 100,000
+        // credentials peaked at 151 MB). A connection idle for 30 s is closed instead, which bounds that memory by half
+        // and leaves no connection idle long enough to need a keep-alive query (a dead one is replaced when it closes).
+        configuration.options.connectionIdleTimeout = .seconds(30)
+        configuration.options.keepAliveBehavior = nil
         configuration.options.connectTimeout = .seconds(10)
         self.configuration = configuration
     }

@@ -30,6 +30,16 @@ import Testing
         #expect(try PostgresURL("postgresql://lk@localhost/latchkey").configuration.options.maximumConnections == 10)
     }
 
+    /// Each timer the pool starts when a connection goes back to it keeps its memory until it would have fired, even
+    /// when cancelled: the pool's timers are kept short and few (see `PostgresURL`), so a busy process's memory stays
+    /// bounded (Benchmarks/README.md, the refresh pass on PostgreSQL).
+    @Test func poolTimersAreShortAndFew() throws {
+        let options = try PostgresURL("postgres://lk@localhost/latchkey").configuration.options
+        #expect(options.connectionIdleTimeout == .seconds(30))
+        #expect(options.keepAliveBehavior == nil)
+        #expect(options.minimumConnections == 0, "connections are opened on demand, none kept idle for ever")
+    }
+
     /// Without the store's 10 s deadline PostgresNIO retries for ever, so a hang would never end: the time limit tells
     /// "gave up" from "hangs". It is minutes, not seconds, because on a loaded two-core machine the suite's hundreds of
     /// parallel tests can hold the deadline's timer task off its thread for a minute (69 s was seen at load 13).
