@@ -65,4 +65,26 @@ import Testing
             try RequestInjector.build(provider: provider, values: ["access_token": "a\r\nX-Evil: 1"], rawPath: "/", rawQuery: nil)
         }
     }
+
+    /// A credential's injection is worked out once per resolution and reused by every call: a call still sees its
+    /// own path and query, and an uninjectable credential still fails each call, after the call's own path check.
+    @Test func oneWorkedOutInjectionServesManyCallsAndKeepsItsErrors() throws {
+        let provider = try #require(catalog.provider("weather"))
+        let injection = CredentialInjection(provider: provider, values: ["api_key": "k-0123456789"])
+        let first = try RequestInjector.build(provider: provider, injection: injection, rawPath: "/weather", rawQuery: "q=Paris")
+        let second = try RequestInjector.build(provider: provider, injection: injection, rawPath: "/forecast", rawQuery: nil)
+        #expect(first.url == "https://api.weather.example.com/data/2.5/weather?q=Paris&appid=k-0123456789")
+        #expect(second.url == "https://api.weather.example.com/data/2.5/forecast?appid=k-0123456789")
+        #expect(first == (try RequestInjector.build(provider: provider, values: ["api_key": "k-0123456789"], rawPath: "/weather", rawQuery: "q=Paris")))
+        #expect(injection.scrubber(alsoScrubbing: []).scrubbed("x k-0123456789 x") == "x ************ x")
+        #expect(injection.scrubber(alsoScrubbing: ["old-token-value"]).scrubbed("old-token-value") == "***************")
+
+        let missing = CredentialInjection(provider: provider, values: [:])
+        #expect(throws: LatchkeyError.badRequest("the path contains an empty segment ('//')")) {
+            try RequestInjector.build(provider: provider, injection: missing, rawPath: "/a//b", rawQuery: nil)
+        }
+        #expect(throws: LatchkeyError.badRequest("the credential has no value for a field the provider needs")) {
+            try RequestInjector.build(provider: provider, injection: missing, rawPath: "/weather", rawQuery: nil)
+        }
+    }
 }

@@ -8,6 +8,8 @@ public struct Template: Sendable, Equatable, CustomStringConvertible {
     }
 
     let pieces: [Piece]
+    /// The variable names used, each once, in order of first use.
+    public let variableNames: [String]
     /// The template's source text.
     public let source: String
 
@@ -29,12 +31,13 @@ public struct Template: Sendable, Equatable, CustomStringConvertible {
         }
         if !rest.isEmpty { pieces.append(.literal(String(rest))) }
         self.pieces = pieces
+        var names: [String] = []
+        for case .variable(let name) in pieces where !names.contains(name) { names.append(name) }
+        variableNames = names
     }
 
     /// The variable names used.
-    public var variables: Set<String> {
-        Set(pieces.compactMap { if case .variable(let name) = $0 { name } else { nil } })
-    }
+    public var variables: Set<String> { Set(variableNames) }
 
     /// Renders with `values`; throws naming the first variable that has no value.
     public func render(_ values: [String: String]) throws(TemplateError) -> String {

@@ -4,8 +4,13 @@ import Foundation
 public enum RequestInjector {
     /// Builds the outbound request. `rawPath` and `rawQuery` are exactly what the agent sent after the provider id.
     public static func build(provider: Provider, values: [String: String], rawPath: String, rawQuery: String?) throws(LatchkeyError) -> OutboundRequest {
+        try build(provider: provider, injection: CredentialInjection(provider: provider, values: values), rawPath: rawPath, rawQuery: rawQuery)
+    }
+
+    /// Builds the outbound request with a credential's injection worked out before (`ResolvedCredential.injection`).
+    public static func build(provider: Provider, injection: CredentialInjection, rawPath: String, rawQuery: String?) throws(LatchkeyError) -> OutboundRequest {
         let path = try ProxyPath.validate(rawPath)
-        let base = try baseURL(of: provider, values: values)
+        let base = try injection.base.get()
         var url = base.origin + base.path + path
         if url == base.origin { url += "/" }
 
@@ -13,46 +18,24 @@ public enum RequestInjector {
         var agentNames = Set<String>()
         if let rawQuery, !rawQuery.isEmpty {
             try ProxyPath.validateQuery(rawQuery)
-            let injectedNames = Set(provider.injection.query.map(\.name))
             // An agent-supplied parameter with an injected name is dropped, so the credential is never ambiguous.
             queryParts = rawQuery.split(separator: "&", omittingEmptySubsequences: true).map(String.init).filter { part in
                 let rawName = part.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false).first.map(String.init) ?? part
                 let name = ProxyPath.fullyDecoded(rawName) ?? rawName
                 agentNames.insert(name)
-                return !injectedNames.contains(name)
+                return !injection.injectedQueryNames.contains(name)
             }
         }
         // A default parameter goes on only when the agent sent none of that name: the agent's own wins.
         for (name, value) in provider.defaults.query where !agentNames.contains(name) {
             queryParts.append(encodeQueryComponent(name) + "=" + encodeQueryComponent(value))
         }
-        // Every value injected, in every form it is sent in, for the response scrubber (SPEC §5.8).
-        var injected: [String] = []
-        for (name, template) in provider.injection.query {
-            let value = try render(template, values)
-            let encoded = encodeQueryComponent(value)
-            queryParts.append(encodeQueryComponent(name) + "=" + encoded)
-            if !template.variables.isEmpty {
-                injected += [value, encoded] + bareValues(of: template, values).flatMap { [$0, encodeQueryComponent($0)] }
-            }
-        }
+        let rendered = try injection.rendered.get()
+        queryParts += rendered.queryParameters
         if !queryParts.isEmpty { url += "?" + queryParts.joined(separator: "&") }
 
-        var headers: [(name: String, value: String)] = []
-        for (name, template) in provider.injection.headers {
-            let value = try render(template, values)
-            headers.append((name, value))
-            // A fixed value (no variables) is no secret: scrubbing it would mangle responses that mention it.
-            if !template.variables.isEmpty { injected += [value] + bareValues(of: template, values) }
-        }
-        if let basic = provider.injection.basic {
-            let username = try render(basic.username, values)
-            let password = try render(basic.password, values)
-            let encoded = Data((username + ":" + password).utf8).base64EncodedString()
-            headers.append(("Authorization", "Basic " + encoded))
-            injected += [username, password, username + ":" + password, encoded]
-        }
-        var outbound = OutboundRequest(url: url, origin: base.origin, injectedHeaders: headers, injectedValues: injected)
+        // Every value injected, in every form it is sent in, for the response scrubber (SPEC §5.8).
+        var outbound = OutboundRequest(url: url, origin: base.origin, injectedHeaders: rendered.headers, injectedValues: rendered.injectedValues)
         outbound.defaultHeaders = provider.defaults.headers
         // A user's own server is vetted like a host from a credential: only ever at a public address.
         outbound.requiresPublicAddress = provider.hostFromCredential || provider.ownerID != nil
@@ -101,7 +84,7 @@ public enum RequestInjector {
 
     /// The credential's own values that `template` embeds (the bare token inside `Bearer {{token}}`).
     static func bareValues(of template: Template, _ values: [String: String]) -> [String] {
-        template.variables.compactMap { values[$0] }
+        template.variableNames.compactMap { values[$0] }
     }
 
     static func render(_ template: Template, _ values: [String: String]) throws(LatchkeyError) -> String {

@@ -12,6 +12,8 @@ public final class ResolvedCredential: Sendable {
     public let group: AgentGroup
     /// The binding's policy; nil allows everything under the base URL.
     public let policy: BindingPolicy?
+    /// What injecting `values` into a call to `provider` takes, worked out once for every call this resolution serves.
+    public let injection: CredentialInjection
 
     public init(provider: Provider, credential: Credential, values: [String: String], group: AgentGroup, policy: BindingPolicy?) {
         self.provider = provider
@@ -19,6 +21,7 @@ public final class ResolvedCredential: Sendable {
         self.values = values
         self.group = group
         self.policy = policy
+        injection = CredentialInjection(provider: provider, values: values)
     }
 
     /// The same binding reaching its provider another way (a remote MCP server's endpoint).

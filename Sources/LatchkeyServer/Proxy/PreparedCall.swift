@@ -23,7 +23,7 @@ final class PreparedCall: Sendable {
         self.outbound = outbound
         self.headers = ProxyForwarder.forwardedHeaders(call.headers, injected: outbound.injectedHeaders, defaults: outbound.defaultHeaders)
         self.renewable = renewable
-        self.scrubber = SecretScrubber(values: outbound.injectedValues + alsoScrubbing)
+        self.scrubber = resolved.injection.scrubber(alsoScrubbing: alsoScrubbing)
     }
 
     private init(copying other: PreparedCall, admission: Admission?) {

@@ -222,7 +222,7 @@ final class ProxyForwarder: Sendable {
     /// The call for `resolved`: target URL through the base-URL guard, declared body within the limit, headers.
     /// Renewable after a 401 when the credential is OAuth (unless told otherwise: a renewed call is not renewed again).
     private func prepared(_ resolved: ResolvedCredential, call: Call, admission: Admission?, renewable: Bool? = nil, alsoScrubbing: [String] = []) throws -> PreparedCall {
-        let outbound = try RequestInjector.build(provider: resolved.provider, values: resolved.values, rawPath: call.path, rawQuery: call.query)
+        let outbound = try RequestInjector.build(provider: resolved.provider, injection: resolved.injection, rawPath: call.path, rawQuery: call.query)
         let limit = bodyLimit
         switch call.body {
         case .stream(_, let length?) where length > limit: throw LatchkeyError.payloadTooLarge(limit: limit)
