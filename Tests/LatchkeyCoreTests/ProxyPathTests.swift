@@ -7,7 +7,7 @@ import Testing
         "/../secret", "/a/../../secret", "/..", "/.", "/./a", "/a/.", "/..%2fsecret", "/..%2Fsecret", "/%2e%2e/secret",
         "/%2E%2E/secret", "/%2e%2e%2fsecret", "/%252e%252e%252fsecret", "/%25252e%25252e/x", "/.%2e/secret", "/%2e./secret",
         "/a#?api_key=x", "/v1/models#", "/..\\secret", "/..%5csecret", "/%5c..%5csecret", "/a%2f..%2f..%2fsecret", "/..;/secret", "/.;/secret", "/;/../x",
-        "//evil.example.com/x", "/a//b", "/%ef%bc%8e%ef%bc%8e/secret", "/..%c0%af/secret", "/%c0%ae%c0%ae/secret",
+        "//evil.example.com/x", "/a//b", "/a//", "//", "/%ef%bc%8e%ef%bc%8e/secret", "/..%c0%af/secret", "/%c0%ae%c0%ae/secret",
         "/x%0d%0aHost:%20evil", "/x%00", "/x%0a", "/x%", "/x%zz", "/%u002e%u002e/x", "/a b", "/é", "/x\u{0}",
         "/x\r\nHost: evil",
     ]

@@ -15,14 +15,21 @@ public enum ProxyPath {
         for byte in raw.utf8 where byte <= 0x20 || byte == 0x7f || byte == UInt8(ascii: "\\") || byte == UInt8(ascii: "#") || byte >= 0x80 {
             throw .badRequest("the path contains a character that must be percent-encoded (space, control character, backslash, '#' or non-ASCII)")
         }
-        let segments = raw.dropFirst().split(separator: "/", omittingEmptySubsequences: false)
-        for (index, segment) in segments.enumerated() {
-            if segment.isEmpty {
+        // Segment by segment without building an array of them (this runs on every call). Only ASCII is left, so
+        // the UTF-8 view's indices are character boundaries.
+        let body = raw.dropFirst()
+        var start = body.startIndex
+        while true {
+            let end = body.utf8[start...].firstIndex(of: UInt8(ascii: "/")) ?? body.endIndex
+            let isLast = end == body.endIndex
+            if start == end {
                 // A trailing slash is a real path; an empty segment in the middle (`//`) is not, and some servers read `//host` as an authority.
-                if index == segments.count - 1 { continue }
+                if isLast { break }
                 throw .badRequest("the path contains an empty segment ('//')")
             }
-            try checkSegment(segment)
+            try checkSegment(body[start..<end])
+            if isLast { break }
+            start = body.utf8.index(after: end)
         }
         return raw
     }
