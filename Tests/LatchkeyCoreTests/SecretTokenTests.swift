@@ -16,6 +16,12 @@ import Testing
         #expect(SecretToken.parse("lka_short", kind: .agentKey) == nil)
         #expect(SecretToken.parse("lka_" + String(repeating: "é", count: 43), kind: .agentKey) == nil)
         #expect(SecretToken.parse("", kind: .agentKey) == nil)
+        let body = String(repeating: "a", count: 43)
+        #expect(SecretToken.parse("lka_" + body, kind: .agentKey)?.prefix == String(repeating: "a", count: 12))
+        #expect(SecretToken.parse("lka-" + body, kind: .agentKey) == nil)
+        #expect(SecretToken.parse("lka_" + body + "a", kind: .agentKey) == nil)
+        #expect(SecretToken.parse("lka_" + body.dropLast(2) + "é", kind: .agentKey) == nil)  // 47 bytes, not 47 characters
+        #expect(SecretToken.parse("lka_" + body.dropLast() + "-", kind: .agentKey) == nil)
     }
 
     @Test func constantTimeEqualityComparesWholeValues() {

@@ -33,13 +33,17 @@ public struct SecretToken: Sendable {
 
     /// Splits a presented token into its kind's lookup prefix and hash; nil when it is not shaped like one.
     public static func parse(_ presented: String, kind: Kind) -> (prefix: String, hash: Data)? {
-        let head = "\(kind.rawValue)_"
-        // ASCII first, so that byte counts are character counts (and no grapheme breaking on the proxy's hot path).
-        guard presented.utf8.allSatisfy({ $0 < 128 }), presented.hasPrefix(head), presented.utf8.count == head.utf8.count + 43
-        else { return nil }
-        let body = presented.dropFirst(head.count)
-        guard body.utf8.allSatisfy({ ($0 >= 48 && $0 <= 57) || ($0 >= 65 && $0 <= 90) || ($0 >= 97 && $0 <= 122) }) else { return nil }
-        return (String(body.prefix(prefixLength)), hash(presented))
+        // Byte by byte, without building the expected head or counting characters: this runs on every proxied call.
+        let bytes = presented.utf8
+        let kindBytes = kind.rawValue.utf8
+        guard bytes.count == kindBytes.count + 1 + 43, bytes.starts(with: kindBytes) else { return nil }
+        let underscore = bytes.index(bytes.startIndex, offsetBy: kindBytes.count)
+        guard bytes[underscore] == UInt8(ascii: "_") else { return nil }
+        let body = bytes[bytes.index(after: underscore)...]
+        // Only ASCII letters and digits: the UTF-8 indices below are character boundaries.
+        guard body.allSatisfy({ ($0 >= 48 && $0 <= 57) || ($0 >= 65 && $0 <= 90) || ($0 >= 97 && $0 <= 122) }) else { return nil }
+        let prefixEnd = bytes.index(body.startIndex, offsetBy: prefixLength)
+        return (String(presented[body.startIndex..<prefixEnd]), hash(presented))
     }
 
     /// SHA-256 of a token.
