@@ -2,7 +2,7 @@ import NIOCore
 
 /// Cuts client connections that hold the server without making progress: idle between requests, a request head
 /// that does not arrive, a body that stops arriving, a response the client stops reading. Sits first in the
-/// pipeline, seeing raw bytes; `RequestPhaseObserver`, right after the HTTP parser, tells it where each request is.
+/// pipeline, seeing raw bytes; `ProxyChannelHandler`, right after the HTTP parser, tells it where each request is.
 ///
 /// Without it one client could keep thousands of connections (and, through a stalled response, provider
 /// connections) open for free: the proxy pauses reading from the provider while the client is not reading, and the
@@ -76,7 +76,7 @@ final class ConnectionTimeouts: ChannelDuplexHandler, RemovableChannelHandler {
         context.fireChannelInactive()
     }
 
-    // MARK: from RequestPhaseObserver
+    // MARK: from ProxyChannelHandler (request and response boundaries, whichever path answers)
 
     /// A request head was parsed.
     func requestHead() {
@@ -93,20 +93,17 @@ final class ConnectionTimeouts: ChannelDuplexHandler, RemovableChannelHandler {
         arm()
     }
 
-    /// Whether the response being finished answers the request whose body is still being read.
-    var answersRequestStillArriving: Bool { readingBody && owed == 1 }
-
-    /// A response was written to its end.
+    /// A response is being written to its end.
+    ///
+    /// One that ends while its own request's body is still arriving (a 401 decided on the head, a 413) starts a
+    /// lingering close: the framework reads and discards the rest of the body, so that a client that sends its whole
+    /// body before reading the response still gets it, but only for `lingerTime`; a body still arriving then is cut
+    /// with the connection. Without the limit an unauthenticated client could keep a connection busy for as long as
+    /// it cares to send.
     func responseEnd() {
+        if readingBody && owed == 1 { lingerUntil = .now() + Self.lingerTime }
         owed = max(0, owed - 1)
         lastResponseEnd = .now()
-        arm()
-    }
-
-    /// The response went out before the request's body (see `RequestPhaseObserver`): close unless the body has ended
-    /// within `lingerTime`.
-    func linger() {
-        lingerUntil = .now() + Self.lingerTime
         arm()
     }
 

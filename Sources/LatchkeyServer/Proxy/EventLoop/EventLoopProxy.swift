@@ -62,7 +62,7 @@ final class EventLoopProxy: Sendable {
         // This path gathers a body in memory before the call is decided, so it takes a body only with a key this
         // process has just resolved (the access cache). A missing, unknown or not yet cached key goes to the framework
         // path, which decides on the head alone: 401 before a byte of the body is read (and the connection is then
-        // closed rather than drained, see `RequestPhaseObserver`).
+        // closed rather than drained, see `ConnectionTimeouts.responseEnd`).
         if let declared, declared > 0, forwarder.agents.cachedAccess(bearer: request.bearer, providerID: request.target.provider) == nil {
             return nil
         }

@@ -5,6 +5,10 @@ import NIOHTTP1
 /// answered here by a `ProxyExchange`; every other request passes through untouched. Responses leave in request
 /// order: a proxy call that arrives while Hummingbird still owes a response goes to Hummingbird too, and requests
 /// pipelined behind a call answered here wait (reads held) until it has finished.
+///
+/// Sitting right after the parser and seeing every response leave, whichever path answers, it also tells the
+/// connection's `ConnectionTimeouts` where each request is (head parsed, body ended, response written): one handler
+/// for both jobs saves every message a pipeline hop.
 final class ProxyChannelHandler: ChannelDuplexHandler, RemovableChannelHandler, TickFlushable {
     typealias InboundIn = HTTPServerRequestPart
     typealias InboundOut = HTTPServerRequestPart
@@ -20,6 +24,8 @@ final class ProxyChannelHandler: ChannelDuplexHandler, RemovableChannelHandler, 
     }
 
     private let service: EventLoopProxy
+    /// Told of request and response boundaries; nil only where no client-side timeouts apply (tests).
+    private let timeouts: ConnectionTimeouts?
     private var state = State.idle
     /// Requests handed to Hummingbird whose response has not ended yet.
     private var frameworkPending = 0
@@ -31,7 +37,10 @@ final class ProxyChannelHandler: ChannelDuplexHandler, RemovableChannelHandler, 
     private var context: ChannelHandlerContext?
     private var pool: UpstreamPool?
 
-    init(service: EventLoopProxy) { self.service = service }
+    init(service: EventLoopProxy, timeouts: ConnectionTimeouts?) {
+        self.service = service
+        self.timeouts = timeouts
+    }
 
     func handlerAdded(context: ChannelHandlerContext) {
         self.context = context
@@ -43,7 +52,15 @@ final class ProxyChannelHandler: ChannelDuplexHandler, RemovableChannelHandler, 
     // MARK: requests in
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        route(unwrapInboundIn(data), context: context)
+        let part = unwrapInboundIn(data)
+        if let timeouts {
+            switch part {
+            case .head: timeouts.requestHead()
+            case .body: break
+            case .end: timeouts.requestEnd()
+            }
+        }
+        route(part, context: context)
     }
 
     private func route(_ part: HTTPServerRequestPart, context: ChannelHandlerContext) {
@@ -143,7 +160,10 @@ final class ProxyChannelHandler: ChannelDuplexHandler, RemovableChannelHandler, 
     // MARK: Hummingbird's responses out
 
     func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
-        if case .end = unwrapOutboundIn(data), frameworkPending > 0 { frameworkPending -= 1 }
+        if case .end = unwrapOutboundIn(data) {
+            if frameworkPending > 0 { frameworkPending -= 1 }
+            timeouts?.responseEnd()
+        }
         context.write(data, promise: promise)
     }
 
@@ -180,6 +200,7 @@ final class ProxyChannelHandler: ChannelDuplexHandler, RemovableChannelHandler, 
     func exchangeFinished(keepAlive: Bool) {
         guard let context else { return }
         state = .idle
+        timeouts?.responseEnd()
         guard keepAlive else {
             context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: nil)
             queued.removeAll()

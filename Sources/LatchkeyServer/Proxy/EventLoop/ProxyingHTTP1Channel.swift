@@ -5,8 +5,8 @@ import NIOCore
 import NIOHTTP1
 
 /// Hummingbird's HTTP/1 child channel with a `ProxyChannelHandler` placed right after NIO's HTTP parser, ahead of
-/// the conversion to Hummingbird's request types, and the client-side timeouts around it: `ConnectionTimeouts` first
-/// in the pipeline (raw bytes) and `RequestPhaseObserver` right after the parser (request and response boundaries).
+/// the conversion to Hummingbird's request types, and the client-side timeouts: `ConnectionTimeouts` first in the
+/// pipeline (raw bytes), told of request and response boundaries by the `ProxyChannelHandler`.
 struct ProxyingHTTP1Channel: ServerChildChannel {
     let base: HTTP1Channel
     let proxy: EventLoopProxy
@@ -17,10 +17,9 @@ struct ProxyingHTTP1Channel: ServerChildChannel {
         base.setup(channel: channel, logger: logger).flatMapThrowing { value in
             let pipeline = channel.pipeline.syncOperations
             let decoder = try pipeline.handler(type: ByteToMessageHandler<HTTPRequestDecoder>.self)
-            try pipeline.addHandler(ProxyChannelHandler(service: proxy), position: .after(decoder))
             let connectionTimeouts = ConnectionTimeouts(limits: timeouts)
+            try pipeline.addHandler(ProxyChannelHandler(service: proxy, timeouts: connectionTimeouts), position: .after(decoder))
             try pipeline.addHandler(connectionTimeouts, position: .first)
-            try pipeline.addHandler(RequestPhaseObserver(timeouts: connectionTimeouts), position: .after(decoder))
             return value
         }
     }
