@@ -19,6 +19,7 @@ from .net import free_port
 
 REPO_ROOT = Path(__file__).resolve().parent.parent.parent
 DEFAULT_BIN = REPO_ROOT / ".build" / "debug" / "latchkey"
+WEB_DIR = REPO_ROOT / "web"
 
 
 def latchkey_binary() -> Path:
@@ -58,6 +59,9 @@ class Latchkey:
         self.env = {k: v for k, v in os.environ.items() if not k.startswith("LATCHKEY_")}
         self.env.update(
             {
+                # Always named: the server would otherwise look for the templates next to its binary, which is not
+                # the repository's when LATCHKEY_BIN points at a copy or an installed one.
+                "LATCHKEY_WEB_DIR": os.environ.get("LATCHKEY_WEB_DIR") or str(WEB_DIR),
                 "LATCHKEY_DATABASE_URL": f"sqlite:{self.db_path}",
                 "LATCHKEY_MASTER_KEY_FILE": str(self.key_file),
                 "LATCHKEY_PROVIDERS_DIR": str(builtin),
