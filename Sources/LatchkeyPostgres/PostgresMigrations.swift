@@ -196,6 +196,13 @@ enum PostgresMigrations {
             "CREATE INDEX credentials_owner_created ON credentials(owner_id, created_at DESC, id)",
             "DROP INDEX credentials_owner",
         ]),
+        // The dashboard's warnings seek to a user's credentials in a given status; a group's agent keys are listed
+        // oldest first, ties by id, a page at a time, in this index's order (it serves what `agent_keys_group` did).
+        ("v10-attention-and-key-pages", [
+            "CREATE INDEX credentials_owner_status ON credentials(owner_id, status)",
+            "CREATE INDEX agent_keys_group_created ON agent_keys(group_id, created_at, id)",
+            "DROP INDEX agent_keys_group",
+        ]),
     ]
 
     static func apply(on store: PostgresStore) async throws {

@@ -58,10 +58,13 @@ extension PostgresStore {
     }
 
     public func agentKeys(groupID: String, after: String?, limit: Int) async throws -> [AgentKey] {
+        // Oldest first, ties by id. The cursor's time is a scalar subquery, computed once, so the index seeks to it
+        // (as a joined row it was only a filter: a page deep in the list read every key before it).
         let query: PostgresQuery = if let after {
             """
-            SELECT a.* FROM agent_keys a, (SELECT created_at AS k_at, id AS k_id FROM agent_keys WHERE id = \(after)) k
-            WHERE a.group_id = \(groupID) AND (a.created_at > k.k_at OR (a.created_at = k.k_at AND a.id > k.k_id))
+            SELECT a.* FROM agent_keys a
+            WHERE a.group_id = \(groupID) AND a.created_at >= (SELECT created_at FROM agent_keys WHERE id = \(after))
+              AND (a.created_at > (SELECT created_at FROM agent_keys WHERE id = \(after)) OR a.id > \(after))
             ORDER BY a.created_at, a.id LIMIT \(limit)
             """
         } else {

@@ -184,6 +184,17 @@ enum SQLiteMigrations {
                 DROP INDEX credentials_owner;
                 """)
         }
+        migrator.registerMigration("v10-attention-and-key-pages") { db in
+            // The dashboard's warnings look for the few credentials of a user in a given status: a seek instead of
+            // reading every credential the user has. A group's agent keys are listed oldest first, ties by id, a page
+            // at a time: this index gives that order (and leads with the group, so it serves what
+            // `agent_keys_group` did).
+            try db.execute(sql: """
+                CREATE INDEX credentials_owner_status ON credentials(owner_id, status);
+                CREATE INDEX agent_keys_group_created ON agent_keys(group_id, created_at, id);
+                DROP INDEX agent_keys_group;
+                """)
+        }
         return migrator
     }
 }

@@ -89,16 +89,21 @@ extension SQLiteStore {
         }
     }
 
+    /// A group's agent keys, oldest first, ties by id: the order of `agent_keys_group_created`.
+    static let agentKeysFirstPageSQL = "SELECT * FROM agent_keys WHERE group_id = ? ORDER BY created_at, id LIMIT ?"
+    /// A later page, right after the cursor's key; `created_at >= k` lets the index seek to the cursor.
+    static let agentKeysPageAfterSQL = """
+        SELECT a.* FROM agent_keys a, (SELECT created_at, id FROM agent_keys WHERE id = ?) k
+        WHERE a.group_id = ? AND a.created_at >= k.created_at AND (a.created_at > k.created_at OR a.id > k.id)
+        ORDER BY a.created_at, a.id LIMIT ?
+        """
+
     public func agentKeys(groupID: String, after: String?, limit: Int) async throws -> [AgentKey] {
         try await read { db in
             let rows = if let after {
-                try Row.fetchAll(db, sql: """
-                    SELECT a.* FROM agent_keys a, (SELECT created_at, id FROM agent_keys WHERE id = ?) k
-                    WHERE a.group_id = ? AND (a.created_at > k.created_at OR (a.created_at = k.created_at AND a.id > k.id))
-                    ORDER BY a.created_at, a.id LIMIT ?
-                    """, arguments: [after, groupID, limit])
+                try Row.fetchAll(db.cachedStatement(sql: Self.agentKeysPageAfterSQL), arguments: [after, groupID, limit])
             } else {
-                try Row.fetchAll(db, sql: "SELECT * FROM agent_keys WHERE group_id = ? ORDER BY created_at, id LIMIT ?", arguments: [groupID, limit])
+                try Row.fetchAll(db.cachedStatement(sql: Self.agentKeysFirstPageSQL), arguments: [groupID, limit])
             }
             return rows.map { row in
                 AgentKey(id: row["id"], groupID: row["group_id"], prefix: row["prefix"], hash: row["hash"], createdAt: Date(seconds: row["created_at"]))

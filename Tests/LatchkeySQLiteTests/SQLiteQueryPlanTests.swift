@@ -39,4 +39,19 @@ import Testing
         #expect(steps.contains { $0.contains("USING INDEX sqlite_autoindex_credentials_1 (id>?)") }, "\(steps)")
         #expect(!steps.contains { $0.contains("TEMP B-TREE") }, "each page must not sort the remaining candidates: \(steps)")
     }
+
+    @Test func theAgentKeysListSeeksItsIndexWithoutSorting() async throws {
+        for sql in [SQLiteStore.agentKeysFirstPageSQL, SQLiteStore.agentKeysPageAfterSQL] {
+            let steps = try await plan(sql)
+            #expect(steps.contains { $0.contains("USING INDEX agent_keys_group_created") }, "\(steps)")
+            #expect(!steps.contains { $0.contains("TEMP B-TREE") }, "a page must not sort the group's keys: \(steps)")
+        }
+        let deep = try await plan(SQLiteStore.agentKeysPageAfterSQL)
+        #expect(deep.contains { $0.contains("agent_keys_group_created (group_id=? AND created_at>?)") }, "a later page seeks to its cursor: \(deep)")
+    }
+
+    @Test func theWarningsSeekTheCredentialsThatNeedAttention() async throws {
+        let steps = try await plan(SQLiteStore.credentialsInStatusesSQL(count: 3))
+        #expect(steps.contains { $0.contains("USING INDEX credentials_owner_status (owner_id=? AND status=?)") }, "\(steps)")
+    }
 }
