@@ -7,11 +7,12 @@ import NIOCore
 /// Without it one client could keep thousands of connections (and, through a stalled response, provider
 /// connections) open for free: the proxy pauses reading from the provider while the client is not reading, and the
 /// provider-side read timeout does not count paused time.
-final class ConnectionTimeouts: ChannelDuplexHandler, RemovableChannelHandler {
+///
+/// Inbound only: it learns of responses from `ProxyChannelHandler` and of a client that stops reading from
+/// writability changes, so the writes, flushes and read requests of every call skip it.
+final class ConnectionTimeouts: ChannelInboundHandler, RemovableChannelHandler {
     typealias InboundIn = ByteBuffer
     typealias InboundOut = ByteBuffer
-    typealias OutboundIn = ByteBuffer
-    typealias OutboundOut = ByteBuffer
 
     /// The limits, from `LATCHKEY_AGENT_IDLE_TIMEOUT`, `LATCHKEY_HEADER_TIMEOUT`, `LATCHKEY_BODY_TIMEOUT`.
     struct Limits: Sendable {
