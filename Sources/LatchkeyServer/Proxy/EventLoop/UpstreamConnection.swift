@@ -10,7 +10,10 @@ final class UpstreamConnection: ChannelDuplexHandler, RemovableChannelHandler, T
 
     let origin: UpstreamOrigin
     private(set) var channel: (any Channel)?
-    private weak var delegate: (any UpstreamResponseDelegate)?
+    /// The call waiting for the response. Held strongly, and let go whenever the call ends here (its response's
+    /// end, a failure, `abandon`, the connection closing): a weak reference would give every call's exchange a
+    /// side table to allocate and free.
+    private var delegate: (any UpstreamResponseDelegate)?
     private var context: ChannelHandlerContext?
     /// Whether the last response allows another request on this connection (`ProxyRules.mayReuseConnection`).
     private var keepAlive = true
