@@ -10,28 +10,48 @@ public enum ProxyPath {
     /// Checks `raw`, the path after `/v1/proxy/{provider}` (empty, or starting with `/`). Returns it unchanged.
     public static func validate(_ raw: String) throws(LatchkeyError) -> String {
         if raw.isEmpty { return raw }
-        guard raw.hasPrefix("/") else { throw .badRequest("the path must start with '/'") }
+        // On the bytes in place: this runs on every proxied call.
+        var bytes = raw
+        if let refusal = bytes.withUTF8(refusal(ofPath:)) { throw refusal }
+        return raw
+    }
+
+    /// Why the path `bytes` is refused, or nil when it may be sent.
+    private static func refusal(ofPath bytes: UnsafeBufferPointer<UInt8>) -> LatchkeyError? {
+        guard bytes.first == UInt8(ascii: "/") else { return .badRequest("the path must start with '/'") }
         // A raw `#` would end the path at the provider: an injected query after it would be dropped as a fragment.
-        for byte in raw.utf8 where byte <= 0x20 || byte == 0x7f || byte == UInt8(ascii: "\\") || byte == UInt8(ascii: "#") || byte >= 0x80 {
-            throw .badRequest("the path contains a character that must be percent-encoded (space, control character, backslash, '#' or non-ASCII)")
+        for byte in bytes where byte <= 0x20 || byte == 0x7f || byte == UInt8(ascii: "\\") || byte == UInt8(ascii: "#") || byte >= 0x80 {
+            return .badRequest("the path contains a character that must be percent-encoded (space, control character, backslash, '#' or non-ASCII)")
         }
-        // Segment by segment without building an array of them (this runs on every call). Only ASCII is left, so
-        // the UTF-8 view's indices are character boundaries.
-        let body = raw.dropFirst()
-        var start = body.startIndex
+        var start = 1
         while true {
-            let end = body.utf8[start...].firstIndex(of: UInt8(ascii: "/")) ?? body.endIndex
-            let isLast = end == body.endIndex
+            var end = start
+            while end < bytes.count, bytes[end] != UInt8(ascii: "/") { end += 1 }
+            let isLast = end == bytes.count
             if start == end {
                 // A trailing slash is a real path; an empty segment in the middle (`//`) is not, and some servers read `//host` as an authority.
-                if isLast { break }
-                throw .badRequest("the path contains an empty segment ('//')")
+                return isLast ? nil : .badRequest("the path contains an empty segment ('//')")
             }
-            try checkSegment(body[start..<end])
-            if isLast { break }
-            start = body.utf8.index(after: end)
+            if let refusal = refusal(ofSegment: UnsafeBufferPointer(rebasing: bytes[start..<end])) { return refusal }
+            if isLast { return nil }
+            start = end + 1
         }
-        return raw
+    }
+
+    private static func refusal(ofSegment segment: UnsafeBufferPointer<UInt8>) -> LatchkeyError? {
+        // Nearly every segment: the path holds only printable ASCII without `\\` or `#`, so one without `%` decodes
+        // and normalises to itself, and only its name before any `;` can be `.` or `..`.
+        guard segment.contains(UInt8(ascii: "%")) else {
+            let name = segment.prefix { $0 != UInt8(ascii: ";") }
+            let isDots = (1...2).contains(name.count) && name.allSatisfy { $0 == UInt8(ascii: ".") }
+            return isDots ? .badRequest("the path may not contain '.' or '..' segments, in any encoding") : nil
+        }
+        do {
+            try checkEncodedSegment(String(decoding: segment, as: UTF8.self))
+            return nil
+        } catch {
+            return error
+        }
     }
 
     /// Checks that a query string carries no characters that could split a request.
@@ -44,17 +64,9 @@ public enum ProxyPath {
         }
     }
 
-    static func checkSegment(_ segment: Substring) throws(LatchkeyError) {
-        // Nearly every segment: `validate` has refused anything but printable ASCII without `\\` or `#`, so one
-        // without `%` decodes and normalises to itself, and only its name before any `;` can be `.` or `..`.
-        if !segment.utf8.contains(UInt8(ascii: "%")) {
-            let name = segment.utf8.prefix { $0 != UInt8(ascii: ";") }
-            if name.allSatisfy({ $0 == UInt8(ascii: ".") }) && (1...2).contains(name.count) {
-                throw .badRequest("the path may not contain '.' or '..' segments, in any encoding")
-            }
-            return
-        }
-        guard let decoded = fullyDecoded(String(segment)) else {
+    /// A segment holding a percent sign: decoded (repeatedly), normalised and split the ways a server might.
+    static func checkEncodedSegment(_ segment: String) throws(LatchkeyError) {
+        guard let decoded = fullyDecoded(segment) else {
             throw .badRequest("the path contains an invalid percent-escape or invalid UTF-8")
         }
         if decoded.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7f }) {
