@@ -18,14 +18,20 @@ import Testing
         }
     }
 
-    @Test func theCredentialsListSeeksItsIndexWithoutSorting() async throws {
-        for sql in [SQLiteStore.credentialsFirstPageSQL, SQLiteStore.credentialsPageAfterSQL] {
+    /// Both pages of a list read `index` in the list's order, and the later one seeks to its cursor with `seek`.
+    func expectPagesSeek(first: String, after: String, index: String, seek: String) async throws {
+        for sql in [first, after] {
             let steps = try await plan(sql)
-            #expect(steps.contains { $0.contains("USING INDEX credentials_owner_created") }, "\(steps)")
-            #expect(!steps.contains { $0.contains("TEMP B-TREE") }, "a page must not sort the user's credentials: \(steps)")
+            #expect(steps.contains { $0.contains("USING INDEX \(index)") }, "\(steps)")
+            #expect(!steps.contains { $0.contains("TEMP B-TREE") }, "a page must not sort the whole list: \(steps)")
         }
-        let deep = try await plan(SQLiteStore.credentialsPageAfterSQL)
-        #expect(deep.contains { $0.contains("credentials_owner_created (owner_id=? AND created_at<?)") }, "a later page seeks to its cursor: \(deep)")
+        let deep = try await plan(after)
+        #expect(deep.contains { $0.contains("\(index) (\(seek))") }, "a later page seeks to its cursor: \(deep)")
+    }
+
+    @Test func theCredentialsListSeeksItsIndexWithoutSorting() async throws {
+        try await expectPagesSeek(first: SQLiteStore.credentialsFirstPageSQL, after: SQLiteStore.credentialsPageAfterSQL,
+                                  index: "credentials_owner_created", seek: "owner_id=? AND created_at<?")
     }
 
     @Test func theAuditLogReadsItsIndexBackwards() async throws {
@@ -41,13 +47,8 @@ import Testing
     }
 
     @Test func theAgentKeysListSeeksItsIndexWithoutSorting() async throws {
-        for sql in [SQLiteStore.agentKeysFirstPageSQL, SQLiteStore.agentKeysPageAfterSQL] {
-            let steps = try await plan(sql)
-            #expect(steps.contains { $0.contains("USING INDEX agent_keys_group_created") }, "\(steps)")
-            #expect(!steps.contains { $0.contains("TEMP B-TREE") }, "a page must not sort the group's keys: \(steps)")
-        }
-        let deep = try await plan(SQLiteStore.agentKeysPageAfterSQL)
-        #expect(deep.contains { $0.contains("agent_keys_group_created (group_id=? AND created_at>?)") }, "a later page seeks to its cursor: \(deep)")
+        try await expectPagesSeek(first: SQLiteStore.agentKeysFirstPageSQL, after: SQLiteStore.agentKeysPageAfterSQL,
+                                  index: "agent_keys_group_created", seek: "group_id=? AND created_at>?")
     }
 
     @Test func theWarningsSeekTheCredentialsThatNeedAttention() async throws {
