@@ -20,6 +20,24 @@ import Testing
         #expect(!HeaderRules.isListed("X-Request-Id", in: HeaderRules.droppedFromAgent))
     }
 
+    /// The set the per-call checks use answers as the list it is made of, for every listed name in any case and for
+    /// names of the same lengths that are not listed.
+    @Test func aHeaderNameSetAnswersAsItsList() {
+        let lists = [HeaderRules.droppedFromAgent, HeaderRules.droppedFromUpstream, HeaderRules.hopByHop]
+        for list in lists {
+            let set = HeaderNameSet(list)
+            for name in list {
+                #expect(set.contains(name) && set.contains(name.uppercased()))
+                let other = String(name.dropLast()) + "_"
+                #expect(set.contains(other) == HeaderRules.isListed(other, in: list), "\(other)")
+            }
+            #expect(!set.contains("") && !set.contains(String(repeating: "x", count: 200)))
+        }
+        #expect(HeaderRules.isDroppedFromUpstream("SET-COOKIE") && HeaderRules.isDroppedFromUpstream("Content-Length"))
+        #expect(!HeaderRules.isDroppedFromUpstream("Authorization") && !HeaderRules.isDroppedFromUpstream("Set-Cookie3"))
+        #expect(HeaderNameSet([]).contains("a") == false)
+    }
+
     @Test func connectionTokensAreTheNamesTheConnectionHeadersList() {
         let headers: [(name: String, value: String)] = [
             ("Connection", " Keep-Alive ,X-Session-Hint, close"), ("X-Session-Hint", "1"), ("connection", "x-other,,"),

@@ -19,15 +19,22 @@ public enum HeaderRules {
         "forwarded", "x-real-ip", "x-original-url", "x-rewrite-url", "x-http-method-override", "x-http-method", "x-method-override",
     ]
 
+    private static let droppedFromAgentSet = HeaderNameSet(droppedFromAgent)
+
     /// Whether the proxy drops the agent's header `name` (the list above, and any `X-Forwarded-*`).
     public static func isDroppedFromAgent(_ name: String) -> Bool {
         let forwarded = "x-forwarded-".utf8
-        return isListed(name, in: droppedFromAgent)
+        return droppedFromAgentSet.contains(name)
             || (name.utf8.count > forwarded.count && name.utf8.prefix(forwarded.count).elementsEqual(forwarded) { lowered($0) == $1 })
     }
 
     /// Upstream headers dropped on the way back: a provider session must not reach the agent.
     public static let droppedFromUpstream = hopByHop + ["set-cookie", "set-cookie2", "content-length"]
+
+    private static let droppedFromUpstreamSet = HeaderNameSet(droppedFromUpstream)
+
+    /// Whether the proxy drops the provider's response header `name`.
+    public static func isDroppedFromUpstream(_ name: String) -> Bool { droppedFromUpstreamSet.contains(name) }
 
     /// Whether two header names are the same name (ASCII case ignored).
     public static func sameName(_ a: String, _ b: String) -> Bool {

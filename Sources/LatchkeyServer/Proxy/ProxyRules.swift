@@ -59,7 +59,7 @@ enum ProxyRules {
         var relayed = HTTPHeaders()
         relayed.reserveCapacity(upstream.count)
         for (name, value) in upstream {
-            if HeaderRules.isListed(name, in: HeaderRules.droppedFromUpstream) || (!connectionTokens.isEmpty && HeaderRules.isListed(name, in: connectionTokens)) {
+            if HeaderRules.isDroppedFromUpstream(name) || (!connectionTokens.isEmpty && HeaderRules.isListed(name, in: connectionTokens)) {
                 continue
             }
             relayed.add(name: name, value: scrubber.scrubbed(value))
