@@ -135,6 +135,11 @@ def test_an_agent_that_stops_reading_is_cut(server, upstream):
                 f"Authorization: Bearer {agent.key}\r\n\r\n"
             ).encode()
         )
+        # The stall counts from when the server cannot write more, soon after the response begins: wait for its
+        # first byte (left unread) before the clock starts. On a loaded machine a call can take seconds to be
+        # answered, and a fixed sleep from the request then ended before the idle timeout had run out.
+        sock.settimeout(GENEROUS)
+        assert sock.recv(1, socket.MSG_PEEK), "no response began"
         time.sleep(6)  # read nothing for three times the idle timeout
         received = 0
         sock.settimeout(GENEROUS)
