@@ -75,6 +75,7 @@ import Testing
         let second = try RequestInjector.build(provider: provider, injection: injection, rawPath: "/forecast", rawQuery: nil)
         #expect(first.url == "https://api.weather.example.com/data/2.5/weather?q=Paris&appid=k-0123456789")
         #expect(second.url == "https://api.weather.example.com/data/2.5/forecast?appid=k-0123456789")
+        #expect(first.target == "/data/2.5/weather?q=Paris&appid=k-0123456789")
         #expect(first == (try RequestInjector.build(provider: provider, values: ["api_key": "k-0123456789"], rawPath: "/weather", rawQuery: "q=Paris")))
         #expect(injection.scrubber(alsoScrubbing: []).scrubbed("x k-0123456789 x") == "x ************ x")
         #expect(injection.scrubber(alsoScrubbing: ["old-token-value"]).scrubbed("old-token-value") == "***************")

@@ -15,7 +15,7 @@ public struct OutboundRequest: Sendable, Equatable {
     public var requiresPublicAddress = false
 
     /// The request target for the origin server: `url` after its origin (path and query).
-    public var target: Substring { url.dropFirst(origin.count) }
+    public var target: Substring { Substring(url.utf8.dropFirst(origin.utf8.count)) }  // bytes: no grapheme walk per call
 
     public static func == (lhs: OutboundRequest, rhs: OutboundRequest) -> Bool {
         lhs.url == rhs.url && lhs.origin == rhs.origin && lhs.requiresPublicAddress == rhs.requiresPublicAddress && lhs.injectedHeaders.map(\.name) == rhs.injectedHeaders.map(\.name) && lhs.injectedHeaders.map(\.value) == rhs.injectedHeaders.map(\.value)
