@@ -324,7 +324,8 @@ RULES_DENIED="$(curl -sS -o /dev/null -w '%{http_code}' -X POST -H "$LK_RULES_AU
 log "all three endpoints answer 200 {\"ok\":true}"
 
 if [[ "${HOLD:-}" = 1 ]]; then
-    printf 'latchkey pid %s\nLK_URL=%s\nLK_AUTH=%s\nLK_RULES_AUTH=%s\nNGX_URL=%s\nUP_URL=%s\nUP_AUTH=%s\n' "$LK_PID" "$LK_URL" "$LK_AUTH" "$LK_RULES_AUTH" "$NGX_URL" "$UP_URL" "$UP_AUTH"
+    printf 'latchkey pid %s\nLK_URL=%s\nLK_AUTH=%s\nLK_RULES_AUTH=%s\nLK_OAUTH_URL=%s\nLK_OAUTH_AUTH=%s\nNGX_URL=%s\nUP_URL=%s\nUP_AUTH=%s\n' \
+        "$LK_PID" "$LK_URL" "$LK_AUTH" "$LK_RULES_AUTH" "$LK_OAUTH_URL" "$LK_OAUTH_AUTH" "$NGX_URL" "$UP_URL" "$UP_AUTH"
     log "holding (HOLD=1): the servers run until this script is interrupted"
     while kill -0 "$LK_PID" 2>/dev/null; do sleep 1; done
     exit 0
