@@ -39,8 +39,15 @@ def test_entries_outlive_the_poll_interval_and_a_key_revoked_on_one_server_stops
     cred = a.admin.create_credential("echo", {"api_key": SECRET})
     agent = a.admin.agent_for({"echo": cred})
     agent.lk = b  # calls go to the other server
-    # b reads the setup's own changes first (else applying them later drops the entry this call makes).
-    time.sleep(3 * POLL_MS / 1000)
+    # b reads the setup's own changes first (else applying them later drops the entry this call makes). A fixed pause
+    # can end before b's read on a loaded machine, so watch for it: a key b remembers, revoked after the setup, is
+    # refused there only once b's read of the change log has gone past the setup's changes.
+    sentinel = a.admin.agent_for({"echo": cred})
+    sentinel.lk = b
+    assert _status(sentinel, "sentinel") == 200
+    r = a.admin.delete(f"/api/v1/groups/{sentinel.group_id}/keys/{sentinel.key_id}")
+    assert r.status_code in (200, 204), describe_response(r)
+    assert wait_until(lambda: _status(sentinel, "sentinel") == 401, timeout=SEEN_WITHIN), "b never read the change log"
     assert _status(agent, "first") == 200
 
     # Unbind behind the log's back (triggers off for this session): no server is told. b keeps answering from the

@@ -129,7 +129,11 @@ def test_a_server_killed_during_refreshes_leaves_the_others_working_and_loses_no
     ]
     for t in survivor_threads:
         t.start()
-    time.sleep(0.3)
+    # Kill lk1 once the survivors' refreshes are under way too (at the token endpoint, held by its delay): on a loaded
+    # machine a fixed pause could end before they had started, and lk1 would die before them rather than among them.
+    assert wait_until(lambda: refresh_count(peer) >= 6, timeout=20), (
+        f"the survivors' three refreshes should be at the token endpoint: {peer.stats()}"
+    )
     os.kill(lk1.proc.pid, signal.SIGKILL)
     lk1.proc.wait(10)
 
