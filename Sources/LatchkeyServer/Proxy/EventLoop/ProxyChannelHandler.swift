@@ -24,8 +24,8 @@ final class ProxyChannelHandler: ChannelDuplexHandler, RemovableChannelHandler, 
     }
 
     private let service: EventLoopProxy
-    /// Told of request and response boundaries; nil only where no client-side timeouts apply (tests).
-    private let timeouts: ConnectionTimeouts?
+    /// Told of request and response boundaries.
+    private let timeouts: ConnectionTimeouts
     private var state = State.idle
     /// Requests handed to Hummingbird whose response has not ended yet.
     private var frameworkPending = 0
@@ -37,7 +37,7 @@ final class ProxyChannelHandler: ChannelDuplexHandler, RemovableChannelHandler, 
     private var context: ChannelHandlerContext?
     private var pool: UpstreamPool?
 
-    init(service: EventLoopProxy, timeouts: ConnectionTimeouts?) {
+    init(service: EventLoopProxy, timeouts: ConnectionTimeouts) {
         self.service = service
         self.timeouts = timeouts
     }
@@ -53,12 +53,10 @@ final class ProxyChannelHandler: ChannelDuplexHandler, RemovableChannelHandler, 
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         let part = unwrapInboundIn(data)
-        if let timeouts {
-            switch part {
-            case .head: timeouts.requestHead()
-            case .body: break
-            case .end: timeouts.requestEnd()
-            }
+        switch part {
+        case .head: timeouts.requestHead()
+        case .body: break
+        case .end: timeouts.requestEnd()
         }
         route(part, context: context)
     }
@@ -162,7 +160,7 @@ final class ProxyChannelHandler: ChannelDuplexHandler, RemovableChannelHandler, 
     func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
         if case .end = unwrapOutboundIn(data) {
             if frameworkPending > 0 { frameworkPending -= 1 }
-            timeouts?.responseEnd()
+            timeouts.responseEnd()
         }
         context.write(data, promise: promise)
     }
@@ -200,7 +198,7 @@ final class ProxyChannelHandler: ChannelDuplexHandler, RemovableChannelHandler, 
     func exchangeFinished(keepAlive: Bool) {
         guard let context else { return }
         state = .idle
-        timeouts?.responseEnd()
+        timeouts.responseEnd()
         guard keepAlive else {
             context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: nil)
             queued.removeAll()
