@@ -48,6 +48,7 @@ public enum StoreConformance {
         ("a refresh lease excludes other owners until it expires", leaseExcludes),
         ("token writes need the lease and keep the refresh token unless rotated", fencedTokenWrite),
         ("a token write that learnt nothing keeps the fields and scopes it had", plainTokenWrite),
+        ("a token sealed under a newer data key is stored under that key's version", tokenWriteUnderNewDataKey),
         ("failure writes need the lease", fencedFailureWrite),
         ("reconnecting replaces tokens and breaks any lease", reconnectBreaksLease),
         ("a lease whose holder is gone is taken over by exactly one process that names it", leaseTakeOver),
@@ -428,6 +429,27 @@ public enum StoreConformance {
         #expect(again.secrets == ["access_token": sealed(1, 6), "refresh_token": sealed(1, 7)])
         #expect(again.scopes == ["repo", "gist"])
         #expect(again.publicFields == ["shop": "acme-2", "instance_url": "https://eu.example \"1\" é"], "the response's fields go over the stored ones")
+    }
+
+    /// The key version is a column of its own, read by key rotation: a refreshed token sealed under the newest data key
+    /// must move to it (else `retireUnusedDataKeys` would keep the old key and the re-seal pass would redo the value),
+    /// and the value it replaced must not linger under the old one.
+    static func tokenWriteUnderNewDataKey(_ store: any Store) async throws {
+        let alice = try await user(store, "alice@example.com")
+        let credential = try await oauthCredential(store, owner: alice)
+        #expect(try await store.sealedValueCounts() == [1: 2])
+        var update = update(credential.id, access: 5, refresh: nil)
+        update.accessToken = sealed(2, 5)
+        _ = try await store.acquireRefreshLease(credentialID: credential.id, owner: "A", until: t0.addingTimeInterval(60), now: t0)
+        #expect(try await store.finishRefresh(update, owner: "A") != nil)
+        #expect(try await store.sealedValueCounts() == [1: 1, 2: 1])
+        #expect(try await store.sealedValues(notUnder: 2, limit: 10).map(\.field) == ["refresh_token"])
+        #expect(try await store.credential(id: credential.id)?.secrets["access_token"] == sealed(2, 5))
+        update.accessToken = sealed(2, 6)
+        update.refreshToken = sealed(2, 7)
+        #expect(try await store.replaceTokens(update, publicFields: [:]))
+        #expect(try await store.sealedValueCounts() == [2: 2])
+        #expect(try await store.credential(id: credential.id)?.secrets == ["access_token": sealed(2, 6), "refresh_token": sealed(2, 7)])
     }
 
     static func fencedFailureWrite(_ store: any Store) async throws {
