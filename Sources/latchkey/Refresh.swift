@@ -12,7 +12,7 @@ struct Refresh: AsyncParsableCommand {
 
     @Option(help: "Refresh tokens expiring within this long: 90s, 10m, 1h. Default: each provider's refresh window.")
     var within: String?
-    @Option(help: "Credentials refreshed at once.") var concurrency = 8
+    @Option(help: "Token requests under way at once (the database writes of other refreshes overlap them).") var concurrency = 8
     @Flag(help: "Print one JSON object: due, refreshed, needs_reauth, failed, skipped (progress, every 10 s, as JSON lines on standard error).") var json = false
     @OptionGroup var common: CommonOptions
 

@@ -56,6 +56,26 @@ import Testing
         #expect(try await s.credential().version == 1, "the credential that was not due is untouched")
     }
 
+    /// The pass runs more refreshes than it lets send a request, so leases and token writes overlap the requests; the
+    /// providers must still see no more than `concurrency` token requests at a time, and each credential one.
+    @Test func aPassSendsAtMostItsConcurrencyOfTokenRequestsAtOnce() async throws {
+        let tally = ConcurrencyTally()
+        let s = try await RefresherFixture { n, _ in
+            tally.enter()
+            try await Task.sleep(for: .milliseconds(20))
+            tally.leave()
+            return ScriptedTokenEndpoint.json(200, #"{"access_token":"a\#(n)","refresh_token":"r\#(n)","expires_in":3600}"#)
+        }
+        for i in 0..<30 {
+            _ = try await s.credentials.create(owner: s.owner, provider: "fakeoauth", name: "c\(i)",
+                                               fields: ["access_token": "a-\(i)", "refresh_token": "r-\(i)", "expires_in": "60"])
+        }
+        let report = try await s.refreshPass.run(within: 120, concurrency: 3)
+        #expect(report.refreshed == 30)
+        #expect(s.endpoint.count == 30)
+        #expect(tally.most == 3)
+    }
+
     @Test func twoProcessesOnOneDatabaseRefreshOnceThroughTheLease() async throws {
         let s = try await RefresherFixture { n, _ in
             try await Task.sleep(for: .milliseconds(300))

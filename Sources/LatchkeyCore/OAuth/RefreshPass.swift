@@ -45,8 +45,11 @@ public struct RefreshPass: Sendable {
     /// Candidates read from the store at a time: a pass's memory stays flat however many credentials there are.
     public static let pageSize = 500
 
-    /// Refreshes every credential due within `within` (nil: each provider's own window), `concurrency` at a time;
-    /// `progress` hears how many of the due credentials are done after each one.
+    /// Refreshes every credential due within `within` (nil: each provider's own window), with at most `concurrency`
+    /// token requests under way; `progress` hears how many of the due credentials are done after each one.
+    ///
+    /// Twice as many refreshes run as may send a request: while `concurrency` wait for their providers, the others take
+    /// their leases and write their tokens, so the database's one writer never holds a provider's slot idle.
     ///
     /// The candidates are read a page at a time, twice: first only to count the due ones (so progress can say of how
     /// many), then to refresh them, the next page read while the last refreshes of the one before are under way.
@@ -64,6 +67,8 @@ public struct RefreshPass: Sendable {
         progress?(WorkProgress(what: "credentials", done: 0, total: expected))
         var report = Report()
         var unknown: [String: Int] = [:]
+        let requests = WaitingLimit(concurrency)
+        let refreshes = 2 * requests.limit
         try await withThrowingTaskGroup(of: RefreshOutcome.self) { group in
             var running = 0
             var finished = 0
@@ -72,13 +77,15 @@ public struct RefreshPass: Sendable {
                 report.due += page.due.count
                 unknown.merge(page.unknown, uniquingKeysWith: +)
                 for (id, provider) in page.due {
-                    if running >= max(1, concurrency), let outcome = try await group.next() {
+                    if running >= refreshes, let outcome = try await group.next() {
                         running -= 1
                         finished += 1
                         report.add(outcome)
                         progress?(WorkProgress(what: "credentials", done: finished, total: max(expected, report.due)))
                     }
-                    group.addTask { try await refresher.refreshIfDue(credentialID: id, provider: provider, within: within, maxWait: Self.waitForOthers) }
+                    group.addTask {
+                        try await refresher.refreshIfDue(credentialID: id, provider: provider, within: within, maxWait: Self.waitForOthers, requests: requests)
+                    }
                     running += 1
                 }
                 guard let next = page.next else { break }

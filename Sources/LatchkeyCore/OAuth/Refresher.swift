@@ -89,16 +89,20 @@ public final class Refresher: Sendable {
         return try await refreshOutcome(credentialID: credentialID, provider: provider, forcedPast: credential.version, within: nil, maxWait: Self.waitLimit)
     }
 
-    /// One attempt for a refresh pass: refreshes if due by `within` (or the provider's window).
-    public func refreshIfDue(credentialID: String, provider: Provider, within: TimeInterval?, maxWait: TimeInterval = Refresher.waitLimit) async throws -> RefreshOutcome {
-        try await refreshOutcome(credentialID: credentialID, provider: provider, forcedPast: nil, within: within, maxWait: maxWait)
+    /// One attempt for a refresh pass: refreshes if due by `within` (or the provider's window). With `requests`, the
+    /// token request waits for its turn there (the pass's limit on requests under way); the lease and the database
+    /// writes do not.
+    public func refreshIfDue(credentialID: String, provider: Provider, within: TimeInterval?, maxWait: TimeInterval = Refresher.waitLimit,
+                             requests: WaitingLimit? = nil) async throws -> RefreshOutcome {
+        try await refreshOutcome(credentialID: credentialID, provider: provider, forcedPast: nil, within: within, maxWait: maxWait, requests: requests)
     }
 
-    private func refreshOutcome(credentialID: String, provider: Provider, forcedPast: Int?, within: TimeInterval?, maxWait: TimeInterval) async throws -> RefreshOutcome {
+    private func refreshOutcome(credentialID: String, provider: Provider, forcedPast: Int?, within: TimeInterval?, maxWait: TimeInterval,
+                                requests: WaitingLimit? = nil) async throws -> RefreshOutcome {
         do {
             // Through the same single flight as agents' calls: a pass and a call in one process never refresh twice.
             return try await flights.run(credentialID) {
-                try await self.refresh(credentialID: credentialID, provider: provider, forcedPast: forcedPast, within: within, maxWait: maxWait)
+                try await self.refresh(credentialID: credentialID, provider: provider, forcedPast: forcedPast, within: within, maxWait: maxWait, requests: requests)
             }.outcome
         } catch RefreshError.needsReauth {
             return .needsReauth
@@ -113,7 +117,8 @@ public final class Refresher: Sendable {
     }
 
     /// Waits for the lease, then refreshes under it. Returns the credential to use and what happened.
-    private func refresh(credentialID: String, provider: Provider, forcedPast: Int?, within: TimeInterval?, maxWait: TimeInterval) async throws -> RefreshResult {
+    private func refresh(credentialID: String, provider: Provider, forcedPast: Int?, within: TimeInterval?, maxWait: TimeInterval,
+                         requests: WaitingLimit? = nil) async throws -> RefreshResult {
         guard let settings = provider.oauth else { throw RefreshError.unavailable(.skipped) }
         let deadline = clock.now.addingTimeInterval(maxWait)
         var waited = false
@@ -132,7 +137,7 @@ public final class Refresher: Sendable {
                     await giveBack(credentialID)
                     return done
                 }
-                return try await refreshUnderLease(leased, provider: provider, settings: settings)
+                return try await refreshUnderLease(leased, provider: provider, settings: settings, requests: requests)
             }
             // Another process holds the lease: wait for its result rather than spend the refresh token twice.
             guard let current = try await store.credential(id: credentialID) else { throw RefreshError.needsReauth }
@@ -192,9 +197,9 @@ public final class Refresher: Sendable {
     /// Refreshes under the lease just taken. Every way out gives the lease back: the token write or the failure write
     /// does, and on any other error (a store or sealing failure) it is given back here, so the next call can try at
     /// once instead of answering `refresh_failed` until the lease runs out.
-    private func refreshUnderLease(_ credential: Credential, provider: Provider, settings: OAuthSettings) async throws -> RefreshResult {
+    private func refreshUnderLease(_ credential: Credential, provider: Provider, settings: OAuthSettings, requests: WaitingLimit?) async throws -> RefreshResult {
         do {
-            return try await attemptUnderLease(credential, provider: provider, settings: settings)
+            return try await attemptUnderLease(credential, provider: provider, settings: settings, requests: requests)
         } catch let error as RefreshError {
             throw error  // thrown after the failure write released the lease, or after the lease was lost
         } catch {
@@ -203,22 +208,24 @@ public final class Refresher: Sendable {
         }
     }
 
-    private func attemptUnderLease(_ credential: Credential, provider: Provider, settings: OAuthSettings) async throws -> RefreshResult {
+    private func attemptUnderLease(_ credential: Credential, provider: Provider, settings: OAuthSettings, requests: WaitingLimit?) async throws -> RefreshResult {
         let now = clock.now
         do {
             let (provider, client) = try await clients.tokenClient(for: provider, fields: credential.publicFields)
-            let tokens: OAuthTokens
-            if provider.authMode == .oauth2ClientCredentials {
-                tokens = try await requester.clientCredentials(provider: provider, client: client, fields: credential.publicFields)
-            } else if case .exchange = settings.refreshGrant {
-                guard let sealed = credential.secrets["access_token"] else { throw TokenEndpointError.permanent(code: "no_access_token") }
-                let accessToken = try await sealer.open(sealed, recordID: credential.id, field: "access_token")
-                tokens = try await requester.exchangeAccessToken(accessToken, provider: provider, client: client, fields: credential.publicFields)
-            } else {
-                guard let sealed = credential.secrets["refresh_token"] else { throw TokenEndpointError.permanent(code: "no_refresh_token") }
-                let refreshToken = try await sealer.open(sealed, recordID: credential.id, field: "refresh_token")
-                tokens = try await requester.refresh(refreshToken: refreshToken, provider: provider, client: client, fields: credential.publicFields)
+            let request = { () async throws -> OAuthTokens in
+                if provider.authMode == .oauth2ClientCredentials {
+                    return try await self.requester.clientCredentials(provider: provider, client: client, fields: credential.publicFields)
+                } else if case .exchange = settings.refreshGrant {
+                    guard let sealed = credential.secrets["access_token"] else { throw TokenEndpointError.permanent(code: "no_access_token") }
+                    let accessToken = try await self.sealer.open(sealed, recordID: credential.id, field: "access_token")
+                    return try await self.requester.exchangeAccessToken(accessToken, provider: provider, client: client, fields: credential.publicFields)
+                } else {
+                    guard let sealed = credential.secrets["refresh_token"] else { throw TokenEndpointError.permanent(code: "no_refresh_token") }
+                    let refreshToken = try await self.sealer.open(sealed, recordID: credential.id, field: "refresh_token")
+                    return try await self.requester.refresh(refreshToken: refreshToken, provider: provider, client: client, fields: credential.publicFields)
+                }
             }
+            let tokens = if let requests { try await requests.run(request) } else { try await request() }
             let update = try await TokenUpdate.sealing(tokens, for: credential.id, settings: settings, issuedAt: now, with: sealer)
             let stored = try await store.finishRefresh(update, owner: owner)
             // Whatever happened, the version this process may remember is no longer the newest.
