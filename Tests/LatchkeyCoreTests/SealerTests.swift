@@ -1,5 +1,5 @@
 import Foundation
-import LatchkeyCore
+@testable import LatchkeyCore
 import Testing
 
 /// Sealing over the in-memory store (the data keys live in any `DataKeyStore`). Tampering with a database file is
@@ -21,6 +21,15 @@ import Testing
         #expect(try await sealer.open(sealed, recordID: "crd_a", field: "api_key") == "sk-live-123")
         await #expect(throws: SealingError.authenticationFailed) { try await sealer.open(sealed, recordID: "crd_b", field: "api_key") }
         await #expect(throws: SealingError.authenticationFailed) { try await sealer.open(sealed, recordID: "crd_a", field: "password") }
+    }
+
+    /// Every sealed value in every database was authenticated with these exact bytes: a change to them would leave
+    /// all stored secrets unopenable.
+    @Test func theAuthenticatedDataKeepsItsLayout() {
+        let expected: [UInt8] = Array("latchkey/v1".utf8) + [0, 0, 0, 5] + Array("crd_1".utf8) + [0, 0, 0, 12] + Array("access_token".utf8)
+            + [0, 0, 1, 2]
+        #expect(Sealer.aad(recordID: "crd_1", field: "access_token", version: 258) == expected)
+        #expect(Sealer.aad(recordID: "é", field: "", version: 0) == Array("latchkey/v1".utf8) + [0, 0, 0, 2, 0xC3, 0xA9, 0, 0, 0, 0, 0, 0, 0, 0])
     }
 
     @Test func theSameSecretSealsDifferentlyEachTime() async throws {

@@ -134,16 +134,25 @@ public final class Sealer: Sendable {
         }
     }
 
-    static func aad(recordID: String, field: String, version: Int) -> Data {
-        // Length-prefixed so that ("a|b", "c") and ("a", "b|c") can never authenticate as each other.
-        var data = Data("latchkey/v1".utf8)
-        for part in [recordID, field] {
-            withUnsafeBytes(of: UInt32(part.utf8.count).bigEndian) { data.append(contentsOf: $0) }
-            data.append(contentsOf: part.utf8)
+    static func aad(recordID: String, field: String, version: Int) -> [UInt8] {
+        // Length-prefixed so that ("a|b", "c") and ("a", "b|c") can never authenticate as each other. Built as plain
+        // bytes: two of these are made for every refresh, and `Data`'s generic appends cost more than the cipher.
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(Self.aadHead.count + 12 + recordID.utf8.count + field.utf8.count)
+        bytes.append(contentsOf: Self.aadHead)
+        func appendLength(_ value: Int) {
+            let length = UInt32(truncatingIfNeeded: value)
+            bytes.append(contentsOf: [UInt8(length >> 24), UInt8(length >> 16 & 0xFF), UInt8(length >> 8 & 0xFF), UInt8(length & 0xFF)])
         }
-        withUnsafeBytes(of: UInt32(version).bigEndian) { data.append(contentsOf: $0) }
-        return data
+        appendLength(recordID.utf8.count)
+        bytes.append(contentsOf: recordID.utf8)
+        appendLength(field.utf8.count)
+        bytes.append(contentsOf: field.utf8)
+        appendLength(version)
+        return bytes
     }
+
+    private static let aadHead = Array("latchkey/v1".utf8)
 
     private static func wrap(_ key: SymmetricKey, version: Int, with master: MasterKey) throws -> Data {
         let box = try AES.GCM.seal(key.withUnsafeBytes { Data($0) }, using: master.key, authenticating: Data("latchkey/datakey/\(version)".utf8))
