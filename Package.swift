@@ -44,6 +44,8 @@ let package = Package(
             dependencies: [
                 "LatchkeyCore",
                 .product(name: "GRDB", package: "GRDB.swift"),
+                // The C API, to read a statement's columns by index without building a `Row` (see `Columns`).
+                .product(name: "GRDBSQLite", package: "GRDB.swift"),
             ]
         ),
         // The Store on PostgreSQL, for several servers on one database, through PostgresNIO.

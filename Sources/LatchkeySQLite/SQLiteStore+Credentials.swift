@@ -19,11 +19,11 @@ extension SQLiteStore {
     }
 
     /// A user's first page of credentials: newest first, ties by id, the order of `credentials_owner_created`.
-    static let credentialsFirstPageSQL = "SELECT * FROM credentials WHERE owner_id = ? ORDER BY created_at DESC, id LIMIT ?"
+    static let credentialsFirstPageSQL = "SELECT \(credentialColumns()) FROM credentials WHERE owner_id = ? ORDER BY created_at DESC, id LIMIT ?"
     /// A later page: it starts right after the cursor's credential in that order. `created_at <= k` lets the index
     /// seek to the cursor instead of walking every newer credential.
     static let credentialsPageAfterSQL = """
-        SELECT c.* FROM credentials c, (SELECT created_at, id FROM credentials WHERE id = ?) k
+        SELECT \(credentialColumns("c")) FROM credentials c, (SELECT created_at, id FROM credentials WHERE id = ?) k
         WHERE c.owner_id = ? AND c.created_at <= k.created_at AND (c.created_at < k.created_at OR c.id > k.id)
         ORDER BY c.created_at DESC, c.id LIMIT ?
         """
@@ -35,7 +35,7 @@ extension SQLiteStore {
             } else {
                 (Self.credentialsFirstPageSQL, [ownerID, limit])
             }
-            return try Self.decodeAll(db.cachedStatement(sql: sql), arguments: arguments) { try Self.credential($0, secrets: Self.secrets(db, recordID: $0["id"])) }
+            return try Self.readAll(db.cachedStatement(sql: sql), arguments: arguments) { try Self.credential($0, db) }
         }
     }
 
@@ -44,7 +44,10 @@ extension SQLiteStore {
     /// gives the order (`credentials_owner_created`), which reads every credential of the user.
     static func credentialsInStatusesSQL(count: Int) -> String {
         let marks = Array(repeating: "?", count: count).joined(separator: ", ")
-        return "SELECT * FROM credentials INDEXED BY credentials_owner_status WHERE owner_id = ? AND status IN (\(marks)) ORDER BY created_at DESC, id"
+        return """
+            SELECT \(credentialColumns()) FROM credentials INDEXED BY credentials_owner_status WHERE owner_id = ? AND status IN (\(marks))
+            ORDER BY created_at DESC, id
+            """
     }
 
     public func credentials(ownerID: String, statuses: Set<CredentialStatus>) async throws -> [Credential] {
@@ -52,9 +55,7 @@ extension SQLiteStore {
         return try await read { db in
             var arguments: StatementArguments = [ownerID]
             arguments += StatementArguments(statuses.map(\.rawValue).sorted())
-            return try Self.decodeAll(db.makeStatement(sql: Self.credentialsInStatusesSQL(count: statuses.count)), arguments: arguments) {
-                try Self.credential($0, secrets: Self.secrets(db, recordID: $0["id"]))
-            }
+            return try Self.readAll(db.makeStatement(sql: Self.credentialsInStatusesSQL(count: statuses.count)), arguments: arguments) { try Self.credential($0, db) }
         }
     }
 
@@ -89,13 +90,13 @@ extension SQLiteStore {
     }
 
     static func fetchCredential(_ db: Database, id: String) throws -> Credential? {
-        try decodeFirst(db.cachedStatement(sql: "SELECT * FROM credentials WHERE id = ?"), arguments: [id]) { try credential($0, secrets: secrets(db, recordID: id)) }
+        try readFirst(db.cachedStatement(sql: credentialByIDSQL), arguments: [id]) { try credential($0, db) }
     }
 
     static func secrets(_ db: Database, recordID: String) throws -> [String: SealedValue] {
         var secrets: [String: SealedValue] = [:]
-        let rows = try Row.fetchCursor(db.cachedStatement(sql: "SELECT field, value FROM sealed_values WHERE record_id = ?"), arguments: [recordID])
-        while let row = try rows.next() { secrets[row[0]] = SealedValue(bytes: row[1]) }
+        let rows = try ColumnsCursor(db.cachedStatement(sql: "SELECT field, value FROM sealed_values WHERE record_id = ?"), arguments: [recordID])
+        while let row = try rows.next() { secrets[row.text(0)] = SealedValue(bytes: row.data(1)) }
         return secrets
     }
 
@@ -112,18 +113,31 @@ extension SQLiteStore {
          c.refreshFailures, c.nextRefreshAt?.seconds]
     }
 
-    static func credential(_ row: Row, secrets: [String: SealedValue]) throws -> Credential {
-        let expires: Double? = row["expires_at"]
-        let issued: Double? = row["token_issued_at"]
-        let next: Double? = row["next_refresh_at"]
-        return Credential(
-            id: row["id"], ownerID: row["owner_id"], provider: row["provider"], name: row["name"],
-            authMode: AuthMode(rawValue: row["auth_mode"]) ?? .custom, status: CredentialStatus(rawValue: row["status"]) ?? .needsReauth,
-            statusReason: row["status_reason"], publicFields: try decode(row["public_fields"]), secrets: secrets,
-            expiresAt: expires.map(Date.init(seconds:)), scopes: try decode(row["scopes"]), tokenIssuedAt: issued.map(Date.init(seconds:)),
-            refreshFailures: row["refresh_failures"], nextRefreshAt: next.map(Date.init(seconds:)), version: row["version"],
-            createdAt: Date(seconds: row["created_at"]), updatedAt: Date(seconds: row["updated_at"])
+    /// The columns of a credential in the order `credential(_:from:secrets:)` reads them, each prefixed by `alias`.
+    static func credentialColumns(_ alias: String? = nil) -> String {
+        let names = ["id", "owner_id", "provider", "name", "auth_mode", "status", "status_reason", "public_fields", "expires_at", "scopes",
+                     "version", "created_at", "updated_at", "token_issued_at", "refresh_failures", "next_refresh_at"]
+        return names.map { name in alias.map { "\($0).\(name)" } ?? name }.joined(separator: ", ")
+    }
+
+    static let credentialByIDSQL = "SELECT \(credentialColumns()) FROM credentials WHERE id = ?"
+
+    /// The credential in `row` (`credentialColumns`, from column `first` on), with `secrets`.
+    static func credential(_ row: Columns, from first: Int32 = 0, secrets: [String: SealedValue]) throws -> Credential {
+        Credential(
+            id: row.text(first), ownerID: row.text(first + 1), provider: row.text(first + 2), name: row.text(first + 3),
+            authMode: AuthMode(rawValue: row.text(first + 4)) ?? .custom, status: CredentialStatus(rawValue: row.text(first + 5)) ?? .needsReauth,
+            statusReason: row.optionalText(first + 6), publicFields: try decode(row.text(first + 7)), secrets: secrets,
+            expiresAt: row.optionalDouble(first + 8).map(Date.init(seconds:)), scopes: try decode(row.text(first + 9)),
+            tokenIssuedAt: row.optionalDouble(first + 13).map(Date.init(seconds:)), refreshFailures: row.int(first + 14),
+            nextRefreshAt: row.optionalDouble(first + 15).map(Date.init(seconds:)), version: row.int(first + 10),
+            createdAt: Date(seconds: row.double(first + 11)), updatedAt: Date(seconds: row.double(first + 12))
         )
+    }
+
+    /// The credential in `row` (`credentialColumns` from its first column) with its sealed values read from `db`.
+    static func credential(_ row: Columns, _ db: Database) throws -> Credential {
+        try credential(row, secrets: secrets(db, recordID: row.text(0)))
     }
 
     static func json<T: Encodable>(_ value: T) -> String { StoredJSON.encode(value) }

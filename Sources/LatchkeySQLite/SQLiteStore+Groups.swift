@@ -56,33 +56,38 @@ extension SQLiteStore {
         }
     }
 
+    /// The proxy's read of what an agent key may reach: the bound credential's columns first (`credentialColumns`), then
+    /// the key (16–20), the group (21–25), the binding's policy (26) and one sealed value per row (27, 28).
+    static let agentAccessSQL = """
+        SELECT \(credentialColumns("c")),
+               k.id, k.group_id, k.prefix, k.hash, k.created_at,
+               g.id, g.owner_id, g.name, g.created_at, g.budget,
+               b.policy, s.field, s.value
+        FROM agent_keys k
+        JOIN agent_groups g ON g.id = k.group_id
+        LEFT JOIN bindings b ON b.group_id = g.id AND b.provider = ?
+        LEFT JOIN credentials c ON c.id = b.credential_id
+        LEFT JOIN sealed_values s ON s.record_id = c.id
+        WHERE k.prefix = ?
+        """
+
     public func agentAccess(prefix: String, provider: String) async throws -> AgentAccess? {
         try await readOneStatement { db in
             // One statement, one implicit read transaction: key, group, bound credential and its sealed values
-            // (one row per sealed value). Runs on every proxied call.
-            let rows = try Row.fetchCursor(db.cachedStatement(sql: """
-                SELECT k.id AS key_id, k.group_id, k.prefix, k.hash, k.created_at AS key_created_at,
-                       g.id AS g_id, g.owner_id AS g_owner_id, g.name AS g_name, g.created_at AS g_created_at, g.budget AS g_budget,
-                       b.policy AS b_policy, c.*, s.field AS s_field, s.value AS s_value
-                FROM agent_keys k
-                JOIN agent_groups g ON g.id = k.group_id
-                LEFT JOIN bindings b ON b.group_id = g.id AND b.provider = ?
-                LEFT JOIN credentials c ON c.id = b.credential_id
-                LEFT JOIN sealed_values s ON s.record_id = c.id
-                WHERE k.prefix = ?
-                """), arguments: [provider, prefix])
-            // Decoded while stepping (see `decodeAll`): the first row gives the key, group, binding and credential, every
-            // row one sealed value.
+            // (one row per sealed value). Runs on every proxied call the access cache cannot answer.
+            let rows = try ColumnsCursor(db.cachedStatement(sql: Self.agentAccessSQL), arguments: [provider, prefix])
+            // Decoded while stepping: the first row gives the key, group, binding and credential, every row one sealed
+            // value.
             guard let first = try rows.next() else { return nil }
-            let key = AgentKey(id: first["key_id"], groupID: first["group_id"], prefix: first["prefix"], hash: first["hash"], createdAt: Date(seconds: first["key_created_at"]))
-            let group = AgentGroup(id: first["g_id"], ownerID: first["g_owner_id"], name: first["g_name"], createdAt: Date(seconds: first["g_created_at"]),
-                                   budget: try StoredJSON.decodeIfPresent(first["g_budget"]))
-            guard (first["id"] as String?) != nil else { return AgentAccess(key: key, group: group, credential: nil, policy: nil) }
+            let key = AgentKey(id: first.text(16), groupID: first.text(17), prefix: first.text(18), hash: first.data(19), createdAt: Date(seconds: first.double(20)))
+            let group = AgentGroup(id: first.text(21), ownerID: first.text(22), name: first.text(23), createdAt: Date(seconds: first.double(24)),
+                                   budget: try StoredJSON.decodeIfPresent(first.optionalText(25)))
+            guard !first.isNull(0) else { return AgentAccess(key: key, group: group, credential: nil, policy: nil) }
             var credential = try Self.credential(first, secrets: [:])
-            let policy: BindingPolicy? = try StoredJSON.decodeIfPresent(first["b_policy"])
-            var row: Row? = first
+            let policy: BindingPolicy? = try StoredJSON.decodeIfPresent(first.optionalText(26))
+            var row: Columns? = first
             while let current = row {
-                if let field: String = current["s_field"], let value: Data = current["s_value"] { credential.secrets[field] = SealedValue(bytes: value) }
+                if !current.isNull(27) { credential.secrets[current.text(27)] = SealedValue(bytes: current.data(28)) }
                 row = try rows.next()
             }
             return AgentAccess(key: key, group: group, credential: credential, policy: policy)
@@ -130,9 +135,9 @@ extension SQLiteStore {
 
     public func boundCredential(groupID: String, provider: String) async throws -> Credential? {
         try await read { db in
-            try Self.decodeFirst(db.cachedStatement(sql: """
-                SELECT c.* FROM bindings b JOIN credentials c ON c.id = b.credential_id WHERE b.group_id = ? AND b.provider = ?
-                """), arguments: [groupID, provider]) { try Self.credential($0, secrets: Self.secrets(db, recordID: $0["id"])) }
+            try Self.readFirst(db.cachedStatement(sql: """
+                SELECT \(Self.credentialColumns("c")) FROM bindings b JOIN credentials c ON c.id = b.credential_id WHERE b.group_id = ? AND b.provider = ?
+                """), arguments: [groupID, provider]) { try Self.credential($0, db) }
         }
     }
 

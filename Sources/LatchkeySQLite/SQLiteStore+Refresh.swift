@@ -18,14 +18,12 @@ extension SQLiteStore {
     public func refreshCandidates(after: String?, limit: Int) async throws -> [RefreshCandidate] {
         try await read { db in
             // Every id sorts after the empty string.
-            try Self.decodeAll(db.cachedStatement(sql: Self.refreshCandidatesSQL), arguments: [after ?? "", limit]) { row in
-                let expires: Double? = row["expires_at"]
-                let issued: Double? = row["token_issued_at"]
-                let next: Double? = row["next_refresh_at"]
-                return RefreshCandidate(
-                    id: row["id"], provider: row["provider"], status: CredentialStatus(rawValue: row["status"]) ?? .active,
-                    expiresAt: expires.map(Date.init(seconds:)), tokenIssuedAt: issued.map(Date.init(seconds:)), nextRefreshAt: next.map(Date.init(seconds:)),
-                    hasAccessToken: row["has_access"], hasRefreshToken: row["has_refresh"], createdAt: Date(seconds: row["created_at"])
+            try Self.readAll(db.cachedStatement(sql: Self.refreshCandidatesSQL), arguments: [after ?? "", limit]) { row in
+                RefreshCandidate(
+                    id: row.text(0), provider: row.text(1), status: CredentialStatus(rawValue: row.text(2)) ?? .active,
+                    expiresAt: row.optionalDouble(3).map(Date.init(seconds:)), tokenIssuedAt: row.optionalDouble(4).map(Date.init(seconds:)),
+                    nextRefreshAt: row.optionalDouble(5).map(Date.init(seconds:)), hasAccessToken: row.int(7) != 0, hasRefreshToken: row.int(8) != 0,
+                    createdAt: Date(seconds: row.double(6))
                 )
             }
         }

@@ -59,7 +59,8 @@ public final class SQLiteStore: Store {
 
     /// The rows of `statement` decoded as they are stepped through. A row GRDB copies (`fetchAll`, `fetchOne`) finds a
     /// column by lowercasing every column name on every access; a stepped row finds it in a table made once per
-    /// statement, which matters for wide rows read often (credentials in a refresh pass, agent access, long lists).
+    /// statement, which matters for long lists read by column name (the audit log). Hot single-row reads go by
+    /// index instead (`readAll`, `readFirst`).
     static func decodeAll<T>(_ statement: Statement, arguments: StatementArguments, _ decode: (Row) throws -> T) throws -> [T] {
         let rows = try Row.fetchCursor(statement, arguments: arguments)
         var values: [T] = []
@@ -67,9 +68,18 @@ public final class SQLiteStore: Store {
         return values
     }
 
-    /// The first row of `statement` decoded (see `decodeAll`), or nil when there is none.
-    static func decodeFirst<T>(_ statement: Statement, arguments: StatementArguments, _ decode: (Row) throws -> T) throws -> T? {
-        let rows = try Row.fetchCursor(statement, arguments: arguments)
+    /// The rows of `statement` decoded by column index (`Columns`) as they are stepped: for the reads made several
+    /// times per refresh or proxied call, where even the per-statement table of `decodeAll` costs more than the read.
+    static func readAll<T>(_ statement: Statement, arguments: StatementArguments, _ decode: (Columns) throws -> T) throws -> [T] {
+        let rows = try ColumnsCursor(statement, arguments: arguments)
+        var values: [T] = []
+        while let row = try rows.next() { values.append(try decode(row)) }
+        return values
+    }
+
+    /// The first row of `statement` decoded by column index (see `readAll`), or nil when there is none.
+    static func readFirst<T>(_ statement: Statement, arguments: StatementArguments, _ decode: (Columns) throws -> T) throws -> T? {
+        let rows = try ColumnsCursor(statement, arguments: arguments)
         return try rows.next().map(decode)
     }
 
