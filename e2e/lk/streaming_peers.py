@@ -40,8 +40,10 @@ class GatedEventStream(_Listener):
             )
             for i in range(self.events):
                 payload = self.event(i)
-                conn.sendall(f"{len(payload):x}\r\n".encode() + payload + b"\r\n")
+                # Counted before it goes out: a client that reads event i and then looks at `sent` must find it
+                # counted, however late this thread runs again after `sendall` on a loaded machine.
                 self.sent = i + 1
+                conn.sendall(f"{len(payload):x}\r\n".encode() + payload + b"\r\n")
                 if i + 1 < self.events and not self.gates[i].wait(self.gate_timeout):
                     self.timeouts.append(i)
             conn.sendall(b"0\r\n\r\n")
