@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 
-from harness import MiB, build_head, chunked, describe_response, expect_error, raw_exchange
+from harness import MiB, build_head, chunked, describe_response, expect_error, raw_exchange, wait_until
 
 
 def test_agent_without_valid_key_gets_401_unauthorized(latchkey, admin, upstream):
@@ -133,7 +133,8 @@ def test_silent_upstream_gets_504_upstream_timeout(latchkey_factory, blackhole):
     r = agent.get("black-hole", "slow", timeout=120)
     elapsed = time.time() - t0
     expect_error(r, 504, "upstream_timeout")
-    assert blackhole.accepted >= 1, "the blackhole upstream was never contacted"
+    # Counted by the blackhole's own connection thread, which nothing orders before Latchkey's 504.
+    assert wait_until(lambda: blackhole.accepted >= 1, timeout=10), "the blackhole upstream was never contacted"
     assert elapsed < 30, f"timeout took {elapsed:.1f}s with LATCHKEY_UPSTREAM_TIMEOUT=2"
     assert lk.healthz() == 200
 
