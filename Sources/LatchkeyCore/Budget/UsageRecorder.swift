@@ -4,6 +4,9 @@ import Synchronization
 /// Counts calls per group, provider and UTC day in memory, and adds them to the database now and then (`flush`), so
 /// that the proxy writes nothing per call. Counts not yet flushed are merged into what `daily` answers on this server;
 /// another server's show up after its next flush (every few seconds while it runs, and when it stops).
+///
+/// A flush and a read of `daily` take turns: a read between a flush taking the counts and its write landing would
+/// find them in neither place and show too few calls.
 public final class UsageRecorder: Sendable {
     struct Key: Hashable {
         let group: String
@@ -12,11 +15,13 @@ public final class UsageRecorder: Sendable {
         let day: Int
     }
 
-    let store: any BudgetStore
+    let store: any UsageStore
     let clock: any WallClock
     private let pending = Mutex<[Key: (calls: Int, refused: Int)]>([:])
+    /// One flush or read at a time (see above); calls are counted without it.
+    private let turns = WaitingLimit(1)
 
-    public init(store: any BudgetStore, clock: any WallClock) {
+    public init(store: any UsageStore, clock: any WallClock) {
         self.store = store
         self.clock = clock
     }
@@ -56,6 +61,10 @@ public final class UsageRecorder: Sendable {
 
     /// Adds the counts so far to the database; on failure they are kept for the next flush.
     public func flush() async throws {
+        try await turns.run { try await flushInTurn() }
+    }
+
+    private func flushInTurn() async throws {
         let taken = pending.withLock { pending in
             let taken = pending
             pending.removeAll()
@@ -77,6 +86,10 @@ public final class UsageRecorder: Sendable {
 
     /// The group's daily usage over the last `days` days, this server's unflushed counts included.
     public func daily(groupID: String, days: Int) async throws -> [DailyUsage] {
+        try await turns.run { try await dailyInTurn(groupID: groupID, days: days) }
+    }
+
+    private func dailyInTurn(groupID: String, days: Int) async throws -> [DailyUsage] {
         let sinceNumber = Self.dayNumber(of: clock.now) - (days - 1)
         let since = Self.day(number: sinceNumber)
         var rows: [String: DailyUsage] = [:]

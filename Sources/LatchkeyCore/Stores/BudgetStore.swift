@@ -1,7 +1,7 @@
 import Foundation
 
-/// Budgets, quota leases, usage counts and approvals.
-public protocol BudgetStore: Sendable {
+/// Budgets, quota leases, usage counts (`UsageStore`) and approvals.
+public protocol BudgetStore: UsageStore {
     /// Replaces the group's budget (nil removes it).
     func setBudget(groupID: String, budget: Budget?) async throws
     /// Sets the policy of the group's binding for `provider`; false when there is no such binding.
@@ -15,11 +15,6 @@ public protocol BudgetStore: Sendable {
     func leasedQuota(groupID: String, scope: String, per: BudgetPeriod, windowStart: Date) async throws -> Int
     /// Drops lease counts of windows that ended before `before`.
     func deleteQuota(windowsBefore before: Date) async throws
-
-    /// Adds counts to the daily usage rows.
-    func addUsage(_ usage: [DailyUsage]) async throws
-    /// The group's daily usage from `sinceDay` (`YYYY-MM-DD`) on, by day then provider.
-    func dailyUsage(groupID: String, sinceDay: String) async throws -> [DailyUsage]
 
     /// Records that a limit's window was spent; true when this is the first record of that window.
     func recordBudgetExceeded(_ event: BudgetExceeded) async throws -> Bool
