@@ -38,23 +38,18 @@ extension PostgresStore {
     }
 
     public func acquireRefreshLease(credentialID: String, owner: String, until: Date, now: Date) async throws -> Credential? {
-        let taken = try await rows("lease", """
-            UPDATE credentials SET lease_owner = \(owner), lease_expires_at = \(until)
-            WHERE id = \(credentialID) AND (lease_owner IS NULL OR lease_expires_at < \(now))
-            RETURNING id
-            """)
-        guard taken.count == 1 else { return nil }
-        return try await leased(credentialID, owner: owner)
-    }
-
-    /// The credential and its sealed values as one statement sees them, if `owner` still holds its lease: read after
-    /// the lease is committed (two round trips instead of a four-statement transaction). Whatever changed between the
-    /// two is in this read; a reconnect in between broke the lease, and then nil says the lease is gone.
-    private func leased(_ credentialID: String, owner: String) async throws -> Credential? {
         try Self.credentials(await rows("lease", """
-            \(unescaped: Self.credentialSelect) WHERE c.id = \(credentialID) AND c.lease_owner = \(owner)
+            WITH c AS (
+                UPDATE credentials SET lease_owner = \(owner), lease_expires_at = \(until)
+                WHERE id = \(credentialID) AND (lease_owner IS NULL OR lease_expires_at < \(now))
+                RETURNING *)
+            \(unescaped: Self.writtenCredentialSelect)
             """)).first
     }
+
+    /// The credential a data-modifying `WITH c AS (… RETURNING *)` wrote, joined with its sealed values as they were
+    /// before the statement: one round trip takes the lease (or writes the tokens) and reads the row as written.
+    static let writtenCredentialSelect = "SELECT c.*, s.field AS s_field, s.value AS s_value FROM c LEFT JOIN sealed_values s ON s.record_id = c.id"
 
     public func refreshLeaseOwner(credentialID: String) async throws -> String? {
         guard let row = try await rows("lease", "SELECT lease_owner FROM credentials WHERE id = \(credentialID)").first else { return nil }
@@ -64,13 +59,13 @@ extension PostgresStore {
     public func takeOverRefreshLease(credentialID: String, deadOwner: String, owner: String, until: Date, now: Date) async throws -> Credential? {
         // Like acquiring, one conditional UPDATE: a second taker blocks on the first's row lock, then re-reads the row,
         // finds the lease held by the first, and updates nothing.
-        let taken = try await rows("lease", """
-            UPDATE credentials SET lease_owner = \(owner), lease_expires_at = \(until)
-            WHERE id = \(credentialID) AND (lease_owner IS NULL OR lease_expires_at < \(now) OR lease_owner = \(deadOwner))
-            RETURNING id
-            """)
-        guard taken.count == 1 else { return nil }
-        return try await leased(credentialID, owner: owner)
+        try Self.credentials(await rows("lease", """
+            WITH c AS (
+                UPDATE credentials SET lease_owner = \(owner), lease_expires_at = \(until)
+                WHERE id = \(credentialID) AND (lease_owner IS NULL OR lease_expires_at < \(now) OR lease_owner = \(deadOwner))
+                RETURNING *)
+            \(unescaped: Self.writtenCredentialSelect)
+            """)).first
     }
 
     public func releaseRefreshLease(credentialID: String, owner: String) async throws {
@@ -83,8 +78,9 @@ extension PostgresStore {
         let now = clock.now
         guard update.tokenFields.isEmpty else { return try await finishRefreshMerging(update, owner: owner, now: now) }
         // The usual refresh learns no fields: one statement writes the row (only while `owner` holds the lease: the
-        // fence) and both tokens (PostgreSQL runs a data-modifying WITH to completion whether or not it is read), then
-        // one read gives the credential as written.
+        // fence) and both tokens (PostgreSQL runs a data-modifying WITH to completion whether or not it is read), and
+        // returns the row as written. Its sealed values are read as they were before the statement, so the tokens
+        // just written are put over them here.
         let refresh = update.refreshToken
         let written = try await rows("refresh", """
             WITH c AS (
@@ -93,18 +89,20 @@ extension PostgresStore {
                     refresh_failures = 0, next_refresh_at = NULL, version = version + 1, updated_at = \(now),
                     lease_owner = NULL, lease_expires_at = NULL
                 WHERE id = \(update.credentialID) AND lease_owner = \(owner)
-                RETURNING id),
-            s AS (
+                RETURNING *),
+            tokens AS (
                 INSERT INTO sealed_values (record_id, field, key_version, value)
                 SELECT c.id, v.field, v.key_version, v.value FROM c,
                     (VALUES ('access_token', \(update.accessToken.keyVersion ?? 0), \(update.accessToken.bytes)),
                             ('refresh_token', \(refresh?.keyVersion ?? 0), \(refresh?.bytes ?? Data()))) AS v(field, key_version, value)
                 WHERE v.field = 'access_token' OR \(refresh != nil)
                 ON CONFLICT (record_id, field) DO UPDATE SET key_version = excluded.key_version, value = excluded.value)
-            SELECT count(*)::int AS n FROM c
+            \(unescaped: Self.writtenCredentialSelect)
             """)
-        guard let row = written.first, try row.get("n", as: Int.self) == 1 else { return nil }
-        return try await credential(id: update.credentialID)
+        guard var credential = try Self.credentials(written).first else { return nil }
+        credential.secrets["access_token"] = update.accessToken
+        if let refresh { credential.secrets["refresh_token"] = refresh }
+        return credential
     }
 
     /// A refresh that learnt fields from the token response: they are merged into the stored ones under the row lock.

@@ -419,6 +419,14 @@ public enum StoreConformance {
         #expect(stored.expiresAt == t0.addingTimeInterval(3600))
         #expect(try await store.acquireRefreshLease(credentialID: credential.id, owner: "B", until: t0.addingTimeInterval(60), now: t0) != nil,
                 "the write released the lease")
+        var plainRotated = plain
+        plainRotated.accessToken = sealed(1, 3)
+        plainRotated.refreshToken = sealed(1, 4)
+        let returnedRotated = try await store.finishRefresh(plainRotated, owner: "B")
+        let storedRotated = try #require(try await store.credential(id: credential.id))
+        #expect(returnedRotated == storedRotated, "a rotated refresh token is in the credential the write returns")
+        #expect(storedRotated.secrets == ["access_token": sealed(1, 3), "refresh_token": sealed(1, 4)])
+        _ = try await store.acquireRefreshLease(credentialID: credential.id, owner: "B", until: t0.addingTimeInterval(60), now: t0)
         var rotated = plain
         rotated.accessToken = sealed(1, 6)
         rotated.refreshToken = sealed(1, 7)
