@@ -76,6 +76,32 @@ import Testing
         #expect(tally.most == 3)
     }
 
+    /// A refresh that waited for its turn to send longer than `longestWaitForTurn` after taking its lease must not spend
+    /// its refresh token: its request could outlast the lease, and another process could spend the same token.
+    @Test func aPassRefreshWhoseTurnComesTooLateGivesItsLeaseBackUnspent() async throws {
+        let s = try await RefresherFixture()
+        var ids: [String] = []
+        for i in 0..<2 {
+            ids.append(try await s.credentials.create(owner: s.owner, provider: "fakeoauth", name: "c\(i)",
+                                                      fields: ["access_token": "a-\(i)", "refresh_token": "r-\(i)", "expires_in": "60"]).id)
+        }
+        let (store, clock, pair) = (s.store, s.clock, ids)
+        s.endpoint.answer { n, form in
+            // The first request holds the only turn until the other refresh has its lease, then takes 30 s.
+            let other = form["refresh_token"] == "r-0" ? pair[1] : pair[0]
+            while try await store.refreshLeaseOwner(credentialID: other) == nil { await Task.yield() }
+            clock.advance(Refresher.longestWaitForTurn + 10)
+            return ScriptedTokenEndpoint.json(200, #"{"access_token":"a\#(n)","refresh_token":"r\#(n)","expires_in":3600}"#)
+        }
+        let report = try await s.refreshPass.run(within: 120, concurrency: 1)
+        #expect(report.refreshed == 1 && report.skipped == 1)
+        #expect(s.endpoint.count == 1, "the late refresh sent nothing")
+        var untouched: [String] = []
+        for id in ids where try await store.credential(id: id)?.version == 1 { untouched.append(id) }
+        #expect(untouched.count == 1)
+        for id in untouched { #expect(try await store.refreshLeaseOwner(credentialID: id) == nil, "its lease was given back") }
+    }
+
     @Test func twoProcessesOnOneDatabaseRefreshOnceThroughTheLease() async throws {
         let s = try await RefresherFixture { n, _ in
             try await Task.sleep(for: .milliseconds(300))

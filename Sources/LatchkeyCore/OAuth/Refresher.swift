@@ -29,6 +29,10 @@ public final class Refresher: Sendable {
     /// else may take the lease and spend the same refresh token. A holder on this host found gone (killed) loses
     /// its lease at once; one on another host keeps it this long.
     public static let leaseDuration: TimeInterval = 60
+    /// How long a refresh in a pass may wait for its turn to send (`WaitingLimit`) after taking its lease. Its request
+    /// (at most the token timeout, 20 s) must still be over before the lease runs out, or another process could take
+    /// the lease and spend the same refresh token; one that waited longer gives the lease back unspent.
+    public static let longestWaitForTurn: TimeInterval = 20
     /// How long an agent's call waits for another process's refresh before answering from what it has.
     public static let waitLimit: TimeInterval = 10
     /// Refreshes forced by a provider's 401: at most one per credential per 30 s in this process.
@@ -225,7 +229,15 @@ public final class Refresher: Sendable {
                     return try await self.requester.refresh(refreshToken: refreshToken, provider: provider, client: client, fields: credential.publicFields)
                 }
             }
-            let tokens = if let requests { try await requests.run(request) } else { try await request() }
+            let tokens: OAuthTokens
+            if let requests {
+                tokens = try await requests.run {
+                    guard clock.now.timeIntervalSince(now) <= Self.longestWaitForTurn else { throw TurnCameTooLate() }
+                    return try await request()
+                }
+            } else {
+                tokens = try await request()
+            }
             let update = try await TokenUpdate.sealing(tokens, for: credential.id, settings: settings, issuedAt: now, with: sealer)
             let stored = try await store.finishRefresh(update, owner: owner)
             // Whatever happened, the version this process may remember is no longer the newest.
@@ -244,8 +256,15 @@ public final class Refresher: Sendable {
             return RefreshResult(fresh, .refreshed)
         } catch let error as TokenEndpointError {
             return try await recordFailure(error, credential: credential, provider: provider, now: now)
+        } catch is TurnCameTooLate {
+            await giveBack(credential.id)
+            logger.warning("Refresh skipped: its turn to send came too late in its lease", metadata: ["credential": "\(credential.id)"])
+            throw RefreshError.unavailable(.skipped)
         }
     }
+
+    /// A pass's refresh whose turn to send came more than `longestWaitForTurn` after it took its lease.
+    private struct TurnCameTooLate: Error {}
 
     private func recordFailure(_ error: TokenEndpointError, credential: Credential, provider: Provider, now: Date) async throws -> RefreshResult {
         switch error {
