@@ -49,6 +49,29 @@ public struct RefreshPolicy: Sendable {
         return expiresAt > now
     }
 
+    /// The moment from which `credential` stops being servable without the refresher: due for refresh (in the
+    /// provider's own window) or no longer usable, whichever comes first. Before it, `isDue` is false and `isUsable`
+    /// true; so the proxy can compare one date per call instead of deciding both. It errs early by `margin`, so that
+    /// rounding can never make it serve a token a moment past its due time.
+    public static func servableUntil(_ credential: Credential, settings: OAuthSettings) -> Date {
+        guard credential.secrets["access_token"] != nil else { return .distantPast }
+        var until = Date.distantFuture
+        if let expiresAt = credential.expiresAt {
+            var window = TimeInterval(settings.refreshWindow)
+            if let issuedAt = credential.tokenIssuedAt, expiresAt > issuedAt {
+                window = min(window, expiresAt.timeIntervalSince(issuedAt) / 2)
+            }
+            until = min(expiresAt, expiresAt.addingTimeInterval(-window))
+        }
+        if let idle = settings.refreshTokenIdleTTL, credential.secrets["refresh_token"] != nil {
+            until = min(until, (credential.tokenIssuedAt ?? credential.createdAt).addingTimeInterval(TimeInterval(idle) / 2))
+        }
+        return until == .distantFuture ? until : until.addingTimeInterval(-margin)
+    }
+
+    /// How much earlier than its exact due time `servableUntil` stops serving a token.
+    static let margin: TimeInterval = 0.001
+
     /// The wait before attempt `failures + 1`: exponential with full jitter, so many processes do not retry in step.
     public func backoff(afterFailures failures: Int) -> TimeInterval {
         let ceiling = min(maxBackoff, baseBackoff * pow(2, Double(max(0, failures - 1))))

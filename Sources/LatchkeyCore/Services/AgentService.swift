@@ -7,19 +7,16 @@ public struct AgentService: Sendable {
     let clock: any WallClock
     /// Recent resolutions (off unless given a TTL).
     public let cache: AccessCache
-    /// When a remembered OAuth token is due for refresh (then the store and the refresher answer, not the cache).
-    let refreshPolicy: RefreshPolicy
 
     /// Creates the service.
     public init(store: any Store, catalog: Catalog, credentials: CredentialService, links: SetupLinks, clock: any WallClock,
-                cache: AccessCache = AccessCache(ttl: .zero), refreshPolicy: RefreshPolicy = RefreshPolicy()) {
+                cache: AccessCache = AccessCache(ttl: .zero)) {
         self.store = store
         self.catalog = catalog
         self.credentials = credentials
         self.links = links
         self.clock = clock
         self.cache = cache
-        self.refreshPolicy = refreshPolicy
     }
 
     /// The agent presenting `bearer`, or `unauthorized`.
@@ -62,10 +59,7 @@ public struct AgentService: Sendable {
     /// Whether a remembered resolution may answer a call: a static one while it is remembered; an OAuth one only
     /// while its token is neither due for refresh nor expired (else the refresher must see the call).
     private func isServable(_ cached: ResolvedCredential) -> Bool {
-        guard cached.provider.authMode.isOAuth else { return true }
-        guard let settings = cached.provider.oauth else { return false }
-        let now = clock.now
-        return !refreshPolicy.isDue(cached.credential, settings: settings, now: now) && refreshPolicy.isUsable(cached.credential, now: now)
+        clock.now < cached.servableUntil
     }
 
     /// Whether the key `bearer` presents resolved lately in this process, for any provider (`AccessCache.holdsKey`):

@@ -1,3 +1,5 @@
+import Foundation
+
 /// What the proxy needs to call a provider for an agent: the provider, the credential and its opened values.
 /// A class: it is handed along every step of a call (and kept in the access cache), and copying the provider's
 /// description at each step would cost more than the call's own work.
@@ -14,6 +16,10 @@ public final class ResolvedCredential: Sendable {
     public let policy: BindingPolicy?
     /// What injecting `values` into a call to `provider` takes, worked out once for every call this resolution serves.
     public let injection: CredentialInjection
+    /// Until when this resolution may answer calls from the access cache: an OAuth credential's until its token falls
+    /// due for refresh or expires (`RefreshPolicy.servableUntil`; then the refresher must see the call), any other's
+    /// for as long as it is remembered.
+    public let servableUntil: Date
 
     public init(provider: Provider, credential: Credential, values: [String: String], group: AgentGroup, policy: BindingPolicy?) {
         self.provider = provider
@@ -22,6 +28,13 @@ public final class ResolvedCredential: Sendable {
         self.group = group
         self.policy = policy
         injection = CredentialInjection(provider: provider, values: values)
+        servableUntil = if !provider.authMode.isOAuth {
+            .distantFuture
+        } else if let settings = provider.oauth {
+            RefreshPolicy.servableUntil(credential, settings: settings)
+        } else {
+            .distantPast
+        }
     }
 
     /// The same binding reaching its provider another way (a remote MCP server's endpoint).

@@ -100,7 +100,7 @@ public struct LatchkeyRuntime: Sendable {
         groups = GroupService(store: store, catalog: catalog, clock: clock, cache: cache, quotas: configuration.quotas)
         // The refresher and the agents' cache judge due tokens by one policy.
         let refreshPolicy = RefreshPolicy()
-        agents = AgentService(store: store, catalog: catalog, credentials: credentials, links: links, clock: clock, cache: cache, refreshPolicy: refreshPolicy)
+        agents = AgentService(store: store, catalog: catalog, credentials: credentials, links: links, clock: clock, cache: cache)
         users = UserService(store: store, hasher: hasher, clock: clock)
         warnings = WarningService(store: store, links: links, clock: clock)
         oauthApps = OAuthAppService(store: store, catalog: catalog, sealer: sealer, clock: clock)
